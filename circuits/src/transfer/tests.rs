@@ -1,0 +1,258 @@
+use super::*;
+use crate::eddsa::SecretKey;
+use ark_ff::PrimeField;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
+use proptest::prelude::*;
+
+fn satisfied(witness: &TransferWitness) -> bool {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    TransferBatchCircuit { witness: witness.clone() }.generate_constraints(cs.clone()).unwrap();
+    cs.is_satisfied().unwrap()
+}
+
+fn ledger(depth: usize) -> SampleLedger {
+    SampleLedger::new(depth, 4, 1_000).unwrap()
+}
+
+fn transfer(l: &SampleLedger, from: u64, to: u64, amount: u64, nonce: u64) -> Transfer {
+    Transfer::sign(&l.keys[from as usize], from, to, l.keys[to as usize].public_key(), amount, nonce)
+}
+
+/// Asserts that native rules reject `batch` with `rule` and that the
+/// witness a cheating prover would force in does not satisfy the circuit.
+fn assert_rejected(state: &State, batch: &TransferBatch, slots: usize, rule: TransferRule) {
+    match apply_batch(state, batch, slots) {
+        Err(Error::Transfer { rule: r, .. }) => assert_eq!(r, rule),
+        other => panic!("expected {rule:?}, got {other:?}"),
+    }
+    let forced = build_witness_unchecked(state, batch, slots).unwrap();
+    assert!(!satisfied(&forced), "circuit accepted a batch that breaks {rule:?}");
+}
+
+#[test]
+fn valid_batch_satisfies_the_circuit() {
+    let l = ledger(6);
+    let batch = l.batch(3);
+    let (next, w) = apply_batch(&l.state, &batch, 4).unwrap();
+    assert_eq!(w.old_root, l.state.root().0);
+    assert_eq!(w.new_root, next.root().0);
+    assert_eq!(w.digest, batch.digest());
+    assert!(!w.slots[3].used);
+    assert!(satisfied(&w));
+    // The last transfer opened account 4.
+    assert_eq!(next.account(4).unwrap().balance, 3);
+    assert_eq!(next.account(0).unwrap().nonce, 1);
+}
+
+#[test]
+fn transfer_to_self_only_bumps_the_nonce() {
+    let l = ledger(4);
+    let batch = TransferBatch { transfers: vec![transfer(&l, 2, 2, 500, 0)] };
+    let (next, w) = apply_batch(&l.state, &batch, 1).unwrap();
+    let a = next.account(2).unwrap();
+    assert_eq!((a.balance, a.nonce), (1_000, 1));
+    assert!(satisfied(&w));
+}
+
+#[test]
+fn empty_batch_changes_nothing() {
+    let l = ledger(4);
+    let (next, w) = apply_batch(&l.state, &TransferBatch::default(), 2).unwrap();
+    assert_eq!(next.root(), l.state.root());
+    assert_eq!(w.digest, Fr::zero());
+    assert!(satisfied(&w));
+}
+
+#[test]
+fn each_broken_rule_is_rejected_natively_and_in_circuit() {
+    let l = ledger(5);
+    let s = &l.state;
+    let one = |t: Transfer| TransferBatch { transfers: vec![t] };
+    assert_rejected(s, &one(transfer(&l, 0, 1, 1_001, 0)), 1, TransferRule::InsufficientBalance);
+    assert_rejected(s, &one(transfer(&l, 0, 1, u64::MAX, 0)), 1, TransferRule::InsufficientBalance);
+    assert_rejected(s, &one(transfer(&l, 0, 1, 0, 0)), 1, TransferRule::ZeroAmount);
+    assert_rejected(s, &one(transfer(&l, 0, 1, 5, 1)), 1, TransferRule::BadNonce);
+    // A replayed transfer: the same signed transfer twice.
+    let t = transfer(&l, 0, 1, 5, 0);
+    assert_rejected(s, &TransferBatch { transfers: vec![t, t] }, 2, TransferRule::BadNonce);
+    // Forged: signed by the receiver instead of the sender.
+    let mut forged = transfer(&l, 1, 0, 5, 0);
+    forged.from = 0;
+    forged.signature = l.keys[1].sign(forged.message());
+    assert_rejected(s, &one(forged), 1, TransferRule::BadSignature);
+    // Tampered after signing.
+    let mut tampered = transfer(&l, 0, 1, 5, 0);
+    tampered.amount = 6;
+    assert_rejected(s, &one(tampered), 1, TransferRule::BadSignature);
+    // Unknown sender: a key nobody registered.
+    let stranger = SecretKey::from_seed(&[3u8; 32]);
+    let t = Transfer::sign(&stranger, 9, 1, l.keys[1].public_key(), 5, 0);
+    assert_rejected(s, &one(t), 1, TransferRule::UnknownSender);
+    // Receiver key that is not the receiver account's.
+    let t = Transfer::sign(&l.keys[0], 0, 1, l.keys[2].public_key(), 5, 0);
+    assert_rejected(s, &one(t), 1, TransferRule::ReceiverKeyMismatch);
+}
+
+#[test]
+fn receiver_balance_overflow_is_rejected() {
+    let mut l = ledger(4);
+    let rich = Account { public_key: l.keys[1].public_key(), balance: u64::MAX - 3, nonce: 0 };
+    l.state.set_account(1, rich).unwrap();
+    let batch = TransferBatch { transfers: vec![transfer(&l, 0, 1, 4, 0)] };
+    assert_rejected(&l.state, &batch, 1, TransferRule::BalanceOverflow);
+    // One less fits exactly.
+    let ok = TransferBatch { transfers: vec![transfer(&l, 0, 1, 3, 0)] };
+    let (next, w) = apply_batch(&l.state, &ok, 1).unwrap();
+    assert_eq!(next.account(1).unwrap().balance, u64::MAX);
+    assert!(satisfied(&w));
+}
+
+#[test]
+fn nonce_overflow_is_rejected() {
+    let mut l = ledger(4);
+    let worn = Account { public_key: l.keys[0].public_key(), balance: 10, nonce: u64::MAX };
+    l.state.set_account(0, worn).unwrap();
+    let batch = TransferBatch { transfers: vec![transfer(&l, 0, 1, 1, u64::MAX)] };
+    assert_rejected(&l.state, &batch, 1, TransferRule::NonceOverflow);
+}
+
+#[test]
+fn forced_witnesses_outside_native_types_are_unsatisfiable() {
+    let l = ledger(4);
+    let batch = TransferBatch { transfers: vec![transfer(&l, 0, 1, 5, 0)] };
+    let (_, valid) = apply_batch(&l.state, &batch, 1).unwrap();
+    assert!(satisfied(&valid));
+
+    // An amount near the field modulus: −5 would "credit" the sender.
+    let mut w = valid.clone();
+    w.slots[0].amount = -Fr::from(5u64);
+    assert!(!satisfied(&w));
+    // An amount of 2^64 + 5 (aliases 5 under 64-bit truncation).
+    let mut w = valid.clone();
+    w.slots[0].amount = Fr::from(5u64) + Fr::from(u64::MAX) + Fr::from(1u64);
+    assert!(!satisfied(&w));
+    // A wrong Merkle path.
+    let mut w = valid.clone();
+    w.slots[0].sender_path[2] += Fr::from(1u64);
+    assert!(!satisfied(&w));
+    let mut w = valid.clone();
+    w.slots[0].receiver_path[0] += Fr::from(1u64);
+    assert!(!satisfied(&w));
+    // Claiming the receiver is fresh when it exists.
+    let mut w = valid.clone();
+    w.slots[0].receiver_fresh = true;
+    assert!(!satisfied(&w));
+    // Marking the slot unused while claiming its new root.
+    let mut w = valid.clone();
+    w.slots[0].used = false;
+    assert!(!satisfied(&w));
+    // A wrong public input.
+    for i in 0..3 {
+        let mut w = valid.clone();
+        match i {
+            0 => w.old_root += Fr::from(1u64),
+            1 => w.new_root += Fr::from(1u64),
+            _ => w.digest += Fr::from(1u64),
+        }
+        assert!(!satisfied(&w));
+    }
+    // S + l: the same signature scalar modulo l, outside the range.
+    let mut w = valid.clone();
+    w.slots[0].sig_s += Fr::from_bigint(crate::babyjubjub::subgroup_order()).unwrap();
+    assert!(!satisfied(&w));
+}
+
+#[test]
+fn an_unused_slot_cannot_change_state() {
+    let l = ledger(4);
+    let (_, mut w) = apply_batch(&l.state, &TransferBatch::default(), 1).unwrap();
+    // A real transfer's witness placed in a slot marked unused.
+    let batch = TransferBatch { transfers: vec![transfer(&l, 0, 1, 5, 0)] };
+    let (_, real) = apply_batch(&l.state, &batch, 1).unwrap();
+    w.slots[0] = SlotWitness { used: false, ..real.slots[0].clone() };
+    w.new_root = real.new_root;
+    assert!(!satisfied(&w));
+}
+
+#[test]
+fn fresh_account_with_small_order_key_is_rejected() {
+    let l = ledger(4);
+    let identity = PublicKey(crate::babyjubjub::Point::new_unchecked(Fr::zero(), Fr::one()));
+    let t = Transfer::sign(&l.keys[0], 0, 9, identity, 5, 0);
+    let batch = TransferBatch { transfers: vec![t] };
+    assert_rejected(&l.state, &batch, 1, TransferRule::ReceiverKeyMismatch);
+}
+
+#[test]
+fn batch_larger_than_slots_is_an_error() {
+    let l = ledger(4);
+    let batch = l.batch(3);
+    assert!(matches!(apply_batch(&l.state, &batch, 2), Err(Error::BatchTooLarge { len: 3, slots: 2 })));
+}
+
+#[test]
+fn json_round_trip() {
+    let l = ledger(5);
+    let batch = l.batch(2);
+    let sj = StateJson::from_state(&l.state);
+    let text = serde_json::to_string(&sj).unwrap();
+    let back: StateJson = serde_json::from_str(&text).unwrap();
+    assert_eq!(back.to_state().unwrap().root(), l.state.root());
+    let bj = BatchJson::from_batch(&batch);
+    assert_eq!(bj.to_batch().unwrap(), batch);
+    let mut dup = sj.clone();
+    dup.accounts.push(dup.accounts[0].clone());
+    assert!(dup.to_state().is_err());
+}
+
+#[test]
+fn constraints_per_transfer_at_depth_32() {
+    let count = |slots: usize| {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_mode(ark_relations::gr1cs::SynthesisMode::Setup);
+        TransferBatchCircuit::for_setup(32, slots).generate_constraints(cs.clone()).unwrap();
+        cs.num_constraints()
+    };
+    let (one, two) = (count(1), count(2));
+    let per_transfer = two - one;
+    // circomlib's sums for the same work: 4 Merkle paths of 32 Poseidon(2)
+    // (240 each), one EdDSA-Poseidon verification (4,217).
+    let circomlib = 4 * 32 * 240 + 4_217;
+    eprintln!(
+        "transfer at depth 32: {per_transfer} constraints per transfer \
+         (circomlib sum for the hashes and signature alone: {circomlib})"
+    );
+    assert!(per_transfer > circomlib, "a transfer does at least circomlib's work");
+    assert!(per_transfer < 2 * circomlib);
+}
+
+/// A random transfer between the four sample accounts or to a fresh index,
+/// with occasional rule breaks.
+fn arb_transfer() -> impl Strategy<Value = (u64, u64, u64, u64, u8)> {
+    (0u64..5, 0u64..6, prop_oneof![1u64..400, Just(0u64), Just(u64::MAX)], 0u64..3, 0u8..8)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
+
+    /// Native application and circuit satisfaction agree on random batches.
+    #[test]
+    fn native_rules_and_circuit_agree(spec in proptest::collection::vec(arb_transfer(), 1..4)) {
+        let l = ledger(4);
+        let mut nonces = [0u64; 8];
+        let transfers: Vec<Transfer> = spec
+            .iter()
+            .map(|&(from, to, amount, nonce_skew, forge)| {
+                let signer = if forge == 0 { (from + 1) % 4 } else { from % 4 };
+                let to_key = crate::transfer::sample_key(to).public_key();
+                let nonce = if nonce_skew == 2 { nonces[from as usize] + 1 } else { nonces[from as usize] };
+                nonces[from as usize] += 1;
+                Transfer::sign(&l.keys[signer as usize], from, to, to_key, amount, nonce)
+            })
+            .collect();
+        let batch = TransferBatch { transfers };
+        let native = apply_batch(&l.state, &batch, 3);
+        let forced = build_witness_unchecked(&l.state, &batch, 3).unwrap();
+        prop_assert_eq!(native.is_ok(), satisfied(&forced), "native: {:?}", native.err());
+    }
+}
