@@ -10,8 +10,8 @@
 use crate::Fr;
 use ark_ec::models::CurveConfig;
 use ark_ec::twisted_edwards::{self, MontCurveConfig, TECurveConfig};
-use ark_ff::{AdditiveGroup, Field, MontFp, PrimeField};
 use ark_ff::BigInteger as _;
+use ark_ff::{AdditiveGroup, Field, MontFp, PrimeField};
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::prelude::*;
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
@@ -299,7 +299,8 @@ mod tests {
     #[test]
     fn off_curve_point_is_rejected() {
         let cs = ConstraintSystem::<Fr>::new_ref();
-        let pv = PointVar::new_witness(cs.clone(), || Ok((Fr::from(1u64), Fr::from(1u64)))).unwrap();
+        let pv =
+            PointVar::new_witness(cs.clone(), || Ok((Fr::from(1u64), Fr::from(1u64)))).unwrap();
         pv.enforce_on_curve().unwrap();
         assert!(!cs.is_satisfied().unwrap());
     }

@@ -199,10 +199,8 @@ mod tests {
             .map(|v| {
                 let pk = PublicKey::from_coordinates(fr(&v.public_key[0]), fr(&v.public_key[1]))
                     .unwrap();
-                let sig = Signature {
-                    r8: Point::new_unchecked(fr(&v.r8[0]), fr(&v.r8[1])),
-                    s: fr(&v.s),
-                };
+                let sig =
+                    Signature { r8: Point::new_unchecked(fr(&v.r8[0]), fr(&v.r8[1])), s: fr(&v.s) };
                 (pk, fr(&v.message), sig)
             })
             .collect()
@@ -248,22 +246,14 @@ mod tests {
         let cases: Vec<(&str, PublicKey, Fr, Signature)> = vec![
             ("wrong key", other, msg, sig),
             ("wrong message", pk, msg + Fr::from(1u64), sig),
-            (
-                "tampered R",
-                pk,
-                msg,
-                Signature { r8: (sig.r8 + base8()).into_affine(), ..sig },
-            ),
+            ("tampered R", pk, msg, Signature { r8: (sig.r8 + base8()).into_affine(), ..sig }),
             ("tampered S", pk, msg, Signature { s: sig.s + Fr::from(1u64), ..sig }),
             (
                 // S + l is the same scalar mod l: only the range check stops it.
                 "S + l (not below the subgroup order)",
                 pk,
                 msg,
-                Signature {
-                    s: sig.s + Fr::from_bigint(subgroup_order()).unwrap(),
-                    ..sig
-                },
+                Signature { s: sig.s + Fr::from_bigint(subgroup_order()).unwrap(), ..sig },
             ),
         ];
         for (name, pk, msg, sig) in cases {

@@ -8,7 +8,8 @@ use ark_ff::{BigInteger, PrimeField};
 /// reduces, a value `≥ r` is rejected: two encodings of one element would let
 /// the same data pass as different.
 pub fn parse_fr(s: &str) -> Result<Fr> {
-    let bad = |reason: &str| Error::Invalid { what: "field element", reason: format!("{reason}: {s:?}") };
+    let bad =
+        |reason: &str| Error::Invalid { what: "field element", reason: format!("{reason}: {s:?}") };
     if s.is_empty() || s.len() > 78 {
         return Err(bad("expected 1 to 78 decimal digits"));
     }

@@ -118,7 +118,11 @@ impl MerkleProof {
     pub fn root_for(&self, leaf: Fr) -> Fr {
         let mut cur = leaf;
         for (h, sibling) in self.siblings.iter().enumerate() {
-            cur = if (self.index >> h) & 1 == 0 { hash2(cur, *sibling) } else { hash2(*sibling, cur) };
+            cur = if (self.index >> h) & 1 == 0 {
+                hash2(cur, *sibling)
+            } else {
+                hash2(*sibling, cur)
+            };
         }
         cur
     }

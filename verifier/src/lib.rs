@@ -1,2 +1,51 @@
-#![no_std]
-pub fn placeholder() {}
+//! stateproof's light verifier: what a light client embeds to check
+//! stateproof's Groth16 proofs over BN254.
+//!
+//! It depends on no prover, GPU or thread pool: the pairing check is written
+//! against `ark-ec` and `ark-bn254` directly, and with `default-features =
+//! false` the crate is `no_std` + `alloc`.
+//!
+//! Everything that crosses the wire is parsed strictly: points must be
+//! canonically encoded, on the curve, in the prime-order subgroup and not the
+//! identity; public inputs must be canonical (below `r`) and exactly as many
+//! as the key expects; an update must name the key it was made for by its
+//! blake3 fingerprint; truncated input, trailing bytes and unknown versions
+//! are errors.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), stateproof_verifier::Error> {
+//! # let (vk_bytes, update_bytes): (Vec<u8>, Vec<u8>) = (vec![], vec![]);
+//! use stateproof_verifier::{CompressedUpdate, LightClient, VerifyingKey};
+//! let vk = VerifyingKey::from_bytes(&vk_bytes)?;
+//! let update = CompressedUpdate::from_bytes(&update_bytes)?;
+//! update.verify(&vk)?;
+//! let mut client = LightClient::new(vk, update.input("old_root")?);
+//! client.apply(&update)?; // checks continuity, then moves to the new root
+//! # Ok(()) }
+//! ```
+//!
+//! Features: `std` (default) adds the JSON forms and snarkjs export.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+mod encoding;
+mod envelope;
+mod error;
+mod groth16;
+mod light_client;
+#[cfg(feature = "std")]
+pub mod snarkjs;
+
+pub use envelope::{verify_update_bytes, CompressedUpdate, FORMAT_VERSION, UPDATE_MAGIC};
+pub use error::{Error, Result};
+pub use groth16::{verify_proof, Proof, VerifyingKey, PROOF_BYTES, VK_MAGIC};
+pub use light_client::LightClient;
+
+/// BN254's scalar field, the type of public inputs.
+pub type Fr = ark_bn254::Fr;
+
+#[cfg(all(test, feature = "std"))]
+mod tests;

@@ -68,10 +68,8 @@ mod tests {
         for n in 1..=crate::poseidon::MAX_INPUTS {
             let cs = ConstraintSystem::<Fr>::new_ref();
             let values: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
-            let vars: Vec<FpVar<Fr>> = values
-                .iter()
-                .map(|v| FpVar::new_witness(cs.clone(), || Ok(*v)).unwrap())
-                .collect();
+            let vars: Vec<FpVar<Fr>> =
+                values.iter().map(|v| FpVar::new_witness(cs.clone(), || Ok(*v)).unwrap()).collect();
             let out = poseidon_gadget(&vars).unwrap();
             assert_eq!(out.value().unwrap(), poseidon(&values).unwrap());
             assert!(cs.is_satisfied().unwrap());

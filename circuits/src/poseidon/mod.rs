@@ -24,7 +24,8 @@ use std::sync::OnceLock;
 pub const FULL_ROUNDS: usize = 8;
 
 /// circomlib's partial-round counts, indexed by `t - 2`.
-const PARTIAL_ROUNDS: [usize; 16] = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
+const PARTIAL_ROUNDS: [usize; 16] =
+    [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
 
 /// The largest number of inputs stateproof carries constants for.
 pub const MAX_INPUTS: usize = 6;

@@ -65,8 +65,9 @@ impl ConstraintSynthesizer<Fr> for TransferBatchCircuit {
             let to_bits = index_bits(&cs, slot.to, depth)?;
             let from = Boolean::le_bits_to_fp(&from_bits)?;
             let to = Boolean::le_bits_to_fp(&to_bits)?;
-            let to_pk =
-                PointVar::new_witness(cs.clone(), || Ok((slot.to_public_key.x, slot.to_public_key.y)))?;
+            let to_pk = PointVar::new_witness(cs.clone(), || {
+                Ok((slot.to_public_key.x, slot.to_public_key.y))
+            })?;
             let amount = witness(slot.amount)?;
             let nonce = witness(slot.nonce)?;
             let r8 = PointVar::new_witness(cs.clone(), || Ok((slot.sig_r8.x, slot.sig_r8.y)))?;
@@ -123,7 +124,9 @@ impl ConstraintSynthesizer<Fr> for TransferBatchCircuit {
             receiver_balance.conditional_enforce_equal(&FpVar::Constant(Fr::zero()), &fresh)?;
             receiver_nonce.conditional_enforce_equal(&FpVar::Constant(Fr::zero()), &fresh)?;
             let to_pk8 = to_pk.double()?.double()?.double()?;
-            to_pk8.x.conditional_enforce_not_equal(&FpVar::Constant(Fr::zero()), &(&fresh & &used))?;
+            to_pk8
+                .x
+                .conditional_enforce_not_equal(&FpVar::Constant(Fr::zero()), &(&fresh & &used))?;
             let receiver_leaf_existing = poseidon_gadget(&[
                 to_pk.x.clone(),
                 to_pk.y.clone(),
@@ -140,7 +143,8 @@ impl ConstraintSynthesizer<Fr> for TransferBatchCircuit {
                 receiver_balance_after,
                 receiver_nonce,
             ])?;
-            let receiver_path = MerklePathVar::new_witness(cs.clone(), to_bits, &slot.receiver_path)?;
+            let receiver_path =
+                MerklePathVar::new_witness(cs.clone(), to_bits, &slot.receiver_path)?;
             let (root_mid_check, root_after) =
                 receiver_path.update(&receiver_leaf, &receiver_leaf_after)?;
             root_mid_check.conditional_enforce_equal(&root_mid, &used)?;

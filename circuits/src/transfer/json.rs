@@ -81,8 +81,11 @@ impl StateJson {
                     reason: format!("account index {} appears twice", a.index),
                 });
             }
-            let account =
-                Account { public_key: key_from(&a.public_key)?, balance: a.balance, nonce: a.nonce };
+            let account = Account {
+                public_key: key_from(&a.public_key)?,
+                balance: a.balance,
+                nonce: a.nonce,
+            };
             state.set_account(a.index, account)?;
         }
         Ok(state)
@@ -114,7 +117,10 @@ impl BatchJson {
             .transfers
             .iter()
             .map(|t| {
-                let r8 = Point::new_unchecked(parse_fr(&t.signature_r8[0])?, parse_fr(&t.signature_r8[1])?);
+                let r8 = Point::new_unchecked(
+                    parse_fr(&t.signature_r8[0])?,
+                    parse_fr(&t.signature_r8[1])?,
+                );
                 Ok(Transfer {
                     from: t.from,
                     to: t.to,
@@ -140,7 +146,10 @@ impl BatchJson {
                     to_public_key: key_to(&t.to_public_key),
                     amount: t.amount,
                     nonce: t.nonce,
-                    signature_r8: [fr_to_string(&t.signature.r8.x), fr_to_string(&t.signature.r8.y)],
+                    signature_r8: [
+                        fr_to_string(&t.signature.r8.x),
+                        fr_to_string(&t.signature.r8.y),
+                    ],
                     signature_s: fr_to_string(&t.signature.s),
                 })
                 .collect(),

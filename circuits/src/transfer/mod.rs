@@ -290,7 +290,9 @@ fn check_transfer(state: &State, t: &Transfer) -> std::result::Result<(), Transf
         state.account(t.to).map_or(0, |a| a.balance)
     };
     match state.account(t.to) {
-        Some(r) if r.public_key != t.to_public_key => return Err(TransferRule::ReceiverKeyMismatch),
+        Some(r) if r.public_key != t.to_public_key => {
+            return Err(TransferRule::ReceiverKeyMismatch)
+        }
         None if PublicKey::from_coordinates(t.to_public_key.0.x, t.to_public_key.0.y).is_err() => {
             return Err(TransferRule::ReceiverKeyMismatch)
         }

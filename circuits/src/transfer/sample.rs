@@ -50,7 +50,14 @@ impl SampleLedger {
             };
             let nonce = self.state.account(from).map_or(0, |a| a.nonce) + nonces[from as usize];
             nonces[from as usize] += 1;
-            transfers.push(Transfer::sign(&self.keys[from as usize], from, to, to_key, 1 + i as u64, nonce));
+            transfers.push(Transfer::sign(
+                &self.keys[from as usize],
+                from,
+                to,
+                to_key,
+                1 + i as u64,
+                nonce,
+            ));
         }
         TransferBatch { transfers }
     }

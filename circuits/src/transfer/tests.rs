@@ -15,7 +15,14 @@ fn ledger(depth: usize) -> SampleLedger {
 }
 
 fn transfer(l: &SampleLedger, from: u64, to: u64, amount: u64, nonce: u64) -> Transfer {
-    Transfer::sign(&l.keys[from as usize], from, to, l.keys[to as usize].public_key(), amount, nonce)
+    Transfer::sign(
+        &l.keys[from as usize],
+        from,
+        to,
+        l.keys[to as usize].public_key(),
+        amount,
+        nonce,
+    )
 }
 
 /// Asserts that native rules reject `batch` with `rule` and that the
@@ -187,7 +194,10 @@ fn fresh_account_with_small_order_key_is_rejected() {
 fn batch_larger_than_slots_is_an_error() {
     let l = ledger(4);
     let batch = l.batch(3);
-    assert!(matches!(apply_batch(&l.state, &batch, 2), Err(Error::BatchTooLarge { len: 3, slots: 2 })));
+    assert!(matches!(
+        apply_batch(&l.state, &batch, 2),
+        Err(Error::BatchTooLarge { len: 3, slots: 2 })
+    ));
 }
 
 #[test]

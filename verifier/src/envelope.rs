@@ -1,0 +1,150 @@
+//! The compressed update: a versioned binary envelope around one proof.
+//!
+//! Layout (integers little-endian):
+//!
+//! | field | bytes |
+//! |---|---|
+//! | magic `SPUP` | 4 |
+//! | format version (1) | 2 |
+//! | circuit id: length, ASCII | 1 + n |
+//! | parameter count, then each: name length, name, u64 value | 1 + Σ(1 + n + 8) |
+//! | verifying-key fingerprint (blake3) | 32 |
+//! | public-input count, then each: name length, name, 32-byte LE value | 1 + Σ(1 + n + 32) |
+//! | proof: A, B, C compressed | 128 |
+//!
+//! Nothing may follow the proof.
+
+use crate::encoding::{fr_from_le, fr_to_le, Reader};
+use crate::groth16::{verify_proof, Proof, VerifyingKey};
+use crate::{Error, Fr, Result};
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+/// Magic bytes of a compressed update.
+pub const UPDATE_MAGIC: &[u8; 4] = b"SPUP";
+/// The format version this crate writes and reads.
+pub const FORMAT_VERSION: u16 = 1;
+const MAX_NAME: usize = 64;
+
+/// A proof of one state transition with everything needed to check it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompressedUpdate {
+    /// Which circuit proved it, e.g. `transfer-batch`.
+    pub circuit_id: String,
+    /// The circuit's shape parameters, e.g. `depth`, `slots`.
+    pub params: Vec<(String, u64)>,
+    /// blake3 fingerprint of the verifying key.
+    pub vk_fingerprint: [u8; 32],
+    /// Named public inputs, in the circuit's order.
+    pub public_inputs: Vec<(String, Fr)>,
+    /// The proof.
+    pub proof: Proof,
+}
+
+fn put_name(out: &mut Vec<u8>, name: &str) {
+    out.push(name.len() as u8);
+    out.extend_from_slice(name.as_bytes());
+}
+
+fn read_name(r: &mut Reader<'_>, what: &'static str) -> Result<String> {
+    let len = r.u8(what)? as usize;
+    if len > MAX_NAME {
+        return Err(Error::TooLong { what, len, max: MAX_NAME });
+    }
+    let bytes = r.take(len, what)?;
+    if !bytes.iter().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::Malformed(what));
+    }
+    // ASCII-graphic bytes are valid UTF-8.
+    Ok(core::str::from_utf8(bytes).map_err(|_| Error::Malformed(what))?.to_string())
+}
+
+impl CompressedUpdate {
+    /// The binary form.
+    ///
+    /// Names longer than 64 bytes or more than 255 parameters or inputs are
+    /// a programming error of the writer and are truncated by the `u8`
+    /// lengths; [`CompressedUpdate::from_bytes`] would then reject the bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(256);
+        out.extend_from_slice(UPDATE_MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        put_name(&mut out, &self.circuit_id);
+        out.push(self.params.len() as u8);
+        for (name, value) in &self.params {
+            put_name(&mut out, name);
+            out.extend_from_slice(&value.to_le_bytes());
+        }
+        out.extend_from_slice(&self.vk_fingerprint);
+        out.push(self.public_inputs.len() as u8);
+        for (name, value) in &self.public_inputs {
+            put_name(&mut out, name);
+            out.extend_from_slice(&fr_to_le(value));
+        }
+        out.extend_from_slice(&self.proof.to_bytes());
+        out
+    }
+
+    /// Parses an update strictly (it does not verify the proof).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(bytes);
+        if r.take(4, "magic")? != UPDATE_MAGIC {
+            return Err(Error::BadMagic("compressed update"));
+        }
+        let version = r.u16("format version")?;
+        if version != FORMAT_VERSION {
+            return Err(Error::UnknownVersion(version));
+        }
+        let circuit_id = read_name(&mut r, "circuit id")?;
+        let n_params = r.u8("parameter count")? as usize;
+        let mut params = Vec::with_capacity(n_params);
+        for _ in 0..n_params {
+            let name = read_name(&mut r, "parameter name")?;
+            params.push((name, r.u64("parameter value")?));
+        }
+        let mut vk_fingerprint = [0u8; 32];
+        vk_fingerprint.copy_from_slice(r.take(32, "verifying-key fingerprint")?);
+        let n_inputs = r.u8("public-input count")? as usize;
+        let mut public_inputs = Vec::with_capacity(n_inputs);
+        for i in 0..n_inputs {
+            let name = read_name(&mut r, "public-input name")?;
+            let value =
+                fr_from_le(r.take(32, "public input")?).ok_or(Error::NonCanonicalInput(i))?;
+            public_inputs.push((name, value));
+        }
+        let proof = Proof::read(&mut r)?;
+        r.finish()?;
+        Ok(Self { circuit_id, params, vk_fingerprint, public_inputs, proof })
+    }
+
+    /// The value of a named public input.
+    pub fn input(&self, name: &str) -> Result<Fr> {
+        self.public_inputs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| Error::MissingInput(name.to_string()))
+    }
+
+    /// A named shape parameter.
+    pub fn param(&self, name: &str) -> Option<u64> {
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+    }
+
+    /// Verifies the update against `vk`: the fingerprint must name `vk`,
+    /// the input count must be the key's, and the proof must verify.
+    pub fn verify(&self, vk: &VerifyingKey) -> Result<()> {
+        if self.vk_fingerprint != vk.fingerprint() {
+            return Err(Error::FingerprintMismatch);
+        }
+        let inputs: Vec<Fr> = self.public_inputs.iter().map(|(_, v)| *v).collect();
+        verify_proof(vk, &inputs, &self.proof)
+    }
+}
+
+/// Parses `bytes` as an update and verifies it against `vk`.
+pub fn verify_update_bytes(vk: &VerifyingKey, bytes: &[u8]) -> Result<CompressedUpdate> {
+    let update = CompressedUpdate::from_bytes(bytes)?;
+    update.verify(vk)?;
+    Ok(update)
+}
