@@ -1,1 +1,36 @@
-pub fn placeholder() {}
+//! stateproof's Groth16 prover over BN254, computing every NTT and MSM
+//! through pluggable backends ([`stateproof_kernels`]).
+//!
+//! It reuses ark-groth16's key types, key generation and its R1CS-to-QAP
+//! reduction (libsnark's), and assembles proofs itself, so that for the same
+//! randomness `(r, s)` it produces byte-identical proofs to ark-groth16's
+//! `create_proof_with_reduction` on any backend.
+//!
+//! ```no_run
+//! use stateproof_prover::{keys, Prover, transfer};
+//! use stateproof_kernels::cpu::CpuBackend;
+//! use stateproof_circuits::transfer::{SampleLedger, TransferBatchCircuit};
+//! # fn main() -> Result<(), stateproof_prover::Error> {
+//! let ledger = SampleLedger::new(8, 4, 1_000)?;
+//! // A development setup: one machine, not a ceremony.
+//! let pk = keys::setup(TransferBatchCircuit::for_setup(8, 2), &mut keys::os_rng())?;
+//! let keys = keys::Keys::new(transfer::CIRCUIT_ID, transfer::params(8, 2), pk);
+//! let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key)?;
+//! let proved = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(2), 2)?;
+//! proved.update.verify(&keys.verifying_key)?;
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+pub mod files;
+mod groth16;
+pub mod keys;
+pub mod transfer;
+
+pub use error::{Error, Result};
+pub use groth16::{PhaseTimings, PreparedKey, Prover};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,205 @@
+//! Groth16 proof assembly on pluggable MSM and NTT backends.
+
+use crate::{Error, Result};
+use ark_bn254::{Bn254, Fr, G1Projective, G2Projective};
+use ark_ec::CurveGroup;
+use ark_ff::Zero;
+use ark_groth16::r1cs_to_qap::evaluate_constraint;
+use ark_groth16::{Proof, ProvingKey};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode, R1CS_PREDICATE_LABEL,
+};
+use rayon::prelude::*;
+use stateproof_kernels::{MsmBackend, NttBackend, PreparedBases};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Time spent in each phase of one proof.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PhaseTimings {
+    /// Native rules and witness building (filled in by callers that do it).
+    pub witness_generation: Duration,
+    /// Constraint synthesis and LC inlining.
+    pub synthesis: Duration,
+    /// Constraint evaluation and the seven NTTs of the quotient.
+    pub witness_map: Duration,
+    /// MSM for A (G1).
+    pub msm_a: Duration,
+    /// MSM for B (G1).
+    pub msm_b_g1: Duration,
+    /// MSM for B (G2).
+    pub msm_b_g2: Duration,
+    /// MSM over the quotient (G1).
+    pub msm_h: Duration,
+    /// MSM over the witness for C (G1).
+    pub msm_l: Duration,
+    /// The whole proof, synthesis to assembled points.
+    pub total: Duration,
+}
+
+impl PhaseTimings {
+    /// `(name, duration)` pairs in phase order, for reports.
+    pub fn phases(&self) -> [(&'static str, Duration); 9] {
+        [
+            ("witness generation", self.witness_generation),
+            ("constraint synthesis", self.synthesis),
+            ("witness map (7 NTTs)", self.witness_map),
+            ("MSM A (G1)", self.msm_a),
+            ("MSM B (G1)", self.msm_b_g1),
+            ("MSM B (G2)", self.msm_b_g2),
+            ("MSM H (G1)", self.msm_h),
+            ("MSM L (G1)", self.msm_l),
+            ("total", self.total),
+        ]
+    }
+}
+
+/// A proving key's query vectors, prepared by an MSM backend (for a device
+/// backend, uploaded once and kept resident across proofs).
+pub struct PreparedKey<M: MsmBackend> {
+    /// The key itself (scalar parts and the G1/G2 constants).
+    pub pk: Arc<ProvingKey<Bn254>>,
+    a: M::G1Bases,
+    b_g1: M::G1Bases,
+    b_g2: M::G2Bases,
+    h: M::G1Bases,
+    l: M::G1Bases,
+}
+
+/// A Groth16 prover holding its backends and a prepared proving key.
+pub struct Prover<M: MsmBackend, N: NttBackend> {
+    msm: M,
+    ntt: N,
+    key: PreparedKey<M>,
+}
+
+fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    *slot = start.elapsed();
+    out
+}
+
+impl<M: MsmBackend, N: NttBackend> Prover<M, N> {
+    /// Prepares `pk`'s bases on the MSM backend.
+    pub fn new(msm: M, ntt: N, pk: &ProvingKey<Bn254>) -> Result<Self> {
+        let key = PreparedKey {
+            pk: Arc::new(pk.clone()),
+            a: msm.prepare_g1(&pk.a_query)?,
+            b_g1: msm.prepare_g1(&pk.b_g1_query)?,
+            b_g2: msm.prepare_g2(&pk.b_g2_query)?,
+            h: msm.prepare_g1(&pk.h_query)?,
+            l: msm.prepare_g1(&pk.l_query)?,
+        };
+        Ok(Self { msm, ntt, key })
+    }
+
+    /// The proving key.
+    pub fn proving_key(&self) -> &ProvingKey<Bn254> {
+        &self.key.pk
+    }
+
+    /// Backend names, "msm/ntt".
+    pub fn backend_names(&self) -> (&'static str, &'static str) {
+        (self.msm.name(), self.ntt.name())
+    }
+
+    /// Proves `circuit` with zero-knowledge randomness `(r, s)`.
+    ///
+    /// Returns an error, not a proof, when the witness does not satisfy the
+    /// circuit, or when the circuit's shape does not fit the key.
+    pub fn prove<C: ConstraintSynthesizer<Fr>>(
+        &self,
+        circuit: C,
+        r: Fr,
+        s: Fr,
+    ) -> Result<(Proof<Bn254>, PhaseTimings)> {
+        let start = Instant::now();
+        let mut t = PhaseTimings::default();
+        let pk = &self.key.pk;
+
+        let cs = ConstraintSystem::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Prove {
+            construct_matrices: true,
+            generate_lc_assignments: false,
+        });
+        timed(&mut t.synthesis, || -> Result<()> {
+            circuit.generate_constraints(cs.clone())?;
+            cs.finalize();
+            Ok(())
+        })?;
+        if !cs.is_satisfied()? {
+            let which = cs.which_is_unsatisfied()?.unwrap_or_default();
+            return Err(Error::Unsatisfied(which));
+        }
+        let num_inputs = cs.num_instance_variables();
+        let num_constraints = cs.num_constraints();
+        let num_witness = cs.num_witness_variables();
+        if pk.a_query.len() != num_inputs + num_witness || pk.l_query.len() != num_witness {
+            return Err(Error::KeyMismatch(format!(
+                "key has {} variables, circuit has {}",
+                pk.a_query.len(),
+                num_inputs + num_witness
+            )));
+        }
+        let matrices = &cs.to_matrices()?[R1CS_PREDICATE_LABEL];
+        let full_assignment = {
+            let cs = cs.borrow().ok_or(Error::Unsatisfied("constraint system in use".into()))?;
+            [cs.instance_assignment()?, cs.witness_assignment()?].concat()
+        };
+
+        // Witness map: evaluations of A·z, B·z, C·z over H, then the quotient.
+        let h = timed(&mut t.witness_map, || -> Result<Vec<Fr>> {
+            let n = (num_constraints + num_inputs).next_power_of_two();
+            let eval = |m: usize| -> Vec<Fr> {
+                let mut v = vec![Fr::zero(); n];
+                v[..num_constraints]
+                    .par_iter_mut()
+                    .zip(&matrices[m])
+                    .for_each(|(v, row)| *v = evaluate_constraint(row, &full_assignment));
+                v
+            };
+            let mut a = eval(0);
+            // libsnark's reduction pins each public input into A's extra rows.
+            a[num_constraints..num_constraints + num_inputs]
+                .copy_from_slice(&full_assignment[..num_inputs]);
+            let (b, c) = (eval(1), eval(2));
+            Ok(self.ntt.quotient(a, b, c)?)
+        })?;
+
+        let input_assignment = &full_assignment[1..num_inputs];
+        let aux_assignment = &full_assignment[num_inputs..];
+        let assignment = &full_assignment[1..];
+
+        // C's accumulators: H and L.
+        let h_len = h.len().min(self.key.h.len());
+        let h_acc = timed(&mut t.msm_h, || self.msm.msm_g1(&self.key.h, 0, &h[..h_len]))?;
+        let l_acc = timed(&mut t.msm_l, || self.msm.msm_g1(&self.key.l, 0, aux_assignment))?;
+        debug_assert_eq!(input_assignment.len() + aux_assignment.len(), assignment.len());
+
+        // A = α + Σ zᵢ·Aᵢ + r·δ.
+        let g_a = timed(&mut t.msm_a, || -> Result<G1Projective> {
+            let acc = self.msm.msm_g1(&self.key.a, 1, assignment)?;
+            Ok(pk.delta_g1 * r + pk.a_query[0] + acc + pk.vk.alpha_g1)
+        })?;
+        // B in G1 (only needed for C when r ≠ 0) and in G2.
+        let g1_b = timed(&mut t.msm_b_g1, || -> Result<G1Projective> {
+            if r.is_zero() {
+                return Ok(G1Projective::zero());
+            }
+            let acc = self.msm.msm_g1(&self.key.b_g1, 1, assignment)?;
+            Ok(pk.delta_g1 * s + pk.b_g1_query[0] + acc + pk.beta_g1)
+        })?;
+        let g2_b = timed(&mut t.msm_b_g2, || -> Result<G2Projective> {
+            let acc = self.msm.msm_g2(&self.key.b_g2, 1, assignment)?;
+            Ok(pk.vk.delta_g2 * s + pk.b_g2_query[0] + acc + pk.vk.beta_g2)
+        })?;
+        // C = s·A + r·B₁ − r·s·δ + L + H.
+        let g_c = g_a * s + g1_b * r - pk.delta_g1 * (r * s) + l_acc + h_acc;
+
+        t.total = start.elapsed();
+        let proof = Proof { a: g_a.into_affine(), b: g2_b.into_affine(), c: g_c.into_affine() };
+        Ok((proof, t))
+    }
+}

@@ -1,0 +1,146 @@
+//! Circuit-specific key generation and key files.
+//!
+//! **Development setup.** [`setup`] samples the trapdoor (the "toxic waste")
+//! on this machine and drops it from memory when it returns; whoever ran it
+//! could have kept it and could forge proofs. Keys made this way are for
+//! development and testing. Production keys need a multi-party ceremony
+//! (e.g. a Powers of Tau plus a circuit-specific phase 2).
+
+use crate::files::write_atomic;
+use crate::{Error, Result};
+use ark_bn254::{Bn254, Fr};
+use ark_groth16::{Groth16, ProvingKey};
+use ark_relations::gr1cs::ConstraintSynthesizer;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use ark_std::rand::{CryptoRng, RngCore};
+use stateproof_verifier::VerifyingKey;
+use std::path::Path;
+
+/// The warning that every key file, command and document carries.
+pub const DEVELOPMENT_SETUP_WARNING: &str = "DEVELOPMENT SETUP: keys made on one machine, whose \
+trapdoor could have been kept by whoever ran it; not a ceremony, not for production.";
+
+/// Header of a proving-key file: a text line a person can read with `head`.
+const PK_MAGIC: &[u8] = b"stateproof proving key v1\n";
+
+/// A proving key, its verifying key, and the circuit they belong to.
+#[derive(Clone)]
+pub struct Keys {
+    /// Circuit identifier, e.g. `transfer-batch`.
+    pub circuit_id: String,
+    /// The circuit's shape parameters.
+    pub params: Vec<(String, u64)>,
+    /// ark-groth16's proving key (it embeds ark's verifying key).
+    pub proving_key: ProvingKey<Bn254>,
+    /// The light verifier's form of the verifying key.
+    pub verifying_key: VerifyingKey,
+}
+
+/// Cryptographic randomness from the operating system.
+pub fn os_rng() -> ark_std::rand::rngs::OsRng {
+    ark_std::rand::rngs::OsRng
+}
+
+/// Converts ark-groth16's verifying key to the light verifier's.
+pub fn light_verifying_key(vk: &ark_groth16::VerifyingKey<Bn254>) -> VerifyingKey {
+    VerifyingKey {
+        alpha_g1: vk.alpha_g1,
+        beta_g2: vk.beta_g2,
+        gamma_g2: vk.gamma_g2,
+        delta_g2: vk.delta_g2,
+        gamma_abc_g1: vk.gamma_abc_g1.clone(),
+    }
+}
+
+/// Generates keys for `circuit` (a **development setup**, see the module docs).
+pub fn setup<C: ConstraintSynthesizer<Fr>>(
+    circuit: C,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<ProvingKey<Bn254>> {
+    Ok(Groth16::<Bn254>::generate_random_parameters_with_reduction(circuit, rng)?)
+}
+
+impl Keys {
+    /// Bundles a proving key with its identity.
+    pub fn new(
+        circuit_id: &str,
+        params: Vec<(String, u64)>,
+        proving_key: ProvingKey<Bn254>,
+    ) -> Self {
+        let verifying_key = light_verifying_key(&proving_key.vk);
+        Self { circuit_id: circuit_id.to_string(), params, proving_key, verifying_key }
+    }
+
+    /// The verifying key's blake3 fingerprint.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        self.verifying_key.fingerprint()
+    }
+
+    /// A named parameter.
+    pub fn param(&self, name: &str) -> Option<u64> {
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+    }
+
+    /// Writes the proving key file: a readable header (with the
+    /// development-setup warning), the circuit id and parameters, then the
+    /// key in ark-serialize's uncompressed form. Written atomically.
+    pub fn save_proving_key(&self, path: &Path) -> Result<()> {
+        let mut out = Vec::new();
+        out.extend_from_slice(PK_MAGIC);
+        out.extend_from_slice(b"# ");
+        out.extend_from_slice(DEVELOPMENT_SETUP_WARNING.as_bytes());
+        out.push(b'\n');
+        let header = serde_json::json!({ "circuit_id": self.circuit_id, "params": self.params });
+        out.extend_from_slice(header.to_string().as_bytes());
+        out.push(b'\n');
+        self.proving_key
+            .serialize_uncompressed(&mut out)
+            .map_err(|e| Error::KeyFile(e.to_string()))?;
+        write_atomic(path, &out)
+    }
+
+    /// Reads a proving key file, validating every point, and checks that it
+    /// belongs with `vk` when one is given.
+    pub fn load_proving_key(path: &Path, vk: Option<&VerifyingKey>) -> Result<Self> {
+        let bytes = crate::files::read(path)?;
+        let bad = |why: &str| Error::KeyFile(format!("{}: {why}", path.display()));
+        let rest =
+            bytes.strip_prefix(PK_MAGIC).ok_or_else(|| bad("not a stateproof proving key"))?;
+        let mut lines = rest.splitn(3, |b| *b == b'\n');
+        let _warning = lines.next().ok_or_else(|| bad("truncated header"))?;
+        let header = lines.next().ok_or_else(|| bad("truncated header"))?;
+        let body = lines.next().ok_or_else(|| bad("truncated key"))?;
+        #[derive(serde::Deserialize)]
+        struct Header {
+            circuit_id: String,
+            params: Vec<(String, u64)>,
+        }
+        let header: Header =
+            serde_json::from_slice(header).map_err(|e| bad(&format!("header: {e}")))?;
+        let proving_key =
+            ProvingKey::<Bn254>::deserialize_with_mode(body, Compress::No, Validate::Yes)
+                .map_err(|e| bad(&format!("corrupt key: {e}")))?;
+        let keys = Self::new(&header.circuit_id, header.params, proving_key);
+        if let Some(vk) = vk {
+            if vk.fingerprint() != keys.fingerprint() {
+                return Err(bad("this proving key does not belong with the verifying key given"));
+            }
+        }
+        Ok(keys)
+    }
+
+    /// Writes the verifying key (the light verifier's binary form).
+    pub fn save_verifying_key(&self, path: &Path) -> Result<()> {
+        write_atomic(path, &self.verifying_key.to_bytes())
+    }
+}
+
+/// Reads a verifying key file.
+pub fn load_verifying_key(path: &Path) -> Result<VerifyingKey> {
+    Ok(VerifyingKey::from_bytes(&crate::files::read(path)?)?)
+}
+
+/// Size in bytes of a proving key in uncompressed form.
+pub fn proving_key_size(pk: &ProvingKey<Bn254>) -> usize {
+    pk.uncompressed_size()
+}

@@ -1,0 +1,155 @@
+use crate::keys::{self, Keys};
+use crate::{transfer, Error, Prover};
+use ark_bn254::{Bn254, Fr};
+use ark_ff::UniformRand;
+use ark_groth16::Groth16;
+use ark_r1cs_std::fields::fp::FpVar;
+use ark_r1cs_std::prelude::*;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use ark_serialize::CanonicalSerialize;
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use stateproof_circuits::transfer::{apply_batch, SampleLedger, TransferBatchCircuit};
+use stateproof_kernels::cpu::CpuBackend;
+
+/// A Poseidon chain: public `out = H(H(...H(x, 0)...))`, `steps` hashes.
+#[derive(Clone)]
+struct PoseidonChain {
+    x: Fr,
+    steps: usize,
+}
+
+impl ConstraintSynthesizer<Fr> for PoseidonChain {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let mut native = self.x;
+        for _ in 0..self.steps {
+            native = stateproof_circuits::poseidon::hash2(native, Fr::from(0u64));
+        }
+        let out = FpVar::new_input(cs.clone(), || Ok(native))?;
+        let mut cur = FpVar::new_witness(cs, || Ok(self.x))?;
+        for _ in 0..self.steps {
+            cur = stateproof_circuits::poseidon::poseidon_gadget(&[
+                cur,
+                FpVar::Constant(Fr::from(0u64)),
+            ])?;
+        }
+        cur.enforce_equal(&out)
+    }
+}
+
+fn bytes<T: CanonicalSerialize>(t: &T) -> Vec<u8> {
+    let mut v = Vec::new();
+    t.serialize_compressed(&mut v).unwrap();
+    v
+}
+
+fn assert_identical_to_ark<C: ConstraintSynthesizer<Fr> + Clone>(circuit: C, seed: u64) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let pk = keys::setup(circuit.clone(), &mut rng).unwrap();
+    let prover = Prover::new(CpuBackend, CpuBackend, &pk).unwrap();
+    for (r, s) in [(Fr::rand(&mut rng), Fr::rand(&mut rng)), (Fr::from(0u64), Fr::from(0u64))] {
+        let ours = prover.prove(circuit.clone(), r, s).unwrap().0;
+        let ark =
+            Groth16::<Bn254>::create_proof_with_reduction(circuit.clone(), &pk, r, s).unwrap();
+        assert_eq!(bytes(&ours), bytes(&ark), "proof differs from ark-groth16's");
+        let pvk = ark_groth16::prepare_verifying_key(&pk.vk);
+        let inputs = {
+            let cs = ark_relations::gr1cs::ConstraintSystem::new_ref();
+            circuit.clone().generate_constraints(cs.clone()).unwrap();
+            cs.instance_assignment().unwrap()[1..].to_vec()
+        };
+        assert!(Groth16::<Bn254>::verify_proof(&pvk, &ours, &inputs).unwrap());
+    }
+}
+
+#[test]
+fn identical_to_ark_groth16_on_a_poseidon_chain() {
+    assert_identical_to_ark(PoseidonChain { x: Fr::from(42u64), steps: 5 }, 1);
+}
+
+#[test]
+fn identical_to_ark_groth16_on_a_transfer_batch() {
+    let ledger = SampleLedger::new(4, 3, 100).unwrap();
+    let (_, witness) = apply_batch(&ledger.state, &ledger.batch(2), 2).unwrap();
+    assert_identical_to_ark(TransferBatchCircuit { witness }, 2);
+}
+
+#[test]
+fn transfer_update_verifies_and_key_files_round_trip() {
+    let ledger = SampleLedger::new(4, 3, 100).unwrap();
+    let mut rng = StdRng::seed_from_u64(3);
+    let pk = keys::setup(TransferBatchCircuit::for_setup(4, 1), &mut rng).unwrap();
+    let keys = Keys::new(transfer::CIRCUIT_ID, transfer::params(4, 1), pk);
+    let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key).unwrap();
+    let proved = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(1), 1).unwrap();
+    proved.update.verify(&keys.verifying_key).unwrap();
+    assert_eq!(proved.update.input("old_root").unwrap(), ledger.state.root().0);
+    assert_eq!(proved.update.input("new_root").unwrap(), proved.state.root().0);
+
+    let dir = std::env::temp_dir().join(format!("stateproof-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pk_path, vk_path) = (dir.join("transfer.pk"), dir.join("transfer.vk"));
+    keys.save_proving_key(&pk_path).unwrap();
+    keys.save_verifying_key(&vk_path).unwrap();
+    let vk = keys::load_verifying_key(&vk_path).unwrap();
+    let loaded = Keys::load_proving_key(&pk_path, Some(&vk)).unwrap();
+    assert_eq!(loaded.fingerprint(), keys.fingerprint());
+    assert_eq!(loaded.params, keys.params);
+    let text = std::fs::read(&pk_path).unwrap();
+    assert!(String::from_utf8_lossy(&text[..200]).contains("DEVELOPMENT SETUP"));
+
+    // A corrupted key file is reported, not trusted.
+    let mut corrupt = text.clone();
+    let n = corrupt.len();
+    corrupt[n - 40] ^= 0x55;
+    std::fs::write(&pk_path, &corrupt).unwrap();
+    assert!(matches!(Keys::load_proving_key(&pk_path, None), Err(Error::KeyFile(_))));
+    // A proving key that does not belong with the verifying key.
+    let other = keys::setup(TransferBatchCircuit::for_setup(4, 1), &mut rng).unwrap();
+    Keys::new(transfer::CIRCUIT_ID, transfer::params(4, 1), other)
+        .save_proving_key(&pk_path)
+        .unwrap();
+    assert!(matches!(Keys::load_proving_key(&pk_path, Some(&vk)), Err(Error::KeyFile(_))));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn invalid_batches_and_wrong_keys_are_errors_not_proofs() {
+    let ledger = SampleLedger::new(4, 3, 100).unwrap();
+    let mut rng = StdRng::seed_from_u64(4);
+    let pk = keys::setup(PoseidonChain { x: Fr::from(1u64), steps: 1 }, &mut rng).unwrap();
+    let prover = Prover::new(CpuBackend, CpuBackend, &pk).unwrap();
+    // A circuit of another shape than the key's.
+    let (_, witness) = apply_batch(&ledger.state, &ledger.batch(1), 1).unwrap();
+    let err = prover.prove(TransferBatchCircuit { witness }, Fr::from(1u64), Fr::from(1u64));
+    assert!(matches!(err, Err(Error::KeyMismatch(_))));
+    // Keys labelled for another shape.
+    let keys = Keys::new(transfer::CIRCUIT_ID, transfer::params(5, 1), pk);
+    let r = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(1), 1);
+    assert!(matches!(r, Err(Error::KeyMismatch(_))));
+}
+
+#[test]
+fn unsatisfied_witness_is_an_error() {
+    let mut rng = StdRng::seed_from_u64(5);
+    let circuit = PoseidonChain { x: Fr::from(1u64), steps: 2 };
+    let pk = keys::setup(circuit.clone(), &mut rng).unwrap();
+    let prover = Prover::new(CpuBackend, CpuBackend, &pk).unwrap();
+    /// The chain with its public output off by one.
+    #[derive(Clone)]
+    struct Wrong(PoseidonChain);
+    impl ConstraintSynthesizer<Fr> for Wrong {
+        fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+            let out = FpVar::new_input(cs.clone(), || Ok(Fr::from(7u64)))?;
+            let mut cur = FpVar::new_witness(cs, || Ok(self.0.x))?;
+            for _ in 0..self.0.steps {
+                cur = stateproof_circuits::poseidon::poseidon_gadget(&[
+                    cur,
+                    FpVar::Constant(Fr::from(0u64)),
+                ])?;
+            }
+            cur.enforce_equal(&out)
+        }
+    }
+    let r = prover.prove(Wrong(circuit), Fr::from(1u64), Fr::from(2u64));
+    assert!(matches!(r, Err(Error::Unsatisfied(_))));
+}

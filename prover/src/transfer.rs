@@ -1,0 +1,66 @@
+//! Proving transfer batches into compressed updates.
+
+use crate::keys::Keys;
+use crate::{Error, PhaseTimings, Prover, Result};
+use ark_ff::UniformRand;
+use stateproof_circuits::transfer::{
+    apply_batch, State, TransferBatch, TransferBatchCircuit, PUBLIC_INPUT_NAMES,
+};
+use stateproof_kernels::{MsmBackend, NttBackend};
+use stateproof_verifier::{CompressedUpdate, Proof};
+use std::time::Instant;
+
+/// The circuit id that transfer-batch keys and updates carry.
+pub const CIRCUIT_ID: &str = "transfer-batch";
+
+/// The shape parameters of a transfer-batch circuit.
+pub fn params(depth: usize, slots: usize) -> Vec<(String, u64)> {
+    vec![("depth".to_string(), depth as u64), ("slots".to_string(), slots as u64)]
+}
+
+/// A proven batch: the state after it, the update, and phase timings.
+pub struct ProvedBatch {
+    /// The state after the batch.
+    pub state: State,
+    /// The compressed update for light clients.
+    pub update: CompressedUpdate,
+    /// Where the time went.
+    pub timings: PhaseTimings,
+}
+
+/// Applies `batch` to `state` under the native rules and proves it.
+pub fn prove_batch<M: MsmBackend, N: NttBackend>(
+    prover: &Prover<M, N>,
+    keys: &Keys,
+    state: &State,
+    batch: &TransferBatch,
+    slots: usize,
+) -> Result<ProvedBatch> {
+    if keys.circuit_id != CIRCUIT_ID
+        || keys.param("depth") != Some(state.depth() as u64)
+        || keys.param("slots") != Some(slots as u64)
+    {
+        return Err(Error::KeyMismatch(format!(
+            "keys are for {} {:?}, asked for {CIRCUIT_ID} depth {} slots {slots}",
+            keys.circuit_id,
+            keys.params,
+            state.depth()
+        )));
+    }
+    let witness_start = Instant::now();
+    let (next, witness) = apply_batch(state, batch, slots)?;
+    let witness_generation = witness_start.elapsed();
+    let inputs = witness.public_inputs();
+    let mut rng = crate::keys::os_rng();
+    let (r, s) = (ark_bn254::Fr::rand(&mut rng), ark_bn254::Fr::rand(&mut rng));
+    let (proof, mut timings) = prover.prove(TransferBatchCircuit { witness }, r, s)?;
+    timings.witness_generation = witness_generation;
+    let update = CompressedUpdate {
+        circuit_id: CIRCUIT_ID.to_string(),
+        params: keys.params.clone(),
+        vk_fingerprint: keys.fingerprint(),
+        public_inputs: PUBLIC_INPUT_NAMES.iter().map(|n| n.to_string()).zip(inputs).collect(),
+        proof: Proof { a: proof.a, b: proof.b, c: proof.c },
+    };
+    Ok(ProvedBatch { state: next, update, timings })
+}
