@@ -1,1 +1,160 @@
-fn main() {}
+//! The `stateproof` command: proves batched state transitions with Groth16
+//! and verifies them as a light client would.
+
+mod commands;
+mod output;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Succinct Groth16 proofs of consensus state transitions (BN254).
+#[derive(Parser, Debug)]
+#[command(name = "stateproof", version, about, long_about = None)]
+pub struct Cli {
+    /// Print a JSON summary on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Which MSM/NTT backend proves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// The rayon CPU backend.
+    Cpu,
+    /// The best backend available on this machine (the CPU until the GPU
+    /// kernels land).
+    Auto,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Genesis, a batch of signed transfers, setup, proof and verification, end to end.
+    Demo {
+        /// Account tree depth.
+        #[arg(long, default_value_t = 32)]
+        depth: usize,
+        /// Transfer slots in the circuit (the batch fills them all).
+        #[arg(long, default_value_t = 4)]
+        slots: usize,
+        /// MSM/NTT backend.
+        #[arg(long, value_enum, default_value_t = Backend::Auto)]
+        backend: Backend,
+    },
+    /// Writes a sample genesis state and a signed batch (demo keys: public seeds).
+    Sample {
+        /// Account tree depth.
+        #[arg(long, default_value_t = 32)]
+        depth: usize,
+        /// Accounts in the genesis state.
+        #[arg(long, default_value_t = 4)]
+        accounts: u64,
+        /// Transfers in the batch.
+        #[arg(long, default_value_t = 4)]
+        transfers: usize,
+        /// Output directory (state.json, batch.json).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Generates transfer-batch keys (a development setup, not a ceremony).
+    Setup {
+        /// Account tree depth.
+        #[arg(long, default_value_t = 32)]
+        depth: usize,
+        /// Transfer slots per batch.
+        #[arg(long, default_value_t = 4)]
+        slots: usize,
+        /// Output directory (transfer.pk, transfer.vk).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Applies a batch to a state and proves it, writing a compressed update.
+    Prove {
+        /// Proving key from `stateproof setup`.
+        #[arg(long)]
+        pk: PathBuf,
+        /// State file (JSON).
+        #[arg(long)]
+        state: PathBuf,
+        /// Batch file (JSON).
+        #[arg(long)]
+        batch: PathBuf,
+        /// Where to write the compressed update.
+        #[arg(long, default_value = "update.bin")]
+        out: PathBuf,
+        /// Where to write the state after the batch (JSON).
+        #[arg(long)]
+        new_state: Option<PathBuf>,
+        /// MSM/NTT backend.
+        #[arg(long, value_enum, default_value_t = Backend::Auto)]
+        backend: Backend,
+    },
+    /// Verifies a compressed update: exit 0 valid, 1 invalid, 2 unreadable input.
+    Verify {
+        /// Verifying key from `stateproof setup`.
+        #[arg(long)]
+        vk: PathBuf,
+        /// The compressed update.
+        update: PathBuf,
+        /// Also require the update to start from this trusted root (decimal).
+        #[arg(long)]
+        root: Option<String>,
+    },
+    /// Prints an update, verifying key or proving key file.
+    Inspect {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Exports to other tools' formats.
+    Export {
+        #[command(subcommand)]
+        format: ExportFormat,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportFormat {
+    /// snarkjs's proof.json, public.json and verification_key.json.
+    Snarkjs {
+        /// Verifying key.
+        #[arg(long)]
+        vk: PathBuf,
+        /// Compressed update.
+        #[arg(long)]
+        update: PathBuf,
+        /// Output directory.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = output::Output::new(cli.json);
+    let result = match cli.command {
+        Command::Demo { depth, slots, backend } => commands::demo(&out, depth, slots, backend),
+        Command::Sample { depth, accounts, transfers, out: dir } => {
+            commands::sample(&out, depth, accounts, transfers, &dir)
+        }
+        Command::Setup { depth, slots, out: dir } => commands::setup(&out, depth, slots, &dir),
+        Command::Prove { pk, state, batch, out: path, new_state, backend } => {
+            commands::prove(&out, &pk, &state, &batch, &path, new_state.as_deref(), backend)
+        }
+        Command::Verify { vk, update, root } => {
+            commands::verify(&out, &vk, &update, root.as_deref())
+        }
+        Command::Inspect { file } => commands::inspect(&out, &file),
+        Command::Export { format: ExportFormat::Snarkjs { vk, update, out: dir } } => {
+            commands::export_snarkjs(&out, &vk, &update, &dir)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}

@@ -5,7 +5,7 @@ use ark_bn254::{Bn254, Fr, G1Projective, G2Projective};
 use ark_ec::CurveGroup;
 use ark_ff::Zero;
 use ark_groth16::r1cs_to_qap::evaluate_constraint;
-use ark_groth16::{Proof, ProvingKey};
+use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, ProvingKey};
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode, R1CS_PREDICATE_LABEL,
 };
@@ -21,6 +21,8 @@ pub struct PhaseTimings {
     pub witness_generation: Duration,
     /// Constraint synthesis and LC inlining.
     pub synthesis: Duration,
+    /// Building the constraint matrices and the full assignment.
+    pub matrices: Duration,
     /// Constraint evaluation and the seven NTTs of the quotient.
     pub witness_map: Duration,
     /// MSM for A (G1).
@@ -33,22 +35,26 @@ pub struct PhaseTimings {
     pub msm_h: Duration,
     /// MSM over the witness for C (G1).
     pub msm_l: Duration,
-    /// The whole proof, synthesis to assembled points.
+    /// Verifying the finished proof before returning it.
+    pub self_check: Duration,
+    /// The whole proof, synthesis to checked proof.
     pub total: Duration,
 }
 
 impl PhaseTimings {
     /// `(name, duration)` pairs in phase order, for reports.
-    pub fn phases(&self) -> [(&'static str, Duration); 9] {
+    pub fn phases(&self) -> [(&'static str, Duration); 11] {
         [
             ("witness generation", self.witness_generation),
             ("constraint synthesis", self.synthesis),
+            ("matrices, assignment", self.matrices),
             ("witness map (7 NTTs)", self.witness_map),
             ("MSM A (G1)", self.msm_a),
             ("MSM B (G1)", self.msm_b_g1),
             ("MSM B (G2)", self.msm_b_g2),
             ("MSM H (G1)", self.msm_h),
             ("MSM L (G1)", self.msm_l),
+            ("self-check (pairing)", self.self_check),
             ("total", self.total),
         ]
     }
@@ -59,6 +65,7 @@ impl PhaseTimings {
 pub struct PreparedKey<M: MsmBackend> {
     /// The key itself (scalar parts and the G1/G2 constants).
     pub pk: Arc<ProvingKey<Bn254>>,
+    pvk: PreparedVerifyingKey<Bn254>,
     a: M::G1Bases,
     b_g1: M::G1Bases,
     b_g2: M::G2Bases,
@@ -85,6 +92,7 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N> {
     pub fn new(msm: M, ntt: N, pk: &ProvingKey<Bn254>) -> Result<Self> {
         let key = PreparedKey {
             pk: Arc::new(pk.clone()),
+            pvk: ark_groth16::prepare_verifying_key(&pk.vk),
             a: msm.prepare_g1(&pk.a_query)?,
             b_g1: msm.prepare_g1(&pk.b_g1_query)?,
             b_g2: msm.prepare_g2(&pk.b_g2_query)?,
@@ -107,7 +115,9 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N> {
     /// Proves `circuit` with zero-knowledge randomness `(r, s)`.
     ///
     /// Returns an error, not a proof, when the witness does not satisfy the
-    /// circuit, or when the circuit's shape does not fit the key.
+    /// circuit, when the circuit's shape does not fit the key, or when the
+    /// finished proof does not verify (so a faulty backend cannot hand out a
+    /// wrong proof).
     pub fn prove<C: ConstraintSynthesizer<Fr>>(
         &self,
         circuit: C,
@@ -129,10 +139,6 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N> {
             cs.finalize();
             Ok(())
         })?;
-        if !cs.is_satisfied()? {
-            let which = cs.which_is_unsatisfied()?.unwrap_or_default();
-            return Err(Error::Unsatisfied(which));
-        }
         let num_inputs = cs.num_instance_variables();
         let num_constraints = cs.num_constraints();
         let num_witness = cs.num_witness_variables();
@@ -143,11 +149,12 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N> {
                 num_inputs + num_witness
             )));
         }
-        let matrices = &cs.to_matrices()?[R1CS_PREDICATE_LABEL];
-        let full_assignment = {
-            let cs = cs.borrow().ok_or(Error::Unsatisfied("constraint system in use".into()))?;
-            [cs.instance_assignment()?, cs.witness_assignment()?].concat()
-        };
+        let (matrices, full_assignment) = timed(&mut t.matrices, || -> Result<_> {
+            let mut matrices = cs.to_matrices()?;
+            let matrices = matrices.remove(R1CS_PREDICATE_LABEL).unwrap_or_default();
+            let assignment = [cs.instance_assignment()?, cs.witness_assignment()?].concat();
+            Ok((matrices, assignment))
+        })?;
 
         // Witness map: evaluations of A·z, B·z, C·z over H, then the quotient.
         let h = timed(&mut t.witness_map, || -> Result<Vec<Fr>> {
@@ -198,8 +205,23 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N> {
         // C = s·A + r·B₁ − r·s·δ + L + H.
         let g_c = g_a * s + g1_b * r - pk.delta_g1 * (r * s) + l_acc + h_acc;
 
-        t.total = start.elapsed();
         let proof = Proof { a: g_a.into_affine(), b: g2_b.into_affine(), c: g_c.into_affine() };
+
+        // Check the proof before returning it. This catches a witness that
+        // does not satisfy the circuit (the quotient is then not a
+        // polynomial and the proof fails) and any backend that computed a
+        // wrong MSM or NTT, for one multi-pairing (milliseconds) instead of
+        // a pass over every constraint.
+        let inputs = &full_assignment[1..num_inputs];
+        let ok = timed(&mut t.self_check, || {
+            Groth16::<Bn254>::verify_proof(&self.key.pvk, &proof, inputs).unwrap_or(false)
+        });
+        if !ok {
+            return Err(Error::Unsatisfied(
+                cs.which_is_unsatisfied()?.unwrap_or_else(|| "none found: backend fault".into()),
+            ));
+        }
+        t.total = start.elapsed();
         Ok((proof, t))
     }
 }

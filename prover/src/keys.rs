@@ -30,6 +30,8 @@ pub struct Keys {
     pub circuit_id: String,
     /// The circuit's shape parameters.
     pub params: Vec<(String, u64)>,
+    /// Names of the public inputs, in order.
+    pub input_names: Vec<String>,
     /// ark-groth16's proving key (it embeds ark's verifying key).
     pub proving_key: ProvingKey<Bn254>,
     /// The light verifier's form of the verifying key.
@@ -41,9 +43,18 @@ pub fn os_rng() -> ark_std::rand::rngs::OsRng {
     ark_std::rand::rngs::OsRng
 }
 
-/// Converts ark-groth16's verifying key to the light verifier's.
-pub fn light_verifying_key(vk: &ark_groth16::VerifyingKey<Bn254>) -> VerifyingKey {
+/// Converts ark-groth16's verifying key to the light verifier's, with the
+/// circuit's identity.
+pub fn light_verifying_key(
+    circuit_id: &str,
+    params: &[(String, u64)],
+    input_names: &[String],
+    vk: &ark_groth16::VerifyingKey<Bn254>,
+) -> VerifyingKey {
     VerifyingKey {
+        circuit_id: circuit_id.to_string(),
+        params: params.to_vec(),
+        input_names: input_names.to_vec(),
         alpha_g1: vk.alpha_g1,
         beta_g2: vk.beta_g2,
         gamma_g2: vk.gamma_g2,
@@ -61,14 +72,29 @@ pub fn setup<C: ConstraintSynthesizer<Fr>>(
 }
 
 impl Keys {
-    /// Bundles a proving key with its identity.
+    /// Bundles a proving key with its circuit's identity: id, shape
+    /// parameters and public-input names.
     pub fn new(
         circuit_id: &str,
         params: Vec<(String, u64)>,
+        input_names: Vec<String>,
         proving_key: ProvingKey<Bn254>,
-    ) -> Self {
-        let verifying_key = light_verifying_key(&proving_key.vk);
-        Self { circuit_id: circuit_id.to_string(), params, proving_key, verifying_key }
+    ) -> Result<Self> {
+        if input_names.len() + 1 != proving_key.vk.gamma_abc_g1.len() {
+            return Err(Error::KeyMismatch(format!(
+                "{} input names for a key with {} public inputs",
+                input_names.len(),
+                proving_key.vk.gamma_abc_g1.len().saturating_sub(1)
+            )));
+        }
+        let verifying_key = light_verifying_key(circuit_id, &params, &input_names, &proving_key.vk);
+        Ok(Self {
+            circuit_id: circuit_id.to_string(),
+            params,
+            input_names,
+            proving_key,
+            verifying_key,
+        })
     }
 
     /// The verifying key's blake3 fingerprint.
@@ -90,7 +116,11 @@ impl Keys {
         out.extend_from_slice(b"# ");
         out.extend_from_slice(DEVELOPMENT_SETUP_WARNING.as_bytes());
         out.push(b'\n');
-        let header = serde_json::json!({ "circuit_id": self.circuit_id, "params": self.params });
+        let header = serde_json::json!({
+            "circuit_id": self.circuit_id,
+            "params": self.params,
+            "input_names": self.input_names,
+        });
         out.extend_from_slice(header.to_string().as_bytes());
         out.push(b'\n');
         self.proving_key
@@ -114,13 +144,15 @@ impl Keys {
         struct Header {
             circuit_id: String,
             params: Vec<(String, u64)>,
+            input_names: Vec<String>,
         }
         let header: Header =
             serde_json::from_slice(header).map_err(|e| bad(&format!("header: {e}")))?;
         let proving_key =
             ProvingKey::<Bn254>::deserialize_with_mode(body, Compress::No, Validate::Yes)
                 .map_err(|e| bad(&format!("corrupt key: {e}")))?;
-        let keys = Self::new(&header.circuit_id, header.params, proving_key);
+        let keys = Self::new(&header.circuit_id, header.params, header.input_names, proving_key)
+            .map_err(|e| bad(&e.to_string()))?;
         if let Some(vk) = vk {
             if vk.fingerprint() != keys.fingerprint() {
                 return Err(bad("this proving key does not belong with the verifying key given"));
@@ -143,4 +175,12 @@ pub fn load_verifying_key(path: &Path) -> Result<VerifyingKey> {
 /// Size in bytes of a proving key in uncompressed form.
 pub fn proving_key_size(pk: &ProvingKey<Bn254>) -> usize {
     pk.uncompressed_size()
+}
+
+/// The number of constraints of `circuit`, from a setup-mode synthesis.
+pub fn count_constraints<C: ConstraintSynthesizer<Fr>>(circuit: C) -> Result<usize> {
+    let cs = ark_relations::gr1cs::ConstraintSystem::new_ref();
+    cs.set_mode(ark_relations::gr1cs::SynthesisMode::Setup);
+    circuit.generate_constraints(cs.clone())?;
+    Ok(cs.num_constraints())
 }

@@ -14,7 +14,7 @@
 //! let ledger = SampleLedger::new(8, 4, 1_000)?;
 //! // A development setup: one machine, not a ceremony.
 //! let pk = keys::setup(TransferBatchCircuit::for_setup(8, 2), &mut keys::os_rng())?;
-//! let keys = keys::Keys::new(transfer::CIRCUIT_ID, transfer::params(8, 2), pk);
+//! let keys = transfer::keys(8, 2, pk)?;
 //! let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key)?;
 //! let proved = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(2), 2)?;
 //! proved.update.verify(&keys.verifying_key)?;

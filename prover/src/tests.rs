@@ -78,7 +78,7 @@ fn transfer_update_verifies_and_key_files_round_trip() {
     let ledger = SampleLedger::new(4, 3, 100).unwrap();
     let mut rng = StdRng::seed_from_u64(3);
     let pk = keys::setup(TransferBatchCircuit::for_setup(4, 1), &mut rng).unwrap();
-    let keys = Keys::new(transfer::CIRCUIT_ID, transfer::params(4, 1), pk);
+    let keys = transfer::keys(4, 1, pk).unwrap();
     let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key).unwrap();
     let proved = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(1), 1).unwrap();
     proved.update.verify(&keys.verifying_key).unwrap();
@@ -105,9 +105,7 @@ fn transfer_update_verifies_and_key_files_round_trip() {
     assert!(matches!(Keys::load_proving_key(&pk_path, None), Err(Error::KeyFile(_))));
     // A proving key that does not belong with the verifying key.
     let other = keys::setup(TransferBatchCircuit::for_setup(4, 1), &mut rng).unwrap();
-    Keys::new(transfer::CIRCUIT_ID, transfer::params(4, 1), other)
-        .save_proving_key(&pk_path)
-        .unwrap();
+    transfer::keys(4, 1, other).unwrap().save_proving_key(&pk_path).unwrap();
     assert!(matches!(Keys::load_proving_key(&pk_path, Some(&vk)), Err(Error::KeyFile(_))));
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -123,7 +121,8 @@ fn invalid_batches_and_wrong_keys_are_errors_not_proofs() {
     let err = prover.prove(TransferBatchCircuit { witness }, Fr::from(1u64), Fr::from(1u64));
     assert!(matches!(err, Err(Error::KeyMismatch(_))));
     // Keys labelled for another shape.
-    let keys = Keys::new(transfer::CIRCUIT_ID, transfer::params(5, 1), pk);
+    let keys =
+        Keys::new(transfer::CIRCUIT_ID, transfer::params(5, 1), vec!["out".into()], pk).unwrap();
     let r = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(1), 1);
     assert!(matches!(r, Err(Error::KeyMismatch(_))));
 }

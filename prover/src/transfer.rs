@@ -18,6 +18,16 @@ pub fn params(depth: usize, slots: usize) -> Vec<(String, u64)> {
     vec![("depth".to_string(), depth as u64), ("slots".to_string(), slots as u64)]
 }
 
+/// Keys for a transfer-batch circuit of the given shape from a proving key.
+pub fn keys(
+    depth: usize,
+    slots: usize,
+    pk: ark_groth16::ProvingKey<ark_bn254::Bn254>,
+) -> Result<Keys> {
+    let names = PUBLIC_INPUT_NAMES.iter().map(|n| n.to_string()).collect();
+    Keys::new(CIRCUIT_ID, params(depth, slots), names, pk)
+}
+
 /// A proven batch: the state after it, the update, and phase timings.
 pub struct ProvedBatch {
     /// The state after the batch.

@@ -94,3 +94,23 @@ pub(crate) fn put_point<P: CanonicalSerialize>(out: &mut Vec<u8>, p: &P) {
     // Serialising a valid point into a Vec cannot fail.
     p.serialize_compressed(out).expect("writing to a Vec succeeds");
 }
+
+const MAX_NAME: usize = 64;
+
+pub(crate) fn put_name(out: &mut Vec<u8>, name: &str) {
+    out.push(name.len() as u8);
+    out.extend_from_slice(name.as_bytes());
+}
+
+/// A short printable-ASCII name with a one-byte length.
+pub(crate) fn read_name(r: &mut Reader<'_>, what: &'static str) -> Result<alloc::string::String> {
+    let len = r.u8(what)? as usize;
+    if len > MAX_NAME {
+        return Err(Error::TooLong { what, len, max: MAX_NAME });
+    }
+    let bytes = r.take(len, what)?;
+    if !bytes.iter().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::Malformed(what));
+    }
+    Ok(core::str::from_utf8(bytes).map_err(|_| Error::Malformed(what))?.into())
+}

@@ -14,9 +14,11 @@
 //!
 //! Nothing may follow the proof.
 
-use crate::encoding::{fr_from_le, fr_to_le, Reader};
+use crate::encoding::{fr_from_le, fr_to_le, put_name, read_name, Reader};
 use crate::groth16::{verify_proof, Proof, VerifyingKey};
 use crate::{Error, Fr, Result};
+#[allow(unused_imports)]
+use alloc::borrow::ToOwned;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
@@ -24,7 +26,6 @@ use alloc::vec::Vec;
 pub const UPDATE_MAGIC: &[u8; 4] = b"SPUP";
 /// The format version this crate writes and reads.
 pub const FORMAT_VERSION: u16 = 1;
-const MAX_NAME: usize = 64;
 
 /// A proof of one state transition with everything needed to check it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,24 +40,6 @@ pub struct CompressedUpdate {
     pub public_inputs: Vec<(String, Fr)>,
     /// The proof.
     pub proof: Proof,
-}
-
-fn put_name(out: &mut Vec<u8>, name: &str) {
-    out.push(name.len() as u8);
-    out.extend_from_slice(name.as_bytes());
-}
-
-fn read_name(r: &mut Reader<'_>, what: &'static str) -> Result<String> {
-    let len = r.u8(what)? as usize;
-    if len > MAX_NAME {
-        return Err(Error::TooLong { what, len, max: MAX_NAME });
-    }
-    let bytes = r.take(len, what)?;
-    if !bytes.iter().all(|b| b.is_ascii_graphic()) {
-        return Err(Error::Malformed(what));
-    }
-    // ASCII-graphic bytes are valid UTF-8.
-    Ok(core::str::from_utf8(bytes).map_err(|_| Error::Malformed(what))?.to_string())
 }
 
 impl CompressedUpdate {
@@ -131,11 +114,24 @@ impl CompressedUpdate {
         self.params.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
     }
 
-    /// Verifies the update against `vk`: the fingerprint must name `vk`,
-    /// the input count must be the key's, and the proof must verify.
+    /// Verifies the update against `vk`: the fingerprint must name `vk`; the
+    /// circuit id, parameters and input names must be the key's; the input
+    /// count must be the key's; and the proof must verify.
     pub fn verify(&self, vk: &VerifyingKey) -> Result<()> {
         if self.vk_fingerprint != vk.fingerprint() {
             return Err(Error::FingerprintMismatch);
+        }
+        if self.circuit_id != vk.circuit_id || self.params != vk.params {
+            return Err(Error::CircuitMismatch);
+        }
+        if self.public_inputs.len() != vk.input_names.len() {
+            return Err(Error::InputCount {
+                expected: vk.input_names.len(),
+                found: self.public_inputs.len(),
+            });
+        }
+        if self.public_inputs.iter().zip(&vk.input_names).any(|((n, _), expected)| n != expected) {
+            return Err(Error::InputNames);
         }
         let inputs: Vec<Fr> = self.public_inputs.iter().map(|(_, v)| *v).collect();
         verify_proof(vk, &inputs, &self.proof)

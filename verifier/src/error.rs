@@ -57,6 +57,12 @@ pub enum Error {
     /// The pairing check failed: the proof does not verify.
     #[error("proof does not verify")]
     InvalidProof,
+    /// The update names another circuit or shape than the key's.
+    #[error("update is for another circuit or circuit shape than the key")]
+    CircuitMismatch,
+    /// The update's public-input names are not the key's.
+    #[error("update's public-input names differ from the key's")]
+    InputNames,
     /// A named public input the update does not have.
     #[error("update has no public input named {0:?}")]
     MissingInput(String),

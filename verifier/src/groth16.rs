@@ -1,7 +1,8 @@
 //! Groth16 verification over BN254, written against ark-ec directly.
 
-use crate::encoding::{put_point, Reader};
+use crate::encoding::{put_name, put_point, read_name, Reader};
 use crate::{Error, Fr, Result};
+use alloc::string::String;
 use alloc::vec::Vec;
 use ark_bn254::{Bn254, G1Affine, G1Projective, G2Affine};
 use ark_ec::pairing::Pairing;
@@ -16,9 +17,18 @@ pub const PROOF_BYTES: usize = 128;
 /// The most public inputs a key may declare (bounds allocation on parse).
 const MAX_PUBLIC_INPUTS: usize = 1 << 16;
 
-/// A Groth16 verifying key.
+/// A Groth16 verifying key together with the identity of its circuit:
+/// the circuit id, its shape parameters and the names of its public inputs.
+/// All of it is covered by the fingerprint, so an update's labels are
+/// checked, not trusted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifyingKey {
+    /// Circuit identifier, e.g. `transfer-batch`.
+    pub circuit_id: String,
+    /// The circuit's shape parameters.
+    pub params: Vec<(String, u64)>,
+    /// Names of the public inputs, in order.
+    pub input_names: Vec<String>,
     /// `α` in G1.
     pub alpha_g1: G1Affine,
     /// `β` in G2.
@@ -43,6 +53,16 @@ impl VerifyingKey {
         let mut out = Vec::with_capacity(10 + 32 + 3 * 64 + 32 * self.gamma_abc_g1.len());
         out.extend_from_slice(VK_MAGIC);
         out.extend_from_slice(&VK_VERSION.to_le_bytes());
+        put_name(&mut out, &self.circuit_id);
+        out.push(self.params.len() as u8);
+        for (name, value) in &self.params {
+            put_name(&mut out, name);
+            out.extend_from_slice(&value.to_le_bytes());
+        }
+        out.push(self.input_names.len() as u8);
+        for name in &self.input_names {
+            put_name(&mut out, name);
+        }
         out.extend_from_slice(&(self.gamma_abc_g1.len() as u32).to_le_bytes());
         put_point(&mut out, &self.alpha_g1);
         put_point(&mut out, &self.beta_g2);
@@ -64,7 +84,20 @@ impl VerifyingKey {
         if version != VK_VERSION {
             return Err(Error::UnknownVersion(version));
         }
+        let circuit_id = read_name(&mut r, "circuit id")?;
+        let n_params = r.u8("parameter count")? as usize;
+        let mut params = Vec::with_capacity(n_params);
+        for _ in 0..n_params {
+            let name = read_name(&mut r, "parameter name")?;
+            params.push((name, r.u64("parameter value")?));
+        }
+        let n_names = r.u8("input-name count")? as usize;
+        let input_names =
+            (0..n_names).map(|_| read_name(&mut r, "input name")).collect::<Result<Vec<_>>>()?;
         let n = r.u32("public-input count")? as usize;
+        if n != n_names + 1 {
+            return Err(Error::InputCount { expected: n_names, found: n.saturating_sub(1) });
+        }
         if n == 0 || n > MAX_PUBLIC_INPUTS + 1 {
             return Err(Error::TooLong {
                 what: "verifying-key inputs",
@@ -83,7 +116,16 @@ impl VerifyingKey {
         let gamma_abc_g1 =
             (0..n).map(|_| r.point(32, "gamma_abc_g1")).collect::<Result<Vec<_>>>()?;
         r.finish()?;
-        Ok(Self { alpha_g1, beta_g2, gamma_g2, delta_g2, gamma_abc_g1 })
+        Ok(Self {
+            circuit_id,
+            params,
+            input_names,
+            alpha_g1,
+            beta_g2,
+            gamma_g2,
+            delta_g2,
+            gamma_abc_g1,
+        })
     }
 
     /// blake3 of the canonical encoding: names the key in updates.

@@ -32,6 +32,9 @@ impl ConstraintSynthesizer<Fr> for Toy {
 
 fn convert_vk(vk: &ark_groth16::VerifyingKey<Bn254>) -> VerifyingKey {
     VerifyingKey {
+        circuit_id: "toy".into(),
+        params: vec![("depth".into(), 4)],
+        input_names: vec!["old_root".into(), "new_root".into(), "batch_digest".into()],
         alpha_g1: vk.alpha_g1,
         beta_g2: vk.beta_g2,
         gamma_g2: vk.gamma_g2,
@@ -201,6 +204,12 @@ fn public_input_count_must_match_the_key() {
     let mut more = u.clone();
     more.public_inputs.push(("extra".into(), Fr::from(0u64)));
     assert_eq!(more.verify(&vk), Err(Error::InputCount { expected: 3, found: 4 }));
+    let mut renamed = u.clone();
+    renamed.public_inputs[0].0 = "new_root".into();
+    assert_eq!(renamed.verify(&vk), Err(Error::InputNames));
+    let mut other_shape = u.clone();
+    other_shape.params[0].1 = 5;
+    assert_eq!(other_shape.verify(&vk), Err(Error::CircuitMismatch));
     let inputs: Vec<Fr> = u.public_inputs.iter().map(|(_, v)| *v).collect();
     assert!(verify_proof(&vk, &inputs[..2], &u.proof).is_err());
 }
@@ -231,8 +240,15 @@ fn truncated_trailing_and_unknown_version_are_rejected() {
         assert!(VerifyingKey::from_bytes(&vkb[..len]).is_err());
     }
     let mut huge = vkb.clone();
-    huge[6..10].copy_from_slice(&u32::MAX.to_le_bytes());
-    assert!(matches!(VerifyingKey::from_bytes(&huge), Err(Error::TooLong { .. })));
+    // The u32 count precedes alpha (32), beta, gamma, delta (64 each) and 4 IC points.
+    let at = vkb.len() - (32 + 3 * 64 + 4 * 32) - 4;
+    assert_eq!(&huge[at..at + 4], &4u32.to_le_bytes());
+    huge[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    // Rejected from the declared count alone, before any allocation.
+    assert!(matches!(
+        VerifyingKey::from_bytes(&huge),
+        Err(Error::InputCount { .. } | Error::TooLong { .. })
+    ));
 }
 
 #[test]
