@@ -192,7 +192,7 @@ pub fn setup(out: &Output, depth: usize, slots: usize, dir: &Path) -> CliResult 
     let (pk_path, vk_path) = (dir.join("transfer.pk"), dir.join("transfer.vk"));
     keys.save_proving_key(&pk_path)?;
     keys.save_verifying_key(&vk_path)?;
-    out.line(format!("{DEVELOPMENT_SETUP_WARNING}"));
+    out.line(DEVELOPMENT_SETUP_WARNING);
     out.line(format!(
         "wrote {} and {} in {} (depth {depth}, {slots} slots)",
         pk_path.display(),

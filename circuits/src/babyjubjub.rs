@@ -202,7 +202,7 @@ impl PointVar {
                 None => term,
                 Some(acc) => acc.add(&term)?,
             });
-            window_base = window_base * Fs::from(4u64);
+            window_base *= Fs::from(4u64);
         }
         Ok(acc.unwrap_or_else(Self::identity))
     }

@@ -1,0 +1,221 @@
+//! End-to-end flows through the `stateproof` binary: files in, update out,
+//! verification with exit codes, and tampered updates rejected with the
+//! right reason.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn stateproof(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stateproof")).args(args).output().expect("binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A directory with keys, state, batch and a proven update, made once
+/// (depth 4, 2 slots: small enough for CI).
+fn fixture() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("stateproof-cli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = dir.to_str().unwrap();
+        let run = |args: &[&str]| {
+            let o = stateproof(args);
+            assert!(o.status.success(), "{args:?} failed: {}", text(&o));
+            o
+        };
+        run(&["sample", "--depth", "4", "--accounts", "3", "--transfers", "2", "--out", d]);
+        let o = run(&["setup", "--depth", "4", "--slots", "2", "--out", d]);
+        assert!(text(&o).contains("DEVELOPMENT SETUP"));
+        run(&[
+            "prove",
+            "--pk",
+            &format!("{d}/transfer.pk"),
+            "--state",
+            &format!("{d}/state.json"),
+            "--batch",
+            &format!("{d}/batch.json"),
+            "--out",
+            &format!("{d}/update.bin"),
+            "--new-state",
+            &format!("{d}/state2.json"),
+        ]);
+        dir
+    })
+}
+
+fn verify_file(update: &Path) -> Output {
+    let vk = fixture().join("transfer.vk");
+    stateproof(&["verify", "--vk", vk.to_str().unwrap(), update.to_str().unwrap()])
+}
+
+#[test]
+fn prove_then_verify_through_files() {
+    let dir = fixture();
+    let o = verify_file(&dir.join("update.bin"));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("VALID"));
+
+    // The update continues from the genesis root and not from another.
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("state.json")).unwrap()).unwrap();
+    assert_eq!(state["depth"], 4);
+    let o = stateproof(&["--json", "inspect", dir.join("update.bin").to_str().unwrap()]);
+    let info: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let old_root = info["public_inputs"]["old_root"].as_str().unwrap().to_string();
+    let vk = dir.join("transfer.vk");
+    let update = dir.join("update.bin");
+    let o = stateproof(&[
+        "verify",
+        "--vk",
+        vk.to_str().unwrap(),
+        update.to_str().unwrap(),
+        "--root",
+        &old_root,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = stateproof(&[
+        "verify",
+        "--vk",
+        vk.to_str().unwrap(),
+        update.to_str().unwrap(),
+        "--root",
+        "12345",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("another root"), "{}", text(&o));
+}
+
+#[test]
+fn every_field_of_a_tampered_update_is_rejected_with_its_reason() {
+    let dir = fixture();
+    let bytes = std::fs::read(dir.join("update.bin")).unwrap();
+    let cid = 7 + "transfer-batch".len(); // magic, version, id length, id
+                                          // Offsets of one byte inside each field, and the reason expected.
+    let params_at = cid + 1;
+    let fingerprint_at = bytes.len() - 128 - (1 + 3 + 8 + 8 + 12 + 3 * 32) - 32;
+    let inputs_at = fingerprint_at + 32;
+    let proof_at = bytes.len() - 128;
+    let cases: Vec<(&str, usize, &str)> = vec![
+        ("magic", 0, "not a stateproof"),
+        ("version", 4, "unknown format version"),
+        ("circuit id", 7, "another circuit"),
+        ("parameter name", params_at + 2, "another circuit"),
+        ("parameter value", params_at + 1 + 1 + "depth".len(), "another circuit"),
+        ("key fingerprint", fingerprint_at + 5, "fingerprint"),
+        ("input name", inputs_at + 2, "names differ"),
+        ("input value", inputs_at + 1 + 1 + "old_root".len() + 3, "does not verify"),
+        ("proof A", proof_at + 3, "proof"),
+        ("proof B", proof_at + 40, "proof"),
+        ("proof C", proof_at + 100, "proof"),
+    ];
+    for (field, at, reason) in cases {
+        let mut b = bytes.clone();
+        b[at] ^= 0x01;
+        let path = dir.join(format!("tampered-{}.bin", field.replace(' ', "-")));
+        std::fs::write(&path, &b).unwrap();
+        let o = verify_file(&path);
+        assert_eq!(o.status.code(), Some(1), "{field}: {}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(err.lines().count(), 1, "{field}: one line on stderr: {err}");
+        assert!(err.contains(reason), "{field}: expected {reason:?} in {err:?}");
+    }
+    // Truncated and extended.
+    for b in [bytes[..bytes.len() - 1].to_vec(), [bytes.clone(), vec![0]].concat()] {
+        let path = dir.join("cut.bin");
+        std::fs::write(&path, &b).unwrap();
+        assert_eq!(verify_file(&path).status.code(), Some(1));
+    }
+}
+
+#[test]
+fn unreadable_input_exits_2_without_a_panic() {
+    let dir = fixture();
+    let o = verify_file(&dir.join("no-such-file.bin"));
+    assert_eq!(o.status.code(), Some(2));
+    let o = stateproof(&[
+        "verify",
+        "--vk",
+        dir.join("state.json").to_str().unwrap(),
+        dir.join("update.bin").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::write(dir.join("bad.json"), b"{\"depth\": 4, \"accounts\": [{]}").unwrap();
+    let o = stateproof(&[
+        "prove",
+        "--pk",
+        dir.join("transfer.pk").to_str().unwrap(),
+        "--state",
+        dir.join("bad.json").to_str().unwrap(),
+        "--batch",
+        dir.join("batch.json").to_str().unwrap(),
+        "--out",
+        dir.join("x.bin").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!text(&o).contains("panicked"), "{}", text(&o));
+    assert!(!text(&o).contains("RUST_BACKTRACE"));
+    let o = stateproof(&["demo", "--slots", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_batch_that_breaks_a_rule_is_refused_with_exit_1() {
+    let dir = fixture();
+    // Replaying the batch against the state after it: nonces are stale.
+    let o = stateproof(&[
+        "prove",
+        "--pk",
+        dir.join("transfer.pk").to_str().unwrap(),
+        "--state",
+        dir.join("state2.json").to_str().unwrap(),
+        "--batch",
+        dir.join("batch.json").to_str().unwrap(),
+        "--out",
+        dir.join("replay.bin").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("bad nonce"), "{}", text(&o));
+    assert!(!dir.join("replay.bin").exists());
+}
+
+#[test]
+fn snarkjs_export_and_inspect() {
+    let dir = fixture();
+    let out = dir.join("snarkjs");
+    let o = stateproof(&[
+        "export",
+        "snarkjs",
+        "--vk",
+        dir.join("transfer.vk").to_str().unwrap(),
+        "--update",
+        dir.join("update.bin").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let public: Vec<String> =
+        serde_json::from_slice(&std::fs::read(out.join("public.json")).unwrap()).unwrap();
+    assert_eq!(public.len(), 3);
+    let vk: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("verification_key.json")).unwrap()).unwrap();
+    assert_eq!(vk["nPublic"], 3);
+    for f in ["transfer.pk", "transfer.vk", "update.bin"] {
+        let o = stateproof(&["inspect", dir.join(f).to_str().unwrap()]);
+        assert!(o.status.success(), "{f}: {}", text(&o));
+    }
+    let o = stateproof(&["inspect", dir.join("transfer.pk").to_str().unwrap()]);
+    assert!(text(&o).contains("DEVELOPMENT SETUP"));
+}
+
+#[test]
+fn demo_runs_with_small_parameters() {
+    let o = stateproof(&["--json", "demo", "--depth", "4", "--slots", "1", "--backend", "cpu"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["valid"], true);
+    assert!(v["constraints"].as_u64().unwrap() > 5_000);
+}
