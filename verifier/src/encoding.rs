@@ -114,3 +114,32 @@ pub(crate) fn read_name(r: &mut Reader<'_>, what: &'static str) -> Result<alloc:
     }
     Ok(core::str::from_utf8(bytes).map_err(|_| Error::Malformed(what))?.into())
 }
+
+/// A circuit's identity as both file formats write it: id, then a one-byte
+/// count of `(name, u64)` parameters.
+pub(crate) fn put_circuit(
+    out: &mut Vec<u8>,
+    circuit_id: &str,
+    params: &[(alloc::string::String, u64)],
+) {
+    put_name(out, circuit_id);
+    out.push(params.len() as u8);
+    for (name, value) in params {
+        put_name(out, name);
+        out.extend_from_slice(&value.to_le_bytes());
+    }
+}
+
+/// Reads what [`put_circuit`] writes.
+pub(crate) fn read_circuit(
+    r: &mut Reader<'_>,
+) -> Result<(alloc::string::String, Vec<(alloc::string::String, u64)>)> {
+    let circuit_id = read_name(r, "circuit id")?;
+    let n_params = r.u8("parameter count")? as usize;
+    let mut params = Vec::with_capacity(n_params);
+    for _ in 0..n_params {
+        let name = read_name(r, "parameter name")?;
+        params.push((name, r.u64("parameter value")?));
+    }
+    Ok((circuit_id, params))
+}

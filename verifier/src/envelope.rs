@@ -14,7 +14,9 @@
 //!
 //! Nothing may follow the proof.
 
-use crate::encoding::{fr_from_le, fr_to_le, put_name, read_name, Reader};
+use crate::encoding::{
+    fr_from_le, fr_to_le, put_circuit, put_name, read_circuit, read_name, Reader,
+};
 use crate::groth16::{verify_proof, Proof, VerifyingKey};
 use crate::{Error, Fr, Result};
 #[allow(unused_imports)]
@@ -52,12 +54,7 @@ impl CompressedUpdate {
         let mut out = Vec::with_capacity(256);
         out.extend_from_slice(UPDATE_MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        put_name(&mut out, &self.circuit_id);
-        out.push(self.params.len() as u8);
-        for (name, value) in &self.params {
-            put_name(&mut out, name);
-            out.extend_from_slice(&value.to_le_bytes());
-        }
+        put_circuit(&mut out, &self.circuit_id, &self.params);
         out.extend_from_slice(&self.vk_fingerprint);
         out.push(self.public_inputs.len() as u8);
         for (name, value) in &self.public_inputs {
@@ -78,13 +75,7 @@ impl CompressedUpdate {
         if version != FORMAT_VERSION {
             return Err(Error::UnknownVersion(version));
         }
-        let circuit_id = read_name(&mut r, "circuit id")?;
-        let n_params = r.u8("parameter count")? as usize;
-        let mut params = Vec::with_capacity(n_params);
-        for _ in 0..n_params {
-            let name = read_name(&mut r, "parameter name")?;
-            params.push((name, r.u64("parameter value")?));
-        }
+        let (circuit_id, params) = read_circuit(&mut r)?;
         let mut vk_fingerprint = [0u8; 32];
         vk_fingerprint.copy_from_slice(r.take(32, "verifying-key fingerprint")?);
         let n_inputs = r.u8("public-input count")? as usize;

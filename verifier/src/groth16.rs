@@ -1,6 +1,6 @@
 //! Groth16 verification over BN254, written against ark-ec directly.
 
-use crate::encoding::{put_name, put_point, read_name, Reader};
+use crate::encoding::{put_circuit, put_name, put_point, read_circuit, read_name, Reader};
 use crate::{Error, Fr, Result};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -53,12 +53,7 @@ impl VerifyingKey {
         let mut out = Vec::with_capacity(10 + 32 + 3 * 64 + 32 * self.gamma_abc_g1.len());
         out.extend_from_slice(VK_MAGIC);
         out.extend_from_slice(&VK_VERSION.to_le_bytes());
-        put_name(&mut out, &self.circuit_id);
-        out.push(self.params.len() as u8);
-        for (name, value) in &self.params {
-            put_name(&mut out, name);
-            out.extend_from_slice(&value.to_le_bytes());
-        }
+        put_circuit(&mut out, &self.circuit_id, &self.params);
         out.push(self.input_names.len() as u8);
         for name in &self.input_names {
             put_name(&mut out, name);
@@ -84,13 +79,7 @@ impl VerifyingKey {
         if version != VK_VERSION {
             return Err(Error::UnknownVersion(version));
         }
-        let circuit_id = read_name(&mut r, "circuit id")?;
-        let n_params = r.u8("parameter count")? as usize;
-        let mut params = Vec::with_capacity(n_params);
-        for _ in 0..n_params {
-            let name = read_name(&mut r, "parameter name")?;
-            params.push((name, r.u64("parameter value")?));
-        }
+        let (circuit_id, params) = read_circuit(&mut r)?;
         let n_names = r.u8("input-name count")? as usize;
         let input_names =
             (0..n_names).map(|_| read_name(&mut r, "input name")).collect::<Result<Vec<_>>>()?;
