@@ -29,6 +29,34 @@ pub enum Error {
         /// Length of c.
         c: usize,
     },
+    /// No usable GPU adapter.
+    #[error("no GPU adapter: {0}")]
+    NoAdapter(String),
+    /// The adapter lacks a feature or limit the kernels need.
+    #[error("GPU adapter unsuitable: {0}")]
+    MissingFeature(String),
+    /// An allocation failed on the device.
+    #[error("GPU out of memory: {0}")]
+    OutOfMemory(String),
+    /// The device was lost or stopped answering.
+    #[error("GPU device lost: {0}")]
+    DeviceLost(String),
+    /// The device rejected a submission (a kernel's bindings or dispatch).
+    #[error("GPU dispatch rejected: {0}")]
+    Dispatch(String),
+    /// A WGSL module failed to compile or validate.
+    #[error("GPU shader failed to compile: {0}")]
+    ShaderCompile(String),
+    /// An array larger than one storage binding.
+    #[error("{what} needs {size} bytes, over the adapter's {max}-byte storage binding")]
+    BindingTooLarge {
+        /// What was being allocated.
+        what: String,
+        /// Bytes needed.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
 }
 
 /// The kernels crate's result type.

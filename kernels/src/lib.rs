@@ -23,12 +23,15 @@
 //! assert_eq!(v, original);
 //! ```
 //!
-//! Features: `parallel` (default) runs the CPU backend on rayon.
+//! Features: `parallel` (default) runs the CPU backend on rayon; `gpu`
+//! (default) adds the wgpu backend in [`gpu`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod cpu;
 mod error;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 
 pub use error::{Error, Result};
 
@@ -100,7 +103,7 @@ fn check_range(bases: usize, offset: usize, scalars: usize) -> Result<()> {
 
 /// Which transform an NTT computes. Cosets are `g·H` with `g` the field's
 /// multiplicative generator (`Fr::GENERATOR`), as ark-groth16 uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum NttKind {
     /// Coefficients to evaluations over the subgroup `H`.
     Forward,
@@ -164,7 +167,7 @@ fn hadamard_quotient(a: &mut [Fr], b: &[Fr], c: &[Fr], z_inv: Fr) {
     a.iter_mut().zip(b).zip(c).for_each(|((a, b), c)| *a = (*a * b - c) * z_inv);
 }
 
-fn check_ntt_len(len: usize) -> Result<()> {
+pub(crate) fn check_ntt_len(len: usize) -> Result<()> {
     if len == 0 || !len.is_power_of_two() || len.trailing_zeros() > MAX_LOG_NTT {
         return Err(Error::UnsupportedSize { len });
     }

@@ -1,0 +1,234 @@
+//! GPU kernels against arkworks and the CPU backend, on random and
+//! adversarial inputs. Each test skips with a printed reason when no adapter
+//! exists, and fails when `STATEPROOF_REQUIRE_GPU=1`.
+
+use super::field::{field_wgsl, MulVariant};
+use super::ntt::{from_bytes, to_bytes};
+use super::{context_for_tests, GpuContext, GpuNtt};
+use crate::cpu::CpuBackend;
+use crate::{NttBackend, NttKind};
+use ark_bn254::{Fq, Fr};
+use ark_ff::{BigInteger, Field, PrimeField, UniformRand, Zero};
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use std::time::Instant;
+use wgpu::util::DeviceExt;
+
+const OPS: [&str; 9] =
+    ["add", "sub", "double", "neg", "mul", "square", "inverse", "to_mont", "from_mont"];
+
+/// Runs `entry` of the field test shader over `lhs`, `rhs` (raw limbs).
+fn run_field_kernel<F: PrimeField>(
+    ctx: &GpuContext,
+    variant: MulVariant,
+    entry: &str,
+    op: u32,
+    chain: u32,
+    lhs: &[[u64; 4]],
+    rhs: &[[u64; 4]],
+) -> Vec<[u64; 4]> {
+    let src = format!(
+        "{}\n{}",
+        field_wgsl::<F>("test field", variant).unwrap(),
+        include_str!("wgsl/field_test.wgsl")
+    );
+    let module = ctx.compile("field test", &src).unwrap();
+    let pipeline = ctx.pipeline(&module, entry).unwrap();
+    let bytes =
+        |v: &[[u64; 4]]| -> Vec<u8> { v.iter().flatten().flat_map(|l| l.to_le_bytes()).collect() };
+    let a = ctx.upload("lhs", &bytes(lhs)).unwrap();
+    let b = ctx.upload("rhs", &bytes(rhs)).unwrap();
+    let out = ctx.storage("out", 32 * lhs.len() as u64).unwrap();
+    let params = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: None,
+        contents: bytemuck::cast_slice(&[op, lhs.len() as u32, chain, 0]),
+        usage: wgpu::BufferUsages::UNIFORM,
+    });
+    let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &[
+            wgpu::BindGroupEntry { binding: 0, resource: a.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 1, resource: b.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 2, resource: out.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 3, resource: params.as_entire_binding() },
+        ],
+    });
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&pipeline);
+        pass.set_bind_group(0, &bind, &[]);
+        pass.dispatch_workgroups((lhs.len() as u32).div_ceil(64), 1, 1);
+    }
+    ctx.submit(encoder).unwrap();
+    ctx.download(&out, 32 * lhs.len() as u64)
+        .unwrap()
+        .chunks_exact(32)
+        .map(|c| {
+            std::array::from_fn(|i| u64::from_le_bytes(c[8 * i..8 * i + 8].try_into().unwrap()))
+        })
+        .collect()
+}
+
+fn limbs<B: BigInteger>(b: &B) -> [u64; 4] {
+    std::array::from_fn(|i| b.as_ref()[i])
+}
+
+/// Random values and the edges: 0, 1, p−1, p−2, R mod p, and values just
+/// below 2^k at every 32-bit limb boundary.
+fn test_values<F: PrimeField<BigInt = ark_ff::BigInt<4>>>(rng: &mut StdRng) -> Vec<F> {
+    let mut v = vec![F::zero(), F::one(), -F::one(), -F::from(2u64)];
+    v.push(F::from(2u64).pow([256]));
+    for k in (32..=224).step_by(32) {
+        v.push(F::from(2u64).pow([k]) - F::one());
+    }
+    v.extend((0..48).map(|_| F::rand(rng)));
+    v
+}
+
+fn check_field_ops<F: PrimeField<BigInt = ark_ff::BigInt<4>>>(
+    ctx: &GpuContext,
+    variant: MulVariant,
+) {
+    let mut rng = StdRng::seed_from_u64(11);
+    let xs = test_values::<F>(&mut rng);
+    let mut ys = xs.clone();
+    ys.reverse();
+    ys.rotate_left(3);
+    // Montgomery forms, as the device holds them: the repr of x·R.
+    let mont = |x: &F| -> [u64; 4] { limbs(&(*x * F::from(2u64).pow([256])).into_bigint()) };
+    let raw: Vec<[u64; 4]> = xs.iter().map(mont).collect();
+    let raw_y: Vec<[u64; 4]> = ys.iter().map(mont).collect();
+    for (op, name) in OPS.iter().enumerate() {
+        let (lhs, rhs) = if *name == "to_mont" {
+            (xs.iter().map(|x| limbs(&x.into_bigint())).collect::<Vec<_>>(), raw_y.clone())
+        } else {
+            (raw.clone(), raw_y.clone())
+        };
+        let got = run_field_kernel::<F>(ctx, variant, "apply_op", op as u32, 0, &lhs, &rhs);
+        for (i, (x, y)) in xs.iter().zip(&ys).enumerate() {
+            let expected = match *name {
+                "add" => mont(&(*x + y)),
+                "sub" => mont(&(*x - y)),
+                "double" => mont(&x.double()),
+                "neg" => mont(&-*x),
+                "mul" => mont(&(*x * y)),
+                "square" => mont(&x.square()),
+                "inverse" => mont(&x.inverse().unwrap_or(F::zero())),
+                "to_mont" => mont(x),
+                _ => limbs(&x.into_bigint()),
+            };
+            assert_eq!(got[i], expected, "{name} ({variant:?}) on input {i}: {x}");
+        }
+    }
+}
+
+#[test]
+fn field_ops_match_arkworks_for_fr_and_fq_in_both_variants() {
+    let Some(ctx) = context_for_tests() else { return };
+    let mut variants = vec![MulVariant::U16Digits];
+    if ctx.mul_variant == MulVariant::U32Digits {
+        variants.push(MulVariant::U32Digits);
+    }
+    for variant in variants {
+        check_field_ops::<Fr>(&ctx, variant);
+        check_field_ops::<Fq>(&ctx, variant);
+    }
+}
+
+fn inputs(n: usize, rng: &mut StdRng) -> Vec<(&'static str, Vec<Fr>)> {
+    let mut single = vec![Fr::zero(); n];
+    single[n / 3] = Fr::rand(rng);
+    vec![
+        ("random", (0..n).map(|_| Fr::rand(rng)).collect()),
+        ("zeros", vec![Fr::zero(); n]),
+        ("all p-1", vec![-Fr::ONE; n]),
+        ("single nonzero", single),
+    ]
+}
+
+const KINDS: [NttKind; 4] =
+    [NttKind::Forward, NttKind::Inverse, NttKind::CosetForward, NttKind::CosetInverse];
+
+fn check_ntt_sizes(logs: impl Iterator<Item = u32>) {
+    let Some(ctx) = context_for_tests() else { return };
+    let gpu = GpuNtt::new(ctx);
+    let mut rng = StdRng::seed_from_u64(12);
+    for log in logs {
+        let n = 1usize << log;
+        for (name, input) in inputs(n, &mut rng) {
+            for kind in KINDS {
+                let mut expected = input.clone();
+                CpuBackend.ntt(&mut expected, kind).unwrap();
+                let mut got = input.clone();
+                gpu.ntt(&mut got, kind).unwrap();
+                assert!(got == expected, "2^{log} {kind:?} on {name} input differs from ark-poly");
+            }
+        }
+    }
+}
+
+#[test]
+fn ntt_matches_ark_poly_from_2_to_2_16() {
+    check_ntt_sizes(1..=16);
+}
+
+#[test]
+#[ignore = "large sizes: minutes on a software driver"]
+fn ntt_matches_ark_poly_up_to_2_20() {
+    check_ntt_sizes(17..=20);
+}
+
+#[test]
+fn quotient_on_the_device_matches_the_cpu() {
+    let Some(ctx) = context_for_tests() else { return };
+    let gpu = GpuNtt::new(ctx);
+    let mut rng = StdRng::seed_from_u64(13);
+    for log in [1u32, 5, 10, 13] {
+        let n = 1usize << log;
+        let v = |rng: &mut StdRng| (0..n).map(|_| Fr::rand(rng)).collect::<Vec<_>>();
+        let (a, b, c) = (v(&mut rng), v(&mut rng), v(&mut rng));
+        let expected = CpuBackend.quotient(a.clone(), b.clone(), c.clone()).unwrap();
+        assert!(gpu.quotient(a, b, c).unwrap() == expected, "quotient 2^{log}");
+    }
+}
+
+#[test]
+fn byte_conversion_round_trips() {
+    let mut rng = StdRng::seed_from_u64(14);
+    let v: Vec<Fr> = (0..17).map(|_| Fr::rand(&mut rng)).collect();
+    let mut back = vec![Fr::zero(); 17];
+    from_bytes(&to_bytes(&v), &mut back);
+    assert_eq!(v, back);
+}
+
+/// The limb-representation measurement recorded in kernels/README.md.
+#[test]
+#[ignore = "a measurement, not a test: run with --release --ignored --nocapture"]
+fn mul_variant_microbenchmark() {
+    let Some(ctx) = context_for_tests() else { return };
+    let mut rng = StdRng::seed_from_u64(15);
+    let n = 1usize << 14;
+    let chain = 256u32;
+    let xs: Vec<[u64; 4]> = (0..n).map(|_| Fr::rand(&mut rng).0 .0).collect();
+    let ys: Vec<[u64; 4]> = (0..n).map(|_| Fr::rand(&mut rng).0 .0).collect();
+    let mut variants = vec![MulVariant::U16Digits];
+    if ctx.mul_variant == MulVariant::U32Digits {
+        variants.push(MulVariant::U32Digits);
+    }
+    println!("adapter: {} ({}, {})", ctx.adapter.name, ctx.adapter.backend, ctx.adapter.driver);
+    for variant in variants {
+        // Warm up (compilation), then time three runs and keep the median.
+        run_field_kernel::<Fr>(&ctx, variant, "mul_chain", 0, chain, &xs[..64], &ys[..64]);
+        let mut times: Vec<f64> = (0..3)
+            .map(|_| {
+                let start = Instant::now();
+                run_field_kernel::<Fr>(&ctx, variant, "mul_chain", 0, chain, &xs, &ys);
+                start.elapsed().as_secs_f64()
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let muls = (n as f64) * chain as f64;
+        println!("{variant:?}: {:.1} M mul/s (median of 3, {} muls)", muls / times[1] / 1e6, muls);
+    }
+}
