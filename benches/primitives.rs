@@ -1,6 +1,9 @@
 //! Criterion benchmarks of the proving primitives: stateproof's CPU backend
 //! against plain arkworks, over 2^k sizes.
 //!
+//! The `ntt` group includes the GPU backend when an adapter exists (on a
+//! software adapter such as llvmpipe its timings mean nothing).
+//!
 //! Sizes come from the environment: `STATEPROOF_BENCH_LOG_MIN` and
 //! `STATEPROOF_BENCH_LOG_MAX` (default 10..=14). Run with
 //! `cargo bench --bench primitives`.
@@ -46,6 +49,14 @@ fn msm_g1(c: &mut Criterion) {
 
 fn ntt(c: &mut Criterion) {
     let mut rng = ark_std::test_rng();
+    // The GPU when an adapter exists (its name goes into the benchmark id).
+    let gpu = match stateproof_kernels::gpu::GpuContext::shared() {
+        Ok(ctx) => Some(stateproof_kernels::gpu::GpuNtt::new(ctx)),
+        Err(e) => {
+            eprintln!("ntt: no GPU benchmarked: {e}");
+            None
+        }
+    };
     let mut group = c.benchmark_group("ntt");
     group.sample_size(10);
     for log in log_range() {
@@ -59,6 +70,16 @@ fn ntt(c: &mut Criterion) {
                 criterion::BatchSize::LargeInput,
             )
         });
+        if let Some(gpu) = &gpu {
+            let id = format!("stateproof-gpu ({})", gpu.context().adapter.name);
+            group.bench_with_input(BenchmarkId::new(id, log), &n, |b, _| {
+                b.iter_batched_ref(
+                    || values.clone(),
+                    |v| gpu.ntt(v, NttKind::Forward).expect("fits the adapter"),
+                    criterion::BatchSize::LargeInput,
+                )
+            });
+        }
         group.bench_with_input(BenchmarkId::new("ark-poly", log), &n, |b, _| {
             b.iter_batched_ref(
                 || values.clone(),

@@ -9,6 +9,7 @@ use stateproof_circuits::field::{fr_to_string, parse_fr};
 use stateproof_circuits::transfer::{BatchJson, SampleLedger, StateJson, TransferBatchCircuit};
 use stateproof_circuits::Fr;
 use stateproof_kernels::cpu::CpuBackend;
+use stateproof_kernels::FallbackNtt;
 use stateproof_prover::keys::{self, Keys, DEVELOPMENT_SETUP_WARNING};
 use stateproof_prover::{files, transfer, Prover};
 use stateproof_verifier::{CompressedUpdate, LightClient, VerifyingKey, PROOF_BYTES};
@@ -57,17 +58,57 @@ fn check_shape(depth: usize, slots: usize) -> CliResult {
     Ok(())
 }
 
-fn backend_name(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Cpu | Backend::Auto => "cpu",
+/// The prover for a backend choice: MSMs on the CPU, NTTs where `backend`
+/// puts them (with fallback to the CPU).
+fn make_prover(
+    keys: &Keys,
+    backend: Backend,
+    device: Option<usize>,
+) -> Result<(Prover<CpuBackend, FallbackNtt>, String), CliError> {
+    let ntt = FallbackNtt::new(backend.into(), device);
+    let description = format!("NTT {}, MSM cpu", ntt.description());
+    Ok((Prover::new(CpuBackend, ntt, &keys.proving_key)?, description))
+}
+
+pub fn devices(out: &Output) -> CliResult {
+    let list = stateproof_kernels::gpu::list_adapters();
+    if list.is_empty() {
+        out.line("no GPU adapter found (on Debian, `apt-get install mesa-vulkan-drivers` gives a software one)");
     }
+    for a in &list {
+        out.line(format!(
+            "[{}] {} ({}, {}, driver {})",
+            a.index, a.name, a.backend, a.device_type, a.driver
+        ));
+        out.line(format!(
+            "    SHADER_INT64 {}  max storage binding {} MiB  max buffer {} MiB  workgroup memory {} KiB  invocations {}",
+            if a.shader_int64 { "yes" } else { "no" },
+            a.max_storage_binding >> 20,
+            a.max_buffer >> 20,
+            a.max_workgroup_storage >> 10,
+            a.max_invocations
+        ));
+    }
+    out.json(json!(list.iter().map(|a| json!({
+        "index": a.index, "name": a.name, "backend": a.backend, "device_type": a.device_type,
+        "driver": a.driver, "shader_int64": a.shader_int64, "max_storage_binding": a.max_storage_binding,
+        "max_buffer": a.max_buffer, "max_workgroup_storage": a.max_workgroup_storage,
+        "max_invocations": a.max_invocations,
+    })).collect::<Vec<_>>()));
+    Ok(())
 }
 
 fn count_constraints(depth: usize, slots: usize) -> Result<usize, CliError> {
     Ok(keys::count_constraints(TransferBatchCircuit::for_setup(depth, slots))?)
 }
 
-pub fn demo(out: &Output, depth: usize, slots: usize, backend: Backend) -> CliResult {
+pub fn demo(
+    out: &Output,
+    depth: usize,
+    slots: usize,
+    backend: Backend,
+    device: Option<usize>,
+) -> CliResult {
     check_shape(depth, slots)?;
     let accounts = (slots as u64).clamp(2, 8);
     out.line(format!(
@@ -99,10 +140,10 @@ pub fn demo(out: &Output, depth: usize, slots: usize, backend: Backend) -> CliRe
     out.line(format!("  setup:   {} ({})", secs(setup_time), DEVELOPMENT_SETUP_WARNING));
     out.line(format!("           verifying key fingerprint {}", hex32(&keys.fingerprint())));
 
-    let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key)?;
+    let (prover, backend_description) = make_prover(&keys, backend, device)?;
     let proved = out
         .step("proving", || transfer::prove_batch(&prover, &keys, &ledger.state, &batch, slots))?;
-    out.line(format!("  prove:   backend {}", backend_name(backend)));
+    out.line(format!("  prove:   {backend_description}"));
     for (name, d) in proved.timings.phases() {
         out.line(format!("           {name:<22} {}", secs(d)));
     }
@@ -129,7 +170,7 @@ pub fn demo(out: &Output, depth: usize, slots: usize, backend: Backend) -> CliRe
         "depth": depth,
         "slots": slots,
         "constraints": constraints,
-        "backend": backend_name(backend),
+        "backend": backend_description,
         "setup_seconds": setup_time.as_secs_f64(),
         "phases": proved.timings.phases().iter().map(|(n, d)| json!({"phase": n, "seconds": d.as_secs_f64()})).collect::<Vec<_>>(),
         "update_bytes": bytes.len(),
@@ -208,15 +249,23 @@ pub fn setup(out: &Output, depth: usize, slots: usize, dir: &Path) -> CliResult 
     Ok(())
 }
 
+/// The files `stateproof prove` reads and writes.
+pub struct ProveFiles<'a> {
+    pub pk: &'a Path,
+    pub state: &'a Path,
+    pub batch: &'a Path,
+    pub update: &'a Path,
+}
+
 pub fn prove(
     out: &Output,
-    pk_path: &Path,
-    state_path: &Path,
-    batch_path: &Path,
-    update_path: &Path,
+    files_in: ProveFiles<'_>,
     new_state_path: Option<&Path>,
     backend: Backend,
+    device: Option<usize>,
 ) -> CliResult {
+    let ProveFiles { pk: pk_path, state: state_path, batch: batch_path, update: update_path } =
+        files_in;
     let state = read_json::<StateJson>(state_path)?.to_state().map_err(unusable)?;
     let batch = read_json::<BatchJson>(batch_path)?.to_batch().map_err(unusable)?;
     let keys = out.step("loading proving key", || Keys::load_proving_key(pk_path, None))?;
@@ -228,7 +277,7 @@ pub fn prove(
             state.depth()
         )));
     }
-    let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key)?;
+    let (prover, backend_description) = make_prover(&keys, backend, device)?;
     let proved =
         out.step("proving", || transfer::prove_batch(&prover, &keys, &state, &batch, slots))?;
     let bytes = proved.update.to_bytes();
@@ -236,11 +285,7 @@ pub fn prove(
     if let Some(p) = new_state_path {
         write_json(p, &StateJson::from_state(&proved.state))?;
     }
-    out.line(format!(
-        "proved {} transfers with backend {}",
-        batch.transfers.len(),
-        backend_name(backend)
-    ));
+    out.line(format!("proved {} transfers ({backend_description})", batch.transfers.len()));
     for (name, d) in proved.timings.phases() {
         out.line(format!("  {name:<22} {}", secs(d)));
     }

@@ -19,14 +19,26 @@ pub struct Cli {
     command: Command,
 }
 
-/// Which MSM/NTT backend proves.
+/// Which backend proves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Backend {
     /// The rayon CPU backend.
     Cpu,
-    /// The best backend available on this machine (the CPU until the GPU
-    /// kernels land).
+    /// NTTs on the GPU (wgpu), falling back to the CPU with a warning on
+    /// any GPU error. MSMs run on the CPU until the GPU MSM lands.
+    Gpu,
+    /// The GPU for large NTTs on a hardware adapter, the CPU otherwise.
     Auto,
+}
+
+impl From<Backend> for stateproof_kernels::BackendChoice {
+    fn from(b: Backend) -> Self {
+        match b {
+            Backend::Cpu => Self::Cpu,
+            Backend::Gpu => Self::Gpu,
+            Backend::Auto => Self::Auto,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -42,7 +54,12 @@ enum Command {
         /// MSM/NTT backend.
         #[arg(long, value_enum, default_value_t = Backend::Auto)]
         backend: Backend,
+        /// GPU adapter index (see `stateproof devices`); default: the best one.
+        #[arg(long, env = "STATEPROOF_GPU_DEVICE")]
+        device: Option<usize>,
     },
+    /// Lists GPU adapters with their backend, type, limits and features.
+    Devices,
     /// Writes a sample genesis state and a signed batch (demo keys: public seeds).
     Sample {
         /// Account tree depth.
@@ -90,6 +107,9 @@ enum Command {
         /// MSM/NTT backend.
         #[arg(long, value_enum, default_value_t = Backend::Auto)]
         backend: Backend,
+        /// GPU adapter index (see `stateproof devices`); default: the best one.
+        #[arg(long, env = "STATEPROOF_GPU_DEVICE")]
+        device: Option<usize>,
     },
     /// Verifies a compressed update: exit 0 valid, 1 invalid, 2 unreadable input.
     Verify {
@@ -131,16 +151,27 @@ enum ExportFormat {
 }
 
 fn main() -> ExitCode {
+    // Mesa's device-select Vulkan layer probes the display server and prints
+    // errors on headless machines; stateproof selects adapters itself. Set
+    // here, before any thread exists.
+    if std::env::var_os("NODEVICE_SELECT").is_none() {
+        std::env::set_var("NODEVICE_SELECT", "1");
+    }
     let cli = Cli::parse();
     let out = output::Output::new(cli.json);
     let result = match cli.command {
-        Command::Demo { depth, slots, backend } => commands::demo(&out, depth, slots, backend),
+        Command::Demo { depth, slots, backend, device } => {
+            commands::demo(&out, depth, slots, backend, device)
+        }
+        Command::Devices => commands::devices(&out),
         Command::Sample { depth, accounts, transfers, out: dir } => {
             commands::sample(&out, depth, accounts, transfers, &dir)
         }
         Command::Setup { depth, slots, out: dir } => commands::setup(&out, depth, slots, &dir),
-        Command::Prove { pk, state, batch, out: path, new_state, backend } => {
-            commands::prove(&out, &pk, &state, &batch, &path, new_state.as_deref(), backend)
+        Command::Prove { pk, state, batch, out: path, new_state, backend, device } => {
+            let files =
+                commands::ProveFiles { pk: &pk, state: &state, batch: &batch, update: &path };
+            commands::prove(&out, files, new_state.as_deref(), backend, device)
         }
         Command::Verify { vk, update, root } => {
             commands::verify(&out, &vk, &update, root.as_deref())

@@ -32,6 +32,9 @@ pub mod cpu;
 mod error;
 #[cfg(feature = "gpu")]
 pub mod gpu;
+mod select;
+
+pub use select::{BackendChoice, FallbackNtt, AUTO_MIN_NTT};
 
 pub use error::{Error, Result};
 

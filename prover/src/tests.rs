@@ -10,6 +10,7 @@ use ark_serialize::CanonicalSerialize;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use stateproof_circuits::transfer::{apply_batch, SampleLedger, TransferBatchCircuit};
 use stateproof_kernels::cpu::CpuBackend;
+use stateproof_kernels::NttBackend;
 
 /// A Poseidon chain: public `out = H(H(...H(x, 0)...))`, `steps` hashes.
 #[derive(Clone)]
@@ -151,4 +152,24 @@ fn unsatisfied_witness_is_an_error() {
     }
     let r = prover.prove(Wrong(circuit), Fr::from(1u64), Fr::from(2u64));
     assert!(matches!(r, Err(Error::Unsatisfied(_))));
+}
+
+#[test]
+fn gpu_ntt_proofs_equal_cpu_proofs() {
+    use stateproof_kernels::{BackendChoice, FallbackNtt};
+    // Skips (printing why) without an adapter; fails under STATEPROOF_REQUIRE_GPU=1.
+    let Some(_) = stateproof_kernels::gpu::context_for_tests() else { return };
+    let ledger = SampleLedger::new(4, 3, 100).unwrap();
+    let (_, witness) = apply_batch(&ledger.state, &ledger.batch(2), 2).unwrap();
+    let circuit = TransferBatchCircuit { witness };
+    let mut rng = StdRng::seed_from_u64(6);
+    let pk = keys::setup(circuit.clone(), &mut rng).unwrap();
+    let gpu_ntt = FallbackNtt::new(BackendChoice::Gpu, None);
+    assert_eq!(gpu_ntt.name(), "gpu", "{}", gpu_ntt.description());
+    let gpu = Prover::new(CpuBackend, gpu_ntt, &pk).unwrap();
+    let cpu = Prover::new(CpuBackend, CpuBackend, &pk).unwrap();
+    let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+    let a = gpu.prove(circuit.clone(), r, s).unwrap().0;
+    let b = cpu.prove(circuit, r, s).unwrap().0;
+    assert_eq!(bytes(&a), bytes(&b));
 }

@@ -48,8 +48,15 @@ pub struct AdapterReport {
     pub max_invocations: u32,
 }
 
+/// Compute runs on the primary backends (Vulkan, Metal, DX12); OpenGL has
+/// no 64-bit integers and probing it prints display-server noise. Setting
+/// `WGPU_BACKEND` overrides the choice.
 fn instance() -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    if std::env::var_os("WGPU_BACKEND").is_none() {
+        desc.backends = wgpu::Backends::PRIMARY;
+    }
+    wgpu::Instance::new(desc)
 }
 
 fn rank(t: wgpu::DeviceType) -> u8 {
@@ -63,7 +70,8 @@ fn rank(t: wgpu::DeviceType) -> u8 {
 }
 
 fn adapters() -> Vec<wgpu::Adapter> {
-    let mut list = pollster::block_on(instance().enumerate_adapters(wgpu::Backends::all()));
+    let instance = instance();
+    let mut list = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
     // Compute needs storage buffers; GL-only adapters without them are useless here.
     list.retain(|a| a.limits().max_storage_buffers_per_shader_stage >= 4);
     list

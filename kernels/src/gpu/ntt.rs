@@ -493,6 +493,14 @@ impl NttBackend for GpuNtt {
     }
 
     fn quotient(&self, a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
+        self.quotient_ref(&a, &b, &c)
+    }
+}
+
+impl GpuNtt {
+    /// [`NttBackend::quotient`] on borrowed inputs, so a caller can fall
+    /// back to the CPU with them when the device fails.
+    pub fn quotient_ref(&self, a: &[Fr], b: &[Fr], c: &[Fr]) -> Result<Vec<Fr>> {
         let n = a.len();
         crate::check_ntt_len(n)?;
         if b.len() != n || c.len() != n {
@@ -500,11 +508,8 @@ impl NttBackend for GpuNtt {
         }
         self.check_size(n)?;
         let kernels = self.kernels()?;
-        let bufs = [
-            self.upload_values("a", &a)?,
-            self.upload_values("b", &b)?,
-            self.upload_values("c", &c)?,
-        ];
+        let bufs =
+            [self.upload_values("a", a)?, self.upload_values("b", b)?, self.upload_values("c", c)?];
         let z_inv = (Fr::GENERATOR.pow([n as u64]) - Fr::ONE)
             .inverse()
             .ok_or(Error::UnsupportedSize { len: n })?;
@@ -525,7 +530,7 @@ impl NttBackend for GpuNtt {
         );
         self.encode_ntt(&mut plan, &bufs[0], n, NttKind::CosetInverse)?;
         plan.run()?;
-        let mut h = a;
+        let mut h = vec![<Fr as ark_ff::AdditiveGroup>::ZERO; n];
         from_bytes(&self.ctx.download(&bufs[0], n as u64 * FE_BYTES)?, &mut h);
         Ok(h)
     }
