@@ -219,3 +219,30 @@ fn demo_runs_with_small_parameters() {
     assert_eq!(v["valid"], true);
     assert!(v["constraints"].as_u64().unwrap() > 5_000);
 }
+
+#[test]
+fn demo_with_the_gpu_backend_proves_and_verifies() {
+    let o = stateproof(&["--json", "demo", "--depth", "4", "--slots", "1", "--backend", "gpu"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["valid"], true);
+    let backend = v["backend"].as_str().unwrap();
+    let require = std::env::var("STATEPROOF_REQUIRE_GPU").is_ok_and(|v| v == "1");
+    if require {
+        assert!(backend.starts_with("NTT gpu"), "GPU required but the demo used: {backend}");
+    } else if !backend.starts_with("NTT gpu") {
+        eprintln!("skipping the GPU part: no adapter ({backend}); the CPU fallback proved instead");
+    }
+}
+
+#[test]
+fn devices_lists_adapters_or_says_there_are_none() {
+    let o = stateproof(&["--json", "devices"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let list = v.as_array().unwrap();
+    if std::env::var("STATEPROOF_REQUIRE_GPU").is_ok_and(|v| v == "1") {
+        assert!(!list.is_empty());
+        assert!(list[0]["max_storage_binding"].as_u64().unwrap() > 0);
+    }
+}

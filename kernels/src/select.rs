@@ -52,7 +52,11 @@ impl FallbackNtt {
         }
         #[cfg(feature = "gpu")]
         {
-            match crate::gpu::GpuContext::new(device) {
+            let context = match device {
+                None => crate::gpu::GpuContext::shared(),
+                Some(_) => crate::gpu::GpuContext::new(device),
+            };
+            match context {
                 Ok(ctx) => {
                     let min_gpu_len = match choice {
                         BackendChoice::Auto if !ctx.is_hardware => usize::MAX,
