@@ -3,7 +3,7 @@
 use crate::cpu::CpuBackend;
 use crate::{NttBackend, NttKind, Result};
 use ark_bn254::Fr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Which backend a user asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +33,7 @@ pub struct FallbackNtt {
     gpu: Option<crate::gpu::GpuNtt>,
     min_gpu_len: usize,
     warned: AtomicBool,
+    fallbacks: AtomicUsize,
     description: String,
 }
 
@@ -45,6 +46,7 @@ impl FallbackNtt {
             gpu: None,
             min_gpu_len: usize::MAX,
             warned: AtomicBool::new(false),
+            fallbacks: AtomicUsize::new(0),
             description: "cpu".to_string(),
         };
         if choice == BackendChoice::Cpu {
@@ -72,6 +74,7 @@ impl FallbackNtt {
                         gpu: Some(crate::gpu::GpuNtt::new(ctx)),
                         min_gpu_len,
                         warned: AtomicBool::new(false),
+                        fallbacks: AtomicUsize::new(0),
                         description,
                     }
                 }
@@ -93,12 +96,31 @@ impl FallbackNtt {
         }
     }
 
+    /// Always the given GPU backend (any size), falling back as usual.
+    #[cfg(feature = "gpu")]
+    pub fn from_gpu(gpu: crate::gpu::GpuNtt) -> Self {
+        let description = format!("gpu ({})", gpu.context().adapter.name);
+        Self {
+            gpu: Some(gpu),
+            min_gpu_len: 1,
+            warned: AtomicBool::new(false),
+            fallbacks: AtomicUsize::new(0),
+            description,
+        }
+    }
+
+    /// How many operations fell back from the GPU to the CPU.
+    pub fn fallbacks(&self) -> usize {
+        self.fallbacks.load(Ordering::SeqCst)
+    }
+
     /// What computes the NTTs, for reports.
     pub fn description(&self) -> &str {
         &self.description
     }
 
     fn warn(&self, what: &str, e: &crate::Error) {
+        self.fallbacks.fetch_add(1, Ordering::SeqCst);
         if !self.warned.swap(true, Ordering::SeqCst) {
             eprintln!("warning: GPU {what} failed ({e}); computing on the CPU");
         }

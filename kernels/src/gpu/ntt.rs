@@ -25,31 +25,58 @@ const MAX_GROUPS_X: u32 = 65_535;
 /// Pipelines and resident tables, built on first use and kept.
 #[derive(Default)]
 pub(crate) struct NttCache {
-    kernels: Option<Arc<Kernels>>,
-    /// Twiddles ω^t (t < n/2) for (log n, inverse).
-    twiddles: HashMap<(u32, bool), Arc<wgpu::Buffer>>,
-    /// Power tables for (log n, kind).
-    powers: HashMap<(u32, NttKind), Arc<(wgpu::Buffer, u32)>>,
+    /// Pipelines per (chunks per vector, log of chunk length).
+    kernels: HashMap<(usize, u32), Arc<Kernels>>,
+    /// Twiddles ω^t (t < n/2) for (log n, inverse, log chunk).
+    twiddles: HashMap<(u32, bool, u32), Arc<DeviceVec>>,
+    /// Power tables for (log n, kind, log chunk), with their log L.
+    powers: HashMap<(u32, NttKind, u32), Arc<(DeviceVec, u32)>>,
+}
+
+/// A vector of field elements on the device, in chunks of at most
+/// 2^log_chunk elements, one buffer (and one binding) each.
+pub(crate) struct DeviceVec {
+    chunks: Vec<wgpu::Buffer>,
+    len: usize,
+}
+
+impl DeviceVec {
+    fn upload(ctx: &GpuContext, label: &str, values: &[Fr], log_chunk: u32) -> Result<Self> {
+        let chunks = values
+            .chunks(1 << log_chunk)
+            .map(|c| ctx.upload(label, &to_bytes(c)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self { chunks, len: values.len() })
+    }
+
+    fn download(&self, ctx: &GpuContext, out: &mut [Fr], log_chunk: u32) -> Result<()> {
+        for (buffer, part) in self.chunks.iter().zip(out.chunks_mut(1 << log_chunk)) {
+            from_bytes(&ctx.download(buffer, part.len() as u64 * FE_BYTES)?, part);
+        }
+        Ok(())
+    }
 }
 
 struct Kernels {
+    /// Chunks per vector: bindings per vector in every kernel.
+    chunks: usize,
     layout: wgpu::BindGroupLayout,
     bit_reverse: wgpu::ComputePipeline,
-    stages_local: wgpu::ComputePipeline,
-    stage_global: wgpu::ComputePipeline,
+    stages_block: wgpu::ComputePipeline,
     mul_powers: wgpu::ComputePipeline,
     quotient_combine: wgpu::ComputePipeline,
-    /// One-element buffers bound where a kernel uses no aux vector or
-    /// constant (two: a buffer may not be bound read-write and read-only in
-    /// one dispatch).
-    dummy_rw: wgpu::Buffer,
-    dummy_ro: wgpu::Buffer,
+    /// One-element buffers bound where a kernel uses no aux vector, no
+    /// table chunk or no constant (distinct buffers: one buffer may not be
+    /// bound read-write and read-only in one dispatch).
+    dummy_rw: Vec<wgpu::Buffer>,
+    dummy_ro: Vec<wgpu::Buffer>,
 }
 
 /// The GPU NTT backend.
 #[derive(Clone, Debug)]
 pub struct GpuNtt {
     ctx: Arc<GpuContext>,
+    log_chunk: u32,
 }
 
 #[repr(C)]
@@ -99,22 +126,74 @@ fn bgl_entry(
     }
 }
 
+/// WGSL bindings and `load_*`/`store_*` functions for `data`, `aux` (both
+/// read-write) and `table` (read-only), each split into `chunks` bindings of
+/// 2^log_chunk elements.
+fn accessors(chunks: usize, log_chunk: u32) -> String {
+    let mut out = String::new();
+    for (v, (name, access)) in
+        [("data", "read_write"), ("aux", "read_write"), ("table", "read")].iter().enumerate()
+    {
+        for c in 0..chunks {
+            out += &format!(
+                "@group(0) @binding({}) var<storage, {access}> {name}{c}: array<Fe>;\n",
+                v * chunks + c
+            );
+        }
+        let cases = |body: &dyn Fn(usize) -> String| -> String {
+            if chunks == 1 {
+                return body(0);
+            }
+            let mut sw = format!("    switch (i >> {log_chunk}u) {{\n");
+            for c in 0..chunks {
+                let label =
+                    if c + 1 == chunks { "default".to_string() } else { format!("case {c}u") };
+                sw += &format!("        {label}: {{ {} }}\n", body(c));
+            }
+            sw + "    }\n"
+        };
+        let mask = if chunks == 1 {
+            "i".to_string()
+        } else {
+            format!("(i & {}u)", (1u64 << log_chunk) - 1)
+        };
+        out += &format!(
+            "fn load_{name}(i: u32) -> Fe {{\n{}}}\n",
+            cases(&|c| format!("return {name}{c}[{mask}];"))
+        );
+        if *access == "read_write" {
+            out += &format!(
+                "fn store_{name}(i: u32, v: Fe) {{\n{}}}\n",
+                cases(&|c| format!("{name}{c}[{mask}] = v;"))
+            );
+        }
+    }
+    out
+}
+
 impl Kernels {
-    fn build(ctx: &GpuContext) -> Result<Self> {
+    fn build(ctx: &GpuContext, chunks: usize, log_chunk: u32) -> Result<Self> {
         let field = field_wgsl::<Fr>("BN254 Fr", ctx.mul_variant).map_err(Error::ShaderCompile)?;
-        let ntt = super::field::substitute(NTT_WGSL, &[("FIELD", "BN254 Fr".into())])
-            .map_err(Error::ShaderCompile)?;
+        let ntt = super::field::substitute(
+            NTT_WGSL,
+            &[
+                ("FIELD", "BN254 Fr".into()),
+                ("ACCESSORS", accessors(chunks, log_chunk)),
+                ("CONSTS_BINDING", (3 * chunks).to_string()),
+                ("PARAMS_BINDING", (3 * chunks + 1).to_string()),
+            ],
+        )
+        .map_err(Error::ShaderCompile)?;
         let module = ctx.compile("ntt", &format!("{field}\n{ntt}"))?;
         let storage = |read_only| wgpu::BufferBindingType::Storage { read_only };
+        let mut entries: Vec<_> = (0..3 * chunks as u32)
+            .map(|b| bgl_entry(b, storage(b >= 2 * chunks as u32), false))
+            .collect();
+        entries.push(bgl_entry(3 * chunks as u32, storage(true), false));
+        entries.push(bgl_entry(3 * chunks as u32 + 1, wgpu::BufferBindingType::Uniform, true));
         let layout = ctx.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("ntt"),
-            entries: &[
-                bgl_entry(0, storage(false), false),
-                bgl_entry(1, storage(false), false),
-                bgl_entry(2, storage(true), false),
-                bgl_entry(3, storage(true), false),
-                bgl_entry(4, wgpu::BufferBindingType::Uniform, true),
-            ],
+            entries: &entries,
         });
         let pipeline_layout = ctx.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("ntt"),
@@ -136,14 +215,15 @@ impl Kernels {
                 None => Ok(p),
             }
         };
+        let dummy = |label| ctx.upload(label, &[0u8; FE_BYTES as usize]);
         Ok(Self {
+            chunks,
             bit_reverse: pipeline("bit_reverse")?,
-            stages_local: pipeline("stages_local")?,
-            stage_global: pipeline("stage_global")?,
+            stages_block: pipeline("stages_block")?,
             mul_powers: pipeline("mul_powers")?,
             quotient_combine: pipeline("quotient_combine")?,
-            dummy_rw: ctx.upload("dummy aux", &[0u8; FE_BYTES as usize])?,
-            dummy_ro: ctx.upload("dummy consts", &[0u8; FE_BYTES as usize])?,
+            dummy_rw: (0..chunks).map(|_| dummy("unused aux")).collect::<Result<_>>()?,
+            dummy_ro: (0..=chunks).map(|_| dummy("unused table")).collect::<Result<_>>()?,
             layout,
         })
     }
@@ -171,9 +251,23 @@ fn power_tables(n: usize, g: Fr, c: Fr) -> (Vec<Fr>, u32) {
 }
 
 impl GpuNtt {
-    /// The NTT backend on `ctx`.
+    /// The NTT backend on `ctx`, splitting vectors at the adapter's largest
+    /// storage binding.
     pub fn new(ctx: Arc<GpuContext>) -> Self {
-        Self { ctx }
+        let max = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
+        // Elements per binding: a power of two, at most 2^27 so indices stay
+        // far inside u32.
+        let log_chunk = (max / FE_BYTES).max(1).ilog2().min(27);
+        Self { ctx, log_chunk }
+    }
+
+    /// The same backend with vectors split every 2^log_chunk elements,
+    /// whatever the adapter allows: lets tests exercise the multi-binding
+    /// path at small sizes.
+    pub fn with_chunk_log(ctx: Arc<GpuContext>, log_chunk: u32) -> Self {
+        let mut ntt = Self::new(ctx);
+        ntt.log_chunk = log_chunk.min(ntt.log_chunk);
+        ntt
     }
 
     /// The context.
@@ -181,21 +275,37 @@ impl GpuNtt {
         &self.ctx
     }
 
-    fn kernels(&self) -> Result<Arc<Kernels>> {
-        let mut cache =
-            self.ctx.ntt_cache.lock().map_err(|_| Error::DeviceLost("poisoned".into()))?;
-        if let Some(k) = &cache.kernels {
+    fn cache(&self) -> Result<std::sync::MutexGuard<'_, NttCache>> {
+        self.ctx.ntt_cache.lock().map_err(|_| Error::DeviceLost("NTT cache poisoned".into()))
+    }
+
+    /// Chunks per vector for an NTT of `n`, checked against the bindings
+    /// the adapter allows per shader stage (3 vectors, a constant, params).
+    fn chunks_for(&self, n: usize) -> Result<usize> {
+        let chunks = n.div_ceil(1 << self.log_chunk).max(1);
+        let max_bindings = self.ctx.limits.max_storage_buffers_per_shader_stage as usize;
+        if 3 * chunks + 1 > max_bindings {
+            return Err(Error::BindingTooLarge {
+                what: format!("NTT of 2^{} ({chunks} bindings per vector)", n.trailing_zeros()),
+                size: n as u64 * FE_BYTES,
+                max: ((max_bindings - 1) / 3) as u64 * (FE_BYTES << self.log_chunk),
+            });
+        }
+        Ok(chunks)
+    }
+
+    fn kernels(&self, chunks: usize) -> Result<Arc<Kernels>> {
+        if let Some(k) = self.cache()?.kernels.get(&(chunks, self.log_chunk)) {
             return Ok(k.clone());
         }
-        let k = Arc::new(Kernels::build(&self.ctx)?);
-        cache.kernels = Some(k.clone());
+        let k = Arc::new(Kernels::build(&self.ctx, chunks, self.log_chunk)?);
+        self.cache()?.kernels.insert((chunks, self.log_chunk), k.clone());
         Ok(k)
     }
 
-    fn twiddles(&self, log_n: u32, inverse: bool) -> Result<Arc<wgpu::Buffer>> {
-        let mut cache =
-            self.ctx.ntt_cache.lock().map_err(|_| Error::DeviceLost("poisoned".into()))?;
-        if let Some(b) = cache.twiddles.get(&(log_n, inverse)) {
+    fn twiddles(&self, log_n: u32, inverse: bool) -> Result<Arc<DeviceVec>> {
+        let key = (log_n, inverse, self.log_chunk);
+        if let Some(b) = self.cache()?.twiddles.get(&key) {
             return Ok(b.clone());
         }
         let n = 1usize << log_n;
@@ -208,14 +318,14 @@ impl GpuNtt {
             tw.push(x);
             x *= w;
         }
-        let buffer = Arc::new(self.ctx.upload("twiddles", &to_bytes(&tw))?);
-        cache.twiddles.insert((log_n, inverse), buffer.clone());
-        Ok(buffer)
+        let v = Arc::new(DeviceVec::upload(&self.ctx, "twiddles", &tw, self.log_chunk)?);
+        self.cache()?.twiddles.insert(key, v.clone());
+        Ok(v)
     }
 
     /// The table a `mul_powers` dispatch needs before (coset forward) or
     /// after (inverse, coset inverse) the butterflies, if any.
-    fn powers(&self, log_n: u32, kind: NttKind) -> Result<Option<Arc<(wgpu::Buffer, u32)>>> {
+    fn powers(&self, log_n: u32, kind: NttKind) -> Result<Option<Arc<(DeviceVec, u32)>>> {
         let n = 1usize << log_n;
         let n_inv = || Fr::from(n as u64).inverse().ok_or(Error::UnsupportedSize { len: n });
         let (g, c) = match kind {
@@ -226,201 +336,137 @@ impl GpuNtt {
                 (Fr::GENERATOR.inverse().ok_or(Error::UnsupportedSize { len: n })?, n_inv()?)
             }
         };
-        let mut cache =
-            self.ctx.ntt_cache.lock().map_err(|_| Error::DeviceLost("poisoned".into()))?;
-        if let Some(b) = cache.powers.get(&(log_n, kind)) {
+        let key = (log_n, kind, self.log_chunk);
+        if let Some(b) = self.cache()?.powers.get(&key) {
             return Ok(Some(b.clone()));
         }
         let (table, log_l) = power_tables(n, g, c);
-        let entry = Arc::new((self.ctx.upload("powers", &to_bytes(&table))?, log_l));
-        cache.powers.insert((log_n, kind), entry.clone());
+        let entry =
+            Arc::new((DeviceVec::upload(&self.ctx, "powers", &table, self.log_chunk)?, log_l));
+        self.cache()?.powers.insert(key, entry.clone());
         Ok(Some(entry))
     }
 
-    fn check_size(&self, n: usize) -> Result<()> {
-        let bytes = n as u64 * FE_BYTES;
-        let max =
-            self.ctx.limits.max_storage_buffer_binding_size.min(self.ctx.limits.max_buffer_size);
-        if bytes > max {
-            return Err(Error::BindingTooLarge {
-                what: format!("NTT of 2^{}", n.trailing_zeros()),
-                size: bytes,
-                max,
-            });
-        }
-        Ok(())
-    }
-
     /// Records the dispatches of one transform of `data` (n elements).
-    fn encode_ntt(
-        &self,
-        plan: &mut Plan<'_>,
-        data: &wgpu::Buffer,
-        n: usize,
-        kind: NttKind,
-    ) -> Result<()> {
+    fn encode_ntt(&self, plan: &mut Plan<'_>, data: &DeviceVec, kind: NttKind) -> Result<()> {
+        let n = data.len;
         let log_n = n.trailing_zeros();
         let inverse = matches!(kind, NttKind::Inverse | NttKind::CosetInverse);
         let powers = self.powers(log_n, kind)?;
-        if kind == NttKind::CosetForward {
-            if let Some(p) = &powers {
-                plan.mul_powers(data, &p.0, p.1, n);
-            }
+        let p = |log_l| Params { n: n as u32, log_n, log_l, ..Default::default() };
+        if let (NttKind::CosetForward, Some(pw)) = (kind, &powers) {
+            plan.dispatch(Kernel::MulPowers, data, None, Some(&pw.0), None, n, p(pw.1));
         }
         if n > 1 {
             let twiddles = self.twiddles(log_n, inverse)?;
-            plan.dispatch(
-                Kernel::BitReverse,
-                data,
-                None,
-                &twiddles,
-                None,
-                n as u32,
-                Params { n: n as u32, log_n, ..Default::default() },
-            );
-            let local = log_n.min(LOG_BLOCK);
-            plan.dispatch_groups(
-                Kernel::StagesLocal,
-                data,
-                &twiddles,
-                (n >> local) as u32,
-                Params { n: n as u32, log_n, local_stages: local, ..Default::default() },
-            );
-            for stage in local..log_n {
-                plan.dispatch(
-                    Kernel::StageGlobal,
-                    data,
-                    None,
-                    &twiddles,
-                    None,
-                    (n / 2) as u32,
-                    Params { n: n as u32, log_n, stage, ..Default::default() },
-                );
+            plan.dispatch(Kernel::BitReverse, data, None, Some(&twiddles), None, n, p(0));
+            let mut stage = 0;
+            while stage < log_n {
+                let local = (log_n - stage).min(LOG_BLOCK);
+                let params = Params { stage, local_stages: local, ..p(0) };
+                plan.dispatch_groups(data, &twiddles, n >> local, params);
+                stage += local;
             }
         }
-        if inverse {
-            if let Some(p) = &powers {
-                plan.mul_powers(data, &p.0, p.1, n);
-            }
+        if let (true, Some(pw)) = (inverse, &powers) {
+            plan.dispatch(Kernel::MulPowers, data, None, Some(&pw.0), None, n, p(pw.1));
         }
         Ok(())
-    }
-
-    fn upload_values(&self, label: &str, values: &[Fr]) -> Result<wgpu::Buffer> {
-        self.ctx.upload(label, &to_bytes(values))
     }
 }
 
 #[derive(Clone, Copy)]
 enum Kernel {
     BitReverse,
-    StagesLocal,
-    StageGlobal,
+    StagesBlock,
     MulPowers,
     QuotientCombine,
 }
 
-/// Dispatches recorded for one submission: bind groups, groups and params;
-/// the params go into one uniform buffer read at dynamic offsets.
+/// Dispatches recorded for one submission; their params go into one uniform
+/// buffer read at dynamic offsets.
 struct Plan<'a> {
     ctx: &'a GpuContext,
     kernels: &'a Kernels,
-    steps: Vec<(Kernel, wgpu::BindGroup, (u32, u32))>,
     params: Vec<Params>,
-    uniform: Option<wgpu::Buffer>,
     stride: u64,
-    pending: Vec<(Kernel, [wgpu::Buffer; 4], (u32, u32))>,
+    pending: Vec<(Kernel, Vec<wgpu::Buffer>, (u32, u32))>,
+}
+
+/// Workgroups for `groups` groups, split into x·y under the per-dimension limit.
+fn grid(groups: usize) -> (u32, u32) {
+    let groups = groups.max(1) as u32;
+    if groups <= MAX_GROUPS_X {
+        (groups, 1)
+    } else {
+        (MAX_GROUPS_X, groups.div_ceil(MAX_GROUPS_X))
+    }
 }
 
 impl<'a> Plan<'a> {
     fn new(ctx: &'a GpuContext, kernels: &'a Kernels) -> Self {
         let stride = (ctx.limits.min_uniform_buffer_offset_alignment as u64)
             .max(std::mem::size_of::<Params>() as u64);
-        Self {
-            ctx,
-            kernels,
-            steps: Vec::new(),
-            params: Vec::new(),
-            uniform: None,
-            stride,
-            pending: Vec::new(),
-        }
+        Self { ctx, kernels, params: Vec::new(), stride, pending: Vec::new() }
     }
 
-    /// Workgroups for `threads` threads, split into x·y under the limit.
-    fn groups_for(threads: u32) -> (u32, u32) {
-        let groups = threads.div_ceil(WG).max(1);
-        if groups <= MAX_GROUPS_X {
-            (groups, 1)
-        } else {
-            (MAX_GROUPS_X, groups.div_ceil(MAX_GROUPS_X))
-        }
+    /// The buffers for one dispatch, in binding order, dummies where unused.
+    fn bindings(
+        &self,
+        data: &DeviceVec,
+        aux: Option<&DeviceVec>,
+        table: Option<&DeviceVec>,
+        consts: Option<&wgpu::Buffer>,
+    ) -> Vec<wgpu::Buffer> {
+        let k = self.kernels.chunks;
+        let mut out = Vec::with_capacity(3 * k + 1);
+        out.extend((0..k).map(|c| data.chunks[c].clone()));
+        out.extend((0..k).map(|c| {
+            aux.and_then(|a| a.chunks.get(c)).unwrap_or(&self.kernels.dummy_rw[c]).clone()
+        }));
+        out.extend((0..k).map(|c| {
+            table.and_then(|t| t.chunks.get(c)).unwrap_or(&self.kernels.dummy_ro[c]).clone()
+        }));
+        out.push(consts.unwrap_or(&self.kernels.dummy_ro[k]).clone());
+        out
     }
 
     #[allow(clippy::too_many_arguments)]
     fn dispatch(
         &mut self,
         kernel: Kernel,
-        data: &wgpu::Buffer,
-        aux: Option<&wgpu::Buffer>,
-        table: &wgpu::Buffer,
+        data: &DeviceVec,
+        aux: Option<&DeviceVec>,
+        table: Option<&DeviceVec>,
         consts: Option<&wgpu::Buffer>,
-        threads: u32,
+        threads: usize,
         mut params: Params,
     ) {
-        params.threads = threads;
-        let buffers = [
-            data.clone(),
-            aux.unwrap_or(&self.kernels.dummy_rw).clone(),
-            table.clone(),
-            consts.unwrap_or(&self.kernels.dummy_ro).clone(),
-        ];
+        params.threads = threads as u32;
+        let buffers = self.bindings(data, aux, table, consts);
         self.params.push(params);
-        self.pending.push((kernel, buffers, Self::groups_for(threads)));
+        self.pending.push((kernel, buffers, grid(threads.div_ceil(WG as usize))));
     }
 
     fn dispatch_groups(
         &mut self,
-        kernel: Kernel,
-        data: &wgpu::Buffer,
-        table: &wgpu::Buffer,
-        groups: u32,
+        data: &DeviceVec,
+        table: &DeviceVec,
+        groups: usize,
         params: Params,
     ) {
-        let buffers = [
-            data.clone(),
-            self.kernels.dummy_rw.clone(),
-            table.clone(),
-            self.kernels.dummy_ro.clone(),
-        ];
+        let buffers = self.bindings(data, None, Some(table), None);
         self.params.push(params);
-        let g = if groups <= MAX_GROUPS_X {
-            (groups, 1)
-        } else {
-            (MAX_GROUPS_X, groups.div_ceil(MAX_GROUPS_X))
-        };
-        self.pending.push((kernel, buffers, g));
-    }
-
-    fn mul_powers(&mut self, data: &wgpu::Buffer, table: &wgpu::Buffer, log_l: u32, n: usize) {
-        let log_n = n.trailing_zeros();
-        self.dispatch(
-            Kernel::MulPowers,
-            data,
-            None,
-            table,
-            None,
-            n as u32,
-            Params { n: n as u32, log_n, log_l, ..Default::default() },
-        );
+        self.pending.push((Kernel::StagesBlock, buffers, grid(groups)));
     }
 
     /// Encodes every recorded dispatch into one compute pass and submits.
-    fn run(mut self) -> Result<()> {
+    fn run(self) -> Result<()> {
+        let psize = std::mem::size_of::<Params>();
         let mut bytes = vec![0u8; self.stride as usize * self.params.len().max(1)];
         for (i, p) in self.params.iter().enumerate() {
             let at = i * self.stride as usize;
-            bytes[at..at + std::mem::size_of::<Params>()].copy_from_slice(bytemuck::bytes_of(p));
+            bytes[at..at + psize].copy_from_slice(bytemuck::bytes_of(p));
         }
         let uniform = wgpu::util::DeviceExt::create_buffer_init(
             &self.ctx.device,
@@ -430,47 +476,49 @@ impl<'a> Plan<'a> {
                 usage: wgpu::BufferUsages::UNIFORM,
             },
         );
-        for (kernel, buffers, groups) in std::mem::take(&mut self.pending) {
-            let entries: Vec<wgpu::BindGroupEntry<'_>> = buffers
-                .iter()
-                .enumerate()
-                .map(|(i, b)| wgpu::BindGroupEntry {
-                    binding: i as u32,
-                    resource: b.as_entire_binding(),
-                })
-                .chain([wgpu::BindGroupEntry {
-                    binding: 4,
+        let params_binding = 3 * self.kernels.chunks as u32 + 1;
+        let steps: Vec<_> = self
+            .pending
+            .iter()
+            .map(|(kernel, buffers, groups)| {
+                let mut entries: Vec<wgpu::BindGroupEntry<'_>> = buffers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| wgpu::BindGroupEntry {
+                        binding: i as u32,
+                        resource: b.as_entire_binding(),
+                    })
+                    .collect();
+                entries.push(wgpu::BindGroupEntry {
+                    binding: params_binding,
                     resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
                         buffer: &uniform,
                         offset: 0,
-                        size: wgpu::BufferSize::new(std::mem::size_of::<Params>() as u64),
+                        size: wgpu::BufferSize::new(psize as u64),
                     }),
-                }])
-                .collect();
-            let bind_group = self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: None,
-                layout: &self.kernels.layout,
-                entries: &entries,
-            });
-            self.steps.push((kernel, bind_group, groups));
-        }
+                });
+                let bind_group = self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: None,
+                    layout: &self.kernels.layout,
+                    entries: &entries,
+                });
+                (*kernel, bind_group, *groups)
+            })
+            .collect();
         let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
-            for (i, (kernel, bind_group, (x, y))) in self.steps.iter().enumerate() {
-                let pipeline = match kernel {
+            for (i, (kernel, bind_group, (x, y))) in steps.iter().enumerate() {
+                pass.set_pipeline(match kernel {
                     Kernel::BitReverse => &self.kernels.bit_reverse,
-                    Kernel::StagesLocal => &self.kernels.stages_local,
-                    Kernel::StageGlobal => &self.kernels.stage_global,
+                    Kernel::StagesBlock => &self.kernels.stages_block,
                     Kernel::MulPowers => &self.kernels.mul_powers,
                     Kernel::QuotientCombine => &self.kernels.quotient_combine,
-                };
-                pass.set_pipeline(pipeline);
+                });
                 pass.set_bind_group(0, bind_group, &[(i as u64 * self.stride) as u32]);
                 pass.dispatch_workgroups(*x, *y, 1);
             }
         }
-        self.uniform = Some(uniform);
         self.ctx.submit(encoder)
     }
 }
@@ -482,14 +530,12 @@ impl NttBackend for GpuNtt {
 
     fn ntt_unchecked(&self, values: &mut [Fr], kind: NttKind) -> Result<()> {
         let n = values.len();
-        self.check_size(n)?;
-        let kernels = self.kernels()?;
-        let data = self.upload_values("ntt data", values)?;
+        let kernels = self.kernels(self.chunks_for(n)?)?;
+        let data = DeviceVec::upload(&self.ctx, "ntt data", values, self.log_chunk)?;
         let mut plan = Plan::new(&self.ctx, &kernels);
-        self.encode_ntt(&mut plan, &data, n, kind)?;
+        self.encode_ntt(&mut plan, &data, kind)?;
         plan.run()?;
-        from_bytes(&self.ctx.download(&data, n as u64 * FE_BYTES)?, values);
-        Ok(())
+        data.download(&self.ctx, values, self.log_chunk)
     }
 
     fn quotient(&self, a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
@@ -506,32 +552,32 @@ impl GpuNtt {
         if b.len() != n || c.len() != n {
             return Err(Error::QuotientShape { a: n, b: b.len(), c: c.len() });
         }
-        self.check_size(n)?;
-        let kernels = self.kernels()?;
-        let bufs =
-            [self.upload_values("a", a)?, self.upload_values("b", b)?, self.upload_values("c", c)?];
+        let kernels = self.kernels(self.chunks_for(n)?)?;
+        let upload = |label, v| DeviceVec::upload(&self.ctx, label, v, self.log_chunk);
+        let vecs = [upload("a", a)?, upload("b", b)?, upload("c", c)?];
         let z_inv = (Fr::GENERATOR.pow([n as u64]) - Fr::ONE)
             .inverse()
             .ok_or(Error::UnsupportedSize { len: n })?;
         let consts = self.ctx.upload("z_inv", &to_bytes(&[z_inv]))?;
         let mut plan = Plan::new(&self.ctx, &kernels);
-        for buf in &bufs {
-            self.encode_ntt(&mut plan, buf, n, NttKind::Inverse)?;
-            self.encode_ntt(&mut plan, buf, n, NttKind::CosetForward)?;
+        for v in &vecs {
+            self.encode_ntt(&mut plan, v, NttKind::Inverse)?;
+            self.encode_ntt(&mut plan, v, NttKind::CosetForward)?;
         }
+        let params = Params { n: n as u32, log_n: n.trailing_zeros(), ..Default::default() };
         plan.dispatch(
             Kernel::QuotientCombine,
-            &bufs[0],
-            Some(&bufs[1]),
-            &bufs[2],
+            &vecs[0],
+            Some(&vecs[1]),
+            Some(&vecs[2]),
             Some(&consts),
-            n as u32,
-            Params { n: n as u32, log_n: n.trailing_zeros(), ..Default::default() },
+            n,
+            params,
         );
-        self.encode_ntt(&mut plan, &bufs[0], n, NttKind::CosetInverse)?;
+        self.encode_ntt(&mut plan, &vecs[0], NttKind::CosetInverse)?;
         plan.run()?;
         let mut h = vec![<Fr as ark_ff::AdditiveGroup>::ZERO; n];
-        from_bytes(&self.ctx.download(&bufs[0], n as u64 * FE_BYTES)?, &mut h);
+        vecs[0].download(&self.ctx, &mut h, self.log_chunk)?;
         Ok(h)
     }
 }

@@ -152,7 +152,10 @@ const KINDS: [NttKind; 4] =
 
 fn check_ntt_sizes(logs: impl Iterator<Item = u32>) {
     let Some(ctx) = context_for_tests() else { return };
-    let gpu = GpuNtt::new(ctx);
+    check_ntt_sizes_on(&GpuNtt::new(ctx), logs);
+}
+
+fn check_ntt_sizes_on(gpu: &GpuNtt, logs: impl Iterator<Item = u32>) {
     let mut rng = StdRng::seed_from_u64(12);
     for log in logs {
         let n = 1usize << log;
@@ -230,5 +233,58 @@ fn mul_variant_microbenchmark() {
         times.sort_by(f64::total_cmp);
         let muls = (n as f64) * chain as f64;
         println!("{variant:?}: {:.1} M mul/s (median of 3, {} muls)", muls / times[1] / 1e6, muls);
+    }
+}
+
+#[test]
+fn vectors_split_across_bindings_give_the_same_results() {
+    let Some(ctx) = context_for_tests() else { return };
+    // Chunks of 2^8 elements: 2^9..2^11 span 2 to 8 bindings per vector.
+    let gpu = GpuNtt::with_chunk_log(ctx, 8);
+    check_ntt_sizes_on(&gpu, 7..=11);
+    let mut rng = StdRng::seed_from_u64(16);
+    for log in [9u32, 11] {
+        let n = 1usize << log;
+        let v = |rng: &mut StdRng| (0..n).map(|_| Fr::rand(rng)).collect::<Vec<_>>();
+        let (a, b, c) = (v(&mut rng), v(&mut rng), v(&mut rng));
+        let expected = CpuBackend.quotient(a.clone(), b.clone(), c.clone()).unwrap();
+        assert!(gpu.quotient(a, b, c).unwrap() == expected, "split quotient 2^{log}");
+    }
+}
+
+#[test]
+fn an_ntt_too_large_for_the_adapter_falls_back_to_the_cpu() {
+    use crate::FallbackNtt;
+    let Some(ctx) = context_for_tests() else { return };
+    // With 2^4-element chunks a 2^12 vector needs 256 bindings: no adapter
+    // offers that, so the GPU refuses and the CPU computes, identically.
+    let fallback = FallbackNtt::from_gpu(GpuNtt::with_chunk_log(ctx, 4));
+    let mut rng = StdRng::seed_from_u64(17);
+    let input: Vec<Fr> = (0..1 << 12).map(|_| Fr::rand(&mut rng)).collect();
+    for kind in KINDS {
+        let mut expected = input.clone();
+        CpuBackend.ntt(&mut expected, kind).unwrap();
+        let mut got = input.clone();
+        fallback.ntt(&mut got, kind).unwrap();
+        assert!(got == expected);
+    }
+    let h = fallback.quotient(input.clone(), input.clone(), input.clone()).unwrap();
+    assert_eq!(h, CpuBackend.quotient(input.clone(), input.clone(), input).unwrap());
+    assert_eq!(fallback.fallbacks(), 5);
+}
+
+#[test]
+#[ignore = "2^23 elements: minutes on a software driver"]
+fn ntt_beyond_one_binding_at_2_23() {
+    let Some(ctx) = context_for_tests() else { return };
+    let gpu = GpuNtt::new(ctx);
+    let mut rng = StdRng::seed_from_u64(18);
+    let input: Vec<Fr> = (0..1 << 23).map(|_| Fr::rand(&mut rng)).collect();
+    for kind in [NttKind::Forward, NttKind::CosetInverse] {
+        let mut expected = input.clone();
+        CpuBackend.ntt(&mut expected, kind).unwrap();
+        let mut got = input.clone();
+        gpu.ntt(&mut got, kind).unwrap();
+        assert!(got == expected, "2^23 {kind:?}");
     }
 }

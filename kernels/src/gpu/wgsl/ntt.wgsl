@@ -1,13 +1,20 @@
 // Radix-2 NTT over {{FIELD}}, in place, natural order in and out, matching
 // ark-poly's Radix2EvaluationDomain: an in-place bit-reversal permutation,
-// then Cooley–Tukey decimation-in-time butterflies. The first LOCAL stages
-// (blocks of up to 512 elements) run in one dispatch in workgroup memory;
-// each later stage is one dispatch over global memory. Twiddles ω^t for
-// t < n/2 are precomputed on the host and stay resident per size.
+// then Cooley–Tukey decimation-in-time butterflies.
+//
+// Stages run in groups of up to 9 in workgroup memory: for stages
+// [s, s + L), the 2^L elements whose indices differ only in bits s..s+L−1
+// (stride 2^s) are loaded into one workgroup, transformed through all L
+// stages there, and written back. A transform of 2^20 is then a bit-reversal
+// and three butterfly passes over global memory (stages 0–8, 9–17, 18–19),
+// the pass structure of a four-step NTT without its transposes. Twiddles
+// ω^t (t < n/2) are precomputed on the host and stay resident per size.
 // Coset shifts and the 1/n scaling multiply by g^i·c, read from two small
 // tables (lo[i mod L]·hi[i / L]) instead of an n-entry table.
 //
-// The field functions (fe_*) are prepended from field.wgsl.
+// Vectors larger than one storage binding are split into chunks of
+// 2^LOG_CHUNK elements over several bindings; load_*/store_* (generated, see
+// ntt.rs) hide the split. The field functions (fe_*) are prepended.
 
 struct Params {
     n: u32,
@@ -18,14 +25,12 @@ struct Params {
     threads: u32,
 }
 
-@group(0) @binding(0) var<storage, read_write> data: array<Fe>;
-@group(0) @binding(1) var<storage, read_write> aux: array<Fe>;
-@group(0) @binding(2) var<storage, read> table: array<Fe>;
-@group(0) @binding(3) var<storage, read> consts: array<Fe>;
-@group(0) @binding(4) var<uniform> params: Params;
+{{ACCESSORS}}
+
+@group(0) @binding({{CONSTS_BINDING}}) var<storage, read> consts: array<Fe>;
+@group(0) @binding({{PARAMS_BINDING}}) var<uniform> params: Params;
 
 const WG: u32 = 256u;
-const BLOCK: u32 = 512u;
 
 // Flattens a 2D dispatch (x up to 65535 workgroups) into a thread index.
 fn thread_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
@@ -40,64 +45,48 @@ fn bit_reverse(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     }
     let j = reverseBits(i) >> (32u - params.log_n);
     if (i < j) {
-        let t = data[i];
-        data[i] = data[j];
-        data[j] = t;
+        let t = load_data(i);
+        store_data(i, load_data(j));
+        store_data(j, t);
     }
 }
 
 var<workgroup> block: array<Fe, 512>;
 
-// Stages 0 .. local_stages−1 on blocks of 2^local_stages elements.
+// Stages [params.stage, params.stage + params.local_stages) on groups of
+// 2^local_stages elements at stride 2^stage.
 @compute @workgroup_size(256)
-fn stages_local(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let size = 1u << params.local_stages;
-    let base = (wid.x + wid.y * nwg.x) * size;
+fn stages_block(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let s0 = params.stage;
+    let l = params.local_stages;
+    let size = 1u << l;
+    let g = wid.x + wid.y * nwg.x;
+    let lo = g & ((1u << s0) - 1u);
+    let hi = g >> s0;
+    let base = (hi << (s0 + l)) | lo;
     let t = lid.x;
-    if (t < size) {
-        block[t] = data[base + t];
-    }
-    if (t + WG < size) {
-        block[t + WG] = data[base + t + WG];
+    for (var k = t; k < size; k += WG) {
+        block[k] = load_data(base | (k << s0));
     }
     workgroupBarrier();
-    for (var s = 0u; s < params.local_stages; s++) {
+    for (var u = 0u; u < l; u++) {
         if (t < size / 2u) {
-            let m = 1u << s;
-            let j = t & (m - 1u);
-            let i0 = ((t >> s) << (s + 1u)) | j;
-            let w = table[j << (params.log_n - 1u - s)];
-            let u = block[i0];
-            let v = fe_mul(block[i0 + m], w);
-            block[i0] = fe_add(u, v);
-            block[i0 + m] = fe_sub(u, v);
+            let m = 1u << u;
+            let jj = t & (m - 1u);
+            let k0 = ((t >> u) << (u + 1u)) | jj;
+            // The butterfly's position within its stage-(s0+u) block.
+            let j = (jj << s0) | lo;
+            let w = load_table(j << (params.log_n - 1u - s0 - u));
+            let a = block[k0];
+            let b = fe_mul(block[k0 + m], w);
+            block[k0] = fe_add(a, b);
+            block[k0 + m] = fe_sub(a, b);
         }
         workgroupBarrier();
     }
-    if (t < size) {
-        data[base + t] = block[t];
+    for (var k = t; k < size; k += WG) {
+        store_data(base | (k << s0), block[k]);
     }
-    if (t + WG < size) {
-        data[base + t + WG] = block[t + WG];
-    }
-}
-
-// One stage over global memory: n/2 butterflies.
-@compute @workgroup_size(256)
-fn stage_global(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let k = thread_index(gid, nwg);
-    if (k >= params.n / 2u) {
-        return;
-    }
-    let s = params.stage;
-    let m = 1u << s;
-    let j = k & (m - 1u);
-    let i0 = ((k >> s) << (s + 1u)) | j;
-    let w = table[j << (params.log_n - 1u - s)];
-    let u = data[i0];
-    let v = fe_mul(data[i0 + m], w);
-    data[i0] = fe_add(u, v);
-    data[i0 + m] = fe_sub(u, v);
 }
 
 // data[i] ·= lo[i mod L] · hi[i / L], with lo = table[0..L], hi = table[L..].
@@ -108,8 +97,8 @@ fn mul_powers(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
         return;
     }
     let l = 1u << params.log_l;
-    let f = fe_mul(table[i & (l - 1u)], table[l + (i >> params.log_l)]);
-    data[i] = fe_mul(data[i], f);
+    let f = fe_mul(load_table(i & (l - 1u)), load_table(l + (i >> params.log_l)));
+    store_data(i, fe_mul(load_data(i), f));
 }
 
 // The Groth16 quotient on the coset: a ← (a·b − c)·z⁻¹, with b in aux,
@@ -120,5 +109,5 @@ fn quotient_combine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
     if (i >= params.n) {
         return;
     }
-    data[i] = fe_mul(fe_sub(fe_mul(data[i], aux[i]), table[i]), consts[0]);
+    store_data(i, fe_mul(fe_sub(fe_mul(load_data(i), load_aux(i)), load_table(i)), consts[0]));
 }
