@@ -17,6 +17,9 @@ const WG: u32 = 256;
 /// Largest block the workgroup-memory kernel transforms: 512 elements of
 /// 32 bytes is 16 KiB, within every adapter's 16 KiB minimum.
 const LOG_BLOCK: u32 = 9;
+/// Tiles of the coalesced bit-reversal are 2^TILE_BITS × 2^TILE_BITS
+/// (ntt.wgsl's TILE_BITS): 256 elements, one per thread.
+const TILE_BITS: u32 = 4;
 /// Bytes of one field element.
 const FE_BYTES: u64 = 32;
 /// The most workgroups a dispatch dimension takes (WebGPU's minimum limit).
@@ -62,6 +65,7 @@ struct Kernels {
     chunks: usize,
     layout: wgpu::BindGroupLayout,
     bit_reverse: wgpu::ComputePipeline,
+    bit_reverse_tiled: wgpu::ComputePipeline,
     stages_block: wgpu::ComputePipeline,
     mul_powers: wgpu::ComputePipeline,
     quotient_combine: wgpu::ComputePipeline,
@@ -219,6 +223,7 @@ impl Kernels {
         Ok(Self {
             chunks,
             bit_reverse: pipeline("bit_reverse")?,
+            bit_reverse_tiled: pipeline("bit_reverse_tiled")?,
             stages_block: pipeline("stages_block")?,
             mul_powers: pipeline("mul_powers")?,
             quotient_combine: pipeline("quotient_combine")?,
@@ -359,12 +364,17 @@ impl GpuNtt {
         }
         if n > 1 {
             let twiddles = self.twiddles(log_n, inverse)?;
-            plan.dispatch(Kernel::BitReverse, data, None, Some(&twiddles), None, n, p(0));
+            if log_n >= 2 * TILE_BITS {
+                let tiles = n >> (2 * TILE_BITS);
+                plan.dispatch_grid(Kernel::BitReverseTiled, data, &twiddles, tiles, p(0));
+            } else {
+                plan.dispatch(Kernel::BitReverse, data, None, Some(&twiddles), None, n, p(0));
+            }
             let mut stage = 0;
             while stage < log_n {
                 let local = (log_n - stage).min(LOG_BLOCK);
                 let params = Params { stage, local_stages: local, ..p(0) };
-                plan.dispatch_groups(data, &twiddles, n >> local, params);
+                plan.dispatch_grid(Kernel::StagesBlock, data, &twiddles, n >> local, params);
                 stage += local;
             }
         }
@@ -378,6 +388,7 @@ impl GpuNtt {
 #[derive(Clone, Copy)]
 enum Kernel {
     BitReverse,
+    BitReverseTiled,
     StagesBlock,
     MulPowers,
     QuotientCombine,
@@ -448,8 +459,11 @@ impl<'a> Plan<'a> {
         self.pending.push((kernel, buffers, grid(threads.div_ceil(WG as usize))));
     }
 
-    fn dispatch_groups(
+    /// A dispatch of exactly `groups` workgroups (kernels that index by
+    /// workgroup, not by thread).
+    fn dispatch_grid(
         &mut self,
+        kernel: Kernel,
         data: &DeviceVec,
         table: &DeviceVec,
         groups: usize,
@@ -457,7 +471,7 @@ impl<'a> Plan<'a> {
     ) {
         let buffers = self.bindings(data, None, Some(table), None);
         self.params.push(params);
-        self.pending.push((Kernel::StagesBlock, buffers, grid(groups)));
+        self.pending.push((kernel, buffers, grid(groups)));
     }
 
     /// Encodes every recorded dispatch into one compute pass and submits.
@@ -511,6 +525,7 @@ impl<'a> Plan<'a> {
             for (i, (kernel, bind_group, (x, y))) in steps.iter().enumerate() {
                 pass.set_pipeline(match kernel {
                     Kernel::BitReverse => &self.kernels.bit_reverse,
+                    Kernel::BitReverseTiled => &self.kernels.bit_reverse_tiled,
                     Kernel::StagesBlock => &self.kernels.stages_block,
                     Kernel::MulPowers => &self.kernels.mul_powers,
                     Kernel::QuotientCombine => &self.kernels.quotient_combine,

@@ -1,5 +1,6 @@
 // Radix-2 NTT over {{FIELD}}, in place, natural order in and out, matching
-// ark-poly's Radix2EvaluationDomain: an in-place bit-reversal permutation,
+// ark-poly's Radix2EvaluationDomain: an in-place bit-reversal permutation
+// (tiled through workgroup memory so reads and writes are contiguous),
 // then Cooley–Tukey decimation-in-time butterflies.
 //
 // Stages run in groups of up to 9 in workgroup memory: for stages
@@ -48,6 +49,44 @@ fn bit_reverse(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
         let t = load_data(i);
         store_data(i, load_data(j));
         store_data(j, t);
+    }
+}
+
+// Bit-reversal with coalesced reads and writes, in place, for n ≥ 2^8.
+// Write an index as (a, b, c): a the top 4 bits, c the low 4, b the rest.
+// rev(a, b, c) = (rev c, rev b, rev a), so tile b (all a, c) maps onto tile
+// rev(b): one workgroup loads both tiles row by row (c contiguous), and
+// writes each destination row (c' contiguous) from workgroup memory.
+const TILE_BITS: u32 = 4u;
+var<workgroup> tiles: array<Fe, 512>;
+
+fn rev_bits(x: u32, bits: u32) -> u32 {
+    if (bits == 0u) {
+        return 0u;
+    }
+    return reverseBits(x) >> (32u - bits);
+}
+
+@compute @workgroup_size(256)
+fn bit_reverse_tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let mid_bits = params.log_n - 2u * TILE_BITS;
+    let b = wid.x + wid.y * nwg.x;
+    let b2 = rev_bits(b, mid_bits);
+    if (b > b2) {
+        return; // the partner tile's workgroup swaps this pair
+    }
+    let t = lid.x;
+    let a = t >> TILE_BITS;
+    let c = t & 15u;
+    let hi_shift = params.log_n - TILE_BITS;
+    tiles[t] = load_data((a << hi_shift) | (b << TILE_BITS) | c);
+    tiles[256u + t] = load_data((a << hi_shift) | (b2 << TILE_BITS) | c);
+    workgroupBarrier();
+    // Destination (a, ·, c) takes source (rev c, ·, rev a) of the partner tile.
+    let src = (rev_bits(c, TILE_BITS) << TILE_BITS) | rev_bits(a, TILE_BITS);
+    store_data((a << hi_shift) | (b2 << TILE_BITS) | c, tiles[src]);
+    if (b != b2) {
+        store_data((a << hi_shift) | (b << TILE_BITS) | c, tiles[256u + src]);
     }
 }
 
