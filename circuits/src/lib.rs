@@ -24,6 +24,7 @@ mod error;
 pub mod field;
 pub mod merkle;
 pub mod poseidon;
+pub mod soundness;
 pub mod transfer;
 
 pub use error::{Error, Result};

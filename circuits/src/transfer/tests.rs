@@ -1,6 +1,6 @@
 use super::*;
 use crate::eddsa::SecretKey;
-use ark_ff::PrimeField;
+use ark_ff::{Field, PrimeField};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use proptest::prelude::*;
 
@@ -138,6 +138,27 @@ fn forced_witnesses_outside_native_types_are_unsatisfiable() {
     let mut w = valid.clone();
     w.slots[0].amount = Fr::from(5u64) + Fr::from(u64::MAX) + Fr::from(1u64);
     assert!(!satisfied(&w));
+    // Amounts crafted around 2^64, 2^253 and the modulus, each one with
+    // and without the sender's balance raised to match.
+    let two = Fr::from(2u64);
+    for amount in [
+        two.pow([64]),
+        two.pow([64]) + Fr::from(5u64),
+        two.pow([253]) + Fr::from(5u64),
+        two.pow([253]),
+        -Fr::from(1u64),
+        Fr::from(0u64),
+    ] {
+        let mut w = valid.clone();
+        w.slots[0].amount = amount;
+        assert!(!satisfied(&w), "amount {amount}");
+        w.slots[0].sender_balance = amount + Fr::from(1u64);
+        assert!(!satisfied(&w), "amount {amount} with a matching balance");
+    }
+    // A signature scalar S + 2^253: the range check stops it before any curve arithmetic.
+    let mut w = valid.clone();
+    w.slots[0].sig_s += two.pow([253]);
+    assert!(!satisfied(&w));
     // A wrong Merkle path.
     let mut w = valid.clone();
     w.slots[0].sender_path[2] += Fr::from(1u64);
@@ -264,5 +285,52 @@ proptest! {
         let native = apply_batch(&l.state, &batch, 3);
         let forced = build_witness_unchecked(&l.state, &batch, 3).unwrap();
         prop_assert_eq!(native.is_ok(), satisfied(&forced), "native: {:?}", native.err());
+    }
+}
+
+/// Private witness variables allocated by the first `slots` slots: slot i
+/// owns the variables from `witness_count(depth, i)` to `witness_count(depth, i + 1)`.
+fn witness_count(depth: usize, slots: usize) -> usize {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    TransferBatchCircuit::for_setup(depth, slots).generate_constraints(cs.clone()).unwrap();
+    cs.num_witness_variables()
+}
+
+#[test]
+fn no_witness_variable_of_a_used_slot_is_free() {
+    use crate::soundness::{default_deltas, free_witness_variables};
+    let l = ledger(3);
+    // A plain transfer, a transfer to oneself, and one opening an account.
+    let batch = TransferBatch {
+        transfers: vec![
+            transfer(&l, 0, 1, 5, 0),
+            transfer(&l, 2, 2, 7, 0),
+            Transfer::sign(&l.keys[1], 1, 6, crate::transfer::sample_key(6).public_key(), 3, 0),
+        ],
+    };
+    let (_, w) = apply_batch(&l.state, &batch, 3).unwrap();
+    let report =
+        free_witness_variables(TransferBatchCircuit { witness: w }, &default_deltas()).unwrap();
+    assert!(report.witness_variables > 10_000);
+    assert!(report.free.is_empty(), "free variables in used slots: {:?}", report.free);
+}
+
+/// Unused slots are the one place where private values are free: nothing
+/// but the slot's own `used = 0` flag reads them, and root and digest pass
+/// through the slot unchanged (`an_unused_slot_cannot_change_state` shows a
+/// real transfer hidden in an unused slot changes nothing). The check pins
+/// down that every free variable lies inside an unused slot.
+#[test]
+fn free_witness_variables_lie_only_in_unused_slots() {
+    use crate::soundness::{default_deltas, free_witness_variables};
+    let l = ledger(3);
+    let batch = TransferBatch { transfers: vec![transfer(&l, 0, 1, 5, 0)] };
+    let (_, w) = apply_batch(&l.state, &batch, 2).unwrap();
+    let report =
+        free_witness_variables(TransferBatchCircuit { witness: w }, &default_deltas()).unwrap();
+    let unused = witness_count(3, 1)..witness_count(3, 2);
+    assert!(!report.free.is_empty(), "unused-slot values are expected to be free");
+    for v in &report.free {
+        assert!(unused.contains(v), "variable {v} is free outside the unused slot {unused:?}");
     }
 }
