@@ -252,6 +252,7 @@ pub fn setup(out: &Output, depth: usize, slots: usize, dir: &Path) -> CliResult 
 /// The files `stateproof prove` reads and writes.
 pub struct ProveFiles<'a> {
     pub pk: &'a Path,
+    pub vk: Option<&'a Path>,
     pub state: &'a Path,
     pub batch: &'a Path,
     pub update: &'a Path,
@@ -264,11 +265,17 @@ pub fn prove(
     backend: Backend,
     device: Option<usize>,
 ) -> CliResult {
-    let ProveFiles { pk: pk_path, state: state_path, batch: batch_path, update: update_path } =
-        files_in;
+    let ProveFiles {
+        pk: pk_path,
+        vk: vk_path,
+        state: state_path,
+        batch: batch_path,
+        update: update_path,
+    } = files_in;
+    let vk = vk_path.map(load_vk).transpose()?;
     let state = read_json::<StateJson>(state_path)?.to_state().map_err(unusable)?;
     let batch = read_json::<BatchJson>(batch_path)?.to_batch().map_err(unusable)?;
-    let keys = out.step("loading proving key", || Keys::load_proving_key(pk_path, None))?;
+    let keys = out.step("loading proving key", || Keys::load_proving_key(pk_path, vk.as_ref()))?;
     let slots = keys.param("slots").unwrap_or(0) as usize;
     if keys.param("depth") != Some(state.depth() as u64) {
         return Err(unusable(format!(

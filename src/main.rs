@@ -92,6 +92,9 @@ enum Command {
         /// Proving key from `stateproof setup`.
         #[arg(long)]
         pk: PathBuf,
+        /// Verifying key: refuse a proving key that does not belong with it.
+        #[arg(long)]
+        vk: Option<PathBuf>,
         /// State file (JSON).
         #[arg(long)]
         state: PathBuf,
@@ -168,9 +171,14 @@ fn main() -> ExitCode {
             commands::sample(&out, depth, accounts, transfers, &dir)
         }
         Command::Setup { depth, slots, out: dir } => commands::setup(&out, depth, slots, &dir),
-        Command::Prove { pk, state, batch, out: path, new_state, backend, device } => {
-            let files =
-                commands::ProveFiles { pk: &pk, state: &state, batch: &batch, update: &path };
+        Command::Prove { pk, vk, state, batch, out: path, new_state, backend, device } => {
+            let files = commands::ProveFiles {
+                pk: &pk,
+                vk: vk.as_deref(),
+                state: &state,
+                batch: &batch,
+                update: &path,
+            };
             commands::prove(&out, files, new_state.as_deref(), backend, device)
         }
         Command::Verify { vk, update, root } => {

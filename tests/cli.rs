@@ -246,3 +246,91 @@ fn devices_lists_adapters_or_says_there_are_none() {
         assert!(list[0]["max_storage_binding"].as_u64().unwrap() > 0);
     }
 }
+
+#[test]
+fn gpu_faults_fall_back_with_a_warning_or_fail_clearly() {
+    let demo = |fault: &str| {
+        Command::new(env!("CARGO_BIN_EXE_stateproof"))
+            .args(["--json", "demo", "--depth", "4", "--slots", "1", "--backend", "gpu"])
+            .env("STATEPROOF_GPU_FAULT", fault)
+            .output()
+            .expect("binary runs")
+    };
+    for fault in ["no-adapter", "device-lost", "out-of-memory"] {
+        let o = demo(fault);
+        assert!(o.status.success(), "{fault}: {}", text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["valid"], true, "{fault}");
+        let warnings: Vec<_> = String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .filter(|l| l.starts_with("warning:"))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(warnings.len(), 1, "{fault}: one warning line: {warnings:?}");
+        assert!(warnings[0].contains("CPU"), "{fault}: {warnings:?}");
+    }
+    // A device that silently returns wrong numbers: the prover's self-check
+    // refuses to hand out the proof.
+    let o = demo("garbage");
+    if std::env::var("STATEPROOF_REQUIRE_GPU").is_ok_and(|v| v == "1") {
+        assert!(!o.status.success(), "{}", text(&o));
+        assert!(text(&o).contains("backend fault"), "{}", text(&o));
+        assert!(!text(&o).contains("panicked"));
+    }
+}
+
+/// Kills `stateproof setup` in the middle of writing its keys, several
+/// times: each key file is always either the old one or the new one, whole.
+#[test]
+fn a_kill_mid_write_leaves_the_old_file_or_the_new_one() {
+    let dir = std::env::temp_dir().join(format!("stateproof-kill-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.to_str().unwrap();
+    let setup = || {
+        Command::new(env!("CARGO_BIN_EXE_stateproof"))
+            .args(["setup", "--depth", "4", "--slots", "1", "--out", d])
+            .env("STATEPROOF_TEST_WRITE_DELAY_MS", "15")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("binary runs")
+    };
+    assert!(setup().wait().unwrap().success());
+    let fingerprint = |f: &str| -> String {
+        let o = stateproof(&["--json", "inspect", dir.join(f).to_str().unwrap()]);
+        assert!(o.status.success(), "{f} is not a whole key file: {}", text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["fingerprint"].as_str().unwrap().to_string()
+    };
+    let mut seen = std::collections::HashSet::new();
+    seen.insert(fingerprint("transfer.pk"));
+    for round in 0..4u64 {
+        let mut child = setup();
+        // Wait for the temporary file to appear, then kill at a varying point.
+        let start = std::time::Instant::now();
+        let writing = loop {
+            let tmp = std::fs::read_dir(&dir)
+                .unwrap()
+                .filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().starts_with(".transfer.pk.tmp"));
+            if tmp || start.elapsed().as_secs() > 60 {
+                break tmp;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        };
+        assert!(writing, "setup never started writing");
+        std::thread::sleep(std::time::Duration::from_millis(20 * round));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        // The key files are intact: the old ones or complete new ones.
+        seen.insert(fingerprint("transfer.pk"));
+        fingerprint("transfer.vk");
+        for e in std::fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.starts_with('.') {
+                std::fs::remove_file(e.path()).unwrap();
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

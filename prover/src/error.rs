@@ -9,6 +9,15 @@ pub enum Error {
     /// The witness does not satisfy the circuit.
     #[error("the witness does not satisfy the circuit (first failing constraint: {0})")]
     Unsatisfied(String),
+    /// The finished proof did not verify although the witness satisfies the
+    /// circuit: a backend computed a wrong result. No proof is returned.
+    #[error("backend fault: the proof computed with MSM on {msm} and NTT on {ntt} does not verify; rerun with --backend cpu")]
+    BackendFault {
+        /// The MSM backend's name.
+        msm: &'static str,
+        /// The NTT backend's name.
+        ntt: &'static str,
+    },
     /// An MSM/NTT backend failed.
     #[error("backend error: {0}")]
     Kernel(#[from] stateproof_kernels::Error),

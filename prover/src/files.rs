@@ -13,6 +13,15 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| io_error(path, e))
 }
 
+/// For tests only: `STATEPROOF_TEST_WRITE_DELAY_MS` makes [`write_atomic`]
+/// pause after each 256 KiB, so a test can kill the process mid-write.
+pub const WRITE_DELAY_ENV: &str = "STATEPROOF_TEST_WRITE_DELAY_MS";
+
+fn write_delay() -> Option<std::time::Duration> {
+    let ms: u64 = std::env::var(WRITE_DELAY_ENV).ok()?.parse().ok()?;
+    Some(std::time::Duration::from_millis(ms))
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same
 /// directory is written, flushed to disk and renamed over `path`, so a crash
 /// leaves either the old file or the new one, never a torn one.
@@ -27,7 +36,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        match write_delay() {
+            // Tests stretch the write to kill the process in the middle of it.
+            Some(delay) => {
+                for piece in bytes.chunks(256 << 10) {
+                    f.write_all(piece)?;
+                    f.flush()?;
+                    std::thread::sleep(delay);
+                }
+            }
+            None => f.write_all(bytes)?,
+        }
         f.sync_all()?;
         std::fs::rename(&tmp, path)?;
         // Persist the rename itself.

@@ -217,9 +217,12 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N> {
             Groth16::<Bn254>::verify_proof(&self.key.pvk, &proof, inputs).unwrap_or(false)
         });
         if !ok {
-            return Err(Error::Unsatisfied(
-                cs.which_is_unsatisfied()?.unwrap_or_else(|| "none found: backend fault".into()),
-            ));
+            // Either the witness breaks a constraint, or a backend computed
+            // wrongly: find out which before reporting.
+            return Err(match cs.which_is_unsatisfied()? {
+                Some(constraint) => Error::Unsatisfied(constraint),
+                None => Error::BackendFault { msm: self.msm.name(), ntt: self.ntt.name() },
+            });
         }
         t.total = start.elapsed();
         Ok((proof, t))

@@ -173,3 +173,41 @@ fn gpu_ntt_proofs_equal_cpu_proofs() {
     let b = cpu.prove(circuit, r, s).unwrap().0;
     assert_eq!(bytes(&a), bytes(&b));
 }
+
+/// An NTT backend that computes correctly and then corrupts one element, or
+/// fails outright: stand-ins for a faulty device.
+struct FaultyNtt {
+    garbage: bool,
+}
+
+impl NttBackend for FaultyNtt {
+    fn name(&self) -> &'static str {
+        "faulty"
+    }
+
+    fn ntt_unchecked(
+        &self,
+        values: &mut [Fr],
+        kind: stateproof_kernels::NttKind,
+    ) -> stateproof_kernels::Result<()> {
+        if !self.garbage {
+            return Err(stateproof_kernels::Error::DeviceLost("test".into()));
+        }
+        CpuBackend.ntt_unchecked(values, kind)?;
+        values[0] += Fr::from(1u64);
+        Ok(())
+    }
+}
+
+#[test]
+fn a_backend_that_returns_garbage_yields_an_error_not_a_proof() {
+    let circuit = PoseidonChain { x: Fr::from(3u64), steps: 2 };
+    let mut rng = StdRng::seed_from_u64(8);
+    let pk = keys::setup(circuit.clone(), &mut rng).unwrap();
+    let prover = Prover::new(CpuBackend, FaultyNtt { garbage: true }, &pk).unwrap();
+    let r = prover.prove(circuit.clone(), Fr::from(5u64), Fr::from(6u64));
+    assert!(matches!(r, Err(Error::BackendFault { ntt: "faulty", .. })), "{:?}", r.err());
+    let prover = Prover::new(CpuBackend, FaultyNtt { garbage: false }, &pk).unwrap();
+    let r = prover.prove(circuit, Fr::from(5u64), Fr::from(6u64));
+    assert!(matches!(r, Err(Error::Kernel(_))), "{:?}", r.err());
+}

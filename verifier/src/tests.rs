@@ -285,3 +285,79 @@ fn snarkjs_json_has_the_expected_shape() {
     let x: Fq = u.proof.a.x;
     assert_eq!(p["pi_a"][0], x.into_bigint().to_string());
 }
+
+mod fuzz {
+    //! Bounded property-based fuzzing (proptest) of every parser: no input
+    //! may panic, and only the exact bytes of a valid update verify.
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn fixture() -> &'static (VerifyingKey, Vec<u8>) {
+        static F: OnceLock<(VerifyingKey, Vec<u8>)> = OnceLock::new();
+        F.get_or_init(|| {
+            let (vk, u, _) = setup();
+            (vk, u.to_bytes())
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = CompressedUpdate::from_bytes(&bytes);
+            let _ = VerifyingKey::from_bytes(&bytes);
+            let _ = Proof::from_bytes(&bytes);
+        }
+
+        #[test]
+        fn prefixed_garbage_never_panics(tail in proptest::collection::vec(any::<u8>(), 0..600), vk in any::<bool>()) {
+            let mut bytes = if vk { VK_MAGIC.to_vec() } else { UPDATE_MAGIC.to_vec() };
+            bytes.extend_from_slice(&1u16.to_le_bytes());
+            bytes.extend_from_slice(&tail);
+            let _ = CompressedUpdate::from_bytes(&bytes);
+            let _ = VerifyingKey::from_bytes(&bytes);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
+
+        /// Random edits of a valid update: anything but the original is rejected.
+        #[test]
+        fn edited_updates_are_rejected(
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..4)
+        ) {
+            let (vk, good) = fixture();
+            let mut bytes = good.clone();
+            for (at, value, op) in edits {
+                let i = at.index(bytes.len().max(1));
+                match op {
+                    0 if !bytes.is_empty() => bytes[i] = value,
+                    1 => bytes.insert(i, value),
+                    _ if !bytes.is_empty() => { bytes.remove(i); }
+                    _ => {}
+                }
+            }
+            let result = CompressedUpdate::from_bytes(&bytes).and_then(|u| u.verify(vk));
+            prop_assert_eq!(result.is_ok(), &bytes == good);
+        }
+    }
+
+    /// The verifying key: every single-byte change is rejected at parse or
+    /// changes the fingerprint, so no update made for the original verifies.
+    #[test]
+    fn every_byte_of_the_key_matters() {
+        let (vk, update) = fixture();
+        let update = CompressedUpdate::from_bytes(update).unwrap();
+        let bytes = vk.to_bytes();
+        for i in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[i] ^= 0x01;
+            if let Ok(other) = VerifyingKey::from_bytes(&b) {
+                assert!(update.verify(&other).is_err(), "byte {i} of the key is not covered");
+            }
+        }
+    }
+}

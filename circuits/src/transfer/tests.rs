@@ -334,3 +334,79 @@ fn free_witness_variables_lie_only_in_unused_slots() {
         assert!(unused.contains(v), "variable {v} is free outside the unused slot {unused:?}");
     }
 }
+
+mod fuzz {
+    //! Bounded fuzzing of the state and batch files: malformed or hostile
+    //! JSON is an error, never a panic.
+    use super::*;
+
+    fn field_string() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[0-9]{1,80}",
+            "-?[0-9a-fx+ ]{0,12}",
+            Just(crate::field::fr_to_string(&-Fr::from(1u64))),
+            Just(
+                "21888242871839275222246405745257275088548364400416034343698204186575808495617"
+                    .to_string()
+            ),
+        ]
+    }
+
+    fn account() -> impl Strategy<Value = AccountJson> {
+        (any::<u64>(), field_string(), field_string(), any::<u64>(), any::<u64>()).prop_map(
+            |(index, x, y, balance, nonce)| AccountJson {
+                index,
+                public_key: [x, y],
+                balance,
+                nonce,
+            },
+        )
+    }
+
+    fn transfer_json() -> impl Strategy<Value = TransferJson> {
+        (
+            any::<u64>(),
+            any::<u64>(),
+            field_string(),
+            field_string(),
+            any::<u64>(),
+            any::<u64>(),
+            field_string(),
+            field_string(),
+            field_string(),
+        )
+            .prop_map(|(from, to, kx, ky, amount, nonce, rx, ry, s)| TransferJson {
+                from,
+                to,
+                to_public_key: [kx, ky],
+                amount,
+                nonce,
+                signature_r8: [rx, ry],
+                signature_s: s,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_text_never_panics(text in ".{0,300}") {
+            let _ = serde_json::from_str::<StateJson>(&text).map(|s| s.to_state());
+            let _ = serde_json::from_str::<BatchJson>(&text).map(|b| b.to_batch());
+        }
+
+        #[test]
+        fn hostile_states_and_batches_are_errors_not_panics(
+            depth in prop_oneof![0usize..70, Just(usize::MAX)],
+            accounts in proptest::collection::vec(account(), 0..4),
+            transfers in proptest::collection::vec(transfer_json(), 0..4),
+        ) {
+            let state = StateJson { depth, accounts }.to_state();
+            let batch = BatchJson { transfers }.to_batch();
+            if let (Ok(state), Ok(batch)) = (state, batch) {
+                let _ = apply_batch(&state, &batch, 4);
+                let _ = build_witness_unchecked(&state, &batch, 4);
+            }
+        }
+    }
+}

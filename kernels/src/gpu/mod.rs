@@ -22,6 +22,26 @@ use wgpu::util::DeviceExt;
 pub const DEVICE_ENV: &str = "STATEPROOF_GPU_DEVICE";
 /// Environment variable that makes a missing adapter a test failure.
 pub const REQUIRE_GPU_ENV: &str = "STATEPROOF_REQUIRE_GPU";
+/// Fault injection for tests: `no-adapter`, `device-lost`, `out-of-memory`
+/// or `garbage` (kernels run, then one result element is corrupted, which
+/// only the prover's self-check can catch). Unset in normal use.
+pub const FAULT_ENV: &str = "STATEPROOF_GPU_FAULT";
+
+/// The fault `STATEPROOF_GPU_FAULT` asks for, if any.
+pub(crate) fn injected_fault() -> Option<String> {
+    std::env::var(FAULT_ENV).ok().filter(|v| !v.is_empty())
+}
+
+/// The error an injected fault stands for (`None` for `garbage`, which
+/// returns a wrong result instead of an error).
+pub(crate) fn injected_error() -> Option<Error> {
+    match injected_fault()?.as_str() {
+        "no-adapter" => Some(Error::NoAdapter(format!("injected by {FAULT_ENV}"))),
+        "device-lost" => Some(Error::DeviceLost(format!("injected by {FAULT_ENV}"))),
+        "out-of-memory" => Some(Error::OutOfMemory(format!("injected by {FAULT_ENV}"))),
+        _ => None,
+    }
+}
 
 /// What `stateproof devices` prints about one adapter.
 #[derive(Clone, Debug)]
@@ -129,6 +149,9 @@ impl std::fmt::Debug for GpuContext {
 impl GpuContext {
     /// Opens the selected adapter (see the module docs).
     pub fn new(index: Option<usize>) -> Result<Arc<Self>> {
+        if injected_fault().as_deref() == Some("no-adapter") {
+            return Err(Error::NoAdapter(format!("injected by {FAULT_ENV}")));
+        }
         let list = adapters();
         let index = match index.or_else(|| std::env::var(DEVICE_ENV).ok()?.parse().ok()) {
             Some(i) if i < list.len() => i,
@@ -190,6 +213,9 @@ impl GpuContext {
 
     /// The process-wide context, opened on first use.
     pub fn shared() -> Result<Arc<Self>> {
+        if injected_fault().as_deref() == Some("no-adapter") {
+            return Err(Error::NoAdapter(format!("injected by {FAULT_ENV}")));
+        }
         static SHARED: OnceLock<std::result::Result<Arc<GpuContext>, Error>> = OnceLock::new();
         SHARED.get_or_init(|| Self::new(None)).clone()
     }

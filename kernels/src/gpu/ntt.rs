@@ -544,13 +544,18 @@ impl NttBackend for GpuNtt {
     }
 
     fn ntt_unchecked(&self, values: &mut [Fr], kind: NttKind) -> Result<()> {
+        if let Some(e) = super::injected_error() {
+            return Err(e);
+        }
         let n = values.len();
         let kernels = self.kernels(self.chunks_for(n)?)?;
         let data = DeviceVec::upload(&self.ctx, "ntt data", values, self.log_chunk)?;
         let mut plan = Plan::new(&self.ctx, &kernels);
         self.encode_ntt(&mut plan, &data, kind)?;
         plan.run()?;
-        data.download(&self.ctx, values, self.log_chunk)
+        data.download(&self.ctx, values, self.log_chunk)?;
+        corrupt_if_injected(values);
+        Ok(())
     }
 
     fn quotient(&self, a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
@@ -562,6 +567,9 @@ impl GpuNtt {
     /// [`NttBackend::quotient`] on borrowed inputs, so a caller can fall
     /// back to the CPU with them when the device fails.
     pub fn quotient_ref(&self, a: &[Fr], b: &[Fr], c: &[Fr]) -> Result<Vec<Fr>> {
+        if let Some(e) = super::injected_error() {
+            return Err(e);
+        }
         let n = a.len();
         crate::check_ntt_len(n)?;
         if b.len() != n || c.len() != n {
@@ -593,6 +601,17 @@ impl GpuNtt {
         plan.run()?;
         let mut h = vec![<Fr as ark_ff::AdditiveGroup>::ZERO; n];
         vecs[0].download(&self.ctx, &mut h, self.log_chunk)?;
+        corrupt_if_injected(&mut h);
         Ok(h)
+    }
+}
+
+/// With `STATEPROOF_GPU_FAULT=garbage`, returns a wrong result the way a
+/// faulty device would: silently.
+fn corrupt_if_injected(values: &mut [Fr]) {
+    if super::injected_fault().as_deref() == Some("garbage") {
+        if let Some(v) = values.first_mut() {
+            *v += Fr::ONE;
+        }
     }
 }
