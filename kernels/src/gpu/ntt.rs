@@ -81,6 +81,7 @@ struct Kernels {
 pub struct GpuNtt {
     ctx: Arc<GpuContext>,
     log_chunk: u32,
+    max_groups_x: u32,
 }
 
 #[repr(C)]
@@ -263,7 +264,14 @@ impl GpuNtt {
         // Elements per binding: a power of two, at most 2^27 so indices stay
         // far inside u32.
         let log_chunk = (max / FE_BYTES).max(1).ilog2().min(27);
-        Self { ctx, log_chunk }
+        Self { ctx, log_chunk, max_groups_x: MAX_GROUPS_X }
+    }
+
+    /// The same backend with at most `max` workgroups per grid dimension,
+    /// so tests can exercise two-dimensional grids at small sizes.
+    pub fn with_max_groups_x(mut self, max: u32) -> Self {
+        self.max_groups_x = max.clamp(1, MAX_GROUPS_X);
+        self
     }
 
     /// The same backend with vectors split every 2^log_chunk elements,
@@ -401,24 +409,26 @@ struct Plan<'a> {
     kernels: &'a Kernels,
     params: Vec<Params>,
     stride: u64,
+    max_groups_x: u32,
     pending: Vec<(Kernel, Vec<wgpu::Buffer>, (u32, u32))>,
 }
 
-/// Workgroups for `groups` groups, split into x·y under the per-dimension limit.
-fn grid(groups: usize) -> (u32, u32) {
+/// Workgroups for `groups` groups, split into x·y under the per-dimension
+/// limit; x·y may exceed `groups`, and every kernel bounds-checks.
+fn grid(groups: usize, max_x: u32) -> (u32, u32) {
     let groups = groups.max(1) as u32;
-    if groups <= MAX_GROUPS_X {
+    if groups <= max_x {
         (groups, 1)
     } else {
-        (MAX_GROUPS_X, groups.div_ceil(MAX_GROUPS_X))
+        (max_x, groups.div_ceil(max_x))
     }
 }
 
 impl<'a> Plan<'a> {
-    fn new(ctx: &'a GpuContext, kernels: &'a Kernels) -> Self {
+    fn new(ctx: &'a GpuContext, kernels: &'a Kernels, max_groups_x: u32) -> Self {
         let stride = (ctx.limits.min_uniform_buffer_offset_alignment as u64)
             .max(std::mem::size_of::<Params>() as u64);
-        Self { ctx, kernels, params: Vec::new(), stride, pending: Vec::new() }
+        Self { ctx, kernels, params: Vec::new(), stride, max_groups_x, pending: Vec::new() }
     }
 
     /// The buffers for one dispatch, in binding order, dummies where unused.
@@ -456,7 +466,11 @@ impl<'a> Plan<'a> {
         params.threads = threads as u32;
         let buffers = self.bindings(data, aux, table, consts);
         self.params.push(params);
-        self.pending.push((kernel, buffers, grid(threads.div_ceil(WG as usize))));
+        self.pending.push((
+            kernel,
+            buffers,
+            grid(threads.div_ceil(WG as usize), self.max_groups_x),
+        ));
     }
 
     /// A dispatch of exactly `groups` workgroups (kernels that index by
@@ -467,11 +481,12 @@ impl<'a> Plan<'a> {
         data: &DeviceVec,
         table: &DeviceVec,
         groups: usize,
-        params: Params,
+        mut params: Params,
     ) {
+        params.threads = groups as u32;
         let buffers = self.bindings(data, None, Some(table), None);
         self.params.push(params);
-        self.pending.push((kernel, buffers, grid(groups)));
+        self.pending.push((kernel, buffers, grid(groups, self.max_groups_x)));
     }
 
     /// Encodes every recorded dispatch into one compute pass and submits.
@@ -550,7 +565,7 @@ impl NttBackend for GpuNtt {
         let n = values.len();
         let kernels = self.kernels(self.chunks_for(n)?)?;
         let data = DeviceVec::upload(&self.ctx, "ntt data", values, self.log_chunk)?;
-        let mut plan = Plan::new(&self.ctx, &kernels);
+        let mut plan = Plan::new(&self.ctx, &kernels, self.max_groups_x);
         self.encode_ntt(&mut plan, &data, kind)?;
         plan.run()?;
         data.download(&self.ctx, values, self.log_chunk)?;
@@ -582,7 +597,7 @@ impl GpuNtt {
             .inverse()
             .ok_or(Error::UnsupportedSize { len: n })?;
         let consts = self.ctx.upload("z_inv", &to_bytes(&[z_inv]))?;
-        let mut plan = Plan::new(&self.ctx, &kernels);
+        let mut plan = Plan::new(&self.ctx, &kernels, self.max_groups_x);
         for v in &vecs {
             self.encode_ntt(&mut plan, v, NttKind::Inverse)?;
             self.encode_ntt(&mut plan, v, NttKind::CosetForward)?;

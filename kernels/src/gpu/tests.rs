@@ -253,6 +253,26 @@ fn vectors_split_across_bindings_give_the_same_results() {
 }
 
 #[test]
+fn two_dimensional_grids_with_surplus_workgroups_give_the_same_results() {
+    let Some(ctx) = context_for_tests() else { return };
+    // At most 7 workgroups per dimension: every dispatch of more than 7
+    // workgroups becomes a ragged 7·y grid, as 2^20 and up do under the
+    // real limit of 65,535. With vectors split over several bindings, a
+    // surplus workgroup that strayed past the end would land inside the
+    // last chunk (this is how 2^23 once failed), so test both together.
+    let gpu = GpuNtt::new(ctx.clone()).with_max_groups_x(7);
+    check_ntt_sizes_on(&gpu, [8u32, 10, 12, 13].into_iter());
+    let gpu = GpuNtt::with_chunk_log(ctx, 8).with_max_groups_x(7);
+    check_ntt_sizes_on(&gpu, 9..=11);
+    let mut rng = StdRng::seed_from_u64(19);
+    let n = 1usize << 11;
+    let v = |rng: &mut StdRng| (0..n).map(|_| Fr::rand(rng)).collect::<Vec<_>>();
+    let (a, b, c) = (v(&mut rng), v(&mut rng), v(&mut rng));
+    let expected = CpuBackend.quotient(a.clone(), b.clone(), c.clone()).unwrap();
+    assert!(gpu.quotient(a, b, c).unwrap() == expected);
+}
+
+#[test]
 fn an_ntt_too_large_for_the_adapter_falls_back_to_the_cpu() {
     use crate::FallbackNtt;
     let Some(ctx) = context_for_tests() else { return };

@@ -23,6 +23,7 @@ struct Params {
     stage: u32,
     local_stages: u32,
     log_l: u32,
+    // Threads, or workgroups for the kernels indexed by workgroup.
     threads: u32,
 }
 
@@ -71,6 +72,10 @@ fn rev_bits(x: u32, bits: u32) -> u32 {
 fn bit_reverse_tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let mid_bits = params.log_n - 2u * TILE_BITS;
     let b = wid.x + wid.y * nwg.x;
+    // A 2D grid can hold more workgroups than tiles.
+    if (b >= params.threads) {
+        return;
+    }
     let b2 = rev_bits(b, mid_bits);
     if (b > b2) {
         return; // the partner tile's workgroup swaps this pair
@@ -100,6 +105,10 @@ fn stages_block(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup
     let l = params.local_stages;
     let size = 1u << l;
     let g = wid.x + wid.y * nwg.x;
+    // A 2D grid can hold more workgroups than groups (uniform per workgroup).
+    if (g >= params.threads) {
+        return;
+    }
     let lo = g & ((1u << s0) - 1u);
     let hi = g >> s0;
     let base = (hi << (s0 + l)) | lo;
