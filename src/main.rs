@@ -1,6 +1,8 @@
 //! The `stateproof` command: proves batched state transitions with Groth16
 //! and verifies them as a light client would.
 
+mod bench;
+mod bench_report;
 mod commands;
 mod output;
 
@@ -60,6 +62,25 @@ enum Command {
     },
     /// Lists GPU adapters with their backend, type, limits and features.
     Devices,
+    /// Benchmarks MSM, NTT and proofs on every backend and on arkworks, in
+    /// one interleaved run; writes report.md, report.json and plot.svg.
+    Bench {
+        /// log2 sizes for MSM and NTT, comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = vec![10u32, 12, 14])]
+        sizes: Vec<u32>,
+        /// Transfer slots of the benchmarked proofs (depth 16), comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = vec![1usize, 2])]
+        proof_slots: Vec<usize>,
+        /// Repetitions of each measurement.
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+        /// Leave the GPU out even when an adapter exists.
+        #[arg(long)]
+        no_gpu: bool,
+        /// Output directory.
+        #[arg(long, default_value = "bench-report")]
+        out: PathBuf,
+    },
     /// Writes a sample genesis state and a signed batch (demo keys: public seeds).
     Sample {
         /// Account tree depth.
@@ -167,6 +188,10 @@ fn main() -> ExitCode {
             commands::demo(&out, depth, slots, backend, device)
         }
         Command::Devices => commands::devices(&out),
+        Command::Bench { sizes, proof_slots, reps, no_gpu, out: dir } => {
+            let plan = bench::BenchPlan { log_sizes: sizes, proof_slots, reps, gpu: !no_gpu };
+            bench::run(&out, &plan, &dir)
+        }
         Command::Sample { depth, accounts, transfers, out: dir } => {
             commands::sample(&out, depth, accounts, transfers, &dir)
         }

@@ -53,6 +53,22 @@ impl Output {
     }
 }
 
+impl Output {
+    /// A progress bar over `total` steps on a terminal, `None` otherwise.
+    pub fn progress(&self, total: u64, what: &str) -> Option<ProgressBar> {
+        if !self.interactive {
+            return None;
+        }
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_prefix(what.to_string());
+        Some(bar)
+    }
+}
+
 /// Seconds with three decimals, for reports.
 pub fn secs(d: Duration) -> String {
     format!("{:.3} s", d.as_secs_f64())

@@ -334,3 +334,42 @@ fn a_kill_mid_write_leaves_the_old_file_or_the_new_one() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn bench_writes_a_report_a_plot_and_raw_data() {
+    let dir = std::env::temp_dir().join(format!("stateproof-bench-{}", std::process::id()));
+    let o = stateproof(&[
+        "--json",
+        "bench",
+        "--sizes",
+        "4,5",
+        "--proof-slots",
+        "1",
+        "--reps",
+        "2",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let raw: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(raw["machine"]["cores"].as_u64().unwrap() >= 1);
+    let series = raw["series"].as_array().unwrap();
+    for op in ["MSM G1 (uniform)", "MSM G1 (skewed)", "MSM G2 (uniform)", "NTT"] {
+        for size in [16, 32] {
+            let rows: Vec<_> =
+                series.iter().filter(|s| s["operation"] == op && s["size"] == size).collect();
+            assert!(rows.iter().any(|s| s["backend"] == "arkworks"), "{op} {size}");
+            assert!(rows.iter().any(|s| s["backend"] == "stateproof-cpu"), "{op} {size}");
+            for s in rows {
+                assert_eq!(s["seconds"].as_array().unwrap().len(), 2);
+                assert!(s["ratio_to_arkworks"].as_f64().unwrap() > 0.0);
+            }
+        }
+    }
+    assert!(series.iter().any(|s| s["operation"].as_str().unwrap().starts_with("Groth16")));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("| size | backend | median | spread | ratio to arkworks |"));
+    let svg = std::fs::read_to_string(dir.join("plot.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("polyline"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

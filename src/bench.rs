@@ -1,0 +1,424 @@
+//! `stateproof bench`: MSM, NTT and whole proofs on every available backend
+//! and on plain arkworks, interleaved in one run, written up as Markdown,
+//! JSON and an SVG plot.
+
+use crate::commands::CliError;
+use crate::output::Output;
+use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ff::UniformRand;
+use ark_groth16::Groth16;
+use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
+use serde::Serialize;
+use serde_json::json;
+use stateproof_circuits::transfer::{apply_batch, SampleLedger, TransferBatchCircuit};
+use stateproof_kernels::cpu::CpuBackend;
+use stateproof_kernels::{MsmBackend, NttBackend, NttKind};
+use stateproof_prover::{keys, Prover};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// What to run.
+pub struct BenchPlan {
+    /// log2 sizes for MSM and NTT.
+    pub log_sizes: Vec<u32>,
+    /// Transfer slots per proof (depth 16), one proof size each.
+    pub proof_slots: Vec<usize>,
+    /// Repetitions of each measurement.
+    pub reps: usize,
+    /// Whether to include the GPU when an adapter exists.
+    pub gpu: bool,
+}
+
+/// One measured (operation, size, backend).
+#[derive(Clone, Debug, Serialize)]
+pub struct Series {
+    pub operation: String,
+    pub size: usize,
+    pub backend: String,
+    pub seconds: Vec<f64>,
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    /// This backend's median over arkworks' median for the same operation and size.
+    pub ratio_to_arkworks: Option<f64>,
+}
+
+type Job<'a> = Box<dyn FnMut() -> Result<(), String> + 'a>;
+
+/// A benchmark case: several backends computing the same thing at one size.
+struct Case<'a> {
+    operation: String,
+    size: usize,
+    runs: Vec<(String, Job<'a>)>,
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Scalars as Groth16 produces them: mostly 0 and 1, some small values and
+/// repeats, a minority of full-size values.
+fn skewed_scalars(n: usize, rng: &mut StdRng) -> Vec<Fr> {
+    let repeated = Fr::rand(rng);
+    (0..n)
+        .map(|_| match rng.gen_range(0..100) {
+            0..=39 => Fr::from(0u64),
+            40..=69 => Fr::from(1u64),
+            70..=79 => Fr::from(rng.gen_range(2u64..1 << 16)),
+            80..=89 => repeated,
+            _ => Fr::rand(rng),
+        })
+        .collect()
+}
+
+fn random_points<G: CurveGroup>(n: usize, rng: &mut StdRng) -> Vec<G::Affine> {
+    // Random multiples of one random point: cheap to make, as good as any for timing.
+    let base = G::rand(rng);
+    let mut acc = base;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(acc);
+        acc += base;
+    }
+    G::normalize_batch(&out)
+}
+
+/// The machine a report was made on.
+pub fn machine() -> serde_json::Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split_once(':').map(|x| x.1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let gpu: Vec<String> = stateproof_kernels::gpu::list_adapters()
+        .iter()
+        .map(|a| format!("{} ({}, {}, driver {})", a.name, a.backend, a.device_type, a.driver))
+        .collect();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let commit = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let dirty =
+        git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    let date = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    json!({
+        "cpu": cpu,
+        "cores": cores,
+        "gpu": gpu,
+        "commit": if dirty { format!("{commit} (with uncommitted changes)") } else { commit },
+        "date": date,
+    })
+}
+
+fn build_cases<'a>(
+    plan: &BenchPlan,
+    gpu: Option<&'a stateproof_kernels::gpu::GpuNtt>,
+    data: &'a BenchData,
+) -> Vec<Case<'a>> {
+    let mut cases = Vec::new();
+    for (i, &log) in plan.log_sizes.iter().enumerate() {
+        let n = 1usize << log;
+        for (name, scalars) in [("uniform", &data.uniform[i]), ("skewed", &data.skewed[i])] {
+            let g1 = &data.g1[i];
+            let prepared = CpuBackend.prepare_g1(g1).ok();
+            cases.push(Case {
+                operation: format!("MSM G1 ({name})"),
+                size: n,
+                runs: vec![
+                    (
+                        "stateproof-cpu".into(),
+                        Box::new(move || {
+                            let bases = prepared.as_ref().ok_or("bases")?;
+                            CpuBackend
+                                .msm_g1(bases, 0, scalars)
+                                .map(|_| ())
+                                .map_err(|e| e.to_string())
+                        }),
+                    ),
+                    (
+                        "arkworks".into(),
+                        Box::new(move || {
+                            let _ = std::hint::black_box(G1Projective::msm_unchecked(g1, scalars));
+                            Ok(())
+                        }),
+                    ),
+                ],
+            });
+        }
+        let g2 = &data.g2[i];
+        let scalars = &data.uniform[i];
+        let prepared = CpuBackend.prepare_g2(g2).ok();
+        cases.push(Case {
+            operation: "MSM G2 (uniform)".into(),
+            size: n,
+            runs: vec![
+                (
+                    "stateproof-cpu".into(),
+                    Box::new(move || {
+                        let bases = prepared.as_ref().ok_or("bases")?;
+                        CpuBackend.msm_g2(bases, 0, scalars).map(|_| ()).map_err(|e| e.to_string())
+                    }),
+                ),
+                (
+                    "arkworks".into(),
+                    Box::new(move || {
+                        let _ = std::hint::black_box(G2Projective::msm_unchecked(g2, scalars));
+                        Ok(())
+                    }),
+                ),
+            ],
+        });
+        let values = &data.uniform[i];
+        let mut runs: Vec<(String, Job<'a>)> = vec![(
+            "stateproof-cpu".into(),
+            Box::new(move || {
+                let mut v = values.clone();
+                CpuBackend.ntt(&mut v, NttKind::Forward).map_err(|e| e.to_string())
+            }),
+        )];
+        if let Some(gpu) = gpu {
+            runs.push((
+                "stateproof-gpu".into(),
+                Box::new(move || {
+                    let mut v = values.clone();
+                    gpu.ntt(&mut v, NttKind::Forward).map_err(|e| e.to_string())
+                }),
+            ));
+        }
+        runs.push((
+            "arkworks".into(),
+            Box::new(move || {
+                let domain = Radix2EvaluationDomain::<Fr>::new(values.len()).ok_or("domain")?;
+                let mut v = values.clone();
+                domain.fft_in_place(&mut v);
+                Ok(())
+            }),
+        ));
+        cases.push(Case { operation: "NTT".into(), size: n, runs });
+    }
+    for proof in &data.proofs {
+        let mut runs: Vec<(String, Job<'a>)> = Vec::new();
+        let circuit = &proof.circuit;
+        let pk = &proof.pk;
+        let cpu = &proof.cpu;
+        runs.push((
+            "stateproof-cpu".into(),
+            Box::new(move || {
+                cpu.prove(circuit.clone(), Fr::from(3u64), Fr::from(5u64))
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }),
+        ));
+        if let Some(gpu_prover) = &proof.gpu {
+            runs.push((
+                "stateproof-gpu".into(),
+                Box::new(move || {
+                    gpu_prover
+                        .prove(circuit.clone(), Fr::from(3u64), Fr::from(5u64))
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                }),
+            ));
+        }
+        runs.push((
+            "arkworks".into(),
+            Box::new(move || {
+                Groth16::<Bn254>::create_proof_with_reduction(
+                    circuit.clone(),
+                    pk,
+                    Fr::from(3u64),
+                    Fr::from(5u64),
+                )
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+            }),
+        ));
+        cases.push(Case {
+            operation: format!(
+                "Groth16 proof, transfer batch ({} slot{}, depth 16)",
+                proof.slots,
+                if proof.slots == 1 { "" } else { "s" }
+            ),
+            size: proof.constraints,
+            runs,
+        });
+    }
+    cases
+}
+
+struct ProofData {
+    slots: usize,
+    constraints: usize,
+    circuit: TransferBatchCircuit,
+    pk: ark_groth16::ProvingKey<Bn254>,
+    cpu: Prover<CpuBackend, CpuBackend>,
+    gpu: Option<Prover<CpuBackend, stateproof_kernels::gpu::GpuNtt>>,
+}
+
+struct BenchData {
+    uniform: Vec<Vec<Fr>>,
+    skewed: Vec<Vec<Fr>>,
+    g1: Vec<Vec<G1Affine>>,
+    g2: Vec<Vec<G2Affine>>,
+    proofs: Vec<ProofData>,
+}
+
+/// Runs the plan and writes `report.md`, `report.json` and `plot.svg`.
+pub fn run(out: &Output, plan: &BenchPlan, dir: &Path) -> Result<(), CliError> {
+    let unusable = |m: String| CliError { code: 2, message: m };
+    if plan.reps == 0 || plan.log_sizes.iter().any(|&l| !(1..=24).contains(&l)) {
+        return Err(unusable("--reps must be at least 1 and sizes 2^1..2^24".into()));
+    }
+    if plan.proof_slots.iter().any(|&s| !(1..=64).contains(&s)) {
+        return Err(unusable("--proof-slots must be 1 to 64".into()));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| unusable(format!("{}: {e}", dir.display())))?;
+    let gpu = if plan.gpu {
+        match stateproof_kernels::gpu::GpuContext::shared() {
+            Ok(ctx) => Some(stateproof_kernels::gpu::GpuNtt::new(ctx)),
+            Err(e) => {
+                out.line(format!("no GPU benchmarked: {e}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let mut rng = StdRng::seed_from_u64(2026);
+    let data = out.step("preparing inputs", || -> Result<BenchData, CliError> {
+        let mut d =
+            BenchData { uniform: vec![], skewed: vec![], g1: vec![], g2: vec![], proofs: vec![] };
+        for &log in &plan.log_sizes {
+            let n = 1usize << log;
+            d.uniform.push((0..n).map(|_| Fr::rand(&mut rng)).collect());
+            d.skewed.push(skewed_scalars(n, &mut rng));
+            d.g1.push(random_points::<G1Projective>(n, &mut rng));
+            d.g2.push(random_points::<G2Projective>(n, &mut rng));
+        }
+        for &slots in &plan.proof_slots {
+            let ledger = SampleLedger::new(16, slots.max(2) as u64, 1_000_000)
+                .map_err(|e| unusable(e.to_string()))?;
+            let (_, witness) = apply_batch(&ledger.state, &ledger.batch(slots), slots)
+                .map_err(|e| unusable(e.to_string()))?;
+            let circuit = TransferBatchCircuit { witness };
+            let constraints =
+                keys::count_constraints(circuit.clone()).map_err(|e| unusable(e.to_string()))?;
+            let pk = keys::setup(circuit.clone(), &mut rng).map_err(|e| unusable(e.to_string()))?;
+            let cpu =
+                Prover::new(CpuBackend, CpuBackend, &pk).map_err(|e| unusable(e.to_string()))?;
+            let gpu = match &gpu {
+                Some(g) => Some(
+                    Prover::new(CpuBackend, g.clone(), &pk).map_err(|e| unusable(e.to_string()))?,
+                ),
+                None => None,
+            };
+            d.proofs.push(ProofData { slots, constraints, circuit, pk, cpu, gpu });
+        }
+        Ok(d)
+    })?;
+    let mut cases = build_cases(plan, gpu.as_ref(), &data);
+    let total: usize = cases.iter().map(|c| c.runs.len()).sum::<usize>() * plan.reps;
+    let bar = out.progress(total as u64, "benchmarking");
+    // One untimed pass first: shader compilation, resident tables and caches
+    // stay out of the figures.
+    out.step("warming up", || -> Result<(), CliError> {
+        for case in cases.iter_mut() {
+            for (name, job) in case.runs.iter_mut() {
+                job().map_err(|e| unusable(format!("{} on {name}: {e}", case.operation)))?;
+            }
+        }
+        Ok(())
+    })?;
+    let mut times: Vec<Vec<Vec<f64>>> =
+        cases.iter().map(|c| vec![Vec::new(); c.runs.len()]).collect();
+    // Interleaved: every repetition runs every backend of every case once,
+    // so drifting machine load spreads over all of them alike.
+    for _ in 0..plan.reps {
+        for (ci, case) in cases.iter_mut().enumerate() {
+            for (bi, (name, job)) in case.runs.iter_mut().enumerate() {
+                if let Some(bar) = &bar {
+                    bar.set_message(format!(
+                        "{} 2^{} {name}",
+                        case.operation,
+                        case.size.trailing_zeros()
+                    ));
+                }
+                let start = Instant::now();
+                job().map_err(|e| unusable(format!("{} on {name}: {e}", case.operation)))?;
+                times[ci][bi].push(start.elapsed().as_secs_f64());
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                }
+            }
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let mut series = Vec::new();
+    for (ci, case) in cases.iter().enumerate() {
+        let medians: Vec<f64> = times[ci].iter().map(|t| median(&mut t.clone())).collect();
+        let ark = case.runs.iter().position(|(n, _)| n == "arkworks").map(|i| medians[i]);
+        for (bi, (name, _)) in case.runs.iter().enumerate() {
+            let t = &times[ci][bi];
+            series.push(Series {
+                operation: case.operation.clone(),
+                size: case.size,
+                backend: name.clone(),
+                seconds: t.clone(),
+                median: medians[bi],
+                min: t.iter().copied().fold(f64::INFINITY, f64::min),
+                max: t.iter().copied().fold(0.0, f64::max),
+                ratio_to_arkworks: ark.map(|a| medians[bi] / a),
+            });
+        }
+    }
+    let machine = machine();
+    let report = crate::bench_report::markdown(&machine, plan, &series);
+    let write = |name: &str, bytes: &[u8]| {
+        stateproof_prover::files::write_atomic(&dir.join(name), bytes)
+            .map_err(|e| unusable(e.to_string()))
+    };
+    write("report.md", report.as_bytes())?;
+    let raw = json!({ "machine": machine, "reps": plan.reps, "series": series });
+    write("report.json", format!("{raw:#}\n").as_bytes())?;
+    write("plot.svg", crate::bench_report::svg(&series).as_bytes())?;
+    out.line(report);
+    out.line(format!("wrote report.md, report.json and plot.svg to {}", dir.display()));
+    out.json(raw);
+    Ok(())
+}
+
+/// Seconds in a readable unit.
+pub fn human(seconds: f64) -> String {
+    let d = Duration::from_secs_f64(seconds.max(0.0));
+    if d.as_secs_f64() >= 1.0 {
+        format!("{:.3} s", d.as_secs_f64())
+    } else if d.as_micros() >= 1000 {
+        format!("{:.2} ms", d.as_secs_f64() * 1e3)
+    } else {
+        format!("{:.1} µs", d.as_secs_f64() * 1e6)
+    }
+}
