@@ -93,6 +93,8 @@ struct Params {
     local_stages: u32,
     log_l: u32,
     threads: u32,
+    log_groups: u32,
+    pad: u32,
 }
 
 /// Field elements to their Montgomery limbs as bytes (what the kernels read).
@@ -378,11 +380,16 @@ impl GpuNtt {
             } else {
                 plan.dispatch(Kernel::BitReverse, data, None, Some(&twiddles), None, n, p(0));
             }
+            // Spread the stages evenly over as few passes as blocks of 512
+            // allow (2^20: 7 + 7 + 6), each workgroup holding 512 elements.
+            let passes = log_n.div_ceil(LOG_BLOCK);
             let mut stage = 0;
-            while stage < log_n {
-                let local = (log_n - stage).min(LOG_BLOCK);
-                let params = Params { stage, local_stages: local, ..p(0) };
-                plan.dispatch_grid(Kernel::StagesBlock, data, &twiddles, n >> local, params);
+            for pass in 0..passes {
+                let local = (log_n - stage).div_ceil(passes - pass);
+                let log_groups = LOG_BLOCK.min(log_n) - local;
+                let workgroups = n >> (local + log_groups);
+                let params = Params { stage, local_stages: local, log_groups, ..p(0) };
+                plan.dispatch_grid(Kernel::StagesBlock, data, &twiddles, workgroups, params);
                 stage += local;
             }
         }

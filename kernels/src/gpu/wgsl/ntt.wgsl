@@ -25,6 +25,9 @@ struct Params {
     log_l: u32,
     // Threads, or workgroups for the kernels indexed by workgroup.
     threads: u32,
+    // log2 of the groups each stages_block workgroup holds.
+    log_groups: u32,
+    pad: u32,
 }
 
 {{ACCESSORS}}
@@ -97,43 +100,55 @@ fn bit_reverse_tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(work
 
 var<workgroup> block: array<Fe, 512>;
 
-// Stages [params.stage, params.stage + params.local_stages) on groups of
-// 2^local_stages elements at stride 2^stage.
+// Stages [s, s + L) (s = params.stage, L = params.local_stages) on groups
+// of 2^L elements at stride 2^s. Every workgroup holds 512 elements: the
+// 2^G = 512 / 2^L groups g = wg·2^G + gi, stored as block[k·2^G + gi], so
+// that consecutive threads load consecutive groups — adjacent addresses in
+// global memory — and every thread does one butterfly per stage whatever L.
 @compute @workgroup_size(256)
 fn stages_block(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let s0 = params.stage;
     let l = params.local_stages;
-    let size = 1u << l;
-    let g = wid.x + wid.y * nwg.x;
-    // A 2D grid can hold more workgroups than groups (uniform per workgroup).
-    if (g >= params.threads) {
+    let log_g = params.log_groups;
+    let wg = wid.x + wid.y * nwg.x;
+    // A 2D grid can hold more workgroups than needed (uniform per workgroup).
+    if (wg >= params.threads) {
         return;
     }
-    let lo = g & ((1u << s0) - 1u);
-    let hi = g >> s0;
-    let base = (hi << (s0 + l)) | lo;
+    let elements = 1u << (l + log_g);
+    let g_mask = (1u << log_g) - 1u;
+    let lo_mask = (1u << s0) - 1u;
     let t = lid.x;
-    for (var k = t; k < size; k += WG) {
-        block[k] = load_data(base | (k << s0));
+    for (var e = t; e < elements; e += WG) {
+        let g = (wg << log_g) | (e & g_mask);
+        let k = e >> log_g;
+        block[e] = load_data(((g >> s0) << (s0 + l)) | (g & lo_mask) | (k << s0));
     }
     workgroupBarrier();
+    let gi = t & g_mask;
+    let tt = t >> log_g;
+    let lo = ((wg << log_g) | gi) & lo_mask;
     for (var u = 0u; u < l; u++) {
-        if (t < size / 2u) {
+        if (tt < (1u << (l - 1u))) {
             let m = 1u << u;
-            let jj = t & (m - 1u);
-            let k0 = ((t >> u) << (u + 1u)) | jj;
-            // The butterfly's position within its stage-(s0+u) block.
+            let jj = tt & (m - 1u);
+            let k0 = ((tt >> u) << (u + 1u)) | jj;
+            // The butterfly's position within its stage-(s+u) block.
             let j = (jj << s0) | lo;
             let w = load_table(j << (params.log_n - 1u - s0 - u));
-            let a = block[k0];
-            let b = fe_mul(block[k0 + m], w);
-            block[k0] = fe_add(a, b);
-            block[k0 + m] = fe_sub(a, b);
+            let i0 = (k0 << log_g) | gi;
+            let i1 = ((k0 + m) << log_g) | gi;
+            let a = block[i0];
+            let b = fe_mul(block[i1], w);
+            block[i0] = fe_add(a, b);
+            block[i1] = fe_sub(a, b);
         }
         workgroupBarrier();
     }
-    for (var k = t; k < size; k += WG) {
-        store_data(base | (k << s0), block[k]);
+    for (var e = t; e < elements; e += WG) {
+        let g = (wg << log_g) | (e & g_mask);
+        let k = e >> log_g;
+        store_data(((g >> s0) << (s0 + l)) | (g & lo_mask) | (k << s0), block[e]);
     }
 }
 
