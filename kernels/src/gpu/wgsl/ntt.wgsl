@@ -3,12 +3,12 @@
 // (tiled through workgroup memory so reads and writes are contiguous),
 // then Cooley–Tukey decimation-in-time butterflies.
 //
-// Stages run in groups of up to 9 in workgroup memory: for stages
+// Stages run in passes of up to 9 in workgroup memory: for stages
 // [s, s + L), the 2^L elements whose indices differ only in bits s..s+L−1
-// (stride 2^s) are loaded into one workgroup, transformed through all L
-// stages there, and written back. A transform of 2^20 is then a bit-reversal
-// and three butterfly passes over global memory (stages 0–8, 9–17, 18–19),
-// the pass structure of a four-step NTT without its transposes. Twiddles
+// (stride 2^s) are transformed through all L stages in one workgroup and
+// written back. A transform of 2^20 is then a bit-reversal and three
+// butterfly passes over global memory (7 + 7 + 6 stages), the pass
+// structure of a four-step NTT without its transposes. Twiddles
 // ω^t (t < n/2) are precomputed on the host and stay resident per size.
 // Coset shifts and the 1/n scaling multiply by g^i·c, read from two small
 // tables (lo[i mod L]·hi[i / L]) instead of an n-entry table.
