@@ -61,7 +61,13 @@ fn fe_sub_raw(a: Fe, b: Fe) -> Fe {
     return r;
 }
 
-fn fe_add(a: Fe, b: Fe) -> Fe {
+// a + b as integers, with the carry out of the top limb.
+struct Sum {
+    value: Fe,
+    carry: u32,
+}
+
+fn fe_add_raw(a: Fe, b: Fe) -> Sum {
     var r: Fe;
     var carry = 0u;
     for (var i = 0u; i < {{LIMBS}}u; i++) {
@@ -70,25 +76,24 @@ fn fe_add(a: Fe, b: Fe) -> Fe {
         carry = select(0u, 1u, s < a[i]) | select(0u, 1u, s2 < s);
         r[i] = s2;
     }
-    if (carry != 0u || fe_gte(r, P)) {
-        r = fe_sub_raw(r, P);
+    return Sum(r, carry);
+}
+
+fn fe_add(a: Fe, b: Fe) -> Fe {
+    let sum = fe_add_raw(a, b);
+    if (sum.carry != 0u || fe_gte(sum.value, P)) {
+        return fe_sub_raw(sum.value, P);
     }
-    return r;
+    return sum.value;
 }
 
 fn fe_sub(a: Fe, b: Fe) -> Fe {
-    var r = fe_sub_raw(a, b);
-    if (!fe_gte(a, b)) {
-        // Wrapped below zero: add p back (the carry out cancels the borrow).
-        var carry = 0u;
-        for (var i = 0u; i < {{LIMBS}}u; i++) {
-            let s = r[i] + P[i];
-            let s2 = s + carry;
-            carry = select(0u, 1u, s < r[i]) | select(0u, 1u, s2 < s);
-            r[i] = s2;
-        }
+    let r = fe_sub_raw(a, b);
+    if (fe_gte(a, b)) {
+        return r;
     }
-    return r;
+    // Wrapped below zero: add p back (its carry out cancels the borrow).
+    return fe_add_raw(r, P).value;
 }
 
 fn fe_double(a: Fe) -> Fe {
