@@ -1,7 +1,7 @@
 //! Groth16 proof assembly on pluggable MSM and NTT backends.
 
 use crate::{Error, Result};
-use ark_bn254::{Bn254, Fr, G1Projective, G2Projective};
+use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::CurveGroup;
 use ark_ff::Zero;
 use ark_groth16::r1cs_to_qap::evaluate_constraint;
@@ -11,7 +11,6 @@ use ark_relations::gr1cs::{
 };
 use rayon::prelude::*;
 use stateproof_kernels::{MsmBackend, NttBackend, PreparedBases};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Time spent in each phase of one proof.
@@ -60,11 +59,26 @@ impl PhaseTimings {
     }
 }
 
-/// A proving key's query vectors, prepared by an MSM backend (for a device
-/// backend, uploaded once and kept resident across proofs).
+/// The group elements of a proving key that are not query vectors.
+struct KeyConstants {
+    alpha_g1: G1Affine,
+    beta_g1: G1Affine,
+    delta_g1: G1Affine,
+    beta_g2: G2Affine,
+    delta_g2: G2Affine,
+    a0: G1Affine,
+    b_g1_0: G1Affine,
+    b_g2_0: G2Affine,
+    num_variables: usize,
+    num_witness: usize,
+}
+
+/// A proving key prepared by an MSM backend: its query vectors in the
+/// backend's form (for a device backend, uploaded once and kept resident
+/// across proofs) and the few constants proof assembly needs. The key
+/// itself is not kept: the backend's copy is the only one.
 pub struct PreparedKey<M: MsmBackend> {
-    /// The key itself (scalar parts and the G1/G2 constants).
-    pub pk: Arc<ProvingKey<Bn254>>,
+    constants: KeyConstants,
     pvk: PreparedVerifyingKey<Bn254>,
     a: M::G1Bases,
     b_g1: M::G1Bases,
@@ -90,8 +104,21 @@ fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
 impl<M: MsmBackend, N: NttBackend> Prover<M, N> {
     /// Prepares `pk`'s bases on the MSM backend.
     pub fn new(msm: M, ntt: N, pk: &ProvingKey<Bn254>) -> Result<Self> {
+        let first = |q: &[G1Affine]| q.first().copied().unwrap_or_default();
+        let constants = KeyConstants {
+            alpha_g1: pk.vk.alpha_g1,
+            beta_g1: pk.beta_g1,
+            delta_g1: pk.delta_g1,
+            beta_g2: pk.vk.beta_g2,
+            delta_g2: pk.vk.delta_g2,
+            a0: first(&pk.a_query),
+            b_g1_0: first(&pk.b_g1_query),
+            b_g2_0: pk.b_g2_query.first().copied().unwrap_or_default(),
+            num_variables: pk.a_query.len(),
+            num_witness: pk.l_query.len(),
+        };
         let key = PreparedKey {
-            pk: Arc::new(pk.clone()),
+            constants,
             pvk: ark_groth16::prepare_verifying_key(&pk.vk),
             a: msm.prepare_g1(&pk.a_query)?,
             b_g1: msm.prepare_g1(&pk.b_g1_query)?,
@@ -100,11 +127,6 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N> {
             l: msm.prepare_g1(&pk.l_query)?,
         };
         Ok(Self { msm, ntt, key })
-    }
-
-    /// The proving key.
-    pub fn proving_key(&self) -> &ProvingKey<Bn254> {
-        &self.key.pk
     }
 
     /// Backend names, "msm/ntt".
@@ -126,7 +148,7 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N> {
     ) -> Result<(Proof<Bn254>, PhaseTimings)> {
         let start = Instant::now();
         let mut t = PhaseTimings::default();
-        let pk = &self.key.pk;
+        let k = &self.key.constants;
 
         let cs = ConstraintSystem::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
@@ -142,10 +164,10 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N> {
         let num_inputs = cs.num_instance_variables();
         let num_constraints = cs.num_constraints();
         let num_witness = cs.num_witness_variables();
-        if pk.a_query.len() != num_inputs + num_witness || pk.l_query.len() != num_witness {
+        if k.num_variables != num_inputs + num_witness || k.num_witness != num_witness {
             return Err(Error::KeyMismatch(format!(
                 "key has {} variables, circuit has {}",
-                pk.a_query.len(),
+                k.num_variables,
                 num_inputs + num_witness
             )));
         }
@@ -188,7 +210,7 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N> {
         // A = α + Σ zᵢ·Aᵢ + r·δ.
         let g_a = timed(&mut t.msm_a, || -> Result<G1Projective> {
             let acc = self.msm.msm_g1(&self.key.a, 1, assignment)?;
-            Ok(pk.delta_g1 * r + pk.a_query[0] + acc + pk.vk.alpha_g1)
+            Ok(k.delta_g1 * r + k.a0 + acc + k.alpha_g1)
         })?;
         // B in G1 (only needed for C when r ≠ 0) and in G2.
         let g1_b = timed(&mut t.msm_b_g1, || -> Result<G1Projective> {
@@ -196,14 +218,14 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N> {
                 return Ok(G1Projective::zero());
             }
             let acc = self.msm.msm_g1(&self.key.b_g1, 1, assignment)?;
-            Ok(pk.delta_g1 * s + pk.b_g1_query[0] + acc + pk.beta_g1)
+            Ok(k.delta_g1 * s + k.b_g1_0 + acc + k.beta_g1)
         })?;
         let g2_b = timed(&mut t.msm_b_g2, || -> Result<G2Projective> {
             let acc = self.msm.msm_g2(&self.key.b_g2, 1, assignment)?;
-            Ok(pk.vk.delta_g2 * s + pk.b_g2_query[0] + acc + pk.vk.beta_g2)
+            Ok(k.delta_g2 * s + k.b_g2_0 + acc + k.beta_g2)
         })?;
         // C = s·A + r·B₁ − r·s·δ + L + H.
-        let g_c = g_a * s + g1_b * r - pk.delta_g1 * (r * s) + l_acc + h_acc;
+        let g_c = g_a * s + g1_b * r - k.delta_g1 * (r * s) + l_acc + h_acc;
 
         let proof = Proof { a: g_a.into_affine(), b: g2_b.into_affine(), c: g_c.into_affine() };
 
