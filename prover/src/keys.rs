@@ -169,7 +169,8 @@ impl Keys {
 
 /// Reads a verifying key file.
 pub fn load_verifying_key(path: &Path) -> Result<VerifyingKey> {
-    Ok(VerifyingKey::from_bytes(&crate::files::read(path)?)?)
+    VerifyingKey::from_bytes(&crate::files::read(path)?)
+        .map_err(|e| Error::KeyFile(format!("{}: not a usable verifying key: {e}", path.display())))
 }
 
 /// Size in bytes of a proving key in uncompressed form.
