@@ -308,3 +308,26 @@ fn ntt_beyond_one_binding_at_2_23() {
         assert!(got == expected, "2^23 {kind:?}");
     }
 }
+
+#[test]
+fn measured_auto_records_one_decision_per_size_and_keeps_results_identical() {
+    use crate::FallbackNtt;
+    let Some(ctx) = context_for_tests() else { return };
+    let auto = FallbackNtt::measured(GpuNtt::new(ctx));
+    let mut rng = StdRng::seed_from_u64(20);
+    for log in [5u32, 11, 11, 12] {
+        let n = 1usize << log;
+        let v: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        let h = auto.quotient(v.clone(), v.clone(), v.clone()).unwrap();
+        assert_eq!(h, CpuBackend.quotient(v.clone(), v.clone(), v.clone()).unwrap());
+        let mut got = v.clone();
+        auto.ntt(&mut got, NttKind::CosetForward).unwrap();
+        let mut expected = v;
+        CpuBackend.ntt(&mut expected, NttKind::CosetForward).unwrap();
+        assert!(got == expected);
+    }
+    // Sizes below AUTO_MIN_NTT are never measured; each larger size once per kind.
+    let sizes: Vec<(u32, bool)> = auto.decisions().iter().map(|(l, q, _)| (*l, *q)).collect();
+    assert_eq!(sizes, vec![(11, false), (11, true), (12, false), (12, true)]);
+    assert_eq!(auto.fallbacks(), 0);
+}
