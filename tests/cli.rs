@@ -47,6 +47,24 @@ fn fixture() -> &'static Path {
     })
 }
 
+/// `stateproof prove` with the fixture's key and batch, a state file and an
+/// output file from the fixture directory.
+fn prove_in_fixture(state: &str, out: &str) -> Output {
+    let dir = fixture();
+    let path = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    stateproof(&[
+        "prove",
+        "--pk",
+        &path("transfer.pk"),
+        "--state",
+        &path(state),
+        "--batch",
+        &path("batch.json"),
+        "--out",
+        &path(out),
+    ])
+}
+
 fn verify_file(update: &Path) -> Output {
     let vk = fixture().join("transfer.vk");
     stateproof(&["verify", "--vk", vk.to_str().unwrap(), update.to_str().unwrap()])
@@ -144,17 +162,7 @@ fn unreadable_input_exits_2_without_a_panic() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     std::fs::write(dir.join("bad.json"), b"{\"depth\": 4, \"accounts\": [{]}").unwrap();
-    let o = stateproof(&[
-        "prove",
-        "--pk",
-        dir.join("transfer.pk").to_str().unwrap(),
-        "--state",
-        dir.join("bad.json").to_str().unwrap(),
-        "--batch",
-        dir.join("batch.json").to_str().unwrap(),
-        "--out",
-        dir.join("x.bin").to_str().unwrap(),
-    ]);
+    let o = prove_in_fixture("bad.json", "x.bin");
     assert_eq!(o.status.code(), Some(2));
     assert!(!text(&o).contains("panicked"), "{}", text(&o));
     assert!(!text(&o).contains("RUST_BACKTRACE"));
@@ -166,17 +174,7 @@ fn unreadable_input_exits_2_without_a_panic() {
 fn a_batch_that_breaks_a_rule_is_refused_with_exit_1() {
     let dir = fixture();
     // Replaying the batch against the state after it: nonces are stale.
-    let o = stateproof(&[
-        "prove",
-        "--pk",
-        dir.join("transfer.pk").to_str().unwrap(),
-        "--state",
-        dir.join("state2.json").to_str().unwrap(),
-        "--batch",
-        dir.join("batch.json").to_str().unwrap(),
-        "--out",
-        dir.join("replay.bin").to_str().unwrap(),
-    ]);
+    let o = prove_in_fixture("state2.json", "replay.bin");
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("bad nonce"), "{}", text(&o));
     assert!(!dir.join("replay.bin").exists());
