@@ -47,11 +47,11 @@ pub(crate) fn substitute(template: &str, values: &[(&str, String)]) -> Result<St
     Ok(out)
 }
 
-fn u32_limbs<B: BigInteger>(x: &B) -> Vec<u32> {
+pub(crate) fn u32_limbs<B: BigInteger>(x: &B) -> Vec<u32> {
     x.as_ref().iter().flat_map(|l| [*l as u32, (*l >> 32) as u32]).collect()
 }
 
-fn wgsl_array(limbs: &[u32]) -> String {
+pub(crate) fn wgsl_array(limbs: &[u32]) -> String {
     limbs.iter().map(|l| format!("{l:#010x}u")).collect::<Vec<_>>().join(", ")
 }
 

@@ -7,6 +7,7 @@
 //! integrated, virtual, and last a CPU implementation (such as Mesa's
 //! llvmpipe, which runs the kernels on the CPU for testing).
 
+pub mod curve;
 pub mod field;
 mod ntt;
 

@@ -331,3 +331,122 @@ fn measured_auto_records_one_decision_per_size_and_keeps_results_identical() {
     assert_eq!(sizes, vec![(11, false), (11, true), (12, false), (12, true)]);
     assert_eq!(auto.fallbacks(), 0);
 }
+
+mod curve {
+    //! G1 arithmetic in WGSL (XYZZ) against arkworks, with the cases an MSM
+    //! meets: P + P, P + (−P), the identity on either side, random points.
+    use super::*;
+    use crate::gpu::curve::g1_wgsl;
+    use ark_bn254::{G1Affine, G1Projective};
+    use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup};
+
+    fn affine_bytes(points: &[G1Affine]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for p in points {
+            let (x, y) = p.xy().unwrap_or((Fq::zero(), Fq::zero()));
+            for limb in x.0 .0.iter().chain(y.0 .0.iter()) {
+                out.extend_from_slice(&limb.to_le_bytes());
+            }
+            out.extend_from_slice(&(p.is_zero() as u32).to_le_bytes());
+        }
+        out
+    }
+
+    fn fq_at(bytes: &[u8], at: usize) -> Fq {
+        Fq::new_unchecked(ark_ff::BigInt(std::array::from_fn(|i| {
+            u64::from_le_bytes(bytes[at + 8 * i..at + 8 * i + 8].try_into().unwrap())
+        })))
+    }
+
+    /// The test module, compiled once per process.
+    fn module(ctx: &GpuContext) -> &'static wgpu::ShaderModule {
+        static MODULE: std::sync::OnceLock<wgpu::ShaderModule> = std::sync::OnceLock::new();
+        MODULE.get_or_init(|| {
+            let src = format!(
+                "{}\n{}",
+                g1_wgsl(ctx.mul_variant).unwrap(),
+                include_str!("wgsl/curve_test.wgsl")
+            );
+            ctx.compile("curve test", &src).unwrap()
+        })
+    }
+
+    /// Runs entry point `entry` of curve_test.wgsl; returns raw XYZZ results.
+    fn run(ctx: &GpuContext, entry: &str, lhs: &[G1Affine], rhs: &[G1Affine]) -> Vec<[Fq; 4]> {
+        let pipeline = ctx.pipeline(module(ctx), entry).unwrap();
+        let a = ctx.upload("lhs", &affine_bytes(lhs)).unwrap();
+        let b = ctx.upload("rhs", &affine_bytes(rhs)).unwrap();
+        let out = ctx.storage("out", 128 * lhs.len() as u64).unwrap();
+        let params = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: None,
+            contents: bytemuck::cast_slice(&[lhs.len() as u32, 0, 0, 0]),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: a.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 1, resource: b.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 2, resource: out.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 3, resource: params.as_entire_binding() },
+            ],
+        });
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&pipeline);
+            pass.set_bind_group(0, &bind, &[]);
+            pass.dispatch_workgroups((lhs.len() as u32).div_ceil(64), 1, 1);
+        }
+        ctx.submit(encoder).unwrap();
+        let bytes = ctx.download(&out, 128 * lhs.len() as u64).unwrap();
+        (0..lhs.len()).map(|i| std::array::from_fn(|k| fq_at(&bytes, 128 * i + 32 * k))).collect()
+    }
+
+    /// (X/ZZ, Y/ZZZ), or `None` if the coordinates are inconsistent
+    /// (ZZ³ ≠ ZZZ², or off the curve).
+    fn normalise([x, y, zz, zzz]: [Fq; 4]) -> Option<G1Affine> {
+        if zz.is_zero() {
+            return zzz.is_zero().then(G1Affine::identity);
+        }
+        let point = G1Affine::new_unchecked(x * zz.inverse()?, y * zzz.inverse()?);
+        (zz.square() * zz == zzz.square() && point.is_on_curve()).then_some(point)
+    }
+
+    #[test]
+    fn g1_xyzz_arithmetic_matches_arkworks_including_edge_cases() {
+        let Some(ctx) = context_for_tests() else { return };
+        let mut rng = StdRng::seed_from_u64(21);
+        let rand = |rng: &mut StdRng| G1Projective::rand(rng).into_affine();
+        let o = G1Affine::identity();
+        let mut lhs = Vec::new();
+        let mut rhs = Vec::new();
+        for _ in 0..24 {
+            let (p, q) = (rand(&mut rng), rand(&mut rng));
+            lhs.extend([p, p, p, o, p, o]);
+            rhs.extend([q, p, -p, q, o, o]);
+        }
+        for entry in ["add", "add_affine", "double_then_add"] {
+            let got = run(&ctx, entry, &lhs, &rhs);
+            for (i, (p, q)) in lhs.iter().zip(&rhs).enumerate() {
+                let expected = match entry {
+                    "double_then_add" => (p.into_group().double() + q - p).into_affine(),
+                    _ => (*p + *q).into_affine(),
+                };
+                let (pz, qz) = (p.is_zero(), q.is_zero());
+                assert_eq!(
+                    normalise(got[i]),
+                    Some(expected),
+                    "{entry} on pair {i} (identity: {pz}, {qz})"
+                );
+            }
+        }
+        // The on-curve check accepts curve points and rejects a perturbed one.
+        let mut off = rand(&mut rng);
+        off.y += Fq::ONE;
+        let got = run(&ctx, "on_curve", &[rand(&mut rng), o, off], &[o, o, o]);
+        let flags: Vec<bool> = got.iter().map(|[_, _, zz, _]| !zz.is_zero()).collect();
+        assert_eq!(flags, vec![true, true, false]);
+    }
+}
