@@ -8,6 +8,7 @@
 //! llvmpipe, which runs the kernels on the CPU for testing).
 
 pub mod curve;
+pub mod decompose;
 pub mod field;
 mod ntt;
 

@@ -450,3 +450,50 @@ mod curve {
         assert_eq!(flags, vec![true, true, false]);
     }
 }
+
+mod decompose {
+    //! Signed-digit decomposition: the CPU twin reconstructs every scalar,
+    //! and the GPU kernel equals the CPU twin.
+    use super::*;
+    use crate::gpu::decompose::{decompose, signed_digits, windows, NEGATIVE};
+
+    fn scalars(rng: &mut StdRng) -> Vec<Fr> {
+        let two = Fr::from(2u64);
+        let mut v =
+            vec![Fr::zero(), Fr::ONE, -Fr::ONE, -two, two.pow([253]), two.pow([253]) - Fr::ONE];
+        v.extend((1..8).map(|k| two.pow([32 * k]) - Fr::ONE));
+        v.extend((0..40).map(|_| Fr::rand(rng)));
+        v
+    }
+
+    #[test]
+    fn cpu_twin_digits_reconstruct_the_scalar() {
+        let mut rng = StdRng::seed_from_u64(22);
+        for c in [2u32, 3, 8, 13, 16] {
+            for s in scalars(&mut rng) {
+                let digits = signed_digits(&s, c);
+                let mut acc = Fr::zero();
+                for (k, d) in digits.iter().enumerate() {
+                    let magnitude = Fr::from((d & !NEGATIVE) as u64);
+                    assert!(d & !NEGATIVE <= 1 << (c - 1), "digit out of range");
+                    let term = magnitude * Fr::from(2u64).pow([c as u64 * k as u64]);
+                    acc += if d & NEGATIVE != 0 { -term } else { term };
+                }
+                assert_eq!(acc, s, "c = {c}");
+                assert_eq!(digits.len() as u32, windows(c));
+            }
+        }
+    }
+
+    #[test]
+    fn gpu_decomposition_equals_the_cpu_twin() {
+        let Some(ctx) = context_for_tests() else { return };
+        let mut rng = StdRng::seed_from_u64(23);
+        let s = scalars(&mut rng);
+        for c in [2u32, 3, 8, 13, 16] {
+            let got = decompose(&ctx, &s, c).unwrap();
+            let expected: Vec<u32> = s.iter().flat_map(|x| signed_digits(x, c)).collect();
+            assert_eq!(got, expected, "c = {c}");
+        }
+    }
+}
