@@ -6,7 +6,6 @@ use super::GpuContext;
 use crate::{Error, Result};
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, PrimeField};
-use wgpu::util::DeviceExt;
 
 const DECOMPOSE_WGSL: &str = include_str!("wgsl/decompose.wgsl");
 /// The sign bit of an encoded digit.
@@ -60,30 +59,9 @@ pub fn decompose(ctx: &GpuContext, scalars: &[Fr], c: u32) -> Result<Vec<u32>> {
     let n = scalars.len();
     let input = ctx.upload("scalars", &to_bytes(scalars))?;
     let out = ctx.storage("digits", (n as u64 * w as u64 * 4).max(4))?;
-    let shape = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("shape"),
-        contents: bytemuck::cast_slice(&[n as u32, c, w, 0]),
-        usage: wgpu::BufferUsages::UNIFORM,
-    });
-    let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: None,
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &[
-            wgpu::BindGroupEntry { binding: 0, resource: input.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 1, resource: out.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 2, resource: shape.as_entire_binding() },
-        ],
-    });
-    let groups = (n as u32).div_ceil(64).max(1);
-    let (x, y) = if groups <= 65_535 { (groups, 1) } else { (65_535, groups.div_ceil(65_535)) };
-    let mut encoder = ctx.device.create_command_encoder(&Default::default());
-    {
-        let mut pass = encoder.begin_compute_pass(&Default::default());
-        pass.set_pipeline(&pipeline);
-        pass.set_bind_group(0, &bind, &[]);
-        pass.dispatch_workgroups(x, y, 1);
-    }
-    ctx.submit(encoder)?;
+    let shape = ctx.uniform("shape", &[n as u32, c, w, 0]);
+    let groups = super::ntt::grid(n.div_ceil(64), super::ntt::MAX_GROUPS_X);
+    ctx.dispatch_once(&pipeline, &[&input, &out, &shape], groups)?;
     let bytes = ctx.download(&out, n as u64 * w as u64 * 4)?;
     Ok(bytes.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
 }

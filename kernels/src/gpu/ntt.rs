@@ -23,7 +23,7 @@ const TILE_BITS: u32 = 4;
 /// Bytes of one field element.
 const FE_BYTES: u64 = 32;
 /// The most workgroups a dispatch dimension takes (WebGPU's minimum limit).
-const MAX_GROUPS_X: u32 = 65_535;
+pub(crate) const MAX_GROUPS_X: u32 = 65_535;
 
 /// Pipelines and resident tables, built on first use and kept.
 #[derive(Default)]
@@ -422,7 +422,7 @@ struct Plan<'a> {
 
 /// Workgroups for `groups` groups, split into x·y under the per-dimension
 /// limit; x·y may exceed `groups`, and every kernel bounds-checks.
-fn grid(groups: usize, max_x: u32) -> (u32, u32) {
+pub(crate) fn grid(groups: usize, max_x: u32) -> (u32, u32) {
     let groups = groups.max(1) as u32;
     if groups <= max_x {
         (groups, 1)

@@ -11,7 +11,6 @@ use ark_bn254::{Fq, Fr};
 use ark_ff::{BigInteger, Field, PrimeField, UniformRand, Zero};
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use std::time::Instant;
-use wgpu::util::DeviceExt;
 
 const OPS: [&str; 9] =
     ["add", "sub", "double", "neg", "mul", "square", "inverse", "to_mont", "from_mont"];
@@ -38,29 +37,9 @@ fn run_field_kernel<F: PrimeField>(
     let a = ctx.upload("lhs", &bytes(lhs)).unwrap();
     let b = ctx.upload("rhs", &bytes(rhs)).unwrap();
     let out = ctx.storage("out", 32 * lhs.len() as u64).unwrap();
-    let params = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: None,
-        contents: bytemuck::cast_slice(&[op, lhs.len() as u32, chain, 0]),
-        usage: wgpu::BufferUsages::UNIFORM,
-    });
-    let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: None,
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &[
-            wgpu::BindGroupEntry { binding: 0, resource: a.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 1, resource: b.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 2, resource: out.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 3, resource: params.as_entire_binding() },
-        ],
-    });
-    let mut encoder = ctx.device.create_command_encoder(&Default::default());
-    {
-        let mut pass = encoder.begin_compute_pass(&Default::default());
-        pass.set_pipeline(&pipeline);
-        pass.set_bind_group(0, &bind, &[]);
-        pass.dispatch_workgroups((lhs.len() as u32).div_ceil(64), 1, 1);
-    }
-    ctx.submit(encoder).unwrap();
+    let params = ctx.uniform("op", &[op, lhs.len() as u32, chain, 0]);
+    let groups = ((lhs.len() as u32).div_ceil(64), 1);
+    ctx.dispatch_once(&pipeline, &[&a, &b, &out, &params], groups).unwrap();
     ctx.download(&out, 32 * lhs.len() as u64)
         .unwrap()
         .chunks_exact(32)
@@ -377,29 +356,9 @@ mod curve {
         let a = ctx.upload("lhs", &affine_bytes(lhs)).unwrap();
         let b = ctx.upload("rhs", &affine_bytes(rhs)).unwrap();
         let out = ctx.storage("out", 128 * lhs.len() as u64).unwrap();
-        let params = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: None,
-            contents: bytemuck::cast_slice(&[lhs.len() as u32, 0, 0, 0]),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
-        let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: None,
-            layout: &pipeline.get_bind_group_layout(0),
-            entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: a.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 1, resource: b.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 2, resource: out.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 3, resource: params.as_entire_binding() },
-            ],
-        });
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        {
-            let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(&pipeline);
-            pass.set_bind_group(0, &bind, &[]);
-            pass.dispatch_workgroups((lhs.len() as u32).div_ceil(64), 1, 1);
-        }
-        ctx.submit(encoder).unwrap();
+        let params = ctx.uniform("len", &[lhs.len() as u32, 0, 0, 0]);
+        let groups = ((lhs.len() as u32).div_ceil(64), 1);
+        ctx.dispatch_once(&pipeline, &[&a, &b, &out, &params], groups).unwrap();
         let bytes = ctx.download(&out, 128 * lhs.len() as u64).unwrap();
         (0..lhs.len()).map(|i| std::array::from_fn(|k| fq_at(&bytes, 128 * i + 32 * k))).collect()
     }
