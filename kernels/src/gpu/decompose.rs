@@ -1,6 +1,6 @@
 //! Signed-digit scalar decomposition for the GPU MSM, and its CPU twin.
 
-use super::field::field_wgsl;
+use super::field::{field_wgsl, MulVariant};
 use super::ntt::to_bytes;
 use super::GpuContext;
 use crate::{Error, Result};
@@ -40,20 +40,23 @@ pub fn signed_digits(scalar: &Fr, c: u32) -> Vec<u32> {
         .collect()
 }
 
+/// The decomposition kernel's WGSL (with Fr's field code).
+pub fn wgsl(variant: MulVariant) -> Result<String> {
+    let src = format!(
+        "{}\n{}",
+        field_wgsl::<Fr>("BN254 Fr", variant).map_err(Error::ShaderCompile)?,
+        DECOMPOSE_WGSL
+    );
+    let limbs = 2 * Fr::MODULUS.0.len();
+    super::field::substitute(&src, &[("LIMBS", limbs.to_string())]).map_err(Error::ShaderCompile)
+}
+
 /// Decomposes `scalars` on the GPU into `windows(c)` signed digits each.
 pub fn decompose(ctx: &GpuContext, scalars: &[Fr], c: u32) -> Result<Vec<u32>> {
     if !(2..=16).contains(&c) {
         return Err(Error::UnsupportedSize { len: c as usize });
     }
-    let src = format!(
-        "{}\n{}",
-        field_wgsl::<Fr>("BN254 Fr", ctx.mul_variant).map_err(Error::ShaderCompile)?,
-        DECOMPOSE_WGSL
-    );
-    let limbs = 2 * Fr::MODULUS.0.len();
-    let src = super::field::substitute(&src, &[("LIMBS", limbs.to_string())])
-        .map_err(Error::ShaderCompile)?;
-    let module = ctx.compile("decompose", &src)?;
+    let module = ctx.compile("decompose", &wgsl(ctx.mul_variant)?)?;
     let pipeline = ctx.pipeline(&module, "decompose")?;
     let w = windows(c);
     let n = scalars.len();
@@ -61,7 +64,7 @@ pub fn decompose(ctx: &GpuContext, scalars: &[Fr], c: u32) -> Result<Vec<u32>> {
     let out = ctx.storage("digits", (n as u64 * w as u64 * 4).max(4))?;
     let shape = ctx.uniform("shape", &[n as u32, c, w, 0]);
     let groups = super::ntt::grid(n.div_ceil(64), super::ntt::MAX_GROUPS_X);
-    ctx.dispatch_once(&pipeline, &[&input, &out, &shape], groups)?;
+    ctx.dispatch_once(&pipeline, &[&shape, &input, &out], groups)?;
     let bytes = ctx.download(&out, n as u64 * w as u64 * 4)?;
     Ok(bytes.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
 }

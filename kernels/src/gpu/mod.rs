@@ -10,9 +10,11 @@
 pub mod curve;
 pub mod decompose;
 pub mod field;
+pub mod msm;
 mod ntt;
 
 pub use field::MulVariant;
+pub use msm::GpuMsm;
 pub use ntt::GpuNtt;
 
 use crate::{Error, Result};
@@ -140,6 +142,7 @@ pub struct GpuContext {
     pub mul_variant: MulVariant,
     lost: Arc<AtomicBool>,
     ntt_cache: Mutex<ntt::NttCache>,
+    msm_kernels: OnceLock<Result<Arc<msm::Kernels>>>,
 }
 
 impl std::fmt::Debug for GpuContext {
@@ -210,6 +213,7 @@ impl GpuContext {
             mul_variant,
             lost,
             ntt_cache: Mutex::new(ntt::NttCache::default()),
+            msm_kernels: OnceLock::new(),
         }))
     }
 

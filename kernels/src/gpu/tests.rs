@@ -316,20 +316,9 @@ mod curve {
     //! meets: P + P, P + (−P), the identity on either side, random points.
     use super::*;
     use crate::gpu::curve::g1_wgsl;
+    use crate::gpu::msm::affine_bytes;
     use ark_bn254::{G1Affine, G1Projective};
     use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup};
-
-    fn affine_bytes(points: &[G1Affine]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for p in points {
-            let (x, y) = p.xy().unwrap_or((Fq::zero(), Fq::zero()));
-            for limb in x.0 .0.iter().chain(y.0 .0.iter()) {
-                out.extend_from_slice(&limb.to_le_bytes());
-            }
-            out.extend_from_slice(&(p.is_zero() as u32).to_le_bytes());
-        }
-        out
-    }
 
     fn fq_at(bytes: &[u8], at: usize) -> Fq {
         Fq::new_unchecked(ark_ff::BigInt(std::array::from_fn(|i| {

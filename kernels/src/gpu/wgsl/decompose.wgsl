@@ -6,10 +6,10 @@
 // window k, at digits[i·windows + k]: |d_k| in the low 31 bits and the sign
 // in bit 31; 0 means "no bucket". CPU twin: gpu::decompose::signed_digits.
 
-@group(0) @binding(0) var<storage, read> scalars: array<Fe>;
-@group(0) @binding(1) var<storage, read_write> digits: array<u32>;
 // x: scalars, y: window bits c, z: windows
-@group(0) @binding(2) var<uniform> shape: vec4<u32>;
+@group(0) @binding(0) var<uniform> shape: vec4<u32>;
+@group(0) @binding(1) var<storage, read> scalars: array<Fe>;
+@group(0) @binding(2) var<storage, read_write> digits: array<u32>;
 
 // Bits [at, at + c) of a little-endian integer, c ≤ 16.
 fn bits_at(s: Fe, at: u32, c: u32) -> u32 {

@@ -1,0 +1,683 @@
+//! The G1 MSM on the GPU: Pippenger with signed-digit windows, buckets
+//! grouped by a counting sort on the device, load-balanced segmented bucket
+//! accumulation, and a parallel running-sum reduction; only the final
+//! combination of the windows (a few hundred doublings) runs on the host.
+//! The passes are described in `wgsl/msm.wgsl`.
+//!
+//! [`GpuMsm`] implements [`MsmBackend`]: G1 bases are uploaded once by
+//! [`MsmBackend::prepare_g1`] and stay resident; G2 MSMs run on the CPU
+//! backend (the prover runs them concurrently with the G1 MSMs; see
+//! kernels/README.md for why).
+
+use super::decompose::{self, windows};
+use super::ntt::{grid, to_bytes, MAX_GROUPS_X};
+use super::{curve::g1_wgsl, GpuContext};
+use crate::cpu::{CpuBackend, HostBases};
+use crate::{Error, MsmBackend, PreparedBases, Result};
+use ark_bn254::{Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{AdditiveGroup, AffineRepr};
+use ark_ff::{BigInt, Field, Zero};
+use std::sync::Arc;
+use wgpu::util::DeviceExt;
+
+const MSM_WGSL: &str = include_str!("wgsl/msm.wgsl");
+const SCAN_WGSL: &str = include_str!("wgsl/scan.wgsl");
+/// Bytes of one base on the device: x, y (Montgomery limbs) and an
+/// infinity flag, as curve.wgsl's `Affine`.
+const AFFINE_BYTES: u64 = 68;
+/// Bytes of one XYZZ point on the device.
+const XYZZ_BYTES: u64 = 128;
+/// Threads per workgroup in msm.wgsl and decompose.wgsl.
+const WG: usize = 64;
+/// Elements one scan workgroup covers (scan.wgsl: 256 threads × 4).
+const SCAN_BLOCK: usize = 1024;
+/// The most additions one thread makes in a bucket-accumulation level.
+pub const SEGMENT: u32 = 32;
+/// Buckets per thread in the running-sum reduction.
+pub const PER_GROUP: u32 = 16;
+/// Group results summed per thread when collapsing groups into windows.
+const RUN: u32 = 32;
+
+/// Window size in bits for an MSM of `n` points: ⌈log2 n⌉ − 3, clamped to
+/// 4..=16. With W = ⌈255 / c⌉ windows, a pass makes about n·W mixed
+/// additions into buckets and 2·W·2^(c−1) additions reducing them; this
+/// choice keeps the second term at most an eighth of the first from 2^7
+/// points up, and 16 is the most a u32 entry and the decomposition allow.
+pub fn window_bits(n: usize) -> u32 {
+    let log = usize::BITS - n.saturating_sub(1).leading_zeros();
+    log.saturating_sub(3).clamp(4, 16)
+}
+
+/// The shape of one MSM pass over `n` points, and the device memory it needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PassShape {
+    /// Points (and scalars) in the pass.
+    pub n: usize,
+    /// Window bits.
+    pub c: u32,
+    /// Windows per scalar.
+    pub windows: usize,
+    /// Buckets per window, 2^(c−1).
+    pub buckets: usize,
+    /// Accumulation levels: the least L ≥ 1 with SEGMENT^L ≥ n (a bucket
+    /// holds at most n points).
+    pub levels: u32,
+}
+
+impl PassShape {
+    /// The shape for `n` points.
+    pub fn new(n: usize) -> Self {
+        let c = window_bits(n);
+        let mut levels = 1;
+        let mut reach = SEGMENT as usize;
+        while reach < n {
+            reach = reach.saturating_mul(SEGMENT as usize);
+            levels += 1;
+        }
+        Self { n, c, windows: windows(c) as usize, buckets: 1 << (c - 1), levels }
+    }
+
+    /// Buckets over all windows.
+    pub fn total_buckets(&self) -> usize {
+        self.windows * self.buckets
+    }
+
+    /// Upper bounds on the items of accumulation levels 1 and 2: a level
+    /// over m items in at most `total` buckets makes at most
+    /// min(m, ⌈m / SEGMENT⌉ + total) segments.
+    fn items(&self) -> (usize, usize) {
+        let total = self.total_buckets();
+        let next = |m: usize| m.min(m.div_ceil(SEGMENT as usize) + total);
+        let first = next(self.n * self.windows);
+        (first, next(first))
+    }
+
+    /// The size in bytes of every buffer of the pass (label, bytes), bases
+    /// excluded.
+    pub fn buffers(&self) -> Vec<(&'static str, u64)> {
+        let n = self.n as u64;
+        let words = |count: usize| 4 * (count as u64 + 1);
+        let groups = (self.windows * (self.buckets / self.per_group())) as u64;
+        let (first, second) = self.items();
+        let second = if self.levels > 1 { second as u64 } else { 0 };
+        vec![
+            ("MSM scalars", 32 * n),
+            ("MSM digits", 4 * n * self.windows as u64),
+            ("MSM entries", 4 * n * self.windows as u64),
+            ("MSM bucket counts", 6 * words(self.total_buckets())),
+            ("MSM segment sums A", XYZZ_BYTES * (first as u64).max(groups)),
+            ("MSM segment sums B", XYZZ_BYTES * second.max(groups)),
+        ]
+    }
+
+    fn per_group(&self) -> usize {
+        (PER_GROUP as usize).min(self.buckets)
+    }
+
+    /// Whether every buffer fits one binding of `max` bytes (the six count
+    /// arrays are separate buffers).
+    pub fn fits(&self, max: u64) -> bool {
+        self.buffers().iter().all(|&(label, bytes)| {
+            if label == "MSM bucket counts" {
+                bytes / 6 <= max
+            } else {
+                bytes <= max
+            }
+        })
+    }
+}
+
+/// The most points one pass takes on an adapter whose storage bindings
+/// hold `max_binding` bytes: a power of two, so every pass over at most
+/// this many points fits.
+pub fn max_pass_points(max_binding: u64) -> usize {
+    let mut n = 1usize << 26;
+    while n > 1 && (!PassShape::new(n).fits(max_binding) || n as u64 * AFFINE_BYTES > max_binding) {
+        n /= 2;
+    }
+    n
+}
+
+/// Pipelines of the MSM, compiled once per context.
+pub(crate) struct Kernels {
+    decompose: wgpu::ComputePipeline,
+    count: wgpu::ComputePipeline,
+    scatter: wgpu::ComputePipeline,
+    segment_counts: wgpu::ComputePipeline,
+    accumulate_bases: wgpu::ComputePipeline,
+    accumulate_sums: wgpu::ComputePipeline,
+    bucket_groups: wgpu::ComputePipeline,
+    sum_runs: wgpu::ComputePipeline,
+    scan_block: wgpu::ComputePipeline,
+    scan_add: wgpu::ComputePipeline,
+}
+
+impl Kernels {
+    fn build(ctx: &GpuContext) -> Result<Self> {
+        let msm =
+            format!("{}\n{MSM_WGSL}", g1_wgsl(ctx.mul_variant).map_err(Error::ShaderCompile)?);
+        let msm = ctx.compile("msm", &msm)?;
+        let scan = ctx.compile("scan", SCAN_WGSL)?;
+        let digits = ctx.compile("decompose", &decompose::wgsl(ctx.mul_variant)?)?;
+        let p = |module, entry| ctx.pipeline(module, entry);
+        Ok(Self {
+            decompose: p(&digits, "decompose")?,
+            count: p(&msm, "count")?,
+            scatter: p(&msm, "scatter")?,
+            segment_counts: p(&msm, "segment_counts")?,
+            accumulate_bases: p(&msm, "accumulate_bases")?,
+            accumulate_sums: p(&msm, "accumulate_sums")?,
+            bucket_groups: p(&msm, "bucket_groups")?,
+            sum_runs: p(&msm, "sum_runs")?,
+            scan_block: p(&scan, "scan_block")?,
+            scan_add: p(&scan, "scan_add")?,
+        })
+    }
+}
+
+/// msm.wgsl's `Params`.
+#[repr(C)]
+#[derive(Clone, Copy, Default, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    n: u32,
+    windows: u32,
+    buckets: u32,
+    total: u32,
+    seg: u32,
+    base_offset: u32,
+    per_group: u32,
+    count: u32,
+    run: u32,
+    pad: [u32; 3],
+}
+
+/// Records the passes of one MSM into a single command buffer.
+struct Recorder<'a> {
+    ctx: &'a GpuContext,
+    encoder: wgpu::CommandEncoder,
+}
+
+impl<'a> Recorder<'a> {
+    fn new(ctx: &'a GpuContext) -> Self {
+        Self { ctx, encoder: ctx.device.create_command_encoder(&Default::default()) }
+    }
+
+    fn uniform(&self, bytes: &[u8]) -> wgpu::Buffer {
+        self.ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("msm params"),
+            contents: bytes,
+            usage: wgpu::BufferUsages::UNIFORM,
+        })
+    }
+
+    /// One dispatch of `threads` threads (in workgroups of `wg`), with
+    /// `uniform` at binding 0 and `buffers` at their bindings.
+    fn dispatch(
+        &mut self,
+        pipeline: &wgpu::ComputePipeline,
+        uniform: &wgpu::Buffer,
+        buffers: &[(u32, &wgpu::Buffer)],
+        threads: usize,
+        wg: usize,
+    ) {
+        let mut entries =
+            vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];
+        entries.extend(buffers.iter().map(|&(binding, b)| wgpu::BindGroupEntry {
+            binding,
+            resource: b.as_entire_binding(),
+        }));
+        let bind = self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &entries,
+        });
+        let (x, y) = grid(threads.div_ceil(wg), MAX_GROUPS_X);
+        let mut pass = self.encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, &bind, &[]);
+        pass.dispatch_workgroups(x, y, 1);
+    }
+
+    /// A msm.wgsl dispatch with `p` as its parameters.
+    fn run(
+        &mut self,
+        pipeline: &wgpu::ComputePipeline,
+        p: Params,
+        buffers: &[(u32, &wgpu::Buffer)],
+        threads: usize,
+    ) {
+        let uniform = self.uniform(bytemuck::bytes_of(&p));
+        self.dispatch(pipeline, &uniform, buffers, threads, WG);
+    }
+
+    fn copy(&mut self, from: &wgpu::Buffer, to: &wgpu::Buffer, bytes: u64) {
+        self.encoder.copy_buffer_to_buffer(from, 0, to, 0, bytes);
+    }
+
+    /// Exclusive prefix sums of the first `len` words of `data`, in place.
+    fn scan(&mut self, k: &Kernels, data: &wgpu::Buffer, len: usize) -> Result<()> {
+        let blocks = len.div_ceil(SCAN_BLOCK);
+        let sums = self.ctx.storage("MSM scan sums", 4 * blocks as u64)?;
+        let shape = self.uniform(bytemuck::cast_slice(&[len as u32, blocks as u32, 0, 0]));
+        let threads = blocks * 256;
+        self.dispatch(&k.scan_block, &shape, &[(1, data), (2, &sums)], threads, 256);
+        if blocks > 1 {
+            self.scan(k, &sums, blocks)?;
+            self.dispatch(&k.scan_add, &shape, &[(1, data), (2, &sums)], threads, 256);
+        }
+        Ok(())
+    }
+}
+
+/// G1 bases resident on the device, in chunks of at most `chunk` points
+/// (one buffer and one binding each), plus the host copy the CPU fallback
+/// and G2-free callers need.
+pub struct GpuBases {
+    chunks: Vec<wgpu::Buffer>,
+    chunk: usize,
+    len: usize,
+}
+
+impl PreparedBases for GpuBases {
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl std::fmt::Debug for GpuBases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GpuBases")
+            .field("len", &self.len)
+            .field("chunks", &self.chunks.len())
+            .finish()
+    }
+}
+
+/// curve.wgsl's `Affine` for each point (the identity as zeros, flagged).
+pub(crate) fn affine_bytes(points: &[G1Affine]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(points.len() * AFFINE_BYTES as usize);
+    for p in points {
+        let (x, y) = p.xy().unwrap_or((Fq::zero(), Fq::zero()));
+        for limb in x.0 .0.iter().chain(y.0 .0.iter()) {
+            out.extend_from_slice(&limb.to_le_bytes());
+        }
+        out.extend_from_slice(&(p.is_zero() as u32).to_le_bytes());
+    }
+    out
+}
+
+/// A device XYZZ point (X, Y, ZZ, ZZZ) = (X/ZZ, Y/ZZZ) as a host point.
+/// Limbs come from the device unchecked; the prover's self-check catches a
+/// device that returns garbage.
+fn xyzz_from_bytes(bytes: &[u8]) -> G1Projective {
+    let fq = |k: usize| {
+        Fq::new_unchecked(BigInt(std::array::from_fn(|i| {
+            let at = 32 * k + 8 * i;
+            u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
+        })))
+    };
+    let (x, y, zz, zzz) = (fq(0), fq(1), fq(2), fq(3));
+    match (zz.inverse(), zzz.inverse()) {
+        (Some(zz_inv), Some(zzz_inv)) => {
+            G1Affine::new_unchecked(x * zz_inv, y * zzz_inv).into_group()
+        }
+        _ => G1Projective::zero(),
+    }
+}
+
+/// The GPU MSM backend (G1 on the device, G2 on the CPU).
+#[derive(Clone, Debug)]
+pub struct GpuMsm {
+    ctx: Arc<GpuContext>,
+    chunk: usize,
+}
+
+impl GpuMsm {
+    /// The backend on `ctx`, with passes as large as the adapter's
+    /// bindings allow.
+    pub fn new(ctx: Arc<GpuContext>) -> Self {
+        let max = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
+        let chunk = max_pass_points(max);
+        Self { ctx, chunk }
+    }
+
+    /// The backend with bases split every `points` points (and passes no
+    /// larger), whatever the adapter allows: lets tests exercise MSMs that
+    /// span several base chunks.
+    pub fn with_chunk(ctx: Arc<GpuContext>, points: usize) -> Self {
+        let mut msm = Self::new(ctx);
+        msm.chunk = msm.chunk.min(points.max(1));
+        msm
+    }
+
+    /// The context this backend runs on.
+    pub fn context(&self) -> &Arc<GpuContext> {
+        &self.ctx
+    }
+
+    fn kernels(&self) -> Result<Arc<Kernels>> {
+        self.ctx.msm_kernels.get_or_init(|| Kernels::build(&self.ctx).map(Arc::new)).clone()
+    }
+
+    /// One pass: `Σ scalars[i] · bases[offset + i]` with all bases in one
+    /// buffer.
+    fn pass(
+        &self,
+        k: &Kernels,
+        bases: &wgpu::Buffer,
+        offset: usize,
+        scalars: &[Fr],
+    ) -> Result<G1Projective> {
+        let ctx = &*self.ctx;
+        let shape = PassShape::new(scalars.len());
+        let (n, w, total) = (shape.n, shape.windows, shape.total_buckets());
+        let groups = shape.buckets / shape.per_group();
+        let (first, second) = shape.items();
+        let words = 4 * (total as u64 + 1);
+        let storage = |label, bytes: u64| ctx.storage(label, bytes.max(4));
+
+        let scalar_buf = ctx.upload("MSM scalars", &to_bytes(scalars))?;
+        let digits = storage("MSM digits", 4 * (n * w) as u64)?;
+        let entries = storage("MSM entries", 4 * (n * w) as u64)?;
+        let counts = storage("MSM bucket counts", words)?;
+        let offsets = storage("MSM bucket offsets", words)?;
+        let cursor = storage("MSM bucket cursor", words)?;
+        let cnt = [storage("MSM segment counts", words)?, storage("MSM segment counts", words)?];
+        let off = [storage("MSM segment offsets", words)?, storage("MSM segment offsets", words)?];
+        let sums = [
+            storage("MSM segment sums A", XYZZ_BYTES * first.max(w * groups) as u64)?,
+            storage(
+                "MSM segment sums B",
+                XYZZ_BYTES * (if shape.levels > 1 { second } else { 0 }).max(w * groups) as u64,
+            )?,
+        ];
+
+        let p = Params {
+            n: n as u32,
+            windows: w as u32,
+            buckets: shape.buckets as u32,
+            total: total as u32,
+            seg: SEGMENT,
+            base_offset: offset as u32,
+            per_group: shape.per_group() as u32,
+            ..Default::default()
+        };
+        let mut r = Recorder::new(ctx);
+        // Digits, bucket sizes, bucket offsets, then the points by bucket.
+        let shape_uniform = r.uniform(bytemuck::cast_slice(&[n as u32, shape.c, w as u32, 0]));
+        r.dispatch(&k.decompose, &shape_uniform, &[(1, &scalar_buf), (2, &digits)], n, WG);
+        // decompose.wgsl binds its uniform at 2, not 0: see `decompose::wgsl`.
+        r.run(&k.count, p, &[(1, &digits), (2, &counts)], n);
+        r.copy(&counts, &offsets, words);
+        r.scan(k, &offsets, total + 1)?;
+        r.copy(&offsets, &cursor, words);
+        r.run(&k.scatter, p, &[(1, &digits), (2, &cursor), (3, &entries)], n);
+
+        // Level 1 sums the bases of each segment; later levels sum sums.
+        let (mut in_cnt, mut in_off) = (&counts, &offsets);
+        let mut upper = n * w;
+        for level in 0..shape.levels as usize {
+            let (out_cnt, out_off, out) = (&cnt[level % 2], &off[level % 2], &sums[level % 2]);
+            r.run(&k.segment_counts, p, &[(5, in_cnt), (8, out_cnt)], total + 1);
+            r.copy(out_cnt, out_off, words);
+            r.scan(k, out_off, total + 1)?;
+            upper = upper.min(upper.div_ceil(SEGMENT as usize) + total);
+            if level == 0 {
+                let b =
+                    [(3, &entries), (4, bases), (5, in_cnt), (6, in_off), (7, out_off), (10, out)];
+                r.run(&k.accumulate_bases, p, &b, upper);
+            } else {
+                let input = &sums[(level + 1) % 2];
+                let b = [(5, in_cnt), (6, in_off), (7, out_off), (9, input), (10, out)];
+                r.run(&k.accumulate_sums, p, &b, upper);
+            }
+            (in_cnt, in_off) = (out_cnt, out_off);
+        }
+
+        // Running sums per group of buckets, then groups into windows.
+        let last = (shape.levels as usize + 1) % 2;
+        let (mut from, mut to) = (&sums[last], &sums[(last + 1) % 2]);
+        r.run(&k.bucket_groups, p, &[(5, in_cnt), (6, in_off), (9, from), (10, to)], w * groups);
+        let mut per = groups;
+        while per > 1 {
+            (from, to) = (to, from);
+            let run = (RUN as usize).min(per);
+            let q = Params { count: (w * per) as u32, run: run as u32, ..p };
+            r.run(&k.sum_runs, q, &[(9, from), (10, to)], w * per / run);
+            per /= run;
+        }
+        ctx.submit(r.encoder)?;
+
+        let bytes = ctx.download(to, XYZZ_BYTES * w as u64)?;
+        // Σ_k 2^(c·k) · window_k, by Horner from the top window.
+        let mut acc = G1Projective::zero();
+        for window in bytes.chunks_exact(XYZZ_BYTES as usize).rev() {
+            for _ in 0..shape.c {
+                acc.double_in_place();
+            }
+            acc += xyzz_from_bytes(window);
+        }
+        Ok(acc)
+    }
+}
+
+impl MsmBackend for GpuMsm {
+    type G1Bases = GpuBases;
+    type G2Bases = HostBases<G2Affine>;
+
+    fn name(&self) -> &'static str {
+        "gpu"
+    }
+
+    fn prepare_g1(&self, bases: &[G1Affine]) -> Result<GpuBases> {
+        if let Some(e) = super::injected_error() {
+            return Err(e);
+        }
+        let chunks = bases
+            .chunks(self.chunk)
+            .map(|c| self.ctx.upload("MSM bases", &affine_bytes(c)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(GpuBases { chunks, chunk: self.chunk, len: bases.len() })
+    }
+
+    fn prepare_g2(&self, bases: &[G2Affine]) -> Result<Self::G2Bases> {
+        CpuBackend.prepare_g2(bases)
+    }
+
+    fn msm_g1_unchecked(
+        &self,
+        bases: &GpuBases,
+        offset: usize,
+        scalars: &[Fr],
+    ) -> Result<G1Projective> {
+        if let Some(e) = super::injected_error() {
+            return Err(e);
+        }
+        let k = self.kernels()?;
+        let mut acc = G1Projective::zero();
+        let mut done = 0;
+        while done < scalars.len() {
+            let at = offset + done;
+            let (index, local) = (at / bases.chunk, at % bases.chunk);
+            let take = (bases.chunk - local).min(scalars.len() - done).min(self.chunk);
+            acc += self.pass(&k, &bases.chunks[index], local, &scalars[done..done + take])?;
+            done += take;
+        }
+        if super::injected_fault().as_deref() == Some("garbage") {
+            acc += G1Affine::generator();
+        }
+        Ok(acc)
+    }
+
+    fn msm_g2_unchecked(
+        &self,
+        bases: &Self::G2Bases,
+        offset: usize,
+        scalars: &[Fr],
+    ) -> Result<G2Projective> {
+        CpuBackend.msm_g2_unchecked(bases, offset, scalars)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gpu::context_for_tests;
+    use ark_bn254::G1Projective;
+    use ark_ec::{CurveGroup, VariableBaseMSM};
+    use ark_ff::UniformRand;
+    use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
+
+    fn points(n: usize, rng: &mut StdRng) -> Vec<G1Affine> {
+        let g = G1Projective::rand(rng);
+        // Multiples of one random point are much cheaper than n random points.
+        let mut acc = g;
+        let v: Vec<G1Projective> = (0..n)
+            .map(|_| {
+                acc += g.double() + G1Projective::rand(rng) * Fr::from(rng.gen::<u8>() as u64);
+                acc
+            })
+            .collect();
+        G1Projective::normalize_batch(&v)
+    }
+
+    /// The scalar sets of an MSM test: uniform, and the skews Groth16 meets.
+    fn scalar_sets(n: usize, rng: &mut StdRng) -> Vec<(&'static str, Vec<Fr>)> {
+        let r = Fr::rand(rng);
+        let mut one_nonzero = vec![Fr::zero(); n];
+        one_nonzero[n / 2] = Fr::rand(rng);
+        vec![
+            ("uniform", (0..n).map(|_| Fr::rand(rng)).collect()),
+            ("zeros", vec![Fr::zero(); n]),
+            ("ones", vec![Fr::ONE; n]),
+            ("r - 1", vec![-Fr::ONE; n]),
+            ("all equal", vec![r; n]),
+            ("one nonzero", one_nonzero),
+            (
+                "groth16-like",
+                (0..n)
+                    .map(|_| match rng.gen_range(0..10) {
+                        0..=3 => Fr::zero(),
+                        4..=6 => Fr::ONE,
+                        7 => -Fr::ONE,
+                        8 => Fr::from(rng.gen::<u32>() as u64),
+                        _ => Fr::rand(rng),
+                    })
+                    .collect(),
+            ),
+        ]
+    }
+
+    fn check(msm: &GpuMsm, bases: &[G1Affine], offset: usize, scalars: &[Fr], what: &str) {
+        let prepared = msm.prepare_g1(bases).unwrap();
+        let want = G1Projective::msm_unchecked(&bases[offset..offset + scalars.len()], scalars);
+        let got = msm.msm_g1(&prepared, offset, scalars).unwrap();
+        assert_eq!(got.into_affine(), want.into_affine(), "{what}, n = {}", scalars.len());
+    }
+
+    #[test]
+    fn window_sizes_and_levels_follow_the_documented_rule() {
+        let table = [
+            (1, 4),
+            (2, 4),
+            (128, 4),
+            (129, 5),
+            (1 << 10, 7),
+            (1 << 16, 13),
+            (1 << 19, 16),
+            (1 << 24, 16),
+        ];
+        for (n, c) in table {
+            assert_eq!(window_bits(n), c, "n = {n}");
+        }
+        assert_eq!(PassShape::new(32).levels, 1);
+        assert_eq!(PassShape::new(33).levels, 2);
+        assert_eq!(PassShape::new(1 << 20).levels, 4);
+        let shape = PassShape::new(1 << 20);
+        assert_eq!((shape.windows, shape.buckets), (16, 1 << 15));
+        // A 128 MiB binding holds a pass of 2^20 points, not 2^21.
+        assert_eq!(max_pass_points(128 << 20), 1 << 20);
+        assert!(PassShape::new(1 << 20).fits(128 << 20));
+        assert!(!PassShape::new(1 << 21).fits(128 << 20));
+    }
+
+    #[test]
+    fn gpu_msm_matches_arkworks_on_adversarial_scalars() {
+        let Some(ctx) = context_for_tests() else { return };
+        let msm = GpuMsm::new(ctx);
+        let mut rng = StdRng::seed_from_u64(5);
+        for n in [1usize, 2, 3, 7, 100, 1000] {
+            let bases = points(n, &mut rng);
+            for (what, scalars) in scalar_sets(n, &mut rng) {
+                check(&msm, &bases, 0, &scalars, what);
+            }
+        }
+    }
+
+    #[test]
+    fn gpu_msm_handles_infinity_repeated_and_opposite_bases() {
+        let Some(ctx) = context_for_tests() else { return };
+        let msm = GpuMsm::new(ctx);
+        let mut rng = StdRng::seed_from_u64(6);
+        let p = G1Projective::rand(&mut rng).into_affine();
+        let q = G1Projective::rand(&mut rng).into_affine();
+        let o = G1Affine::identity();
+        // P, P (doubling in a bucket), P, −P (cancellation), the identity.
+        let bases = vec![p, p, p, -p, o, q, o, -q, q, p];
+        let sets: Vec<(&str, Vec<Fr>)> = vec![
+            ("ones", vec![Fr::ONE; 10]),
+            ("equal", vec![Fr::from(12345u64); 10]),
+            ("random", (0..10).map(|_| Fr::rand(&mut rng)).collect()),
+            ("r - 1 and 1", (0..10).map(|i| if i % 2 == 0 { -Fr::ONE } else { Fr::ONE }).collect()),
+        ];
+        for (what, scalars) in sets {
+            check(&msm, &bases, 0, &scalars, what);
+        }
+        let all_infinity = vec![o; 5];
+        check(&msm, &all_infinity, 0, &[Fr::ONE; 5], "all bases at infinity");
+    }
+
+    #[test]
+    fn msms_spanning_base_chunks_and_offsets_match() {
+        let Some(ctx) = context_for_tests() else { return };
+        // Chunks of 64 points: an MSM of 300 at offset 37 spans six passes.
+        let msm = GpuMsm::with_chunk(ctx, 64);
+        let mut rng = StdRng::seed_from_u64(7);
+        let bases = points(400, &mut rng);
+        for (what, scalars) in scalar_sets(300, &mut rng) {
+            check(&msm, &bases, 37, &scalars, what);
+        }
+        let prepared = msm.prepare_g1(&bases).unwrap();
+        assert!(msm.msm_g1(&prepared, 399, &[Fr::ONE; 2]).is_err());
+        assert_eq!(msm.msm_g1(&prepared, 400, &[]).unwrap(), G1Projective::zero());
+    }
+
+    #[test]
+    fn gpu_msm_at_2_16_uniform_and_skewed() {
+        let Some(ctx) = context_for_tests() else { return };
+        let msm = GpuMsm::new(ctx);
+        let mut rng = StdRng::seed_from_u64(8);
+        let n = 1 << 16;
+        let bases = points(n, &mut rng);
+        let sets = scalar_sets(n, &mut rng);
+        for (what, scalars) in
+            sets.iter().filter(|(w, _)| ["uniform", "all equal", "groth16-like"].contains(w))
+        {
+            check(&msm, &bases, 0, scalars, what);
+        }
+    }
+
+    #[test]
+    #[ignore = "large: run with --ignored (minutes on a software adapter)"]
+    fn gpu_msm_up_to_2_20() {
+        let Some(ctx) = context_for_tests() else { return };
+        let msm = GpuMsm::new(ctx);
+        let mut rng = StdRng::seed_from_u64(9);
+        for log in [18, 20] {
+            let bases = points(1 << log, &mut rng);
+            for (what, scalars) in scalar_sets(1 << log, &mut rng) {
+                check(&msm, &bases, 0, &scalars, what);
+            }
+        }
+    }
+}
