@@ -8,8 +8,7 @@ use serde_json::json;
 use stateproof_circuits::field::{fr_to_string, parse_fr};
 use stateproof_circuits::transfer::{BatchJson, SampleLedger, StateJson, TransferBatchCircuit};
 use stateproof_circuits::Fr;
-use stateproof_kernels::cpu::CpuBackend;
-use stateproof_kernels::FallbackNtt;
+use stateproof_kernels::{FallbackMsm, FallbackNtt};
 use stateproof_prover::keys::{self, Keys, DEVELOPMENT_SETUP_WARNING};
 use stateproof_prover::{files, transfer, Prover};
 use stateproof_verifier::{CompressedUpdate, LightClient, VerifyingKey, PROOF_BYTES};
@@ -58,16 +57,18 @@ fn check_shape(depth: usize, slots: usize) -> CliResult {
     Ok(())
 }
 
-/// The prover for a backend choice: MSMs on the CPU, NTTs where `backend`
-/// puts them (with fallback to the CPU).
+/// The prover for a backend choice: NTTs and G1 MSMs where `backend` puts
+/// them (with fallback to the CPU), the G2 MSM on the CPU alongside.
 fn make_prover(
     keys: &Keys,
     backend: Backend,
     device: Option<usize>,
-) -> Result<(Prover<CpuBackend, FallbackNtt>, String), CliError> {
+) -> Result<(Prover<FallbackMsm, FallbackNtt>, String), CliError> {
     let ntt = FallbackNtt::new(backend.into(), device);
-    let description = format!("NTT {}, MSM cpu", ntt.description());
-    Ok((Prover::new(CpuBackend, ntt, &keys.proving_key)?, description))
+    let msm = FallbackMsm::new(backend.into(), device);
+    let description =
+        format!("NTT {}, G1 MSM {}, G2 MSM cpu", ntt.description(), msm.description());
+    Ok((Prover::new(msm, ntt, &keys.proving_key)?, description))
 }
 
 pub fn devices(out: &Output) -> CliResult {

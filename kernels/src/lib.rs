@@ -34,7 +34,9 @@ mod error;
 pub mod gpu;
 mod select;
 
-pub use select::{BackendChoice, FallbackNtt, AUTO_MIN_NTT};
+pub use select::{
+    BackendChoice, FallbackG1Bases, FallbackMsm, FallbackNtt, AUTO_MIN_MSM, AUTO_MIN_NTT,
+};
 
 pub use error::{Error, Result};
 

@@ -155,8 +155,8 @@ fn unsatisfied_witness_is_an_error() {
 }
 
 #[test]
-fn gpu_ntt_proofs_equal_cpu_proofs() {
-    use stateproof_kernels::{BackendChoice, FallbackNtt};
+fn gpu_proofs_equal_cpu_proofs() {
+    use stateproof_kernels::{BackendChoice, FallbackMsm, FallbackNtt, MsmBackend};
     // Skips (printing why) without an adapter; fails under STATEPROOF_REQUIRE_GPU=1.
     let Some(_) = stateproof_kernels::gpu::context_for_tests() else { return };
     let ledger = SampleLedger::new(4, 3, 100).unwrap();
@@ -166,12 +166,15 @@ fn gpu_ntt_proofs_equal_cpu_proofs() {
     let pk = keys::setup(circuit.clone(), &mut rng).unwrap();
     let gpu_ntt = FallbackNtt::new(BackendChoice::Gpu, None);
     assert_eq!(gpu_ntt.name(), "gpu", "{}", gpu_ntt.description());
-    let gpu = Prover::new(CpuBackend, gpu_ntt, &pk).unwrap();
+    let gpu_msm = FallbackMsm::new(BackendChoice::Gpu, None);
+    assert_eq!(gpu_msm.name(), "gpu", "{}", gpu_msm.description());
+    let gpu = Prover::new(gpu_msm, gpu_ntt, &pk).unwrap();
     let cpu = Prover::new(CpuBackend, CpuBackend, &pk).unwrap();
     let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
     let a = gpu.prove(circuit.clone(), r, s).unwrap().0;
     let b = cpu.prove(circuit, r, s).unwrap().0;
     assert_eq!(bytes(&a), bytes(&b));
+    assert_eq!(gpu.backends().0.fallbacks(), 0, "the G1 MSMs ran on the GPU");
 }
 
 /// An NTT backend that computes correctly and then corrupts one element, or
