@@ -1,17 +1,20 @@
-//! Criterion benchmarks of the proving primitives: stateproof's CPU backend
-//! against plain arkworks, over 2^k sizes.
+//! Criterion benchmarks of the proving primitives: stateproof's CPU and GPU
+//! backends against plain arkworks, over 2^k sizes; MSMs with uniform and
+//! with Groth16-like skewed scalars.
 //!
-//! The `ntt` group includes the GPU backend when an adapter exists (on a
-//! software adapter such as llvmpipe its timings mean nothing).
+//! The `msm_g1` and `ntt` groups include the GPU backend when an adapter
+//! exists (on a software adapter such as llvmpipe its timings say nothing
+//! about a GPU).
 //!
 //! Sizes come from the environment: `STATEPROOF_BENCH_LOG_MIN` and
 //! `STATEPROOF_BENCH_LOG_MAX` (default 10..=14). Run with
 //! `cargo bench --bench primitives`.
 
-use ark_bn254::{Fr, G1Affine, G1Projective};
+use ark_bn254::{Fr, G1Projective, G2Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::UniformRand;
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+use ark_std::rand::Rng;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use stateproof_kernels::cpu::CpuBackend;
 use stateproof_kernels::{MsmBackend, NttBackend, NttKind};
@@ -23,25 +26,88 @@ fn log_range() -> std::ops::RangeInclusive<u32> {
     var("STATEPROOF_BENCH_LOG_MIN", 10)..=var("STATEPROOF_BENCH_LOG_MAX", 14)
 }
 
+/// Scalars as Groth16 produces them: 40% zeros, 30% ones, small values,
+/// one repeated value, and a minority of full-size ones.
+fn skewed_scalars(n: usize, rng: &mut impl Rng) -> Vec<Fr> {
+    let repeated = Fr::rand(rng);
+    (0..n)
+        .map(|_| match rng.gen_range(0..100) {
+            0..=39 => Fr::from(0u64),
+            40..=69 => Fr::from(1u64),
+            70..=79 => Fr::from(rng.gen_range(2u64..1 << 16)),
+            80..=89 => repeated,
+            _ => Fr::rand(rng),
+        })
+        .collect()
+}
+
+fn points<G: CurveGroup>(n: usize, rng: &mut impl Rng) -> Vec<G::Affine> {
+    let base = G::rand(rng);
+    let mut acc = base;
+    let all: Vec<G> = (0..n)
+        .map(|_| {
+            acc += base;
+            acc
+        })
+        .collect();
+    G::normalize_batch(&all)
+}
+
+fn gpu_msm() -> Option<stateproof_kernels::gpu::GpuMsm> {
+    match stateproof_kernels::gpu::GpuContext::shared() {
+        Ok(ctx) => Some(stateproof_kernels::gpu::GpuMsm::new(ctx)),
+        Err(e) => {
+            eprintln!("msm: no GPU benchmarked: {e}");
+            None
+        }
+    }
+}
+
 fn msm_g1(c: &mut Criterion) {
     let mut rng = ark_std::test_rng();
+    let gpu = gpu_msm();
     let mut group = c.benchmark_group("msm_g1");
     group.sample_size(10);
     for log in log_range() {
         let n = 1usize << log;
-        let bases: Vec<G1Affine> = (0..n)
-            .map(|_| G1Projective::rand(&mut rng))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(|p| p.into_affine())
-            .collect();
-        let scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        let bases = points::<G1Projective>(n, &mut rng);
         let prepared = CpuBackend.prepare_g1(&bases).expect("host bases");
+        let resident = gpu.as_ref().map(|g| (g, g.prepare_g1(&bases).expect("bases fit")));
+        let uniform: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        for (kind, scalars) in [("uniform", uniform), ("skewed", skewed_scalars(n, &mut rng))] {
+            let id = |backend: &str| BenchmarkId::new(format!("{backend}/{kind}"), log);
+            group.bench_function(id("stateproof-cpu"), |b| {
+                b.iter(|| CpuBackend.msm_g1(&prepared, 0, &scalars).expect("sizes match"))
+            });
+            if let Some((gpu, bases)) = &resident {
+                let name = format!("stateproof-gpu ({})", gpu.context().adapter.name);
+                group.bench_function(id(&name), |b| {
+                    b.iter(|| gpu.msm_g1(bases, 0, &scalars).expect("fits the adapter"))
+                });
+            }
+            group.bench_function(id("arkworks"), |b| {
+                b.iter(|| G1Projective::msm_unchecked(&bases, &scalars))
+            });
+        }
+    }
+    group.finish();
+}
+
+/// G2 runs on the CPU in every backend (kernels/README.md says why).
+fn msm_g2(c: &mut Criterion) {
+    let mut rng = ark_std::test_rng();
+    let mut group = c.benchmark_group("msm_g2");
+    group.sample_size(10);
+    for log in log_range() {
+        let n = 1usize << log;
+        let bases = points::<G2Projective>(n, &mut rng);
+        let prepared = CpuBackend.prepare_g2(&bases).expect("host bases");
+        let scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
         group.bench_with_input(BenchmarkId::new("stateproof-cpu", log), &n, |b, _| {
-            b.iter(|| CpuBackend.msm_g1(&prepared, 0, &scalars).expect("sizes match"))
+            b.iter(|| CpuBackend.msm_g2(&prepared, 0, &scalars).expect("sizes match"))
         });
         group.bench_with_input(BenchmarkId::new("arkworks", log), &n, |b, _| {
-            b.iter(|| G1Projective::msm_unchecked(&bases, &scalars))
+            b.iter(|| G2Projective::msm_unchecked(&bases, &scalars))
         });
     }
     group.finish();
@@ -91,5 +157,5 @@ fn ntt(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, msm_g1, ntt);
+criterion_group!(benches, msm_g1, msm_g2, ntt);
 criterion_main!(benches);
