@@ -668,6 +668,25 @@ mod tests {
     }
 
     #[test]
+    fn measured_auto_msm_decides_once_per_size_class_with_identical_results() {
+        use crate::FallbackMsm;
+        let Some(ctx) = context_for_tests() else { return };
+        let auto = FallbackMsm::measured(GpuMsm::new(ctx));
+        let mut rng = StdRng::seed_from_u64(10);
+        let bases = points(2100, &mut rng);
+        let prepared = auto.prepare_g1(&bases).unwrap();
+        for n in [5usize, 1100, 1500, 2049] {
+            let scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            let want = G1Projective::msm_unchecked(&bases[3..3 + n], &scalars);
+            assert_eq!(auto.msm_g1(&prepared, 3, &scalars).unwrap(), want, "n = {n}");
+        }
+        // Below AUTO_MIN_MSM nothing is measured; 1100 and 1500 share ⌈log2⌉ = 11.
+        let classes: Vec<u32> = auto.decisions().iter().map(|d| d.0).collect();
+        assert_eq!(classes, vec![11, 12]);
+        assert_eq!(auto.fallbacks(), 0);
+    }
+
+    #[test]
     #[ignore = "large: run with --ignored (minutes on a software adapter)"]
     fn gpu_msm_up_to_2_20() {
         let Some(ctx) = context_for_tests() else { return };
