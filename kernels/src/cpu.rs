@@ -1,8 +1,8 @@
-//! The CPU backend: arkworks' parallel (rayon) MSM and radix-2 FFT.
+//! The CPU backend: batch-affine Pippenger MSM ([`crate::pippenger`], on
+//! rayon) and ark-poly's radix-2 FFT.
 
 use crate::{MsmBackend, NttBackend, NttKind, PreparedBases, Result};
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::VariableBaseMSM;
 use ark_ff::FftField;
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use std::sync::Arc;
@@ -43,7 +43,7 @@ impl MsmBackend for CpuBackend {
         offset: usize,
         scalars: &[Fr],
     ) -> Result<G1Projective> {
-        Ok(G1Projective::msm_unchecked(&bases.0[offset..offset + scalars.len()], scalars))
+        Ok(crate::pippenger::msm(&bases.0[offset..offset + scalars.len()], scalars))
     }
 
     fn msm_g2_unchecked(
@@ -52,7 +52,7 @@ impl MsmBackend for CpuBackend {
         offset: usize,
         scalars: &[Fr],
     ) -> Result<G2Projective> {
-        Ok(G2Projective::msm_unchecked(&bases.0[offset..offset + scalars.len()], scalars))
+        Ok(crate::pippenger::msm(&bases.0[offset..offset + scalars.len()], scalars))
     }
 }
 

@@ -32,6 +32,7 @@ pub mod cpu;
 mod error;
 #[cfg(feature = "gpu")]
 pub mod gpu;
+pub mod pippenger;
 mod select;
 
 pub use select::{
