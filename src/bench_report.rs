@@ -41,7 +41,7 @@ pub fn markdown(machine: &serde_json::Value, plan: &BenchPlan, series: &[Series]
     let _ = writeln!(out, "- commit {}, {}", text("commit"), text("date"));
     let _ = writeln!(
         out,
-        "- {} repetitions per measurement, interleaved across backends; median (min–max); ratio = median / arkworks' median\n",
+        "- {} repetitions per measurement, interleaved across backends (order rotated each repetition); median (min–max); ratio = median / arkworks' median\n",
         plan.reps
     );
     for op in operations(series) {
