@@ -346,18 +346,31 @@ pub fn run(out: &Output, plan: &BenchPlan, dir: &Path) -> Result<(), CliError> {
         Ok(d)
     })?;
     let mut cases = build_cases(plan, gpu.as_ref(), &data);
-    let total: usize = cases.iter().map(|c| c.runs.len()).sum::<usize>() * plan.reps;
-    let bar = out.progress(total as u64, "benchmarking");
     // One untimed pass first: shader compilation, resident tables and caches
-    // stay out of the figures.
-    out.step("warming up", || -> Result<(), CliError> {
+    // stay out of the figures. It also sizes the repetitions: a case whose
+    // slowest backend took under 50 ms runs until each backend has had about
+    // 0.25 s (at most 10x --reps), so millisecond cases get medians steady
+    // enough to compare on a shared machine.
+    let reps: Vec<usize> = out.step("warming up", || -> Result<Vec<usize>, CliError> {
+        let mut reps = Vec::new();
         for case in cases.iter_mut() {
+            let mut slowest = 0f64;
             for (name, job) in case.runs.iter_mut() {
+                let start = Instant::now();
                 job().map_err(|e| unusable(format!("{} on {name}: {e}", case.operation)))?;
+                slowest = slowest.max(start.elapsed().as_secs_f64());
             }
+            let wanted = (0.25 / slowest.max(1e-6)).ceil() as usize;
+            reps.push(if slowest < 0.05 {
+                wanted.clamp(plan.reps, 10 * plan.reps)
+            } else {
+                plan.reps
+            });
         }
-        Ok(())
+        Ok(reps)
     })?;
+    let total: usize = cases.iter().zip(&reps).map(|(c, r)| c.runs.len() * r).sum();
+    let bar = out.progress(total as u64, "benchmarking");
     let mut times: Vec<Vec<Vec<f64>>> =
         cases.iter().map(|c| vec![Vec::new(); c.runs.len()]).collect();
     // Interleaved: every repetition runs every backend of every case once,
@@ -365,8 +378,11 @@ pub fn run(out: &Output, plan: &BenchPlan, dir: &Path) -> Result<(), CliError> {
     // rotates each repetition, because the first backend of a case meets
     // caches filled by the previous case (measured: 1.2–1.4x at 2^10 for
     // two runs of the same function).
-    for rep in 0..plan.reps {
+    for rep in 0..reps.iter().copied().max().unwrap_or(0) {
         for (ci, case) in cases.iter_mut().enumerate() {
+            if rep >= reps[ci] {
+                continue;
+            }
             let count = case.runs.len();
             for step in 0..count {
                 let bi = (step + rep) % count;

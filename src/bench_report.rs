@@ -41,19 +41,21 @@ pub fn markdown(machine: &serde_json::Value, plan: &BenchPlan, series: &[Series]
     let _ = writeln!(out, "- commit {}, {}", text("commit"), text("date"));
     let _ = writeln!(
         out,
-        "- {} repetitions per measurement, interleaved across backends (order rotated each repetition); median (min–max); ratio = median / arkworks' median\n",
-        plan.reps
+        "- at least {} repetitions per measurement (cases under 50 ms repeat until each backend has run about 0.25 s, at most {}; the count is in the runs column), interleaved across backends in an order rotated each repetition; median (min–max); ratio = median / arkworks' median\n",
+        plan.reps,
+        10 * plan.reps
     );
     for op in operations(series) {
         let _ = writeln!(out, "## {op}\n");
-        let _ = writeln!(out, "| size | backend | median | spread | ratio to arkworks |");
-        let _ = writeln!(out, "|---|---|---|---|---|");
+        let _ = writeln!(out, "| size | backend | runs | median | spread | ratio to arkworks |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
         for s in series.iter().filter(|s| s.operation == op) {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} – {} | {} |",
+                "| {} | {} | {} | {} | {} – {} | {} |",
                 size_label(&op, s.size),
                 s.backend,
+                s.seconds.len(),
                 human(s.median),
                 human(s.min),
                 human(s.max),

@@ -79,24 +79,26 @@ pub fn msm<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[P::ScalarField]) ->
     if classes.iter().all(|members| members.len() < min_batch_affine::<P>()) {
         return Projective::<P>::msm_unchecked(bases, scalars);
     }
-    classes
-        .iter()
-        .filter(|members| !members.is_empty())
-        .map(|members| {
-            let (b, s): (Vec<Affine<P>>, Vec<_>) = members
-                .iter()
-                .map(|&i| {
-                    let (v, negate) = signed[i];
-                    (if negate { -bases[i] } else { bases[i] }, v)
-                })
-                .unzip();
-            if b.len() < min_batch_affine::<P>() {
-                Projective::<P>::msm_bigint(&b, &s)
-            } else {
-                batch_affine(&b, &s)
-            }
-        })
-        .sum()
+    // Classes run concurrently (each is parallel inside as well).
+    map(&classes, |members| {
+        if members.is_empty() {
+            return Projective::<P>::zero();
+        }
+        let (b, s): (Vec<Affine<P>>, Vec<_>) = members
+            .iter()
+            .map(|&i| {
+                let (v, negate) = signed[i];
+                (if negate { -bases[i] } else { bases[i] }, v)
+            })
+            .unzip();
+        if b.len() < min_batch_affine::<P>() {
+            Projective::<P>::msm_bigint(&b, &s)
+        } else {
+            batch_affine(&b, &s)
+        }
+    })
+    .into_iter()
+    .sum()
 }
 
 fn min_batch_affine<P: SWCurveConfig>() -> usize {
@@ -119,7 +121,7 @@ fn batch_affine<P: SWCurveConfig>(
     let windows = (bits + 1).div_ceil(c) as usize;
     // Windows in parallel; with fewer windows than threads (small scalars),
     // each window's points are split into parts as well.
-    let parts = threads().div_ceil(windows).min(bases.len().div_ceil(1 << 12)).max(1);
+    let parts = threads().div_ceil(windows).min(bases.len().div_ceil(1 << 10)).max(1);
     let part_len = bases.len().div_ceil(parts);
     let tasks: Vec<(usize, usize)> =
         (0..windows).flat_map(|k| (0..parts).map(move |p| (k, p))).collect();
