@@ -392,6 +392,19 @@ mod tests {
             ("all equal", vec![r; n]),
             ("one nonzero", one_nonzero),
             (
+                // Enough full-size scalars to batch, with every other size
+                // class present (each goes its own way).
+                "mostly full-size",
+                (0..n)
+                    .map(|i| match i % 8 {
+                        0 => Fr::ONE,
+                        1 => -Fr::from(rng.gen::<u16>() as u64),
+                        2 => Fr::from(rng.gen::<u64>()),
+                        _ => Fr::rand(rng),
+                    })
+                    .collect(),
+            ),
+            (
                 "groth16-like",
                 (0..n)
                     .map(|_| match rng.gen_range(0..10) {
@@ -427,7 +440,7 @@ mod tests {
 
     #[test]
     fn batch_affine_msm_matches_arkworks_in_g1_and_g2() {
-        for n in [1usize, 2, 3, 4, 5, 17, 100, 1000, 1 << 11] {
+        for n in [1usize, 2, 3, 4, 5, 17, 100, 1000, 1 << 11, 3500] {
             check::<ark_bn254::g1::Config>(n, n as u64);
         }
         for n in [1usize, 4, 33, 1 << 11] {
