@@ -3,7 +3,7 @@
 
 use crate::{MsmBackend, NttBackend, NttKind, PreparedBases, Result};
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ff::FftField;
+use ark_ff::{FftField, Field};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use std::sync::Arc;
 
@@ -77,6 +77,27 @@ impl NttBackend for CpuBackend {
         values.copy_from_slice(&v);
         Ok(())
     }
+
+    /// The trait's quotient on ark-poly's `Vec` transforms directly, without
+    /// the copy in and out that `ntt_unchecked` makes for a slice.
+    fn quotient(&self, mut a: Vec<Fr>, mut b: Vec<Fr>, mut c: Vec<Fr>) -> Result<Vec<Fr>> {
+        let n = a.len();
+        crate::check_ntt_len(n)?;
+        if b.len() != n || c.len() != n {
+            return Err(crate::Error::QuotientShape { a: n, b: b.len(), c: c.len() });
+        }
+        let unsupported = || crate::Error::UnsupportedSize { len: n };
+        let domain = Radix2EvaluationDomain::<Fr>::new(n).ok_or_else(unsupported)?;
+        let coset = domain.get_coset(Fr::GENERATOR).ok_or_else(unsupported)?;
+        for v in [&mut a, &mut b, &mut c] {
+            domain.ifft_in_place(v);
+            coset.fft_in_place(v);
+        }
+        let z_inv = (Fr::GENERATOR.pow([n as u64]) - Fr::ONE).inverse().ok_or_else(unsupported)?;
+        crate::hadamard_quotient(&mut a, &b, &c, z_inv);
+        coset.ifft_in_place(&mut a);
+        Ok(a)
+    }
 }
 
 #[cfg(test)]
@@ -109,6 +130,35 @@ mod tests {
                 assert_eq!(v, coeffs);
             }
         }
+    }
+
+    /// `CpuBackend` without its `quotient` override: the trait's default.
+    struct PlainNtt;
+
+    impl NttBackend for PlainNtt {
+        fn name(&self) -> &'static str {
+            "plain"
+        }
+        fn ntt_unchecked(&self, values: &mut [Fr], kind: NttKind) -> Result<()> {
+            CpuBackend.ntt_unchecked(values, kind)
+        }
+    }
+
+    #[test]
+    fn the_quotient_override_equals_the_trait_default() {
+        let mut rng = ark_std::test_rng();
+        for log in [0u32, 1, 5, 10] {
+            let n = 1usize << log;
+            let v = |rng: &mut _| (0..n).map(|_| Fr::rand(rng)).collect::<Vec<Fr>>();
+            let (a, b, c) = (v(&mut rng), v(&mut rng), v(&mut rng));
+            let want = PlainNtt.quotient(a.clone(), b.clone(), c.clone()).unwrap();
+            assert_eq!(CpuBackend.quotient(a, b, c).unwrap(), want, "n = {n}");
+        }
+        assert!(matches!(
+            CpuBackend.quotient(vec![Fr::zero(); 4], vec![Fr::zero(); 2], vec![Fr::zero(); 4]),
+            Err(Error::QuotientShape { .. })
+        ));
+        assert!(CpuBackend.quotient(vec![Fr::zero(); 3], vec![], vec![]).is_err());
     }
 
     #[test]

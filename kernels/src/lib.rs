@@ -163,7 +163,7 @@ pub trait NttBackend: Send + Sync {
 }
 
 /// `a ← (a·b − c)·z_inv`, element-wise.
-fn hadamard_quotient(a: &mut [Fr], b: &[Fr], c: &[Fr], z_inv: Fr) {
+pub(crate) fn hadamard_quotient(a: &mut [Fr], b: &[Fr], c: &[Fr], z_inv: Fr) {
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
