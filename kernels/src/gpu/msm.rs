@@ -127,11 +127,17 @@ impl PassShape {
     }
 }
 
+/// The most points a pass takes on any adapter: 2^22 (1.02 GiB of working
+/// buffers by `PassShape::buffers`, bases excluded). Larger passes save only a few window combinations on
+/// the host, and adapters with multi-GiB bindings would otherwise be asked
+/// for tens of GiB at once.
+pub const MAX_PASS_POINTS: usize = 1 << 22;
+
 /// The most points one pass takes on an adapter whose storage bindings
 /// hold `max_binding` bytes: a power of two, so every pass over at most
 /// this many points fits.
 pub fn max_pass_points(max_binding: u64) -> usize {
-    let mut n = 1usize << 26;
+    let mut n = MAX_PASS_POINTS;
     while n > 1 && (!PassShape::new(n).fits(max_binding) || n as u64 * AFFINE_BYTES > max_binding) {
         n /= 2;
     }
@@ -595,8 +601,12 @@ mod tests {
         assert_eq!(PassShape::new(1 << 20).levels, 4);
         let shape = PassShape::new(1 << 20);
         assert_eq!((shape.windows, shape.buckets), (16, 1 << 15));
-        // A 128 MiB binding holds a pass of 2^20 points, not 2^21.
+        // A 128 MiB binding holds a pass of 2^20 points, not 2^21; 4 GiB
+        // bindings are capped at MAX_PASS_POINTS.
         assert_eq!(max_pass_points(128 << 20), 1 << 20);
+        assert_eq!(max_pass_points(4 << 30), MAX_PASS_POINTS);
+        let total: u64 = PassShape::new(MAX_PASS_POINTS).buffers().iter().map(|b| b.1).sum();
+        assert!(total < 3 << 29, "{total} bytes at the cap"); // 1,096,810,520
         assert!(PassShape::new(1 << 20).fits(128 << 20));
         assert!(!PassShape::new(1 << 21).fits(128 << 20));
     }
