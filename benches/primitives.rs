@@ -11,12 +11,12 @@
 //! `cargo bench --bench primitives`.
 
 use ark_bn254::{Fr, G1Projective, G2Projective};
-use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ec::VariableBaseMSM;
 use ark_ff::UniformRand;
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
-use ark_std::rand::Rng;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use stateproof_kernels::cpu::CpuBackend;
+use stateproof_kernels::workload::{random_points, skewed_scalars};
 use stateproof_kernels::{MsmBackend, NttBackend, NttKind};
 
 fn log_range() -> std::ops::RangeInclusive<u32> {
@@ -24,33 +24,6 @@ fn log_range() -> std::ops::RangeInclusive<u32> {
         std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
     };
     var("STATEPROOF_BENCH_LOG_MIN", 10)..=var("STATEPROOF_BENCH_LOG_MAX", 14)
-}
-
-/// Scalars as Groth16 produces them: 40% zeros, 30% ones, small values,
-/// one repeated value, and a minority of full-size ones.
-fn skewed_scalars(n: usize, rng: &mut impl Rng) -> Vec<Fr> {
-    let repeated = Fr::rand(rng);
-    (0..n)
-        .map(|_| match rng.gen_range(0..100) {
-            0..=39 => Fr::from(0u64),
-            40..=69 => Fr::from(1u64),
-            70..=79 => Fr::from(rng.gen_range(2u64..1 << 16)),
-            80..=89 => repeated,
-            _ => Fr::rand(rng),
-        })
-        .collect()
-}
-
-fn points<G: CurveGroup>(n: usize, rng: &mut impl Rng) -> Vec<G::Affine> {
-    let base = G::rand(rng);
-    let mut acc = base;
-    let all: Vec<G> = (0..n)
-        .map(|_| {
-            acc += base;
-            acc
-        })
-        .collect();
-    G::normalize_batch(&all)
 }
 
 fn gpu_msm() -> Option<stateproof_kernels::gpu::GpuMsm> {
@@ -70,7 +43,7 @@ fn msm_g1(c: &mut Criterion) {
     group.sample_size(10);
     for log in log_range() {
         let n = 1usize << log;
-        let bases = points::<G1Projective>(n, &mut rng);
+        let bases = random_points::<G1Projective>(n, &mut rng);
         let prepared = CpuBackend.prepare_g1(&bases).expect("host bases");
         let resident = gpu.as_ref().map(|g| (g, g.prepare_g1(&bases).expect("bases fit")));
         let uniform: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
@@ -100,7 +73,7 @@ fn msm_g2(c: &mut Criterion) {
     group.sample_size(10);
     for log in log_range() {
         let n = 1usize << log;
-        let bases = points::<G2Projective>(n, &mut rng);
+        let bases = random_points::<G2Projective>(n, &mut rng);
         let prepared = CpuBackend.prepare_g2(&bases).expect("host bases");
         let scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
         group.bench_with_input(BenchmarkId::new("stateproof-cpu", log), &n, |b, _| {

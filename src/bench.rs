@@ -5,16 +5,17 @@
 use crate::commands::CliError;
 use crate::output::Output;
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ec::VariableBaseMSM;
 use ark_ff::UniformRand;
 use ark_groth16::Groth16;
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
-use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
+use ark_std::rand::{rngs::StdRng, SeedableRng};
 use serde::Serialize;
 use serde_json::json;
 use stateproof_circuits::transfer::{apply_batch, SampleLedger, TransferBatchCircuit};
 use stateproof_kernels::cpu::CpuBackend;
 use stateproof_kernels::gpu::{GpuMsm, GpuNtt};
+use stateproof_kernels::workload::{random_points, skewed_scalars};
 use stateproof_kernels::{MsmBackend, NttBackend, NttKind};
 use stateproof_prover::{keys, Prover};
 use std::path::Path;
@@ -63,33 +64,6 @@ fn median(v: &mut [f64]) -> f64 {
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
-}
-
-/// Scalars as Groth16 produces them: mostly 0 and 1, some small values and
-/// repeats, a minority of full-size values.
-fn skewed_scalars(n: usize, rng: &mut StdRng) -> Vec<Fr> {
-    let repeated = Fr::rand(rng);
-    (0..n)
-        .map(|_| match rng.gen_range(0..100) {
-            0..=39 => Fr::from(0u64),
-            40..=69 => Fr::from(1u64),
-            70..=79 => Fr::from(rng.gen_range(2u64..1 << 16)),
-            80..=89 => repeated,
-            _ => Fr::rand(rng),
-        })
-        .collect()
-}
-
-fn random_points<G: CurveGroup>(n: usize, rng: &mut StdRng) -> Vec<G::Affine> {
-    // Random multiples of one random point: cheap to make, as good as any for timing.
-    let base = G::rand(rng);
-    let mut acc = base;
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        out.push(acc);
-        acc += base;
-    }
-    G::normalize_batch(&out)
 }
 
 /// The machine a report was made on.

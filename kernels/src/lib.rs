@@ -34,6 +34,7 @@ mod error;
 pub mod gpu;
 pub mod pippenger;
 mod select;
+pub mod workload;
 
 pub use select::{
     BackendChoice, FallbackG1Bases, FallbackMsm, FallbackNtt, AUTO_MIN_MSM, AUTO_MIN_NTT,

@@ -380,45 +380,6 @@ mod tests {
     use ark_ff::UniformRand;
     use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
 
-    pub(super) fn scalar_sets(n: usize, rng: &mut StdRng) -> Vec<(&'static str, Vec<Fr>)> {
-        let r = Fr::rand(rng);
-        let mut one_nonzero = vec![Fr::zero(); n];
-        one_nonzero[n / 3] = Fr::rand(rng);
-        vec![
-            ("uniform", (0..n).map(|_| Fr::rand(rng)).collect()),
-            ("zeros", vec![Fr::zero(); n]),
-            ("ones", vec![Fr::ONE; n]),
-            ("r - 1", vec![-Fr::ONE; n]),
-            ("all equal", vec![r; n]),
-            ("one nonzero", one_nonzero),
-            (
-                // Enough full-size scalars to batch, with every other size
-                // class present (each goes its own way).
-                "mostly full-size",
-                (0..n)
-                    .map(|i| match i % 8 {
-                        0 => Fr::ONE,
-                        1 => -Fr::from(rng.gen::<u16>() as u64),
-                        2 => Fr::from(rng.gen::<u64>()),
-                        _ => Fr::rand(rng),
-                    })
-                    .collect(),
-            ),
-            (
-                "groth16-like",
-                (0..n)
-                    .map(|_| match rng.gen_range(0..10) {
-                        0..=3 => Fr::zero(),
-                        4..=6 => Fr::ONE,
-                        7 => -Fr::from(rng.gen::<u16>() as u64),
-                        8 => Fr::from(rng.gen::<u32>() as u64),
-                        _ => Fr::rand(rng),
-                    })
-                    .collect(),
-            ),
-        ]
-    }
-
     fn check<P: SWCurveConfig<ScalarField = Fr>>(n: usize, seed: u64) {
         let mut rng = StdRng::seed_from_u64(seed);
         let g = Projective::<P>::rand(&mut rng);
@@ -430,7 +391,7 @@ mod tests {
             bases[2] = bases[0];
             bases[3] = -bases[0];
         }
-        for (what, scalars) in scalar_sets(n, &mut rng) {
+        for (what, scalars) in crate::workload::scalar_sets(n, &mut rng) {
             let want = Projective::<P>::msm_unchecked(&bases, &scalars);
             let ints: Vec<_> = scalars.iter().map(|s| s.into_bigint()).collect();
             assert_eq!(batch_affine(&bases, &ints), want, "{what}, n = {n}");
@@ -494,7 +455,7 @@ mod timing {
             let all: Vec<Projective<P>> = (0..n).map(|i| g * Fr::from(i as u64 + 7)).collect();
             let bases = Projective::<P>::normalize_batch(&all);
             let uniform: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
-            let skewed = tests::scalar_sets(n, &mut rng).pop().expect("groth16-like").1;
+            let skewed = crate::workload::scalar_sets(n, &mut rng).pop().expect("groth16-like").1;
             for (kind, scalars) in [("uniform", uniform), ("groth16-like", skewed)] {
                 let (mut ours, mut ark) = (vec![], vec![]);
                 for _ in 0..5 {

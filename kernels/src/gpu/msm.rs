@@ -529,50 +529,11 @@ impl MsmBackend for GpuMsm {
 mod tests {
     use super::*;
     use crate::gpu::context_for_tests;
+    use crate::workload::{random_points, scalar_sets};
     use ark_bn254::G1Projective;
     use ark_ec::{CurveGroup, VariableBaseMSM};
     use ark_ff::UniformRand;
     use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
-
-    fn points(n: usize, rng: &mut StdRng) -> Vec<G1Affine> {
-        let g = G1Projective::rand(rng);
-        // Multiples of one random point are much cheaper than n random points.
-        let mut acc = g;
-        let v: Vec<G1Projective> = (0..n)
-            .map(|_| {
-                acc += g.double() + G1Projective::rand(rng) * Fr::from(rng.gen::<u8>() as u64);
-                acc
-            })
-            .collect();
-        G1Projective::normalize_batch(&v)
-    }
-
-    /// The scalar sets of an MSM test: uniform, and the skews Groth16 meets.
-    fn scalar_sets(n: usize, rng: &mut StdRng) -> Vec<(&'static str, Vec<Fr>)> {
-        let r = Fr::rand(rng);
-        let mut one_nonzero = vec![Fr::zero(); n];
-        one_nonzero[n / 2] = Fr::rand(rng);
-        vec![
-            ("uniform", (0..n).map(|_| Fr::rand(rng)).collect()),
-            ("zeros", vec![Fr::zero(); n]),
-            ("ones", vec![Fr::ONE; n]),
-            ("r - 1", vec![-Fr::ONE; n]),
-            ("all equal", vec![r; n]),
-            ("one nonzero", one_nonzero),
-            (
-                "groth16-like",
-                (0..n)
-                    .map(|_| match rng.gen_range(0..10) {
-                        0..=3 => Fr::zero(),
-                        4..=6 => Fr::ONE,
-                        7 => -Fr::ONE,
-                        8 => Fr::from(rng.gen::<u32>() as u64),
-                        _ => Fr::rand(rng),
-                    })
-                    .collect(),
-            ),
-        ]
-    }
 
     fn check(msm: &GpuMsm, bases: &[G1Affine], offset: usize, scalars: &[Fr], what: &str) {
         let prepared = msm.prepare_g1(bases).unwrap();
@@ -617,7 +578,7 @@ mod tests {
         let msm = GpuMsm::new(ctx);
         let mut rng = StdRng::seed_from_u64(5);
         for n in [1usize, 2, 3, 7, 100, 1000] {
-            let bases = points(n, &mut rng);
+            let bases = random_points::<G1Projective>(n, &mut rng);
             for (what, scalars) in scalar_sets(n, &mut rng) {
                 check(&msm, &bases, 0, &scalars, what);
             }
@@ -653,7 +614,7 @@ mod tests {
         // Chunks of 64 points: an MSM of 300 at offset 37 spans six passes.
         let msm = GpuMsm::with_chunk(ctx, 64);
         let mut rng = StdRng::seed_from_u64(7);
-        let bases = points(400, &mut rng);
+        let bases = random_points::<G1Projective>(400, &mut rng);
         for (what, scalars) in scalar_sets(300, &mut rng) {
             check(&msm, &bases, 37, &scalars, what);
         }
@@ -668,7 +629,7 @@ mod tests {
         let msm = GpuMsm::new(ctx);
         let mut rng = StdRng::seed_from_u64(8);
         let n = 1 << 16;
-        let bases = points(n, &mut rng);
+        let bases = random_points::<G1Projective>(n, &mut rng);
         let sets = scalar_sets(n, &mut rng);
         for (what, scalars) in
             sets.iter().filter(|(w, _)| ["uniform", "all equal", "groth16-like"].contains(w))
@@ -683,7 +644,7 @@ mod tests {
         let Some(ctx) = context_for_tests() else { return };
         let auto = FallbackMsm::measured(GpuMsm::new(ctx));
         let mut rng = StdRng::seed_from_u64(10);
-        let bases = points(2100, &mut rng);
+        let bases = random_points::<G1Projective>(2100, &mut rng);
         let prepared = auto.prepare_g1(&bases).unwrap();
         for n in [5usize, 1100, 1500, 2049] {
             let scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
@@ -703,7 +664,7 @@ mod tests {
         let msm = GpuMsm::new(ctx);
         let mut rng = StdRng::seed_from_u64(9);
         for log in [18, 20] {
-            let bases = points(1 << log, &mut rng);
+            let bases = random_points::<G1Projective>(1 << log, &mut rng);
             for (what, scalars) in scalar_sets(1 << log, &mut rng) {
                 check(&msm, &bases, 0, &scalars, what);
             }
