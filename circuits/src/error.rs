@@ -52,6 +52,9 @@ pub enum Error {
         /// Slots in the circuit.
         slots: usize,
     },
+    /// A finality, agreement or slashing rule is broken.
+    #[error("{0}")]
+    Finality(crate::finality::FinalityRule),
     /// A malformed file or value (state, batch, key).
     #[error("invalid {what}: {reason}")]
     Invalid {

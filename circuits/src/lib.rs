@@ -5,6 +5,8 @@
 //! - [`babyjubjub`] and [`eddsa`]: circomlib's Baby Jubjub and EdDSA-Poseidon.
 //! - [`merkle`]: the sparse Merkle tree of accounts and its gadgets.
 //! - [`transfer`]: the transfer-batch state transition, native and in-circuit.
+//! - [`finality`]: validator-set quorums over headers, set rotation,
+//!   double-sign slashing and the trust network's unanimous data agreement.
 //!
 //! ```
 //! use stateproof_circuits::poseidon::poseidon;
@@ -22,6 +24,8 @@ pub mod babyjubjub;
 pub mod eddsa;
 mod error;
 pub mod field;
+pub mod finality;
+mod gadgets;
 pub mod merkle;
 pub mod poseidon;
 pub mod soundness;

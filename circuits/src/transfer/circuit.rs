@@ -1,8 +1,9 @@
 //! The transfer-batch circuit: `B` slots over a tree of depth `d`.
 
 use super::TransferWitness;
-use crate::babyjubjub::{bits_le_at_most, PointVar};
+use crate::babyjubjub::PointVar;
 use crate::eddsa::verify_gadget;
+use crate::gadgets::{enforce_u64, index_bits};
 use crate::merkle::MerklePathVar;
 use crate::poseidon::{poseidon_gadget, PoseidonGadget};
 use crate::Fr;
@@ -26,21 +27,6 @@ impl TransferBatchCircuit {
     pub fn for_setup(depth: usize, slots: usize) -> Self {
         Self { witness: TransferWitness::empty(depth, slots) }
     }
-}
-
-/// A 64-bit range check: `x` equals the sum of 64 constrained bits.
-fn enforce_u64(x: &FpVar<Fr>) -> Result<(), SynthesisError> {
-    bits_le_at_most(x, 64, None).map(|_| ())
-}
-
-fn index_bits(
-    cs: &ConstraintSystemRef<Fr>,
-    index: u64,
-    depth: usize,
-) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
-    (0..depth)
-        .map(|i| Boolean::new_witness(cs.clone(), || Ok(i < 64 && (index >> i) & 1 == 1)))
-        .collect()
 }
 
 impl ConstraintSynthesizer<Fr> for TransferBatchCircuit {
