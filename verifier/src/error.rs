@@ -69,6 +69,49 @@ pub enum Error {
     /// The update does not start from the light client's root.
     #[error("update starts from another root than the client's")]
     RootMismatch,
+    /// A key that is not a finality key was given to the finality client.
+    #[error("not a finality verifying key (circuit finality-quorum with its six inputs)")]
+    NotFinalityKey,
+    /// A height public input that does not fit 64 bits.
+    #[error("height does not fit 64 bits")]
+    HeightOutOfRange,
+    /// The update's header is the one the client already holds.
+    #[error("replayed update for height {height}")]
+    Replay {
+        /// The height.
+        height: u64,
+    },
+    /// An update for a height the client has passed.
+    #[error("stale update for height {height}; the client is at {current}")]
+    Stale {
+        /// The update's height.
+        height: u64,
+        /// The client's height.
+        current: u64,
+    },
+    /// An update that skips heights.
+    #[error("gap: expected height {expected}, got {found}")]
+    Gap {
+        /// The next height.
+        expected: u64,
+        /// The update's height.
+        found: u64,
+    },
+    /// An update signed by another set than the one the client holds.
+    #[error("update is signed by another validator set than the client's")]
+    WrongSet,
+    /// An update whose parent is not the client's header.
+    #[error("update does not extend the client's header")]
+    DoesNotExtend,
+    /// Two valid updates for one height by one set: the set signed a fork.
+    #[error("fork at height {}: the set's quorum finalised two headers", .0.height)]
+    Fork(crate::finality::ForkEvidence),
+    /// The client saw a fork and accepts nothing more.
+    #[error("client halted by the fork at height {height}")]
+    Halted {
+        /// The fork's height.
+        height: u64,
+    },
 }
 
 /// The verifier's result type.

@@ -24,6 +24,10 @@
 //! # Ok(()) }
 //! ```
 //!
+//! [`FinalityClient`] follows finality proofs (quorum-signed headers, set
+//! rotations) from a trusted checkpoint, rejecting gaps, replays and updates
+//! by another set and reporting forks; its state is a few hundred bytes.
+//!
 //! Features: `std` (default) adds the JSON forms and snarkjs export.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
@@ -34,6 +38,7 @@ extern crate alloc;
 mod encoding;
 mod envelope;
 mod error;
+pub mod finality;
 mod groth16;
 mod light_client;
 #[cfg(feature = "std")]
@@ -41,11 +46,14 @@ pub mod snarkjs;
 
 pub use envelope::{verify_update_bytes, CompressedUpdate, FORMAT_VERSION, UPDATE_MAGIC};
 pub use error::{Error, Result};
+pub use finality::{Checkpoint, FinalityClient};
 pub use groth16::{verify_proof, Proof, VerifyingKey, PROOF_BYTES, VK_MAGIC};
 pub use light_client::LightClient;
 
 /// BN254's scalar field, the type of public inputs.
 pub type Fr = ark_bn254::Fr;
 
+#[cfg(all(test, feature = "std"))]
+mod finality_tests;
 #[cfg(all(test, feature = "std"))]
 mod tests;
