@@ -107,6 +107,52 @@ impl Keys {
         self.params.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
     }
 
+    /// Refuses keys made for another circuit or shape than `circuit_id`
+    /// with `params`.
+    pub fn expect(&self, circuit_id: &str, params: &[(String, u64)]) -> Result<()> {
+        if self.circuit_id != circuit_id || self.params != params {
+            return Err(Error::KeyMismatch(format!(
+                "keys are for {} {:?}, asked for {circuit_id} {params:?}",
+                self.circuit_id, self.params
+            )));
+        }
+        Ok(())
+    }
+
+    /// Proves `circuit` with fresh randomness and wraps the proof and
+    /// `inputs` (in the key's input order) into a compressed update.
+    pub fn prove_update<C, M, N>(
+        &self,
+        prover: &crate::Prover<M, N>,
+        circuit: C,
+        inputs: Vec<Fr>,
+    ) -> Result<(stateproof_verifier::CompressedUpdate, crate::PhaseTimings)>
+    where
+        C: ConstraintSynthesizer<Fr>,
+        M: stateproof_kernels::MsmBackend,
+        N: stateproof_kernels::NttBackend,
+    {
+        if inputs.len() != self.input_names.len() {
+            return Err(Error::KeyMismatch(format!(
+                "{} public inputs for a key with {}",
+                inputs.len(),
+                self.input_names.len()
+            )));
+        }
+        use ark_ff::UniformRand;
+        let mut rng = os_rng();
+        let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+        let (proof, timings) = prover.prove(circuit, r, s)?;
+        let update = stateproof_verifier::CompressedUpdate {
+            circuit_id: self.circuit_id.clone(),
+            params: self.params.clone(),
+            vk_fingerprint: self.fingerprint(),
+            public_inputs: self.input_names.iter().cloned().zip(inputs).collect(),
+            proof: stateproof_verifier::Proof { a: proof.a, b: proof.b, c: proof.c },
+        };
+        Ok((update, timings))
+    }
+
     /// Writes the proving key file: a readable header (with the
     /// development-setup warning), the circuit id and parameters, then the
     /// key in ark-serialize's uncompressed form. Written atomically.

@@ -25,6 +25,7 @@
 
 mod error;
 pub mod files;
+pub mod finality;
 mod groth16;
 pub mod keys;
 pub mod transfer;

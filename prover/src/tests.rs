@@ -8,6 +8,10 @@ use ark_r1cs_std::prelude::*;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use ark_serialize::CanonicalSerialize;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
+use stateproof_circuits::finality::{
+    check_double_sign, check_quorum, DoubleSign, DoubleSignCircuit, Header, QuorumCircuit,
+    SampleChain, Statement, StatementKind, Threshold,
+};
 use stateproof_circuits::transfer::{apply_batch, SampleLedger, TransferBatchCircuit};
 use stateproof_kernels::cpu::CpuBackend;
 use stateproof_kernels::NttBackend;
@@ -154,15 +158,45 @@ fn unsatisfied_witness_is_an_error() {
     assert!(matches!(r, Err(Error::Unsatisfied(_))));
 }
 
+/// A quorum over a header, an agreement over data, and a slashing, on a
+/// small sample set: one circuit of each kind.
+fn finality_circuits() -> (QuorumCircuit, QuorumCircuit, DoubleSignCircuit) {
+    let chain = SampleChain::new(3, 3).unwrap();
+    let header =
+        Header::genesis(Fr::from(1u64), chain.set.root()).child(Fr::from(2u64), chain.set.root());
+    let st = Statement::Header(header);
+    let atts = chain.attest(&st, &[0, 1, 2]);
+    let quorum = check_quorum(&chain.set, &st, &atts, Threshold::TWO_THIRDS, 3).unwrap();
+    let data = Statement::Data(Fr::from(77u64));
+    let atts = chain.attest(&data, &[0, 1, 2]);
+    let agreement = check_quorum(&chain.set, &data, &atts, Threshold::ALL, 3).unwrap();
+    let key = chain.key(1).unwrap();
+    let fork = Header { state_root: Fr::from(3u64), ..header };
+    let evidence = DoubleSign {
+        index: 1,
+        public_key: key.public_key(),
+        first: (header, key.sign(header.hash())),
+        second: (fork, key.sign(fork.hash())),
+    };
+    let (_, slash) = check_double_sign(&chain.set, &evidence).unwrap();
+    (
+        QuorumCircuit { witness: quorum },
+        QuorumCircuit { witness: agreement },
+        DoubleSignCircuit { witness: slash },
+    )
+}
+
 #[test]
-fn gpu_proofs_equal_cpu_proofs() {
+fn identical_to_ark_groth16_on_finality_agreement_and_slashing() {
+    let (finality, agreement, slashing) = finality_circuits();
+    assert_identical_to_ark(finality, 4);
+    assert_identical_to_ark(agreement, 5);
+    assert_identical_to_ark(slashing, 6);
+}
+
+fn assert_gpu_equals_cpu<C: ConstraintSynthesizer<Fr> + Clone>(circuit: C, seed: u64) {
     use stateproof_kernels::{BackendChoice, FallbackMsm, FallbackNtt, MsmBackend};
-    // Skips (printing why) without an adapter; fails under STATEPROOF_REQUIRE_GPU=1.
-    let Some(_) = stateproof_kernels::gpu::context_for_tests() else { return };
-    let ledger = SampleLedger::new(4, 3, 100).unwrap();
-    let (_, witness) = apply_batch(&ledger.state, &ledger.batch(2), 2).unwrap();
-    let circuit = TransferBatchCircuit { witness };
-    let mut rng = StdRng::seed_from_u64(6);
+    let mut rng = StdRng::seed_from_u64(seed);
     let pk = keys::setup(circuit.clone(), &mut rng).unwrap();
     let gpu_ntt = FallbackNtt::new(BackendChoice::Gpu, None);
     assert_eq!(gpu_ntt.name(), "gpu", "{}", gpu_ntt.description());
@@ -175,6 +209,62 @@ fn gpu_proofs_equal_cpu_proofs() {
     let b = cpu.prove(circuit, r, s).unwrap().0;
     assert_eq!(bytes(&a), bytes(&b));
     assert_eq!(gpu.backends().0.fallbacks(), 0, "the G1 MSMs ran on the GPU");
+}
+
+/// Every circuit of the project, proven on the GPU and on the CPU with the
+/// same randomness, gives the same bytes.
+#[test]
+fn gpu_proofs_equal_cpu_proofs() {
+    // Skips (printing why) without an adapter; fails under STATEPROOF_REQUIRE_GPU=1.
+    let Some(_) = stateproof_kernels::gpu::context_for_tests() else { return };
+    let ledger = SampleLedger::new(4, 3, 100).unwrap();
+    let (_, witness) = apply_batch(&ledger.state, &ledger.batch(2), 2).unwrap();
+    assert_gpu_equals_cpu(TransferBatchCircuit { witness }, 6);
+    let (finality, agreement, slashing) = finality_circuits();
+    assert_gpu_equals_cpu(finality, 7);
+    assert_gpu_equals_cpu(agreement, 8);
+    assert_gpu_equals_cpu(slashing, 9);
+}
+
+#[test]
+fn finality_updates_verify_and_follow_with_the_light_client() {
+    use crate::finality::*;
+    use stateproof_verifier::{Checkpoint, FinalityClient};
+    let mut rng = StdRng::seed_from_u64(10);
+    let chain = SampleChain::new(3, 3).unwrap();
+    let shape = QuorumShape {
+        depth: 3,
+        slots: 3,
+        threshold: Threshold::TWO_THIRDS,
+        kind: StatementKind::Header,
+    };
+    let keys = quorum_keys(&shape, keys::setup(shape.setup_circuit(), &mut rng).unwrap()).unwrap();
+    assert_eq!(QuorumShape::of_keys(&keys).unwrap(), shape);
+    let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key).unwrap();
+    let genesis = Header::genesis(Fr::from(1u64), chain.set.root());
+    let h1 = genesis.child(Fr::from(2u64), chain.set.root());
+    let st = Statement::Header(h1);
+    let (update, _) =
+        prove_quorum(&prover, &keys, &chain.set, &st, &chain.quorum(&st, shape.threshold)).unwrap();
+    let checkpoint = Checkpoint {
+        height: 0,
+        header_hash: genesis.hash(),
+        state_root: genesis.state_root,
+        set_root: genesis.next_set_root,
+    };
+    let mut client = FinalityClient::new(keys.verifying_key.clone(), checkpoint).unwrap();
+    let done = client.apply(&update).unwrap();
+    assert_eq!((done.height, done.header_hash), (1, h1.hash()));
+    // A data statement under header keys, and too few signers, are errors.
+    let data = Statement::Data(Fr::from(1u64));
+    assert!(matches!(
+        prove_quorum(&prover, &keys, &chain.set, &data, &chain.attest(&data, &[0, 1, 2])),
+        Err(Error::KeyMismatch(_))
+    ));
+    assert!(matches!(
+        prove_quorum(&prover, &keys, &chain.set, &st, &chain.attest(&st, &[0])),
+        Err(Error::Rules(_))
+    ));
 }
 
 /// An NTT backend that computes correctly and then corrupts one element, or

@@ -1,13 +1,12 @@
 //! Proving transfer batches into compressed updates.
 
 use crate::keys::Keys;
-use crate::{Error, PhaseTimings, Prover, Result};
-use ark_ff::UniformRand;
+use crate::{PhaseTimings, Prover, Result};
 use stateproof_circuits::transfer::{
     apply_batch, State, TransferBatch, TransferBatchCircuit, PUBLIC_INPUT_NAMES,
 };
 use stateproof_kernels::{MsmBackend, NttBackend};
-use stateproof_verifier::{CompressedUpdate, Proof};
+use stateproof_verifier::CompressedUpdate;
 use std::time::Instant;
 
 /// The circuit id that transfer-batch keys and updates carry.
@@ -46,31 +45,13 @@ pub fn prove_batch<M: MsmBackend, N: NttBackend>(
     batch: &TransferBatch,
     slots: usize,
 ) -> Result<ProvedBatch> {
-    if keys.circuit_id != CIRCUIT_ID
-        || keys.param("depth") != Some(state.depth() as u64)
-        || keys.param("slots") != Some(slots as u64)
-    {
-        return Err(Error::KeyMismatch(format!(
-            "keys are for {} {:?}, asked for {CIRCUIT_ID} depth {} slots {slots}",
-            keys.circuit_id,
-            keys.params,
-            state.depth()
-        )));
-    }
+    keys.expect(CIRCUIT_ID, &params(state.depth(), slots))?;
     let witness_start = Instant::now();
     let (next, witness) = apply_batch(state, batch, slots)?;
     let witness_generation = witness_start.elapsed();
-    let inputs = witness.public_inputs();
-    let mut rng = crate::keys::os_rng();
-    let (r, s) = (ark_bn254::Fr::rand(&mut rng), ark_bn254::Fr::rand(&mut rng));
-    let (proof, mut timings) = prover.prove(TransferBatchCircuit { witness }, r, s)?;
+    let inputs = witness.public_inputs().to_vec();
+    let (update, mut timings) =
+        keys.prove_update(prover, TransferBatchCircuit { witness }, inputs)?;
     timings.witness_generation = witness_generation;
-    let update = CompressedUpdate {
-        circuit_id: CIRCUIT_ID.to_string(),
-        params: keys.params.clone(),
-        vk_fingerprint: keys.fingerprint(),
-        public_inputs: PUBLIC_INPUT_NAMES.iter().map(|n| n.to_string()).zip(inputs).collect(),
-        proof: Proof { a: proof.a, b: proof.b, c: proof.c },
-    };
     Ok(ProvedBatch { state: next, update, timings })
 }
