@@ -21,13 +21,13 @@ pub struct CliError {
     pub message: String,
 }
 
-type CliResult = Result<(), CliError>;
+pub(crate) type CliResult = Result<(), CliError>;
 
-fn unusable(message: impl std::fmt::Display) -> CliError {
+pub(crate) fn unusable(message: impl std::fmt::Display) -> CliError {
     CliError { code: 2, message: message.to_string() }
 }
 
-fn invalid(message: impl std::fmt::Display) -> CliError {
+pub(crate) fn invalid(message: impl std::fmt::Display) -> CliError {
     CliError { code: 1, message: message.to_string() }
 }
 
@@ -41,7 +41,7 @@ impl From<stateproof_prover::Error> for CliError {
     }
 }
 
-fn hex32(bytes: &[u8; 32]) -> String {
+pub(crate) fn hex32(bytes: &[u8; 32]) -> String {
     hex::encode(bytes)
 }
 
@@ -59,7 +59,7 @@ fn check_shape(depth: usize, slots: usize) -> CliResult {
 
 /// The prover for a backend choice: NTTs and G1 MSMs where `backend` puts
 /// them (with fallback to the CPU), the G2 MSM on the CPU alongside.
-fn make_prover(
+pub(crate) fn make_prover(
     keys: &Keys,
     backend: Backend,
     device: Option<usize>,
@@ -184,17 +184,17 @@ pub fn demo(
     outcome.map(|_| ()).map_err(|e| invalid(format!("the demo's own proof did not verify: {e}")))
 }
 
-fn write_json(path: &Path, value: &impl serde::Serialize) -> CliResult {
+pub(crate) fn write_json(path: &Path, value: &impl serde::Serialize) -> CliResult {
     let text = serde_json::to_string_pretty(value).map_err(unusable)?;
     files::write_atomic(path, format!("{text}\n").as_bytes()).map_err(unusable)
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CliError> {
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CliError> {
     let bytes = files::read(path).map_err(unusable)?;
     serde_json::from_slice(&bytes).map_err(|e| unusable(format!("{}: {e}", path.display())))
 }
 
-fn ensure_dir(dir: &Path) -> CliResult {
+pub(crate) fn ensure_dir(dir: &Path) -> CliResult {
     std::fs::create_dir_all(dir).map_err(|e| unusable(format!("{}: {e}", dir.display())))
 }
 
@@ -306,7 +306,7 @@ pub fn prove(
     Ok(())
 }
 
-fn load_vk(path: &Path) -> Result<VerifyingKey, CliError> {
+pub(crate) fn load_vk(path: &Path) -> Result<VerifyingKey, CliError> {
     keys::load_verifying_key(path).map_err(unusable)
 }
 

@@ -4,7 +4,9 @@
 mod bench;
 mod bench_report;
 mod commands;
+mod finality;
 mod output;
+mod trustnet;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -156,6 +158,224 @@ enum Command {
         #[command(subcommand)]
         format: ExportFormat,
     },
+    /// Finality proofs for light clients: quorums of a validator set over
+    /// headers, set rotation, double-sign slashing, and the light client.
+    Finality {
+        #[command(subcommand)]
+        command: FinalityCommand,
+    },
+    /// Unanimous agreement of a trust network's authorities on a data file.
+    Trustnet {
+        #[command(subcommand)]
+        command: TrustnetCommand,
+    },
+}
+
+/// Shape options of quorum keys.
+#[derive(clap::Args, Debug)]
+struct SetShape {
+    /// Depth of the validator-set tree (up to 2^depth validators).
+    #[arg(long, default_value_t = 8)]
+    depth: usize,
+    /// Signer slots: the most attestations one proof carries.
+    #[arg(long, default_value_t = 8)]
+    slots: usize,
+}
+
+/// Backend options of proving commands.
+#[derive(clap::Args, Debug)]
+struct BackendArgs {
+    /// MSM/NTT backend.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    backend: Backend,
+    /// GPU adapter index (see `stateproof devices`); default: the best one.
+    #[arg(long, env = "STATEPROOF_GPU_DEVICE")]
+    device: Option<usize>,
+}
+
+#[derive(Subcommand, Debug)]
+enum FinalityCommand {
+    /// A chain of headers with a set rotation and a slashing, each proven
+    /// and followed by the light client.
+    Demo {
+        /// Validators in the genesis set (each proof has this many slots).
+        #[arg(long, default_value_t = 4)]
+        validators: u64,
+        /// Headers to finalise after genesis (at least 4).
+        #[arg(long, default_value_t = 5)]
+        heights: u64,
+        /// Depth of the validator-set tree.
+        #[arg(long, default_value_t = 4)]
+        depth: usize,
+        #[command(flatten)]
+        backend: BackendArgs,
+        /// Also write the updates, keys and genesis here, for `finality follow`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Writes a sample set, genesis, header, attestations and double-sign
+    /// evidence (demo keys: public seeds).
+    Sample {
+        /// Depth of the validator-set tree.
+        #[arg(long, default_value_t = 8)]
+        depth: usize,
+        /// Validators in the set.
+        #[arg(long, default_value_t = 4)]
+        validators: u64,
+        /// Output directory.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Generates finality keys, finality.pk and finality.vk (a development setup).
+    Setup {
+        #[command(flatten)]
+        shape: SetShape,
+        /// Quorum threshold: NUM/DEN (strictly more than that share of the stake) or all.
+        #[arg(long, default_value = "2/3", value_parser = finality::parse_threshold)]
+        threshold: stateproof_circuits::finality::Threshold,
+        /// Output directory.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Generates slashing keys, slashing.pk and slashing.vk (a development setup).
+    SetupSlashing {
+        /// Depth of the validator-set tree.
+        #[arg(long, default_value_t = 8)]
+        depth: usize,
+        /// Output directory.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Proves that a quorum of a set signed a header.
+    Prove {
+        /// Proving key from `finality setup`.
+        #[arg(long)]
+        pk: PathBuf,
+        /// Verifying key: refuse a proving key that does not belong with it.
+        #[arg(long)]
+        vk: Option<PathBuf>,
+        /// The signing validator set (JSON).
+        #[arg(long)]
+        set: PathBuf,
+        /// The header (JSON).
+        #[arg(long)]
+        header: PathBuf,
+        /// The attestations (JSON).
+        #[arg(long)]
+        attestations: PathBuf,
+        /// Where to write the update.
+        #[arg(long, default_value = "finality.bin")]
+        out: PathBuf,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Proves double-sign evidence, slashing the offender.
+    Slash {
+        /// Proving key from `finality setup-slashing`.
+        #[arg(long)]
+        pk: PathBuf,
+        /// Verifying key: refuse a proving key that does not belong with it.
+        #[arg(long)]
+        vk: Option<PathBuf>,
+        /// The validator set (JSON).
+        #[arg(long)]
+        set: PathBuf,
+        /// The evidence (JSON).
+        #[arg(long)]
+        evidence: PathBuf,
+        /// Where to write the update.
+        #[arg(long, default_value = "slashing.bin")]
+        out: PathBuf,
+        /// Where to write the slashed set (JSON).
+        #[arg(long)]
+        new_set: Option<PathBuf>,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Runs the light client over update files (directories: their files by
+    /// name). Exit 0 all accepted, 1 any rejected or a fork, 2 unusable input.
+    Follow {
+        /// Finality verifying key.
+        #[arg(long)]
+        vk: PathBuf,
+        /// The trusted header to start from (JSON), when there is no saved state.
+        #[arg(long)]
+        genesis: Option<PathBuf>,
+        /// Saved client state: resumed when it exists, written after each update.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Update files or directories, in order.
+        #[arg(required = true)]
+        updates: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TrustnetCommand {
+    /// Prints a file's blake3 digest and its data commitment (a field element).
+    Commit {
+        /// The file (read as a stream).
+        file: PathBuf,
+    },
+    /// Writes sample authorities and their signatures over FILE (demo keys).
+    Sample {
+        /// The data file.
+        file: PathBuf,
+        /// Number of authorities.
+        #[arg(long, default_value_t = 4)]
+        authorities: u64,
+        /// Depth of the authority-set tree.
+        #[arg(long, default_value_t = 8)]
+        depth: usize,
+        /// Output directory.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Generates agreement keys, agreement.pk and agreement.vk (threshold
+    /// all; a development setup).
+    Setup {
+        #[command(flatten)]
+        shape: SetShape,
+        /// Output directory.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Proves that every authority signed FILE's commitment.
+    Prove {
+        /// Proving key from `trustnet setup`.
+        #[arg(long)]
+        pk: PathBuf,
+        /// Verifying key: refuse a proving key that does not belong with it.
+        #[arg(long)]
+        vk: Option<PathBuf>,
+        /// The authorities (JSON).
+        #[arg(long)]
+        set: PathBuf,
+        /// The attestations (JSON).
+        #[arg(long)]
+        attestations: PathBuf,
+        /// Where to write the update.
+        #[arg(long, default_value = "agreement.bin")]
+        out: PathBuf,
+        #[command(flatten)]
+        backend: BackendArgs,
+        /// The data file.
+        file: PathBuf,
+    },
+    /// Verifies that the authorities in --set all agree on FILE: exit 0
+    /// valid, 1 invalid, 2 unusable input.
+    Verify {
+        /// Agreement verifying key.
+        #[arg(long)]
+        vk: PathBuf,
+        /// The authorities the client trusts (JSON).
+        #[arg(long)]
+        set: PathBuf,
+        /// The data file.
+        file: PathBuf,
+        /// The update.
+        update: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -172,6 +392,89 @@ enum ExportFormat {
         #[arg(long, default_value = ".")]
         out: PathBuf,
     },
+}
+
+fn run_finality(out: &output::Output, command: FinalityCommand) -> commands::CliResult {
+    use stateproof_circuits::finality::StatementKind;
+    match command {
+        FinalityCommand::Demo { validators, heights, depth, backend, out: dir } => {
+            let options = finality::DemoOptions {
+                validators,
+                heights,
+                depth,
+                backend: backend.backend,
+                device: backend.device,
+                out: dir,
+            };
+            finality::demo(out, options)
+        }
+        FinalityCommand::Sample { depth, validators, out: dir } => {
+            finality::sample(out, depth, validators, &dir)
+        }
+        FinalityCommand::Setup { shape, threshold, out: dir } => {
+            let shape = stateproof_prover::finality::QuorumShape {
+                depth: shape.depth,
+                slots: shape.slots,
+                threshold,
+                kind: StatementKind::Header,
+            };
+            finality::setup(out, shape, &dir, "finality")
+        }
+        FinalityCommand::SetupSlashing { depth, out: dir } => {
+            finality::setup_slashing(out, depth, &dir)
+        }
+        FinalityCommand::Prove { pk, vk, set, header, attestations, out: path, backend } => {
+            let files = finality::ProveFiles { pk, vk, set, header, attestations, out: path };
+            finality::prove(out, files, backend.backend, backend.device)
+        }
+        FinalityCommand::Slash { pk, vk, set, evidence, out: path, new_set, backend } => {
+            let files = finality::SlashFiles {
+                pk: &pk,
+                vk: vk.as_deref(),
+                set: &set,
+                evidence: &evidence,
+                update: &path,
+                new_set: new_set.as_deref(),
+            };
+            finality::slash(out, files, backend.backend, backend.device)
+        }
+        FinalityCommand::Follow { vk, genesis, state, updates } => {
+            finality::follow(out, &vk, genesis.as_deref(), state.as_deref(), &updates)
+        }
+    }
+}
+
+fn run_trustnet(out: &output::Output, command: TrustnetCommand) -> commands::CliResult {
+    use stateproof_circuits::finality::{StatementKind, Threshold};
+    match command {
+        TrustnetCommand::Commit { file } => trustnet::commit(out, &file),
+        TrustnetCommand::Sample { file, authorities, depth, out: dir } => {
+            trustnet::sample(out, &file, authorities, depth, &dir)
+        }
+        TrustnetCommand::Setup { shape, out: dir } => {
+            let shape = stateproof_prover::finality::QuorumShape {
+                depth: shape.depth,
+                slots: shape.slots,
+                threshold: Threshold::ALL,
+                kind: StatementKind::Data,
+            };
+            finality::setup(out, shape, &dir, "agreement")
+        }
+        TrustnetCommand::Prove { pk, vk, set, attestations, out: path, backend, file } => {
+            let files = trustnet::ProveFiles {
+                pk: &pk,
+                vk: vk.as_deref(),
+                set: &set,
+                file: &file,
+                attestations: &attestations,
+                out: &path,
+            };
+            trustnet::prove(out, files, backend.backend, backend.device)
+        }
+        TrustnetCommand::Verify { vk, set, file, update } => {
+            trustnet::verify(out, &vk, &set, &file, &update)
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -213,6 +516,8 @@ fn main() -> ExitCode {
         Command::Export { format: ExportFormat::Snarkjs { vk, update, out: dir } } => {
             commands::export_snarkjs(&out, &vk, &update, &dir)
         }
+        Command::Finality { command } => run_finality(&out, command),
+        Command::Trustnet { command } => run_trustnet(&out, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -59,6 +59,26 @@ pub struct AttestationJson {
     pub signature_s: String,
 }
 
+/// An attestations file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AttestationsJson {
+    /// The attestations, in any order.
+    pub attestations: Vec<AttestationJson>,
+}
+
+impl AttestationsJson {
+    /// The attestations.
+    pub fn to_attestations(&self) -> Result<Vec<Attestation>> {
+        self.attestations.iter().map(AttestationJson::to_attestation).collect()
+    }
+
+    /// The JSON form of attestations.
+    pub fn from_attestations(attestations: &[Attestation]) -> Self {
+        Self { attestations: attestations.iter().map(AttestationJson::from_attestation).collect() }
+    }
+}
+
 /// Double-sign evidence: one validator, two signed headers.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]

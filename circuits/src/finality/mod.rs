@@ -36,7 +36,9 @@ mod set;
 
 pub use circuit::{DoubleSignCircuit, QuorumCircuit};
 pub use commitment::{data_commitment, data_commitment_of_digest, data_commitment_of_file};
-pub use json::{AttestationJson, EvidenceJson, HeaderJson, SetJson, ValidatorJson};
+pub use json::{
+    AttestationJson, AttestationsJson, EvidenceJson, HeaderJson, SetJson, ValidatorJson,
+};
 pub use sample::{sample_validator_key, SampleChain};
 pub use set::{Validator, ValidatorSet, MAX_SET_DEPTH};
 
