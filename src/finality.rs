@@ -105,8 +105,8 @@ struct Step {
 }
 
 /// A chain of headers with a rotation at height 2, a double sign at height
-/// 3 slashed by the set header 4 names, each header proven and followed by
-/// the light client.
+/// 3 slashed by the set header 4 names, more rotations every third height
+/// from 6, each header proven and followed by the light client.
 pub fn demo(out: &Output, o: DemoOptions) -> CliResult {
     if !(3..=16).contains(&o.validators) {
         return Err(unusable(format!("--validators must be 3 to 16, got {}", o.validators)));
@@ -165,6 +165,7 @@ pub fn demo(out: &Output, o: DemoOptions) -> CliResult {
     for height in 1..=o.heights {
         // Rotation at 2: the last validator leaves, a new one joins. At 4
         // the header names the set with the height-3 double signer slashed.
+        // From 6, another validator is replaced every third height.
         let next = match height {
             2 => signing.rotated(o.validators - 1, 1000 + height).map_err(unusable)?,
             4 => {
@@ -190,6 +191,11 @@ pub fn demo(out: &Output, o: DemoOptions) -> CliResult {
                 }
                 slashing = Some((update, signing.set.root(), chain.set.root()));
                 chain
+            }
+            // Later rotations every third height.
+            h if h >= 6 && h % 3 == 0 => {
+                let index = (h / 3) % o.validators;
+                signing.rotated(index, 1000 + h).map_err(unusable)?
             }
             _ => signing.clone(),
         };

@@ -324,7 +324,7 @@ fn count(circuit: impl ConstraintSynthesizer<Fr>) -> usize {
 
 #[test]
 fn constraints_per_signer_slot() {
-    for depth in [8usize, 16] {
+    for depth in [8usize, 16, 32] {
         let kind = StatementKind::Header;
         let one = count(QuorumCircuit::for_setup(depth, 1, Threshold::TWO_THIRDS, kind));
         let five = count(QuorumCircuit::for_setup(depth, 5, Threshold::TWO_THIRDS, kind));
@@ -334,8 +334,10 @@ fn constraints_per_signer_slot() {
             "set depth {depth}: {per_slot} constraints per signer slot, {} fixed; slashing {slash}",
             one - per_slot
         );
-        // EdDSA (~4.2k) + leaf and path Poseidons + range checks.
-        assert!((4_000..12_000).contains(&per_slot), "{per_slot}");
+        // Per level: Poseidon(2) 240, the left/right select, the index bit
+        // and its bit in the signer-order check. The rest: EdDSA 5,776, the
+        // leaf hash, range checks, the order check and the stake sum.
+        assert_eq!(per_slot, 6_109 + 243 * depth, "depth {depth}");
     }
 }
 
