@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Proves a small transfer batch with stateproof, exports it in snarkjs's
 # formats, and has snarkjs (an external verifier, pinned) check it: the
-# proof must verify, and must fail once a public input is changed.
+# proof must verify, and must fail once a public input is changed. Then
+# proves the committed circom test set (a snarkjs .zkey and a circom .wtns)
+# with `stateproof groth16 prove` and has snarkjs verify that proof with the
+# zkey's verification_key.json, and compares the public signals with the
+# ones snarkjs computed.
 # Usage: scripts/snarkjs-verify.sh PATH/TO/stateproof
 set -euo pipefail
 bin=$(realpath "$1")
@@ -29,3 +33,14 @@ if node "$snarkjs" groth16 verify js/verification_key.json js/public.json js/pro
   exit 1
 fi
 echo "snarkjs: stateproof proof verified; tampered input rejected"
+
+circom="$here/../prover/testdata/circom"
+"$bin" groth16 prove "$circom/preimage.zkey" "$circom/preimage.wtns" circom_proof.json circom_public.json \
+  --r1cs "$circom/preimage.r1cs" >/dev/null
+node "$snarkjs" groth16 verify "$circom/verification_key.json" circom_public.json circom_proof.json
+python3 - circom_public.json "$circom/snarkjs_public.json" <<'PY'
+import json, sys
+ours, theirs = (json.load(open(p)) for p in sys.argv[1:3])
+assert ours == theirs, f"public signals differ: {ours} vs {theirs}"
+PY
+echo "snarkjs: stateproof's proof from a snarkjs zkey and a circom witness verified; public signals equal snarkjs's"

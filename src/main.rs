@@ -5,6 +5,7 @@ mod bench;
 mod bench_report;
 mod commands;
 mod finality;
+mod groth16_cmd;
 mod output;
 mod trustnet;
 
@@ -168,6 +169,44 @@ enum Command {
     Trustnet {
         #[command(subcommand)]
         command: TrustnetCommand,
+    },
+    /// circom/snarkjs interop: prove from a .zkey and a .wtns (rapidsnark's
+    /// arguments), verify snarkjs JSON.
+    Groth16 {
+        #[command(subcommand)]
+        command: Groth16Command,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum Groth16Command {
+    /// Proves with a snarkjs Groth16 zkey and a circom witness, writing
+    /// snarkjs's proof.json and public.json (rapidsnark's argument order).
+    /// Exit 1 when the witness does not satisfy the circuit, 2 on unusable files.
+    Prove {
+        /// The proving key (snarkjs .zkey, Groth16, BN254).
+        zkey: PathBuf,
+        /// The witness (circom .wtns).
+        witness: PathBuf,
+        /// Where to write the proof (snarkjs JSON).
+        proof: PathBuf,
+        /// Where to write the public signals (snarkjs JSON).
+        public: PathBuf,
+        /// Check the witness against this .r1cs first, naming a failing constraint.
+        #[arg(long)]
+        r1cs: Option<PathBuf>,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+    /// Verifies snarkjs JSON (snarkjs's argument order): exit 0 valid, 1
+    /// invalid, 2 unusable files.
+    Verify {
+        /// verification_key.json.
+        vk: PathBuf,
+        /// public.json.
+        public: PathBuf,
+        /// proof.json.
+        proof: PathBuf,
     },
 }
 
@@ -518,6 +557,21 @@ fn main() -> ExitCode {
         }
         Command::Finality { command } => run_finality(&out, command),
         Command::Trustnet { command } => run_trustnet(&out, command),
+        Command::Groth16 {
+            command: Groth16Command::Prove { zkey, witness, proof, public, r1cs, backend },
+        } => {
+            let files = groth16_cmd::ProveFiles {
+                zkey: &zkey,
+                witness: &witness,
+                proof: &proof,
+                public: &public,
+                r1cs: r1cs.as_deref(),
+            };
+            groth16_cmd::prove(&out, files, backend.backend, backend.device)
+        }
+        Command::Groth16 { command: Groth16Command::Verify { vk, public, proof } } => {
+            groth16_cmd::verify(&out, &vk, &public, &proof)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

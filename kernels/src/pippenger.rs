@@ -378,7 +378,7 @@ mod tests {
     use ark_bn254::Fr;
     use ark_ec::CurveGroup;
     use ark_ff::UniformRand;
-    use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
+    use ark_std::rand::{rngs::StdRng, SeedableRng};
 
     fn check<P: SWCurveConfig<ScalarField = Fr>>(n: usize, seed: u64) {
         let mut rng = StdRng::seed_from_u64(seed);

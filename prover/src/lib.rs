@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod circom;
 mod error;
 pub mod files;
 pub mod finality;

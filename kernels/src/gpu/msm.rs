@@ -533,7 +533,7 @@ mod tests {
     use ark_bn254::G1Projective;
     use ark_ec::{CurveGroup, VariableBaseMSM};
     use ark_ff::UniformRand;
-    use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
+    use ark_std::rand::{rngs::StdRng, SeedableRng};
 
     fn check(msm: &GpuMsm, bases: &[G1Affine], offset: usize, scalars: &[Fr], what: &str) {
         let prepared = msm.prepare_g1(bases).unwrap();

@@ -1,0 +1,118 @@
+//! `stateproof groth16 …`: rapidsnark-compatible proving from a snarkjs
+//! zkey and a circom witness, and snarkjs-compatible verification.
+
+use crate::commands::{invalid, unusable, write_json, CliError, CliResult};
+use crate::output::{secs, Output};
+use crate::Backend;
+use ark_ff::UniformRand;
+use serde_json::json;
+use stateproof_kernels::{FallbackMsm, FallbackNtt};
+use stateproof_prover::circom::{parse_r1cs, parse_wtns, parse_zkey, CircomError, ZkeyProver};
+use stateproof_prover::files;
+use stateproof_verifier::snarkjs;
+use std::path::Path;
+use std::time::Instant;
+
+fn circom_error(path: &Path) -> impl Fn(CircomError) -> CliError + '_ {
+    move |e| match e {
+        CircomError::Witness(_) => invalid(format!("{}: {e}", path.display())),
+        _ => unusable(format!("{}: {e}", path.display())),
+    }
+}
+
+/// The files `groth16 prove` reads and writes, in rapidsnark's order.
+pub struct ProveFiles<'a> {
+    pub zkey: &'a Path,
+    pub witness: &'a Path,
+    pub proof: &'a Path,
+    pub public: &'a Path,
+    pub r1cs: Option<&'a Path>,
+}
+
+pub fn prove(
+    out: &Output,
+    f: ProveFiles<'_>,
+    backend: Backend,
+    device: Option<usize>,
+) -> CliResult {
+    let start = Instant::now();
+    let witness =
+        parse_wtns(&files::read(f.witness).map_err(unusable)?).map_err(circom_error(f.witness))?;
+    if let Some(r1cs_path) = f.r1cs {
+        let r1cs = parse_r1cs(&files::read(r1cs_path).map_err(unusable)?)
+            .map_err(circom_error(r1cs_path))?;
+        out.step("checking the witness against the constraints", || r1cs.check_witness(&witness))
+            .map_err(circom_error(f.witness))?;
+    }
+    let zkey = out.step("loading the zkey", || -> Result<_, CliError> {
+        let bytes = files::read(f.zkey).map_err(unusable)?;
+        parse_zkey(&bytes).map_err(circom_error(f.zkey))
+    })?;
+    let (n_vars, n_public, domain) = (zkey.n_vars, zkey.n_public, zkey.domain_size);
+    let load = start.elapsed();
+    let ntt = FallbackNtt::new(backend.into(), device);
+    let msm = FallbackMsm::new(backend.into(), device);
+    let description =
+        format!("NTT {}, G1 MSM {}, G2 MSM cpu", ntt.description(), msm.description());
+    let prepare_start = Instant::now();
+    let prover = out
+        .step("preparing the key on the backend", || ZkeyProver::new(msm, ntt, zkey))
+        .map_err(circom_error(f.zkey))?;
+    let prepare = prepare_start.elapsed();
+    let mut rng = stateproof_prover::keys::os_rng();
+    let (r, s) = (ark_bn254::Fr::rand(&mut rng), ark_bn254::Fr::rand(&mut rng));
+    let (proof, timings) =
+        out.step("proving", || prover.prove(&witness, r, s)).map_err(circom_error(f.witness))?;
+    let public = prover.public_signals(&witness);
+    let proof = stateproof_verifier::Proof { a: proof.a, b: proof.b, c: proof.c };
+    write_json(f.proof, &snarkjs::proof_json(&proof))?;
+    write_json(f.public, &snarkjs::public_json(public))?;
+    out.line(format!(
+        "proved {} ({n_vars} variables, {n_public} public, domain 2^{}) with {description}",
+        f.zkey.display(),
+        domain.trailing_zeros()
+    ));
+    out.line(format!("  load (read and validate zkey, witness) {}", secs(load)));
+    out.line(format!("  prepare bases on the backend          {}", secs(prepare)));
+    for (name, d) in timings.phases().iter().skip(3) {
+        let name =
+            if *name == "witness map (7 NTTs)" { "quotient (6 NTTs, snarkjs)" } else { name };
+        let name = if name == "MSM L (G1)" { "MSM C (G1)" } else { name };
+        out.line(format!("  {name:<38} {}", secs(*d)));
+    }
+    out.line(format!("wrote {} and {}", f.proof.display(), f.public.display()));
+    out.json(json!({
+        "proof": f.proof, "public": f.public, "variables": n_vars, "public_signals": n_public,
+        "domain_size": domain, "load_seconds": load.as_secs_f64(),
+        "prepare_seconds": prepare.as_secs_f64(), "prove_seconds": timings.total.as_secs_f64(),
+        "backend": description,
+    }));
+    Ok(())
+}
+
+fn read_json(path: &Path) -> Result<serde_json::Value, CliError> {
+    let bytes = files::read(path).map_err(unusable)?;
+    serde_json::from_slice(&bytes).map_err(|e| unusable(format!("{}: {e}", path.display())))
+}
+
+fn at(p: &Path) -> impl Fn(snarkjs::JsonError) -> CliError + '_ {
+    move |e| unusable(format!("{}: {e}", p.display()))
+}
+
+/// `snarkjs groth16 verify`'s argument order: key, public signals, proof.
+pub fn verify(out: &Output, vk: &Path, public: &Path, proof: &Path) -> CliResult {
+    let key = snarkjs::verification_key_from_json(&read_json(vk)?).map_err(at(vk))?;
+    let inputs = snarkjs::public_from_json(&read_json(public)?).map_err(at(public))?;
+    let proof_value = snarkjs::proof_from_json(&read_json(proof)?).map_err(at(proof))?;
+    let result = stateproof_verifier::verify_proof(&key, &inputs, &proof_value);
+    out.json(
+        json!({"valid": result.is_ok(), "reason": result.as_ref().err().map(|e| e.to_string())}),
+    );
+    match result {
+        Ok(()) => {
+            out.line(format!("OK: {} verifies ({} public signals)", proof.display(), inputs.len()));
+            Ok(())
+        }
+        Err(e) => Err(invalid(format!("INVALID: {e}"))),
+    }
+}
