@@ -116,3 +116,49 @@ pub fn verify(out: &Output, vk: &Path, public: &Path, proof: &Path) -> CliResult
         Err(e) => Err(invalid(format!("INVALID: {e}"))),
     }
 }
+
+/// Proves the circuit of a `.r1cs` with ark-groth16 and arkworks' own QAP,
+/// on keys from a development setup made on the spot: the reference for
+/// side-by-side timings (the proof is checked, then discarded).
+pub fn ark_prove(out: &Output, r1cs_path: &Path, witness_path: &Path) -> CliResult {
+    use ark_groth16::Groth16;
+    use stateproof_prover::circom::R1csCircuit;
+    let r1cs =
+        parse_r1cs(&files::read(r1cs_path).map_err(unusable)?).map_err(circom_error(r1cs_path))?;
+    let witness = parse_wtns(&files::read(witness_path).map_err(unusable)?)
+        .map_err(circom_error(witness_path))?;
+    r1cs.check_witness(&witness).map_err(circom_error(witness_path))?;
+    let mut rng = stateproof_prover::keys::os_rng();
+    let setup_start = Instant::now();
+    let pk = out.step("development setup", || {
+        stateproof_prover::keys::setup(R1csCircuit { r1cs: &r1cs, witness: None }, &mut rng)
+    })?;
+    let setup = setup_start.elapsed();
+    let start = Instant::now();
+    let proof = out
+        .step("proving with ark-groth16", || {
+            Groth16::<ark_bn254::Bn254>::create_random_proof_with_reduction(
+                R1csCircuit { r1cs: &r1cs, witness: Some(&witness) },
+                &pk,
+                &mut rng,
+            )
+        })
+        .map_err(|e| invalid(format!("ark-groth16: {e}")))?;
+    let prove = start.elapsed();
+    let pvk = ark_groth16::prepare_verifying_key(&pk.vk);
+    let public = &witness[1..=r1cs.n_public() as usize];
+    if !Groth16::<ark_bn254::Bn254>::verify_proof(&pvk, &proof, public).unwrap_or(false) {
+        return Err(invalid("ark-groth16's proof does not verify"));
+    }
+    out.line(format!(
+        "ark-groth16: {} constraints, setup {} (development), prove {}",
+        r1cs.constraints.len(),
+        secs(setup),
+        secs(prove)
+    ));
+    out.json(json!({
+        "constraints": r1cs.constraints.len(), "setup_seconds": setup.as_secs_f64(),
+        "prove_seconds": prove.as_secs_f64(),
+    }));
+    Ok(())
+}

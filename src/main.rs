@@ -198,6 +198,14 @@ enum Groth16Command {
         #[command(flatten)]
         backend: BackendArgs,
     },
+    /// Proves the same circuit with ark-groth16 (arkworks' QAP, a
+    /// development setup made on the spot), for side-by-side timings.
+    ArkProve {
+        /// The constraints (circom .r1cs).
+        r1cs: PathBuf,
+        /// The witness (circom .wtns).
+        witness: PathBuf,
+    },
     /// Verifies snarkjs JSON (snarkjs's argument order): exit 0 valid, 1
     /// invalid, 2 unusable files.
     Verify {
@@ -568,6 +576,9 @@ fn main() -> ExitCode {
                 r1cs: r1cs.as_deref(),
             };
             groth16_cmd::prove(&out, files, backend.backend, backend.device)
+        }
+        Command::Groth16 { command: Groth16Command::ArkProve { r1cs, witness } } => {
+            groth16_cmd::ark_prove(&out, &r1cs, &witness)
         }
         Command::Groth16 { command: Groth16Command::Verify { vk, public, proof } } => {
             groth16_cmd::verify(&out, &vk, &public, &proof)

@@ -14,7 +14,7 @@ mod wtns;
 mod zkey;
 
 pub use prove::ZkeyProver;
-pub use r1cs::{parse_r1cs, Lc, R1cs};
+pub use r1cs::{parse_r1cs, Lc, R1cs, R1csCircuit};
 pub use wtns::parse_wtns;
 pub use zkey::{parse_zkey, Coefficient, Zkey, MAX_LOG_DOMAIN};
 

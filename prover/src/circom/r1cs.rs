@@ -90,3 +90,44 @@ impl R1cs {
         Ok(())
     }
 }
+
+/// A circom constraint system as an arkworks circuit: wire 0 is the
+/// constant, wires 1 to [`R1cs::n_public`] are public inputs, the rest
+/// witnesses. With it, arkworks' own Groth16 (and stateproof's
+/// arkworks-compatible prover) can prove the same circuit, for comparisons.
+#[derive(Clone, Copy)]
+pub struct R1csCircuit<'a> {
+    /// The constraints.
+    pub r1cs: &'a R1cs,
+    /// The witness, or `None` for key generation.
+    pub witness: Option<&'a [Fr]>,
+}
+
+impl ark_relations::gr1cs::ConstraintSynthesizer<Fr> for R1csCircuit<'_> {
+    fn generate_constraints(
+        self,
+        cs: ark_relations::gr1cs::ConstraintSystemRef<Fr>,
+    ) -> std::result::Result<(), ark_relations::gr1cs::SynthesisError> {
+        use ark_relations::gr1cs::{LinearCombination, SynthesisError, Variable};
+        let value = |i: usize| self.witness.map(|w| w[i]).ok_or(SynthesisError::AssignmentMissing);
+        if self.witness.is_some_and(|w| w.len() != self.r1cs.n_wires as usize) {
+            return Err(SynthesisError::Unsatisfiable);
+        }
+        let n_public = self.r1cs.n_public() as usize;
+        let mut vars = vec![Variable::One];
+        for i in 1..self.r1cs.n_wires as usize {
+            vars.push(if i <= n_public {
+                cs.new_input_variable(|| value(i))?
+            } else {
+                cs.new_witness_variable(|| value(i))?
+            });
+        }
+        let lc = |terms: &Lc| {
+            LinearCombination(terms.iter().map(|(w, c)| (*c, vars[*w as usize])).collect())
+        };
+        for [a, b, c] in &self.r1cs.constraints {
+            cs.enforce_r1cs_constraint(|| lc(a), || lc(b), || lc(c))?;
+        }
+        Ok(())
+    }
+}

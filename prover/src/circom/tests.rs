@@ -167,3 +167,26 @@ fn ark_bls12_381_r() -> [u8; 32] {
     be.reverse();
     be
 }
+
+#[test]
+fn the_r1cs_as_an_arkworks_circuit_proves_with_ark_groth16() {
+    use ark_groth16::Groth16;
+    let r1cs = parse_r1cs(&data("preimage.r1cs")).unwrap();
+    let witness = parse_wtns(&data("preimage.wtns")).unwrap();
+    let mut rng = StdRng::seed_from_u64(2);
+    let setup = R1csCircuit { r1cs: &r1cs, witness: None };
+    let pk = crate::keys::setup(setup, &mut rng).unwrap();
+    let circuit = R1csCircuit { r1cs: &r1cs, witness: Some(&witness) };
+    let proof =
+        Groth16::<ark_bn254::Bn254>::create_random_proof_with_reduction(circuit, &pk, &mut rng)
+            .unwrap();
+    let pvk = ark_groth16::prepare_verifying_key(&pk.vk);
+    let public = &witness[1..=r1cs.n_public() as usize];
+    assert!(Groth16::<ark_bn254::Bn254>::verify_proof(&pvk, &proof, public).unwrap());
+    let mut broken = witness.clone();
+    broken[9] += Fr::from(1u64);
+    let cs = ark_relations::gr1cs::ConstraintSystem::new_ref();
+    use ark_relations::gr1cs::ConstraintSynthesizer;
+    R1csCircuit { r1cs: &r1cs, witness: Some(&broken) }.generate_constraints(cs.clone()).unwrap();
+    assert!(!cs.is_satisfied().unwrap());
+}
