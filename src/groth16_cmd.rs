@@ -162,3 +162,70 @@ pub fn ark_prove(out: &Output, r1cs_path: &Path, witness_path: &Path) -> CliResu
     }));
     Ok(())
 }
+
+/// A verifying key from a stateproof `.vk` or snarkjs's JSON.
+fn any_verifying_key(path: &Path) -> Result<stateproof_verifier::VerifyingKey, CliError> {
+    let bytes = files::read(path).map_err(unusable)?;
+    if bytes.starts_with(stateproof_verifier::VK_MAGIC) {
+        return stateproof_verifier::VerifyingKey::from_bytes(&bytes)
+            .map_err(|e| unusable(format!("{}: {e}", path.display())));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        unusable(format!("{}: neither a stateproof key nor JSON: {e}", path.display()))
+    })?;
+    snarkjs::verification_key_from_json(&value).map_err(at(path))
+}
+
+/// Writes a Solidity verifier for a key.
+pub fn export_solidity(out: &Output, vk: &Path, name: &str, path: &Path) -> CliResult {
+    let valid_name = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if !valid_name {
+        return Err(unusable(format!("--name {name:?} is not a Solidity identifier")));
+    }
+    let key = any_verifying_key(vk)?;
+    let source = stateproof_prover::solidity::verifier_contract(&key, name);
+    files::write_atomic(path, source.as_bytes()).map_err(unusable)?;
+    out.line(format!(
+        "wrote {} (contract {name}, {} public inputs, verifyProof as snarkjs's)",
+        path.display(),
+        key.num_public_inputs()
+    ));
+    out.json(json!({"contract": path, "name": name, "public_inputs": key.num_public_inputs()}));
+    Ok(())
+}
+
+/// Prints a proof's calldata for the Solidity verifier.
+pub fn export_calldata(
+    out: &Output,
+    update: Option<&Path>,
+    proof: Option<&Path>,
+    public: Option<&Path>,
+    abi: bool,
+) -> CliResult {
+    let (proof, inputs) = match (update, proof, public) {
+        (Some(u), _, _) => {
+            let bytes = files::read(u).map_err(unusable)?;
+            let u = stateproof_verifier::CompressedUpdate::from_bytes(&bytes)
+                .map_err(|e| unusable(format!("{}: {e}", u.display())))?;
+            (u.proof, u.public_inputs.iter().map(|(_, v)| *v).collect::<Vec<_>>())
+        }
+        (None, Some(p), Some(q)) => (
+            snarkjs::proof_from_json(&read_json(p)?).map_err(at(p))?,
+            snarkjs::public_from_json(&read_json(q)?).map_err(at(q))?,
+        ),
+        _ => return Err(unusable("give --update, or --proof and --public")),
+    };
+    let text = if abi {
+        format!("0x{}", hex::encode(stateproof_prover::solidity::calldata_abi(&proof, &inputs)))
+    } else {
+        stateproof_prover::solidity::calldata_text(&proof, &inputs)
+    };
+    if out.json {
+        out.json(json!({"calldata": text, "abi": abi}));
+    } else {
+        println!("{text}");
+    }
+    Ok(())
+}

@@ -439,6 +439,34 @@ enum ExportFormat {
         #[arg(long, default_value = ".")]
         out: PathBuf,
     },
+    /// A Solidity verifier contract for a verifying key (BN254 precompiles).
+    Solidity {
+        /// Verifying key: a stateproof .vk or snarkjs's verification_key.json.
+        #[arg(long)]
+        vk: PathBuf,
+        /// Contract name.
+        #[arg(long, default_value = "StateproofVerifier")]
+        name: String,
+        /// Output file.
+        #[arg(long, default_value = "Verifier.sol")]
+        out: PathBuf,
+    },
+    /// The calldata of a proof for the Solidity verifier: snarkjs's
+    /// soliditycalldata text, or with --abi the hex of the whole call.
+    Calldata {
+        /// A stateproof update (its proof and public inputs).
+        #[arg(long, conflicts_with_all = ["proof", "public"])]
+        update: Option<PathBuf>,
+        /// snarkjs proof.json (with --public).
+        #[arg(long, requires = "public")]
+        proof: Option<PathBuf>,
+        /// snarkjs public.json (with --proof).
+        #[arg(long, requires = "proof")]
+        public: Option<PathBuf>,
+        /// Print the ABI-encoded call (selector and arguments) as hex.
+        #[arg(long)]
+        abi: bool,
+    },
 }
 
 fn run_finality(out: &output::Output, command: FinalityCommand) -> commands::CliResult {
@@ -562,6 +590,18 @@ fn main() -> ExitCode {
         Command::Inspect { file } => commands::inspect(&out, &file),
         Command::Export { format: ExportFormat::Snarkjs { vk, update, out: dir } } => {
             commands::export_snarkjs(&out, &vk, &update, &dir)
+        }
+        Command::Export { format: ExportFormat::Solidity { vk, name, out: path } } => {
+            groth16_cmd::export_solidity(&out, &vk, &name, &path)
+        }
+        Command::Export { format: ExportFormat::Calldata { update, proof, public, abi } } => {
+            groth16_cmd::export_calldata(
+                &out,
+                update.as_deref(),
+                proof.as_deref(),
+                public.as_deref(),
+                abi,
+            )
         }
         Command::Finality { command } => run_finality(&out, command),
         Command::Trustnet { command } => run_trustnet(&out, command),

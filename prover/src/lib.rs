@@ -29,6 +29,7 @@ pub mod files;
 pub mod finality;
 mod groth16;
 pub mod keys;
+pub mod solidity;
 pub mod transfer;
 
 pub use error::{Error, Result};
