@@ -104,3 +104,52 @@ fn a_bad_witness_or_file_is_refused() {
     assert_eq!(code, 2, "{out}");
     assert!(!out.contains("panicked"), "{out}");
 }
+
+#[test]
+fn solidity_and_calldata_export() {
+    let dir = temp();
+    let sol = dir.join("V.sol");
+    let (code, out) = stateproof(&[
+        "export",
+        "solidity",
+        "--vk",
+        &testdata("verification_key.json"),
+        "--name",
+        "V",
+        "--out",
+        sol.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let source = std::fs::read_to_string(&sol).unwrap();
+    assert!(source.contains("contract V {") && source.contains("uint256[3] calldata input"));
+    let (code, out) = stateproof(&[
+        "export",
+        "solidity",
+        "--vk",
+        &testdata("verification_key.json"),
+        "--name",
+        "1x",
+    ]);
+    assert_eq!(code, 2, "{out}");
+
+    let (proof, public) = (dir.join("sp.json"), dir.join("sq.json"));
+    let (code, out) = stateproof(&[
+        "groth16",
+        "prove",
+        &testdata("preimage.zkey"),
+        &testdata("preimage.wtns"),
+        proof.to_str().unwrap(),
+        public.to_str().unwrap(),
+        "--backend",
+        "cpu",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let args = ["--proof", proof.to_str().unwrap(), "--public", public.to_str().unwrap()];
+    let (code, text) = stateproof(&[&["export", "calldata"][..], &args].concat());
+    assert_eq!(code, 0, "{text}");
+    assert!(text.starts_with("[\"0x") && text.matches("0x").count() == 11, "{text}");
+    let (code, abi) = stateproof(&[&["export", "calldata", "--abi"][..], &args].concat());
+    assert_eq!(code, 0, "{abi}");
+    // Selector and 11 words.
+    assert_eq!(abi.trim().len(), 2 + 2 * (4 + 11 * 32), "{abi}");
+}

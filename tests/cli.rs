@@ -371,3 +371,18 @@ fn bench_writes_a_report_a_plot_and_raw_data() {
     assert!(svg.starts_with("<svg") && svg.contains("polyline"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_transfer_update_exports_to_solidity_and_calldata() {
+    let dir = fixture();
+    let path = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let sol = path("TransferVerifier.sol");
+    let o = stateproof(&["export", "solidity", "--vk", &path("transfer.vk"), "--out", &sol]);
+    assert!(o.status.success(), "{}", text(&o));
+    let source = std::fs::read_to_string(&sol).unwrap();
+    assert!(source.contains("uint256[3] calldata input"), "three public inputs");
+    let o = stateproof(&["export", "calldata", "--update", &path("update.bin"), "--abi"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let hex = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(hex.trim().len(), 2 + 2 * (4 + 11 * 32), "{hex}");
+}
