@@ -7,6 +7,7 @@ mod commands;
 mod finality;
 mod groth16_cmd;
 mod output;
+mod simulate;
 mod trustnet;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -170,11 +171,62 @@ enum Command {
         #[command(subcommand)]
         command: TrustnetCommand,
     },
+    /// Plays strategies against the native rules to measure incentives.
+    Simulate {
+        #[command(subcommand)]
+        what: SimulateWhat,
+    },
     /// circom/snarkjs interop: prove from a .zkey and a .wtns (rapidsnark's
     /// arguments), verify snarkjs JSON.
     Groth16 {
         #[command(subcommand)]
         command: Groth16Command,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SimulateWhat {
+    /// Replicated-compute deals: honest play against a lazy node, colluding
+    /// nodes, and a client colluding with mediators, under the settlement
+    /// rules (half of forfeited collateral to the client, the rest burned,
+    /// a more-than-2/3 mediator quorum).
+    Compute {
+        /// Price per node.
+        #[arg(long, default_value_t = 100)]
+        price: u64,
+        /// Collateral per node.
+        #[arg(long, default_value_t = 300)]
+        collateral: u64,
+        /// Replication factor.
+        #[arg(long, default_value_t = 3)]
+        k: usize,
+        /// Mediation fee.
+        #[arg(long, default_value_t = 20)]
+        fee: u64,
+        /// What computing a job costs a node.
+        #[arg(long, default_value_t = 40)]
+        compute_cost: u64,
+        /// Probability that a client checks a unanimous result.
+        #[arg(long, default_value_t = 0.2)]
+        mediation_probability: f64,
+        /// Mediators per committee.
+        #[arg(long, default_value_t = 7)]
+        committee: u64,
+        /// Mediators in the pool.
+        #[arg(long, default_value_t = 50)]
+        pool: u64,
+        /// Pool mediators colluding with a dishonest client.
+        #[arg(long, default_value_t = 5)]
+        colluders: u64,
+        /// Deals per strategy.
+        #[arg(long, default_value_t = 20_000)]
+        deals: usize,
+        /// Seed of the random draws.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Also sweep collateral and mediation probability.
+        #[arg(long)]
+        sweep: bool,
     },
 }
 
@@ -605,6 +657,38 @@ fn main() -> ExitCode {
         }
         Command::Finality { command } => run_finality(&out, command),
         Command::Trustnet { command } => run_trustnet(&out, command),
+        Command::Simulate {
+            what:
+                SimulateWhat::Compute {
+                    price,
+                    collateral,
+                    k,
+                    fee,
+                    compute_cost,
+                    mediation_probability,
+                    committee,
+                    pool,
+                    colluders,
+                    deals,
+                    seed,
+                    sweep,
+                },
+        } => {
+            let p = simulate::params(
+                price,
+                collateral,
+                k,
+                fee,
+                compute_cost,
+                mediation_probability,
+                committee,
+                pool,
+                colluders,
+                deals,
+                seed,
+            );
+            simulate::compute(&out, p, sweep)
+        }
         Command::Groth16 {
             command: Groth16Command::Prove { zkey, witness, proof, public, r1cs, backend },
         } => {

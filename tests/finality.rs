@@ -268,3 +268,14 @@ fn trust_network_agreement_on_a_file() {
     let (c, _) = code(&["trustnet", "commit", &p(&dir, "missing")]);
     assert_eq!(c, 2);
 }
+
+#[test]
+fn the_compute_simulation_runs_and_refuses_bad_parameters() {
+    let o = ok(&["simulate", "compute", "--deals", "2000", "--sweep"]);
+    assert!(o.contains("honesty pays best"), "{o}");
+    assert!(o.contains("sweep"), "{o}");
+    let (c, o) = code(&["simulate", "compute", "--committee", "80"]);
+    assert_eq!(c, 2, "{o}");
+    let (c, o) = code(&["simulate", "compute", "--collateral", "1", "--fee", "20"]);
+    assert_eq!(c, 2, "{o}");
+}

@@ -5,6 +5,8 @@
 //! - [`babyjubjub`] and [`eddsa`]: circomlib's Baby Jubjub and EdDSA-Poseidon.
 //! - [`merkle`]: the sparse Merkle tree of accounts and its gadgets.
 //! - [`transfer`]: the transfer-batch state transition, native and in-circuit.
+//! - [`compute`]: settlement of replicated compute (native rules and a
+//!   strategy simulation; the circuit is still to come).
 //! - [`finality`]: validator-set quorums over headers, set rotation,
 //!   double-sign slashing and the trust network's unanimous data agreement.
 //!
@@ -21,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod babyjubjub;
+pub mod compute;
 pub mod eddsa;
 mod error;
 pub mod field;

@@ -1,0 +1,462 @@
+//! Settlement of compute verified by replication: the native rules.
+//!
+//! A **deal** between a client and `k` compute nodes fixes a job commitment,
+//! a price per node, the client's deposit, each node's collateral, the
+//! mediator committee (a validator set of the finality module, with the
+//! quorum threshold fixed in [`SettlementRules`]), the mediation fee and a
+//! deadline. It is signed by the client and every node over
+//! [`Deal::hash`]. **Opening** it moves the deposit and the collaterals out
+//! of their accounts (no overdraft) into the deal. Each node signs its
+//! result hash for the deal. **Settling** it pays out by [`payouts`]:
+//!
+//! - all `k` results present and equal, no mediation: every node gets its
+//!   price and its collateral back, the client the rest of its deposit;
+//! - otherwise a mediator quorum signs the correct result: nodes whose result
+//!   matches are paid and keep their collateral; the others (a missing
+//!   result counts as not matching) forfeit it. From the forfeited
+//!   collateral the mediation fee goes to the treasury; of the rest the
+//!   client gets `client_share` as compensation and the remainder goes to
+//!   the treasury (a jackpot) or is burned, as the rules say. If every node
+//!   matched, the client called mediation for nothing and pays the fee from
+//!   its deposit.
+//!
+//! Value is conserved: what a settlement pays out equals the deposit plus
+//! the collaterals, minus what it burns.
+//!
+//! The batch circuit that proves these rules is not written yet (see the
+//! issue notes); [`simulate`] plays strategies against them.
+
+pub mod simulate;
+
+use crate::eddsa::{SecretKey, Signature};
+use crate::finality::{check_quorum, Attestation, Statement, Threshold, ValidatorSet};
+use crate::poseidon::poseidon;
+use crate::transfer::{Account, State};
+use crate::{Error, Fr, Result};
+use std::collections::BTreeMap;
+use thiserror::Error as ThisError;
+
+/// Domain tag of deal hashes (ASCII `sp:deal`).
+pub const DEAL_DOMAIN: u64 = 0x73_70_3a_64_65_61_6c;
+/// Domain tag of result messages (ASCII `sp:rslt`).
+pub const RESULT_DOMAIN: u64 = 0x73_70_3a_72_73_6c_74;
+/// Domain tag of verdicts (ASCII `sp:vrdct`).
+pub const VERDICT_DOMAIN: u64 = 0x73_70_3a_76_72_64_63_74;
+
+/// A deal's terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deal {
+    /// Unique deal id.
+    pub id: u64,
+    /// The client's account index.
+    pub client: u64,
+    /// The `k` compute nodes' account indices.
+    pub nodes: Vec<u64>,
+    /// Commitment to the job.
+    pub job: Fr,
+    /// Paid to each node whose result is accepted.
+    pub price: u64,
+    /// Locked by the client: at least `k·price + mediation_fee`.
+    pub deposit: u64,
+    /// Locked by each node: at least the mediation fee.
+    pub collateral: u64,
+    /// Root of the mediator committee (a validator set).
+    pub mediators: Fr,
+    /// Paid by the side at fault when mediation is called.
+    pub mediation_fee: u64,
+    /// After it, a missing result counts as not matching.
+    pub deadline: u64,
+}
+
+/// The rules fixed at setup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SettlementRules {
+    /// The client's share of forfeited collateral (after the fee), `num/den`.
+    pub client_share: (u64, u64),
+    /// Burn the rest of forfeited collateral instead of paying the treasury.
+    pub burn_remainder: bool,
+    /// The account receiving mediation fees (and the jackpot when not burning).
+    pub treasury: u64,
+    /// The mediator quorum.
+    pub mediator_threshold: Threshold,
+}
+
+/// The rules a deal, result or settlement can break, one variant each.
+#[derive(Debug, ThisError, Clone, Copy, PartialEq, Eq)]
+pub enum ComputeRule {
+    /// Terms that cannot be settled safely.
+    #[error("bad deal terms: {0}")]
+    BadTerms(&'static str),
+    /// A party's signature over the deal is missing or invalid.
+    #[error("the deal is not signed by party {party}")]
+    UnsignedDeal {
+        /// Position among the signers: 0 the client, then the nodes.
+        party: usize,
+    },
+    /// An account cannot cover what it must lock.
+    #[error("account {account} cannot cover its deposit or collateral")]
+    Overdrawn {
+        /// The account.
+        account: u64,
+    },
+    /// A deal id already used.
+    #[error("deal {0} already exists")]
+    DealExists(u64),
+    /// Settling a deal that was never opened.
+    #[error("deal {0} is not open")]
+    UnknownDeal(u64),
+    /// Settling a deal twice.
+    #[error("deal {0} is already settled")]
+    AlreadySettled(u64),
+    /// A result signed by someone other than the node of its slot.
+    #[error("the result of node {node} is not signed by that node")]
+    ResultByNonParty {
+        /// Position of the node in the deal.
+        node: usize,
+    },
+    /// Results disagree or are missing, and no mediation verdict is given.
+    #[error("results disagree or are missing: mediation is required")]
+    MediationRequired,
+    /// Missing results before the deadline.
+    #[error("results are missing before the deadline")]
+    TooEarly,
+    /// A verdict without a mediator quorum of the deal's committee.
+    #[error("the verdict lacks a quorum of the deal's mediators")]
+    MediatorQuorum,
+    /// A payout to an account that does not exist or would overflow.
+    #[error("payout to account {0} is impossible")]
+    Payout(u64),
+}
+
+fn rule(r: ComputeRule) -> Error {
+    Error::Invalid { what: "compute settlement", reason: r.to_string() }
+}
+
+impl Deal {
+    /// `Poseidon` over the terms, chained by sixes:
+    /// `h₁ = P(DEAL_DOMAIN, id, client, job, price, deposit)`,
+    /// `h₂ = P(h₁, collateral, mediators, fee, deadline, k)`, then each node
+    /// folded in with `P(h, node)`.
+    pub fn hash(&self) -> Fr {
+        let p = |v: &[Fr]| poseidon(v).expect("Poseidon arities 2 and 6 have parameters");
+        let h1 = p(&[
+            Fr::from(DEAL_DOMAIN),
+            Fr::from(self.id),
+            Fr::from(self.client),
+            self.job,
+            Fr::from(self.price),
+            Fr::from(self.deposit),
+        ]);
+        let h2 = p(&[
+            h1,
+            Fr::from(self.collateral),
+            self.mediators,
+            Fr::from(self.mediation_fee),
+            Fr::from(self.deadline),
+            Fr::from(self.nodes.len() as u64),
+        ]);
+        self.nodes.iter().fold(h2, |h, n| p(&[h, Fr::from(*n)]))
+    }
+
+    /// The terms must make every settlement payable: `k ≥ 1` distinct nodes
+    /// other than the client, `deposit ≥ k·price + fee`, `collateral ≥ fee`.
+    pub fn check_terms(&self) -> std::result::Result<(), ComputeRule> {
+        let k = self.nodes.len() as u128;
+        if k == 0 {
+            return Err(ComputeRule::BadTerms("no compute nodes"));
+        }
+        let mut sorted = self.nodes.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if sorted.len() != self.nodes.len() || sorted.contains(&self.client) {
+            return Err(ComputeRule::BadTerms("nodes must be distinct and not the client"));
+        }
+        if u128::from(self.deposit) < k * u128::from(self.price) + u128::from(self.mediation_fee) {
+            return Err(ComputeRule::BadTerms("deposit below k·price + mediation fee"));
+        }
+        if self.collateral < self.mediation_fee {
+            return Err(ComputeRule::BadTerms("collateral below the mediation fee"));
+        }
+        Ok(())
+    }
+}
+
+/// The message a node signs for its result.
+pub fn result_message(deal: &Deal, result: Fr) -> Fr {
+    poseidon(&[Fr::from(RESULT_DOMAIN), deal.hash(), result]).expect("Poseidon(3)")
+}
+
+/// The commitment mediators sign (as a data statement) for a verdict.
+pub fn verdict_commitment(deal: &Deal, verdict: Fr) -> Fr {
+    poseidon(&[Fr::from(VERDICT_DOMAIN), deal.hash(), verdict]).expect("Poseidon(3)")
+}
+
+/// A node's signed result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignedResult {
+    /// The result hash.
+    pub result: Fr,
+    /// The node's signature over [`result_message`].
+    pub signature: Signature,
+}
+
+impl SignedResult {
+    /// Signs `result` for `deal`.
+    pub fn sign(key: &SecretKey, deal: &Deal, result: Fr) -> Self {
+        Self { result, signature: key.sign(result_message(deal, result)) }
+    }
+}
+
+/// A mediator committee's verdict: the correct result and the attestations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// The correct result hash.
+    pub result: Fr,
+    /// Attestations over `Statement::Data(verdict_commitment(deal, result))`.
+    pub attestations: Vec<Attestation>,
+}
+
+/// Which nodes' results matched, and whether mediation decided it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// One entry per node.
+    pub matched: Vec<bool>,
+    /// Whether a verdict was given.
+    pub mediated: bool,
+}
+
+/// What a settlement pays.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Payouts {
+    /// To the client.
+    pub client: u64,
+    /// To each node, in deal order.
+    pub nodes: Vec<u64>,
+    /// To the treasury.
+    pub treasury: u64,
+    /// Burned.
+    pub burned: u64,
+}
+
+impl Payouts {
+    /// Everything paid out or burned: always the deposit plus the collaterals.
+    pub fn total(&self) -> u128 {
+        u128::from(self.client)
+            + self.nodes.iter().map(|n| u128::from(*n)).sum::<u128>()
+            + u128::from(self.treasury)
+            + u128::from(self.burned)
+    }
+}
+
+/// The payout rule (see the module docs), for terms that passed
+/// [`Deal::check_terms`].
+pub fn payouts(deal: &Deal, outcome: &Outcome, rules: &SettlementRules) -> Payouts {
+    let k = deal.nodes.len() as u64;
+    let matched = outcome.matched.iter().filter(|m| **m).count() as u64;
+    let faulty = k - matched;
+    let nodes =
+        outcome.matched.iter().map(|m| if *m { deal.price + deal.collateral } else { 0 }).collect();
+    let paid = matched * deal.price;
+    if !outcome.mediated {
+        return Payouts { client: deal.deposit - paid, nodes, treasury: 0, burned: 0 };
+    }
+    if faulty == 0 {
+        // Mediation found nothing wrong: the client pays for it.
+        return Payouts {
+            client: deal.deposit - paid - deal.mediation_fee,
+            nodes,
+            treasury: deal.mediation_fee,
+            burned: 0,
+        };
+    }
+    let forfeited = u128::from(faulty) * u128::from(deal.collateral);
+    let rest = forfeited - u128::from(deal.mediation_fee);
+    let (num, den) = rules.client_share;
+    let compensation = rest * u128::from(num) / u128::from(den);
+    let remainder = rest - compensation;
+    let (to_treasury, burned) = if rules.burn_remainder { (0, remainder) } else { (remainder, 0) };
+    // Every amount is at most deposit + k·collateral, checked to fit u64 on opening.
+    Payouts {
+        client: deal.deposit - paid + compensation as u64,
+        nodes,
+        treasury: deal.mediation_fee + to_treasury as u64,
+        burned: burned as u64,
+    }
+}
+
+/// A deal's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DealStatus {
+    /// Funds locked, not settled.
+    Open,
+    /// Paid out.
+    Settled,
+}
+
+/// Accounts (the transfer module's tree) and the deals opened on them.
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    /// The accounts.
+    pub accounts: State,
+    deals: BTreeMap<u64, (Deal, DealStatus)>,
+    /// Burned so far.
+    pub burned: u128,
+}
+
+impl Ledger {
+    /// A ledger over `accounts`.
+    pub fn new(accounts: State) -> Self {
+        Self { accounts, deals: BTreeMap::new(), burned: 0 }
+    }
+
+    /// The sum of all balances plus what open deals hold.
+    pub fn total_value(&self) -> u128 {
+        let balances: u128 = self.accounts.accounts().values().map(|a| u128::from(a.balance)).sum();
+        let locked: u128 = self
+            .deals
+            .values()
+            .filter(|(_, s)| *s == DealStatus::Open)
+            .map(|(d, _)| u128::from(d.deposit) + d.nodes.len() as u128 * u128::from(d.collateral))
+            .sum();
+        balances + locked
+    }
+
+    /// A deal and its status.
+    pub fn deal(&self, id: u64) -> Option<&(Deal, DealStatus)> {
+        self.deals.get(&id)
+    }
+
+    fn debit(&mut self, index: u64, amount: u64) -> Result<()> {
+        let account =
+            *self.accounts.account(index).ok_or(rule(ComputeRule::Overdrawn { account: index }))?;
+        let balance = account
+            .balance
+            .checked_sub(amount)
+            .ok_or(rule(ComputeRule::Overdrawn { account: index }))?;
+        self.accounts.set_account(index, Account { balance, ..account })
+    }
+
+    fn credit(&mut self, index: u64, amount: u64) -> Result<()> {
+        let account = *self.accounts.account(index).ok_or(rule(ComputeRule::Payout(index)))?;
+        let balance =
+            account.balance.checked_add(amount).ok_or(rule(ComputeRule::Payout(index)))?;
+        self.accounts.set_account(index, Account { balance, ..account })
+    }
+
+    /// Opens `deal`: checks its terms and the signatures of the client and
+    /// every node (`signatures[0]` the client's, then the nodes' in order),
+    /// then locks the deposit and the collaterals.
+    pub fn open(&mut self, deal: &Deal, signatures: &[Signature]) -> Result<()> {
+        deal.check_terms().map_err(rule)?;
+        if self.deals.contains_key(&deal.id) {
+            return Err(rule(ComputeRule::DealExists(deal.id)));
+        }
+        let total =
+            u128::from(deal.deposit) + deal.nodes.len() as u128 * u128::from(deal.collateral);
+        if total > u128::from(u64::MAX) {
+            return Err(rule(ComputeRule::BadTerms("deposit plus collaterals exceed 2^64 - 1")));
+        }
+        let parties: Vec<u64> =
+            std::iter::once(deal.client).chain(deal.nodes.iter().copied()).collect();
+        let message = deal.hash();
+        for (party, index) in parties.iter().enumerate() {
+            let signed = match (self.accounts.account(*index), signatures.get(party)) {
+                (Some(a), Some(sig)) => a.public_key.verify(message, sig).is_ok(),
+                _ => false,
+            };
+            if !signed {
+                return Err(rule(ComputeRule::UnsignedDeal { party }));
+            }
+        }
+        let mut next = self.clone();
+        next.debit(deal.client, deal.deposit)?;
+        for node in &deal.nodes {
+            next.debit(*node, deal.collateral)?;
+        }
+        next.deals.insert(deal.id, (deal.clone(), DealStatus::Open));
+        *self = next;
+        Ok(())
+    }
+
+    /// Settles deal `id` at time `now` from the nodes' results (one entry
+    /// per node, `None` if it never answered) and an optional verdict of
+    /// `committee`. Returns the payouts; the ledger is unchanged on error.
+    pub fn settle(
+        &mut self,
+        id: u64,
+        now: u64,
+        results: &[Option<SignedResult>],
+        verdict: Option<&Verdict>,
+        committee: &ValidatorSet,
+        rules: &SettlementRules,
+    ) -> Result<Payouts> {
+        let (deal, status) =
+            self.deals.get(&id).cloned().ok_or(rule(ComputeRule::UnknownDeal(id)))?;
+        if status == DealStatus::Settled {
+            return Err(rule(ComputeRule::AlreadySettled(id)));
+        }
+        if results.len() != deal.nodes.len() {
+            return Err(rule(ComputeRule::BadTerms("one result entry per node is required")));
+        }
+        for (node, r) in results.iter().enumerate() {
+            if let Some(r) = r {
+                let key = self.accounts.account(deal.nodes[node]).map(|a| a.public_key);
+                let ok = key.is_some_and(|k| {
+                    k.verify(result_message(&deal, r.result), &r.signature).is_ok()
+                });
+                if !ok {
+                    return Err(rule(ComputeRule::ResultByNonParty { node }));
+                }
+            }
+        }
+        if results.iter().any(Option::is_none) && now < deal.deadline {
+            return Err(rule(ComputeRule::TooEarly));
+        }
+        let outcome = match verdict {
+            None => {
+                let first = results[0].map(|r| r.result);
+                let agree = first.is_some() && results.iter().all(|r| r.map(|r| r.result) == first);
+                if !agree {
+                    return Err(rule(ComputeRule::MediationRequired));
+                }
+                Outcome { matched: vec![true; results.len()], mediated: false }
+            }
+            Some(v) => {
+                if committee.root() != deal.mediators {
+                    return Err(rule(ComputeRule::MediatorQuorum));
+                }
+                let statement = Statement::Data(verdict_commitment(&deal, v.result));
+                let slots = v.attestations.len().max(1);
+                check_quorum(
+                    committee,
+                    &statement,
+                    &v.attestations,
+                    rules.mediator_threshold,
+                    slots,
+                )
+                .map_err(|_| rule(ComputeRule::MediatorQuorum))?;
+                let matched =
+                    results.iter().map(|r| r.map(|r| r.result) == Some(v.result)).collect();
+                Outcome { matched, mediated: true }
+            }
+        };
+        let pay = payouts(&deal, &outcome, rules);
+        debug_assert_eq!(
+            pay.total(),
+            u128::from(deal.deposit) + deal.nodes.len() as u128 * u128::from(deal.collateral)
+        );
+        let mut next = self.clone();
+        next.credit(deal.client, pay.client)?;
+        for (node, amount) in deal.nodes.iter().zip(&pay.nodes) {
+            next.credit(*node, *amount)?;
+        }
+        next.credit(rules.treasury, pay.treasury)?;
+        next.burned += u128::from(pay.burned);
+        next.deals.insert(id, (deal, DealStatus::Settled));
+        *self = next;
+        Ok(pay)
+    }
+}
+
+#[cfg(test)]
+mod tests;
