@@ -7,6 +7,8 @@
 //! - [`transfer`]: the transfer-batch state transition, native and in-circuit.
 //! - [`compute`]: settlement of replicated compute (native rules and a
 //!   strategy simulation; the circuit is still to come).
+//! - [`trust`]: Proof-of-Trust admission by two sponsors (native rules; the
+//!   circuit is still to come).
 //! - [`finality`]: validator-set quorums over headers, set rotation,
 //!   double-sign slashing and the trust network's unanimous data agreement.
 //!
@@ -33,6 +35,7 @@ pub mod merkle;
 pub mod poseidon;
 pub mod soundness;
 pub mod transfer;
+pub mod trust;
 
 pub use error::{Error, Result};
 
