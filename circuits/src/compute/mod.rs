@@ -23,14 +23,21 @@
 //! Value is conserved: what a settlement pays out equals the deposit plus
 //! the collaterals, minus what it burns.
 //!
-//! The batch circuit that proves these rules is not written yet (see the
-//! issue notes); [`simulate`] plays strategies against them.
+//! [`OpenDealsCircuit`] proves a batch of openings; the settlement circuit
+//! is not written yet (see the issue notes). [`simulate`] plays strategies
+//! against the payout rule.
 
+mod open;
 pub mod simulate;
+
+pub use open::{
+    build_open_witness_unchecked, open_batch, OpenDealsCircuit, OpenSlot, OpenWitness, PartySlot,
+};
 
 use crate::eddsa::{SecretKey, Signature};
 use crate::finality::{check_quorum, Attestation, Statement, Threshold, ValidatorSet};
-use crate::poseidon::poseidon;
+use crate::merkle::SparseMerkleTree;
+use crate::poseidon::{hash2, poseidon};
 use crate::transfer::{Account, State};
 use crate::{Error, Fr, Result};
 use std::collections::BTreeMap;
@@ -293,20 +300,53 @@ pub enum DealStatus {
     Settled,
 }
 
-/// Accounts (the transfer module's tree) and the deals opened on them.
+impl DealStatus {
+    fn code(self) -> u64 {
+        match self {
+            DealStatus::Open => 1,
+            DealStatus::Settled => 2,
+        }
+    }
+}
+
+/// A deal's leaf in the deal tree, `Poseidon(deal hash, status)` (1 open,
+/// 2 settled; an empty leaf is 0).
+pub fn deal_leaf(deal_hash: Fr, status: DealStatus) -> Fr {
+    hash2(deal_hash, Fr::from(status.code()))
+}
+
+/// Accounts (the transfer module's tree) and the deals opened on them, in a
+/// second sparse Merkle tree indexed by deal id. The ledger's root is
+/// `Poseidon(accounts root, deals root)`.
 #[derive(Clone, Debug)]
 pub struct Ledger {
     /// The accounts.
     pub accounts: State,
     deals: BTreeMap<u64, (Deal, DealStatus)>,
+    deal_tree: SparseMerkleTree,
     /// Burned so far.
     pub burned: u128,
 }
 
 impl Ledger {
-    /// A ledger over `accounts`.
-    pub fn new(accounts: State) -> Self {
-        Self { accounts, deals: BTreeMap::new(), burned: 0 }
+    /// A ledger over `accounts` with a deal tree of `deal_depth`.
+    pub fn new(accounts: State, deal_depth: usize) -> Result<Self> {
+        Ok(Self {
+            accounts,
+            deals: BTreeMap::new(),
+            deal_tree: SparseMerkleTree::new(deal_depth)?,
+            burned: 0,
+        })
+    }
+
+    /// The ledger's root.
+    pub fn root(&self) -> Fr {
+        hash2(self.accounts.root().0, self.deal_tree.root())
+    }
+
+    /// The deal tree.
+    pub fn deal_tree(&self) -> &SparseMerkleTree {
+        &self.deal_tree
     }
 
     /// The sum of all balances plus what open deals hold.
@@ -373,6 +413,7 @@ impl Ledger {
         for node in &deal.nodes {
             next.debit(*node, deal.collateral)?;
         }
+        next.deal_tree.set(deal.id, deal_leaf(deal.hash(), DealStatus::Open))?;
         next.deals.insert(deal.id, (deal.clone(), DealStatus::Open));
         *self = next;
         Ok(())
@@ -452,6 +493,7 @@ impl Ledger {
         }
         next.credit(rules.treasury, pay.treasury)?;
         next.burned += u128::from(pay.burned);
+        next.deal_tree.set(id, deal_leaf(deal.hash(), DealStatus::Settled))?;
         next.deals.insert(id, (deal, DealStatus::Settled));
         *self = next;
         Ok(pay)

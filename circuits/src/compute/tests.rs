@@ -16,7 +16,7 @@ fn setup() -> (Ledger, SampleChain, SettlementRules) {
     }
     let committee = SampleChain::new(3, 4).unwrap();
     let rules = SettlementRules { treasury: TREASURY, ..default_rules() };
-    (Ledger::new(state), committee, rules)
+    (Ledger::new(state, 4).unwrap(), committee, rules)
 }
 
 fn terms(committee: &SampleChain) -> Deal {
@@ -262,4 +262,101 @@ fn bad_parameters_are_errors() {
     assert!(run(&Params { committee: 60, ..params() }).is_err());
     assert!(run(&Params { mediation_probability: 1.5, ..params() }).is_err());
     assert!(run(&Params { collateral: 10, ..params() }).is_err(), "collateral below the fee");
+}
+
+mod opening {
+    use super::*;
+    use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
+
+    fn satisfied(w: &OpenWitness) -> bool {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        OpenDealsCircuit { witness: w.clone() }.generate_constraints(cs.clone()).unwrap();
+        cs.is_satisfied().unwrap()
+    }
+
+    fn two_deals(committee: &SampleChain) -> Vec<(Deal, Vec<Signature>)> {
+        let a = terms(committee);
+        let b = Deal { id: 3, client: 4, nodes: vec![5, 1, 2], ..terms(committee) };
+        [a, b]
+            .into_iter()
+            .map(|d| {
+                let s = signatures(&d);
+                (d, s)
+            })
+            .collect()
+    }
+
+    /// The native rule rejects, and the witness a cheating prover forces in
+    /// does not satisfy the circuit.
+    fn rejected(ledger: &Ledger, deals: &[(Deal, Vec<Signature>)]) {
+        assert!(open_batch(ledger, deals, 3, 3).is_err(), "native rules accepted");
+        let forced = build_open_witness_unchecked(ledger, deals, 3, 3).unwrap();
+        assert!(!satisfied(&forced), "circuit accepted");
+    }
+
+    #[test]
+    fn a_valid_batch_satisfies_the_circuit_and_moves_the_root() {
+        let (ledger, committee, _) = setup();
+        let deals = two_deals(&committee);
+        let (next, w) = open_batch(&ledger, &deals, 3, 3).unwrap();
+        assert_eq!(w.old_root, ledger.root());
+        assert_eq!(w.new_root, next.root());
+        assert!(!w.slots[2].used);
+        assert!(satisfied(&w));
+        assert_eq!(next.accounts.account(1).unwrap().balance, 10_000 - 2 * 250);
+        assert_eq!(next.total_value(), ledger.total_value());
+    }
+
+    #[test]
+    fn each_broken_opening_rule_is_unsatisfiable() {
+        let (ledger, committee, _) = setup();
+        let good = two_deals(&committee);
+        // Unsigned: node 2's signature made by the outsider.
+        let mut unsigned = good.clone();
+        unsigned[0].1[2] = sample_key(4).sign(unsigned[0].0.hash());
+        rejected(&ledger, &unsigned);
+        // Overdrawn deposit (re-signed, so only the balance is wrong).
+        let mut overdrawn = good.clone();
+        overdrawn[1].0.deposit = 10_001;
+        overdrawn[1].1 = signatures(&overdrawn[1].0);
+        rejected(&ledger, &overdrawn);
+        // A deposit that cannot pay k·price + fee.
+        let mut thin = good.clone();
+        thin[0].0.deposit = 359;
+        thin[0].1 = signatures(&thin[0].0);
+        rejected(&ledger, &thin);
+        // A node twice.
+        let mut twice = good.clone();
+        twice[0].0.nodes = vec![1, 1, 2];
+        twice[0].1 = signatures(&twice[0].0);
+        rejected(&ledger, &twice);
+        // The same deal id opened twice.
+        let mut again = good.clone();
+        again[1] = again[0].clone();
+        rejected(&ledger, &again);
+    }
+
+    #[test]
+    fn constraints_per_opening_slot() {
+        let count = |slots| {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            OpenDealsCircuit::for_setup(16, 16, 3, slots).generate_constraints(cs.clone()).unwrap();
+            cs.num_constraints()
+        };
+        let per_slot = count(2) - count(1);
+        eprintln!("deal opening, k = 3, depths 16/16: {per_slot} constraints per slot");
+        // Four signatures (5,776 each) and five 16-level path updates.
+        assert!((4 * 5_776..70_000).contains(&per_slot), "{per_slot}");
+    }
+
+    #[test]
+    fn no_witness_variable_of_a_used_slot_is_free() {
+        use crate::soundness::{default_deltas, free_witness_variables};
+        let (ledger, committee, _) = setup();
+        let deals = two_deals(&committee);
+        let (_, w) = open_batch(&ledger, &deals, 3, 2).unwrap();
+        let report =
+            free_witness_variables(OpenDealsCircuit { witness: w }, &default_deltas()).unwrap();
+        assert!(report.free.is_empty(), "free variables: {:?}", report.free);
+    }
 }
