@@ -2,8 +2,8 @@
 //! slashing circuit.
 
 use super::{
-    QuorumWitness, SlashWitness, Statement, StatementKind, Threshold, DATA_DOMAIN, HEADER_DOMAIN,
-    MAX_THRESHOLD_DEN, SET_DOMAIN,
+    QuorumWitness, SignerSlot, SlashWitness, Statement, StatementKind, Threshold, DATA_DOMAIN,
+    HEADER_DOMAIN, MAX_THRESHOLD_DEN, SET_DOMAIN,
 };
 use crate::babyjubjub::{bits_le_at_most, PointVar};
 use crate::eddsa::verify_gadget;
@@ -64,7 +64,6 @@ impl ConstraintSynthesizer<Fr> for QuorumCircuit {
             return Err(SynthesisError::Unsatisfiable);
         }
         let input = |v: Fr| FpVar::new_input(cs.clone(), || Ok(v));
-        let witness = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
 
         // Public inputs and the message members sign.
         let set_root = input(w.set_root)?;
@@ -84,57 +83,86 @@ impl ConstraintSynthesizer<Fr> for QuorumCircuit {
             }
         };
 
-        // The set: its tree root and total stake open the public set root.
-        let tree_root = witness(w.tree_root)?;
-        let total = witness(w.total_stake)?;
-        set_root_gadget(&tree_root, &total)?.enforce_equal(&set_root)?;
-
-        let mut signed = FpVar::Constant(Fr::zero());
-        let mut previous: Option<(Boolean<Fr>, FpVar<Fr>)> = None;
-        for slot in &w.slots {
-            if slot.path.len() != depth {
-                return Err(SynthesisError::Unsatisfiable);
-            }
-            let used = Boolean::new_witness(cs.clone(), || Ok(slot.used))?;
-            let bits = index_bits(&cs, slot.index, depth)?;
-            let index = Boolean::le_bits_to_fp(&bits)?;
-            let pk =
-                PointVar::new_witness(cs.clone(), || Ok((slot.public_key.x, slot.public_key.y)))?;
-            let stake = witness(slot.stake)?;
-            enforce_u64(&stake)?;
-
-            // Member: (pk, stake) is the leaf at `index`.
-            let path = MerklePathVar::new_witness(cs.clone(), bits, &slot.path)?;
-            path.root(&validator_leaf_gadget(&pk, &stake)?)?
-                .conditional_enforce_equal(&tree_root, &used)?;
-
-            // Signed the message.
-            let r8 = PointVar::new_witness(cs.clone(), || Ok((slot.sig_r8.x, slot.sig_r8.y)))?;
-            let s = witness(slot.sig_s)?;
-            verify_gadget(&pk, &message, &r8, &s, &used)?;
-
-            // Used slots come first, by strictly increasing index, so no
-            // member is counted twice: index − previous − 1 fits `depth`
-            // bits only when index > previous (both are below 2^depth).
-            if let Some((prev_used, prev_index)) = &previous {
-                (&used & &!prev_used).enforce_equal(&Boolean::FALSE)?;
-                let gap = &index - prev_index - Fr::from(1u64);
-                bits_le_at_most(&used.select(&gap, &FpVar::Constant(Fr::zero()))?, depth, None)?;
-            }
-            signed += used.select(&stake, &FpVar::Constant(Fr::zero()))?;
-            previous = Some((used, index));
-        }
-
-        // signed·den ≥ total·num + strict, and signed ≠ 0. With signed and
-        // total below 2^64 and den ≤ 2^16, both sides are below 2^81, so the
-        // difference fits 96 bits exactly when it is not negative.
-        enforce_u64(&signed)?;
-        signed.enforce_not_equal(&FpVar::Constant(Fr::zero()))?;
-        let strict = if num == den { 0u64 } else { 1 };
-        let margin = &signed * Fr::from(den) - &total * Fr::from(num) - Fr::from(strict);
-        bits_le_at_most(&margin, 96, None)?;
-        Ok(())
+        let parts =
+            QuorumParts { tree_root: w.tree_root, total_stake: w.total_stake, slots: &w.slots };
+        quorum_gadget(&cs, &set_root, &message, &parts, depth, w.threshold, &Boolean::TRUE)
     }
+}
+
+/// The private half of a quorum: the set's tree root and total stake, and
+/// the signer slots.
+pub(crate) struct QuorumParts<'a> {
+    pub(crate) tree_root: Fr,
+    pub(crate) total_stake: Fr,
+    pub(crate) slots: &'a [SignerSlot],
+}
+
+/// Members of the set with root `set_root` holding enough stake signed
+/// `message`, enforced when `enabled` (a slot may be used only then).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn quorum_gadget(
+    cs: &ConstraintSystemRef<Fr>,
+    set_root: &FpVar<Fr>,
+    message: &FpVar<Fr>,
+    parts: &QuorumParts<'_>,
+    depth: usize,
+    threshold: Threshold,
+    enabled: &Boolean<Fr>,
+) -> Result<(), SynthesisError> {
+    let Threshold { num, den } = threshold;
+    let witness = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
+    let zero = FpVar::Constant(Fr::zero());
+
+    // The set: its tree root and total stake open the set root.
+    let tree_root = witness(parts.tree_root)?;
+    let total = witness(parts.total_stake)?;
+    set_root_gadget(&tree_root, &total)?.conditional_enforce_equal(set_root, enabled)?;
+
+    let mut signed = zero.clone();
+    let mut previous: Option<(Boolean<Fr>, FpVar<Fr>)> = None;
+    for slot in parts.slots {
+        if slot.path.len() != depth {
+            return Err(SynthesisError::Unsatisfiable);
+        }
+        let used = Boolean::new_witness(cs.clone(), || Ok(slot.used))?;
+        (&used & &!enabled).enforce_equal(&Boolean::FALSE)?;
+        let bits = index_bits(cs, slot.index, depth)?;
+        let index = Boolean::le_bits_to_fp(&bits)?;
+        let pk = PointVar::new_witness(cs.clone(), || Ok((slot.public_key.x, slot.public_key.y)))?;
+        let stake = witness(slot.stake)?;
+        enforce_u64(&stake)?;
+
+        // Member: (pk, stake) is the leaf at `index`.
+        let path = MerklePathVar::new_witness(cs.clone(), bits, &slot.path)?;
+        path.root(&validator_leaf_gadget(&pk, &stake)?)?
+            .conditional_enforce_equal(&tree_root, &used)?;
+
+        // Signed the message.
+        let r8 = PointVar::new_witness(cs.clone(), || Ok((slot.sig_r8.x, slot.sig_r8.y)))?;
+        let s = witness(slot.sig_s)?;
+        verify_gadget(&pk, message, &r8, &s, &used)?;
+
+        // Used slots come first, by strictly increasing index, so no member
+        // is counted twice: index − previous − 1 fits `depth` bits only when
+        // index > previous (both are below 2^depth).
+        if let Some((prev_used, prev_index)) = &previous {
+            (&used & &!prev_used).enforce_equal(&Boolean::FALSE)?;
+            let gap = &index - prev_index - Fr::from(1u64);
+            bits_le_at_most(&used.select(&gap, &zero)?, depth, None)?;
+        }
+        signed += used.select(&stake, &zero)?;
+        previous = Some((used, index));
+    }
+
+    // signed·den ≥ total·num + strict, and signed ≠ 0. With signed and
+    // total below 2^64 and den ≤ 2^16, both sides are below 2^81, so the
+    // difference fits 96 bits exactly when it is not negative.
+    enforce_u64(&signed)?;
+    signed.conditional_enforce_not_equal(&zero, enabled)?;
+    let strict = if num == den { 0u64 } else { 1 };
+    let margin = &signed * Fr::from(den) - &total * Fr::from(num) - Fr::from(strict);
+    bits_le_at_most(&enabled.select(&margin, &zero)?, 96, None)?;
+    Ok(())
 }
 
 /// Proves that a validator signed two different headers of one height, and
