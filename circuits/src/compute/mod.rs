@@ -23,15 +23,20 @@
 //! Value is conserved: what a settlement pays out equals the deposit plus
 //! the collaterals, minus what it burns.
 //!
-//! [`OpenDealsCircuit`] proves a batch of openings; the settlement circuit
-//! is not written yet (see the issue notes). [`simulate`] plays strategies
-//! against the payout rule.
+//! [`OpenDealsCircuit`] proves a batch of openings and
+//! [`SettleDealsCircuit`] a batch of settlements; [`simulate`] plays
+//! strategies against the payout rule.
 
 mod open;
+mod settle;
 pub mod simulate;
 
 pub use open::{
     build_open_witness_unchecked, open_batch, OpenDealsCircuit, OpenSlot, OpenWitness, PartySlot,
+};
+pub use settle::{
+    build_settle_witness_unchecked, settle_batch, CreditSlot, ResultSlot, SettleDealsCircuit,
+    SettleShape, SettleSlot, SettleWitness, Settlement, MAX_SHARE_DEN,
 };
 
 use crate::eddsa::{SecretKey, Signature};
@@ -342,6 +347,16 @@ impl Ledger {
     /// The ledger's root.
     pub fn root(&self) -> Fr {
         hash2(self.accounts.root().0, self.deal_tree.root())
+    }
+
+    /// The Merkle path of account `index` (tests force witnesses with it).
+    #[cfg(test)]
+    pub(crate) fn accounts_tree_proof(&self, index: u64) -> Vec<Fr> {
+        let mut tree = SparseMerkleTree::new(self.accounts.depth()).expect("depth is valid");
+        for (i, a) in self.accounts.accounts() {
+            tree.set(*i, a.leaf()).expect("index fits");
+        }
+        tree.proof(index).expect("index fits").siblings
     }
 
     /// The deal tree.

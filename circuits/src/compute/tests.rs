@@ -360,3 +360,160 @@ mod opening {
         assert!(report.free.is_empty(), "free variables: {:?}", report.free);
     }
 }
+
+mod settling {
+    use super::*;
+    use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
+
+    const SHAPE: SettleShape = SettleShape {
+        depth: 4,
+        deal_depth: 4,
+        committee_depth: 3,
+        k: 3,
+        mediator_slots: 4,
+        slots: 2,
+    };
+
+    fn satisfied(w: &SettleWitness) -> bool {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        SettleDealsCircuit { witness: w.clone() }.generate_constraints(cs.clone()).unwrap();
+        cs.is_satisfied().unwrap()
+    }
+
+    /// The ledger with deal 7 open.
+    fn opened() -> (Ledger, SampleChain, SettlementRules, Deal) {
+        let (mut ledger, committee, rules) = setup();
+        let deal = terms(&committee);
+        ledger.open(&deal, &signatures(&deal)).unwrap();
+        (ledger, committee, rules, deal)
+    }
+
+    fn settlement(deal: &Deal, values: &[Option<u64>], verdict: Option<Verdict>) -> Settlement {
+        Settlement { deal_id: deal.id, results: results(deal, values), verdict }
+    }
+
+    fn accepted(
+        ledger: &Ledger,
+        c: &SampleChain,
+        rules: &SettlementRules,
+        s: &[Settlement],
+        now: u64,
+    ) -> Ledger {
+        let (next, w) = settle_batch(ledger, s, &[c.set.clone()], rules, &SHAPE, now).unwrap();
+        assert_eq!((w.old_root, w.new_root), (ledger.root(), next.root()));
+        assert!(satisfied(&w), "circuit rejected a valid settlement");
+        next
+    }
+
+    fn rejected(
+        ledger: &Ledger,
+        c: &SampleChain,
+        rules: &SettlementRules,
+        s: &[Settlement],
+        now: u64,
+    ) {
+        assert!(
+            settle_batch(ledger, s, &[c.set.clone()], rules, &SHAPE, now).is_err(),
+            "native accepted"
+        );
+        let forced =
+            build_settle_witness_unchecked(ledger, s, &[c.set.clone()], rules, &SHAPE, now)
+                .unwrap();
+        assert!(!satisfied(&forced), "circuit accepted");
+    }
+
+    #[test]
+    fn valid_settlements_satisfy_the_circuit() {
+        let (ledger, c, rules, deal) = opened();
+        let before = ledger.total_value();
+        // Unanimous.
+        let next = accepted(&ledger, &c, &rules, &[settlement(&deal, &[Some(5); 3], None)], 10);
+        assert_eq!(next.total_value(), before);
+        // A dispute: node 2 wrong, node 3 silent after the deadline.
+        let v = verdict(&deal, &c, 5, &[0, 1, 2]);
+        let s = settlement(&deal, &[Some(5), Some(6), None], Some(v.clone()));
+        let next = accepted(&ledger, &c, &rules, &[s], 1_000);
+        assert_eq!(next.total_value() + next.burned, before);
+        // A needless mediation, with the remainder to the treasury instead.
+        let jackpot = SettlementRules { burn_remainder: false, ..rules };
+        let s = settlement(&deal, &[Some(5); 3], Some(v));
+        accepted(&ledger, &c, &jackpot, &[s], 10);
+    }
+
+    #[test]
+    fn each_broken_settlement_rule_is_unsatisfiable() {
+        let (ledger, c, rules, deal) = opened();
+        let v = verdict(&deal, &c, 5, &[0, 1, 2]);
+        // A result by a non-party.
+        let mut forged = settlement(&deal, &[Some(5); 3], None);
+        forged.results[1] = Some(SignedResult::sign(&sample_key(4), &deal, Fr::from(5u64)));
+        rejected(&ledger, &c, &rules, &[forged], 10);
+        // Disagreement without mediation.
+        rejected(&ledger, &c, &rules, &[settlement(&deal, &[Some(5), Some(6), Some(5)], None)], 10);
+        // A missing result before the deadline.
+        rejected(
+            &ledger,
+            &c,
+            &rules,
+            &[settlement(&deal, &[Some(5), None, Some(5)], Some(v.clone()))],
+            999,
+        );
+        // A mediator quorum short by one (2 of 4 equal stakes is not > 2/3).
+        let short = verdict(&deal, &c, 5, &[0, 1]);
+        rejected(
+            &ledger,
+            &c,
+            &rules,
+            &[settlement(&deal, &[Some(5), Some(6), Some(5)], Some(short))],
+            10,
+        );
+        // Settling twice, in one batch and after a settlement.
+        let once = settlement(&deal, &[Some(5); 3], None);
+        rejected(&ledger, &c, &rules, &[once.clone(), once.clone()], 10);
+        let settled = accepted(&ledger, &c, &rules, &[once.clone()], 10);
+        rejected(&settled, &c, &rules, &[once], 10);
+    }
+
+    #[test]
+    fn a_payout_to_a_wrong_account_is_unsatisfiable() {
+        let (ledger, c, rules, deal) = opened();
+        let s = settlement(&deal, &[Some(5); 3], None);
+        let (_, w) = settle_batch(&ledger, &[s], &[c.set.clone()], &rules, &SHAPE, 10).unwrap();
+        // The client's refund credited to the outsider's account instead.
+        let mut wrong = w.clone();
+        let outsider = ledger.accounts.account(4).unwrap();
+        let credit = &mut wrong.slots[0].credits[0];
+        credit.index = 4;
+        credit.public_key = outsider.public_key.0;
+        credit.balance = Fr::from(outsider.balance);
+        credit.path = ledger.accounts_tree_proof(4);
+        assert!(!satisfied(&wrong));
+        // A node paid more than its price and collateral: the root moves
+        // differently from the committed one.
+        let mut greedy = w;
+        greedy.slots[0].credits[1].balance += Fr::from(1u64);
+        assert!(!satisfied(&greedy));
+    }
+
+    #[test]
+    fn constraints_per_settlement_slot() {
+        let shape = SettleShape {
+            depth: 16,
+            deal_depth: 16,
+            committee_depth: 8,
+            k: 3,
+            mediator_slots: 5,
+            slots: 1,
+        };
+        let count = |slots| {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            SettleDealsCircuit::for_setup(SettleShape { slots, ..shape }, default_rules())
+                .generate_constraints(cs.clone())
+                .unwrap();
+            cs.num_constraints()
+        };
+        let per_slot = count(2) - count(1);
+        eprintln!("deal settlement, k = 3, 5 mediator slots, depths 16/16/8: {per_slot} constraints per slot");
+        assert!(per_slot > 8 * 5_776, "{per_slot}");
+    }
+}

@@ -34,6 +34,7 @@ mod json;
 mod sample;
 mod set;
 
+pub(crate) use circuit::{quorum_gadget, QuorumParts};
 pub use circuit::{DoubleSignCircuit, QuorumCircuit};
 pub use commitment::{data_commitment, data_commitment_of_digest, data_commitment_of_file};
 pub use json::{
