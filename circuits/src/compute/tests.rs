@@ -399,7 +399,8 @@ mod settling {
         s: &[Settlement],
         now: u64,
     ) -> Ledger {
-        let (next, w) = settle_batch(ledger, s, &[c.set.clone()], rules, &SHAPE, now).unwrap();
+        let (next, w) =
+            settle_batch(ledger, s, std::slice::from_ref(&c.set), rules, &SHAPE, now).unwrap();
         assert_eq!((w.old_root, w.new_root), (ledger.root(), next.root()));
         assert!(satisfied(&w), "circuit rejected a valid settlement");
         next
@@ -413,12 +414,18 @@ mod settling {
         now: u64,
     ) {
         assert!(
-            settle_batch(ledger, s, &[c.set.clone()], rules, &SHAPE, now).is_err(),
+            settle_batch(ledger, s, std::slice::from_ref(&c.set), rules, &SHAPE, now).is_err(),
             "native accepted"
         );
-        let forced =
-            build_settle_witness_unchecked(ledger, s, &[c.set.clone()], rules, &SHAPE, now)
-                .unwrap();
+        let forced = build_settle_witness_unchecked(
+            ledger,
+            s,
+            std::slice::from_ref(&c.set),
+            rules,
+            &SHAPE,
+            now,
+        )
+        .unwrap();
         assert!(!satisfied(&forced), "circuit accepted");
     }
 
@@ -470,7 +477,7 @@ mod settling {
         // Settling twice, in one batch and after a settlement.
         let once = settlement(&deal, &[Some(5); 3], None);
         rejected(&ledger, &c, &rules, &[once.clone(), once.clone()], 10);
-        let settled = accepted(&ledger, &c, &rules, &[once.clone()], 10);
+        let settled = accepted(&ledger, &c, &rules, std::slice::from_ref(&once), 10);
         rejected(&settled, &c, &rules, &[once], 10);
     }
 
@@ -478,7 +485,8 @@ mod settling {
     fn a_payout_to_a_wrong_account_is_unsatisfiable() {
         let (ledger, c, rules, deal) = opened();
         let s = settlement(&deal, &[Some(5); 3], None);
-        let (_, w) = settle_batch(&ledger, &[s], &[c.set.clone()], &rules, &SHAPE, 10).unwrap();
+        let (_, w) =
+            settle_batch(&ledger, &[s], std::slice::from_ref(&c.set), &rules, &SHAPE, 10).unwrap();
         // The client's refund credited to the outsider's account instead.
         let mut wrong = w.clone();
         let outsider = ledger.accounts.account(4).unwrap();
