@@ -4,6 +4,7 @@
 mod bench;
 mod bench_report;
 mod commands;
+mod compute_cmd;
 mod finality;
 mod groth16_cmd;
 mod output;
@@ -171,6 +172,11 @@ enum Command {
         #[command(subcommand)]
         command: TrustnetCommand,
     },
+    /// Replicated-compute deals opened and settled in proven batches.
+    Compute {
+        #[command(subcommand)]
+        command: ComputeCommand,
+    },
     /// Plays strategies against the native rules to measure incentives.
     Simulate {
         #[command(subcommand)]
@@ -181,6 +187,16 @@ enum Command {
     Groth16 {
         #[command(subcommand)]
         command: Groth16Command,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ComputeCommand {
+    /// Two deals (one unanimous, one disputed and mediated) opened and
+    /// settled, each batch proven and verified.
+    Demo {
+        #[command(flatten)]
+        backend: BackendArgs,
     },
 }
 
@@ -657,6 +673,9 @@ fn main() -> ExitCode {
         }
         Command::Finality { command } => run_finality(&out, command),
         Command::Trustnet { command } => run_trustnet(&out, command),
+        Command::Compute { command: ComputeCommand::Demo { backend } } => {
+            compute_cmd::demo(&out, backend.backend, backend.device)
+        }
         Command::Simulate {
             what:
                 SimulateWhat::Compute {

@@ -279,3 +279,10 @@ fn the_compute_simulation_runs_and_refuses_bad_parameters() {
     let (c, o) = code(&["simulate", "compute", "--collateral", "1", "--fee", "20"]);
     assert_eq!(c, 2, "{o}");
 }
+
+#[test]
+fn the_compute_demo_proves_and_verifies_both_batches() {
+    let o = ok(&["compute", "demo", "--backend", "cpu"]);
+    assert!(o.contains("opening batch VALID") && o.contains("settlement batch VALID"), "{o}");
+    assert!(o.contains("conserved"), "{o}");
+}

@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod circom;
+pub mod compute;
 mod error;
 pub mod files;
 pub mod finality;
