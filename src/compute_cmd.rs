@@ -152,7 +152,7 @@ pub fn demo(out: &Output, backend: Backend, device: Option<usize>) -> CliResult 
             &settle_keys,
             &opened,
             &settlements,
-            &[committee.set.clone()],
+            std::slice::from_ref(&committee.set),
             &rules,
             &shape,
             60,
