@@ -1,26 +1,41 @@
-//! Trust-sponsored admission (Proof-of-Trust): the native rules.
+//! Trust-sponsored admission (Proof-of-Trust): native rules and circuits.
 //!
-//! Two members sponsor a candidate. Each first **commits** to cooperate or
-//! defect with `Poseidon(COMMIT_DOMAIN, sponsorship, choice, salt)`, signed
-//! and stored, then **reveals** `(choice, salt)`, which must open its
-//! commitment; so neither sees the other's choice first. Once both have
-//! revealed, the sponsorship **resolves**:
+//! Members live in a Poseidon Merkle tree of leaves
+//! `Poseidon(pk.x, pk.y, suspended_until, last_period + 1, pending)`
+//! (`last_period + 1` is 0 for a member that never sponsored; `pending` is
+//! the member's stored commitment, 0 when none). A **sponsorship** names
+//! two sponsors, the candidate's key, the two keys each sponsor would get
+//! by defecting, and its epoch; it hashes to [`Sponsorship::hash`].
 //!
-//! - both cooperate: the candidate becomes a member;
-//! - one defects: the defector gets two new members under keys it names,
-//!   and the cooperator's sponsoring privilege is suspended for
-//!   `suspension` epochs;
-//! - both defect: both are suspended, nobody is admitted.
+//! - **Commit**: each sponsor stores `Poseidon(COMMIT_DOMAIN, sponsorship
+//!   hash, choice, salt)` in its leaf, signed with its key. It must be a
+//!   member, not suspended at the epoch, hold no pending commitment, and not
+//!   have sponsored in this period (`epoch / period`); committing records
+//!   the period.
+//! - **Resolve**: both sponsors reveal `(choice, salt)`, which must open
+//!   their pending commitments; the commitments are cleared and: both
+//!   cooperate, the candidate is admitted; one defects, the defector's two
+//!   keys are admitted and the cooperator is suspended until `epoch +
+//!   suspension`; both defect, both are suspended. (A sponsor is suspended
+//!   exactly when the other defects.) New members take empty leaves.
 //!
-//! A sponsor must be a member whose privilege is not suspended at the
-//! sponsorship's epoch, and may sponsor at most once per period of
-//! `period` epochs. A reveal without a commitment, a second reveal, a reveal
-//! that does not open the commitment, or a suspended sponsor is rejected.
-//! The circuit proving these rules is not written yet (see the issue notes).
+//! Neither sees the other's choice before committing to its own. A second
+//! reveal finds no pending commitment and is rejected like a reveal without
+//! one. [`CommitCircuit`] and [`ResolveCircuit`] prove batches of each.
+
+mod circuit;
+
+pub use circuit::{
+    build_commit_witness_unchecked, build_resolve_witness_unchecked, commit_batch, resolve_batch,
+    CommitCircuit, CommitSlot, CommitWitness, MemberSlot, ResolveCircuit, ResolveSlot,
+    ResolveWitness,
+};
 
 use crate::eddsa::{PublicKey, SecretKey, Signature};
+use crate::merkle::SparseMerkleTree;
 use crate::poseidon::poseidon;
 use crate::{Error, Fr, Result};
+use ark_ff::Zero;
 use std::collections::BTreeMap;
 use thiserror::Error as ThisError;
 
@@ -39,7 +54,8 @@ pub enum Choice {
 }
 
 impl Choice {
-    fn field(self) -> Fr {
+    /// The choice as committed: 1 cooperate, 2 defect.
+    pub fn field(self) -> Fr {
         Fr::from(match self {
             Choice::Cooperate => 1u64,
             Choice::Defect => 2,
@@ -56,7 +72,7 @@ pub struct AdmissionRules {
     pub period: u64,
 }
 
-/// A member's admission state (what its account leaf gains).
+/// A member's admission state: what its leaf holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Member {
     /// The member's key.
@@ -65,13 +81,37 @@ pub struct Member {
     pub suspended_until: u64,
     /// The last period in which it sponsored (`None`: never).
     pub last_period: Option<u64>,
+    /// Its stored commitment (zero: none).
+    pub pending: Fr,
+}
+
+impl Member {
+    /// A new member: not suspended, never sponsored, nothing pending.
+    pub fn new(public_key: PublicKey) -> Self {
+        Self { public_key, suspended_until: 0, last_period: None, pending: Fr::zero() }
+    }
+
+    /// The member's leaf.
+    pub fn leaf(&self) -> Fr {
+        member_leaf(
+            &self.public_key,
+            Fr::from(self.suspended_until),
+            Fr::from(self.last_period.map_or(0, |p| p + 1)),
+            self.pending,
+        )
+    }
+}
+
+fn member_leaf(pk: &PublicKey, suspended_until: Fr, last_period_plus_one: Fr, pending: Fr) -> Fr {
+    poseidon(&[pk.0.x, pk.0.y, suspended_until, last_period_plus_one, pending])
+        .expect("Poseidon(5)")
 }
 
 /// The rules an admission can break, one variant each.
 #[derive(Debug, ThisError, Clone, Copy, PartialEq, Eq)]
 pub enum TrustRule {
     /// A sponsor who is not a member.
-    #[error("sponsor {0} is not a member")]
+    #[error("{0} is not a member")]
     NotMember(u64),
     /// A sponsor whose privilege is suspended.
     #[error("sponsor {0} is suspended")]
@@ -79,42 +119,29 @@ pub enum TrustRule {
     /// A sponsor who already sponsored in this period.
     #[error("sponsor {0} already sponsored in this period")]
     SponsoredThisPeriod(u64),
-    /// The same member twice, or a candidate slot already taken.
-    #[error("bad sponsorship: {0}")]
-    BadSponsorship(&'static str),
-    /// A commitment not signed by its sponsor, or committed twice.
-    #[error("commitment of sponsor {0} is unsigned or repeated")]
-    BadCommitment(u64),
-    /// A reveal with no commitment before it.
-    #[error("sponsor {0} reveals without a commitment")]
+    /// A sponsor with a commitment already pending.
+    #[error("sponsor {0} already has a pending commitment")]
+    Pending(u64),
+    /// The same member twice.
+    #[error("the two sponsors are one member")]
+    SameSponsor,
+    /// A commitment not signed by its sponsor.
+    #[error("the commitment of sponsor {0} is not signed by it")]
+    UnsignedCommitment(u64),
+    /// A reveal with no pending commitment (never committed, or revealed).
+    #[error("sponsor {0} reveals without a pending commitment")]
     RevealWithoutCommitment(u64),
     /// A reveal that does not open the commitment.
     #[error("the reveal of sponsor {0} does not match its commitment")]
     RevealMismatch(u64),
-    /// A second reveal.
-    #[error("sponsor {0} already revealed")]
-    SecondReveal(u64),
-    /// Resolving before both reveals.
-    #[error("sponsorship {0} is not fully revealed")]
-    NotRevealed(u64),
-    /// A sponsorship id that does not exist or is already resolved.
-    #[error("sponsorship {0} is unknown or resolved")]
-    UnknownSponsorship(u64),
 }
 
 fn rule(r: TrustRule) -> Error {
     Error::Invalid { what: "admission", reason: r.to_string() }
 }
 
-/// The commitment to a choice.
-pub fn commitment(sponsorship: u64, choice: Choice, salt: Fr) -> Fr {
-    poseidon(&[Fr::from(COMMIT_DOMAIN), Fr::from(sponsorship), choice.field(), salt])
-        .expect("Poseidon(4)")
-}
-
-/// A sponsorship: two sponsors, a candidate key, the epoch it starts in,
-/// and the member slots admissions fill.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A sponsorship's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sponsorship {
     /// Id.
     pub id: u64,
@@ -122,45 +149,126 @@ pub struct Sponsorship {
     pub sponsors: [u64; 2],
     /// The candidate's key.
     pub candidate: PublicKey,
-    /// Keys the sponsors name for their own two admissions if they defect.
+    /// The keys each sponsor gets admitted if it alone defects.
     pub defector_keys: [[PublicKey; 2]; 2],
     /// The epoch.
     pub epoch: u64,
 }
 
-#[derive(Clone, Debug, Default)]
-struct Progress {
-    commitments: [Option<Fr>; 2],
-    reveals: [Option<Choice>; 2],
+impl Sponsorship {
+    /// `h₁ = P(SPONSOR_DOMAIN, id, s₀, s₁, cand.x, cand.y)`,
+    /// `h₂ = P(h₁, epoch, d₀₀.x, d₀₀.y, d₀₁.x, d₀₁.y)`,
+    /// `P(h₂, d₁₀.x, d₁₀.y, d₁₁.x, d₁₁.y)`.
+    pub fn hash(&self) -> Fr {
+        let p = |v: &[Fr]| poseidon(v).expect("Poseidon arities 5 and 6");
+        let [[a, b], [c, d]] = self.defector_keys.map(|pair| pair.map(|k| k.0));
+        let h1 = p(&[
+            Fr::from(SPONSOR_DOMAIN),
+            Fr::from(self.id),
+            Fr::from(self.sponsors[0]),
+            Fr::from(self.sponsors[1]),
+            self.candidate.0.x,
+            self.candidate.0.y,
+        ]);
+        let h2 = p(&[h1, Fr::from(self.epoch), a.x, a.y, b.x, b.y]);
+        p(&[h2, c.x, c.y, d.x, d.y])
+    }
+}
+
+/// The commitment to a choice for a sponsorship.
+pub fn commitment(sponsorship: &Sponsorship, choice: Choice, salt: Fr) -> Fr {
+    poseidon(&[Fr::from(COMMIT_DOMAIN), sponsorship.hash(), choice.field(), salt])
+        .expect("Poseidon(4)")
+}
+
+/// A sponsor's signed commitment, as the commit step sees it: the
+/// sponsorship stays hidden inside the commitment until the reveal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Commit {
+    /// The sponsor.
+    pub sponsor: u64,
+    /// The sponsorship's epoch (the batch's).
+    pub epoch: u64,
+    /// The commitment.
+    pub commitment: Fr,
+    /// Its signature by the sponsor.
+    pub signature: Signature,
+}
+
+impl Commit {
+    /// Commits `choice` for `sponsorship` as `sponsor`, signed with `key`.
+    pub fn sign(
+        key: &SecretKey,
+        sponsor: u64,
+        sponsorship: &Sponsorship,
+        choice: Choice,
+        salt: Fr,
+    ) -> Self {
+        let c = commitment(sponsorship, choice, salt);
+        Self { sponsor, epoch: sponsorship.epoch, commitment: c, signature: key.sign(c) }
+    }
+}
+
+/// Both reveals of a sponsorship.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reveal {
+    /// The sponsorship.
+    pub sponsorship: Sponsorship,
+    /// Each sponsor's choice and salt.
+    pub openings: [(Choice, Fr); 2],
 }
 
 /// What a resolution did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolution {
-    /// The choices.
-    pub choices: [Choice; 2],
     /// Member indices admitted, with their keys.
     pub admitted: Vec<(u64, PublicKey)>,
     /// Sponsors suspended.
     pub suspended: Vec<u64>,
 }
 
-/// Members and sponsorships in progress.
+/// The member tree.
 #[derive(Clone, Debug)]
 pub struct TrustLedger {
+    tree: SparseMerkleTree,
     members: BTreeMap<u64, Member>,
-    open: BTreeMap<u64, (Sponsorship, Progress)>,
     rules: AdmissionRules,
 }
 
 impl TrustLedger {
-    /// A ledger with genesis members.
-    pub fn new(members: impl IntoIterator<Item = (u64, PublicKey)>, rules: AdmissionRules) -> Self {
-        let members = members
-            .into_iter()
-            .map(|(i, k)| (i, Member { public_key: k, suspended_until: 0, last_period: None }))
-            .collect();
-        Self { members, open: BTreeMap::new(), rules }
+    /// A ledger of `depth` with genesis members.
+    pub fn new(
+        depth: usize,
+        members: impl IntoIterator<Item = (u64, PublicKey)>,
+        rules: AdmissionRules,
+    ) -> Result<Self> {
+        let mut ledger =
+            Self { tree: SparseMerkleTree::new(depth)?, members: BTreeMap::new(), rules };
+        for (i, k) in members {
+            ledger.set(i, Member::new(k))?;
+        }
+        Ok(ledger)
+    }
+
+    fn set(&mut self, index: u64, m: Member) -> Result<()> {
+        self.tree.set(index, m.leaf())?;
+        self.members.insert(index, m);
+        Ok(())
+    }
+
+    /// The root.
+    pub fn root(&self) -> Fr {
+        self.tree.root()
+    }
+
+    /// The rules.
+    pub fn rules(&self) -> AdmissionRules {
+        self.rules
+    }
+
+    /// The tree.
+    pub fn tree(&self) -> &SparseMerkleTree {
+        &self.tree
     }
 
     /// A member.
@@ -173,114 +281,85 @@ impl TrustLedger {
         &self.members
     }
 
-    fn next_index(&self) -> u64 {
-        self.members.keys().next_back().map_or(0, |i| i + 1)
+    /// The period of an epoch.
+    pub fn period(&self, epoch: u64) -> u64 {
+        epoch / self.rules.period.max(1)
     }
 
-    /// Starts a sponsorship: both sponsors members, distinct, not suspended
-    /// at its epoch, and neither has sponsored in this period.
-    pub fn start(&mut self, s: Sponsorship) -> Result<()> {
+    /// The first `n` empty leaves, lowest first.
+    pub(crate) fn free_indices(&self, n: usize) -> Vec<u64> {
+        (0u64..).filter(|i| !self.members.contains_key(i)).take(n).collect()
+    }
+
+    /// Stores a sponsor's commitment under the commit rules. (Which
+    /// sponsorship it is for is hidden until the reveal, which checks it.)
+    pub fn commit(&mut self, c: &Commit) -> Result<()> {
+        let m = *self.members.get(&c.sponsor).ok_or(rule(TrustRule::NotMember(c.sponsor)))?;
+        if c.epoch < m.suspended_until {
+            return Err(rule(TrustRule::Suspended(c.sponsor)));
+        }
+        let period = self.period(c.epoch);
+        if m.last_period == Some(period) {
+            return Err(rule(TrustRule::SponsoredThisPeriod(c.sponsor)));
+        }
+        if !m.pending.is_zero() {
+            return Err(rule(TrustRule::Pending(c.sponsor)));
+        }
+        if c.commitment.is_zero() || m.public_key.verify(c.commitment, &c.signature).is_err() {
+            return Err(rule(TrustRule::UnsignedCommitment(c.sponsor)));
+        }
+        self.set(c.sponsor, Member { last_period: Some(period), pending: c.commitment, ..m })
+    }
+
+    /// Opens both commitments and applies the outcome.
+    pub fn resolve(&mut self, r: &Reveal) -> Result<Resolution> {
+        let s = &r.sponsorship;
         if s.sponsors[0] == s.sponsors[1] {
-            return Err(rule(TrustRule::BadSponsorship("the two sponsors are one member")));
+            return Err(rule(TrustRule::SameSponsor));
         }
-        if self.open.contains_key(&s.id) {
-            return Err(rule(TrustRule::BadSponsorship("id in use")));
-        }
-        let period = s.epoch / self.rules.period.max(1);
-        for sponsor in s.sponsors {
-            let m = self.members.get(&sponsor).ok_or(rule(TrustRule::NotMember(sponsor)))?;
-            if s.epoch < m.suspended_until {
-                return Err(rule(TrustRule::Suspended(sponsor)));
+        for (slot, sponsor) in s.sponsors.iter().enumerate() {
+            let m = self.members.get(sponsor).ok_or(rule(TrustRule::NotMember(*sponsor)))?;
+            if m.pending.is_zero() {
+                return Err(rule(TrustRule::RevealWithoutCommitment(*sponsor)));
             }
-            if m.last_period == Some(period) {
-                return Err(rule(TrustRule::SponsoredThisPeriod(sponsor)));
+            let (choice, salt) = r.openings[slot];
+            if commitment(s, choice, salt) != m.pending {
+                return Err(rule(TrustRule::RevealMismatch(*sponsor)));
             }
         }
-        for sponsor in s.sponsors {
-            if let Some(m) = self.members.get_mut(&sponsor) {
-                m.last_period = Some(period);
-            }
-        }
-        self.open.insert(s.id, (s, Progress::default()));
-        Ok(())
-    }
-
-    fn slot(&self, id: u64, sponsor: u64) -> Result<usize> {
-        let (s, _) = self.open.get(&id).ok_or(rule(TrustRule::UnknownSponsorship(id)))?;
-        s.sponsors.iter().position(|x| *x == sponsor).ok_or(rule(TrustRule::NotMember(sponsor)))
-    }
-
-    /// Stores a sponsor's commitment, signed with its member key.
-    pub fn commit(&mut self, id: u64, sponsor: u64, c: Fr, signature: &Signature) -> Result<()> {
-        let slot = self.slot(id, sponsor)?;
-        let key = self.members[&sponsor].public_key;
-        let progress = &mut self.open.get_mut(&id).expect("slot found it").1;
-        if progress.commitments[slot].is_some() || key.verify(c, signature).is_err() {
-            return Err(rule(TrustRule::BadCommitment(sponsor)));
-        }
-        progress.commitments[slot] = Some(c);
-        Ok(())
-    }
-
-    /// Opens a sponsor's commitment.
-    pub fn reveal(&mut self, id: u64, sponsor: u64, choice: Choice, salt: Fr) -> Result<()> {
-        let slot = self.slot(id, sponsor)?;
-        let progress = &mut self.open.get_mut(&id).expect("slot found it").1;
-        let c =
-            progress.commitments[slot].ok_or(rule(TrustRule::RevealWithoutCommitment(sponsor)))?;
-        if progress.reveals[slot].is_some() {
-            return Err(rule(TrustRule::SecondReveal(sponsor)));
-        }
-        if commitment(id, choice, salt) != c {
-            return Err(rule(TrustRule::RevealMismatch(sponsor)));
-        }
-        progress.reveals[slot] = Some(choice);
-        Ok(())
-    }
-
-    /// Applies the outcome once both have revealed.
-    pub fn resolve(&mut self, id: u64) -> Result<Resolution> {
-        let (s, progress) =
-            self.open.get(&id).cloned().ok_or(rule(TrustRule::UnknownSponsorship(id)))?;
-        let (Some(a), Some(b)) = (progress.reveals[0], progress.reveals[1]) else {
-            return Err(rule(TrustRule::NotRevealed(id)));
+        let defects = r.openings.map(|(c, _)| c == Choice::Defect);
+        let keys: Vec<PublicKey> = match defects {
+            [false, false] => vec![s.candidate],
+            [true, false] => s.defector_keys[0].to_vec(),
+            [false, true] => s.defector_keys[1].to_vec(),
+            [true, true] => vec![],
         };
-        let mut admitted = Vec::new();
+        let mut next = self.clone();
         let mut suspended = Vec::new();
-        let mut next = self.next_index();
-        let mut admit = |key: PublicKey, admitted: &mut Vec<(u64, PublicKey)>| {
-            admitted.push((next, key));
-            next += 1;
-        };
-        match (a, b) {
-            (Choice::Cooperate, Choice::Cooperate) => admit(s.candidate, &mut admitted),
-            (Choice::Defect, Choice::Defect) => suspended.extend(s.sponsors),
-            _ => {
-                let defector = usize::from(a == Choice::Cooperate);
-                for key in s.defector_keys[defector] {
-                    admit(key, &mut admitted);
-                }
-                suspended.push(s.sponsors[1 - defector]);
+        for (slot, sponsor) in s.sponsors.iter().enumerate() {
+            let m = next.members[sponsor];
+            let suspend = defects[1 - slot];
+            let until = if suspend {
+                s.epoch.checked_add(self.rules.suspension).ok_or(Error::Invalid {
+                    what: "admission",
+                    reason: "epoch + suspension overflows".into(),
+                })?
+            } else {
+                m.suspended_until
+            };
+            if suspend {
+                suspended.push(*sponsor);
             }
+            next.set(*sponsor, Member { suspended_until: until, pending: Fr::zero(), ..m })?;
         }
+        let admitted: Vec<(u64, PublicKey)> =
+            next.free_indices(keys.len()).into_iter().zip(keys).collect();
         for (index, key) in &admitted {
-            self.members
-                .insert(*index, Member { public_key: *key, suspended_until: 0, last_period: None });
+            next.set(*index, Member::new(*key))?;
         }
-        for sponsor in &suspended {
-            if let Some(m) = self.members.get_mut(sponsor) {
-                m.suspended_until = s.epoch + self.rules.suspension;
-            }
-        }
-        self.open.remove(&id);
-        Ok(Resolution { choices: [a, b], admitted, suspended })
+        *self = next;
+        Ok(Resolution { admitted, suspended })
     }
-}
-
-/// A sponsor's signed commitment, for demos and tests.
-pub fn sign_commitment(key: &SecretKey, id: u64, choice: Choice, salt: Fr) -> (Fr, Signature) {
-    let c = commitment(id, choice, salt);
-    (c, key.sign(c))
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 use super::*;
 use crate::transfer::sample_key;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 
 const RULES: AdmissionRules = AdmissionRules { suspension: 10, period: 5 };
+const DEPTH: usize = 4;
 
 fn ledger() -> TrustLedger {
-    TrustLedger::new((0..4).map(|i| (i, sample_key(i).public_key())), RULES)
+    TrustLedger::new(DEPTH, (0..4).map(|i| (i, sample_key(i).public_key())), RULES).unwrap()
 }
 
 fn sponsorship(id: u64, sponsors: [u64; 2], epoch: u64) -> Sponsorship {
@@ -18,33 +20,60 @@ fn sponsorship(id: u64, sponsors: [u64; 2], epoch: u64) -> Sponsorship {
     }
 }
 
-/// The sample-key seed of a member: genesis members use their index, later
-/// ones the seed their key was made from.
+/// The sample-key seed of a member (genesis members use their index).
 fn seed_of(l: &TrustLedger, index: u64) -> u64 {
     let key = l.member(index).unwrap().public_key;
     (0..1000).find(|seed| sample_key(*seed).public_key() == key).unwrap()
 }
 
-fn play(l: &mut TrustLedger, s: &Sponsorship, choices: [Choice; 2]) -> Resolution {
-    l.start(s.clone()).unwrap();
-    for (slot, sponsor) in s.sponsors.iter().enumerate() {
-        let salt = Fr::from(77 + slot as u64);
-        let key = sample_key(seed_of(l, *sponsor));
-        let (c, sig) = sign_commitment(&key, s.id, choices[slot], salt);
-        l.commit(s.id, *sponsor, c, &sig).unwrap();
-    }
-    for (slot, sponsor) in s.sponsors.iter().enumerate() {
-        l.reveal(s.id, *sponsor, choices[slot], Fr::from(77 + slot as u64)).unwrap();
-    }
-    l.resolve(s.id).unwrap()
+fn commits(l: &TrustLedger, s: &Sponsorship, choices: [Choice; 2]) -> Vec<Commit> {
+    (0..2)
+        .map(|i| {
+            let key = sample_key(seed_of(l, s.sponsors[i]));
+            Commit::sign(&key, s.sponsors[i], s, choices[i], Fr::from(77 + i as u64))
+        })
+        .collect()
 }
 
-fn broke(e: Error, r: TrustRule) {
-    assert_eq!(e, rule(r), "expected {r:?}");
+fn reveal(s: &Sponsorship, choices: [Choice; 2]) -> Reveal {
+    Reveal {
+        sponsorship: *s,
+        openings: [(choices[0], Fr::from(77u64)), (choices[1], Fr::from(78u64))],
+    }
+}
+
+fn commit_ok(w: &CommitWitness) -> bool {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    CommitCircuit { witness: w.clone() }.generate_constraints(cs.clone()).unwrap();
+    cs.is_satisfied().unwrap()
+}
+
+fn resolve_ok(w: &ResolveWitness) -> bool {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    ResolveCircuit { witness: w.clone() }.generate_constraints(cs.clone()).unwrap();
+    cs.is_satisfied().unwrap()
+}
+
+/// Commits and resolves through both circuits, checking each batch.
+fn play(l: &mut TrustLedger, s: &Sponsorship, choices: [Choice; 2]) -> Resolution {
+    let cs = commits(l, s, choices);
+    let (next, w) = commit_batch(l, &cs, s.epoch, 2).unwrap();
+    assert!(commit_ok(&w), "commit circuit rejected valid commits");
+    let mut check = next.clone();
+    let resolution = check.resolve(&reveal(s, choices)).unwrap();
+    let (after, w) = resolve_batch(&next, &[reveal(s, choices)], 1).unwrap();
+    assert!(resolve_ok(&w), "resolve circuit rejected a valid resolution");
+    assert_eq!(after.root(), check.root());
+    *l = after;
+    resolution
+}
+
+fn rule_of(e: Error) -> String {
+    e.to_string()
 }
 
 #[test]
-fn the_four_outcomes() {
+fn the_four_outcomes_through_both_circuits() {
     use Choice::*;
     let mut l = ledger();
     let s = sponsorship(1, [0, 1], 0);
@@ -70,58 +99,124 @@ fn the_four_outcomes() {
     assert_eq!(l.members().len(), 4 + 1 + 2 + 2);
 }
 
+/// Native rules reject, and the forced witness is unsatisfiable.
+fn commit_rejected(l: &TrustLedger, c: &[Commit], epoch: u64, expect: TrustRule) {
+    let e = commit_batch(l, c, epoch, 2).unwrap_err();
+    assert_eq!(rule_of(e), rule(expect).to_string());
+    assert!(
+        !commit_ok(&build_commit_witness_unchecked(l, c, epoch, 2).unwrap()),
+        "circuit accepted {expect:?}"
+    );
+}
+
+fn resolve_rejected(l: &TrustLedger, r: &Reveal, expect: TrustRule) {
+    let e = resolve_batch(l, std::slice::from_ref(r), 1).unwrap_err();
+    assert_eq!(rule_of(e), rule(expect).to_string());
+    assert!(
+        !resolve_ok(&build_resolve_witness_unchecked(l, std::slice::from_ref(r), 1).unwrap()),
+        "circuit accepted {expect:?}"
+    );
+}
+
 #[test]
 fn a_suspended_sponsor_and_a_second_sponsorship_in_a_period_are_rejected() {
     use Choice::*;
     let mut l = ledger();
     play(&mut l, &sponsorship(1, [0, 1], 0), [Cooperate, Defect]);
-    // Member 0 is suspended until epoch 10; member 1 sponsored in period 0.
-    broke(l.start(sponsorship(2, [0, 2], 6)).unwrap_err(), TrustRule::Suspended(0));
-    broke(l.start(sponsorship(3, [1, 2], 4)).unwrap_err(), TrustRule::SponsoredThisPeriod(1));
-    // Next period: 1 may sponsor again; after the suspension, 0 may too.
-    l.start(sponsorship(4, [1, 2], 5)).unwrap();
-    l.start(sponsorship(5, [0, 3], 10)).unwrap();
-    broke(l.start(sponsorship(6, [9, 3], 20)).unwrap_err(), TrustRule::NotMember(9));
-    assert!(l.start(sponsorship(7, [3, 3], 20)).is_err());
+    // Member 0 is suspended until epoch 10.
+    let s = sponsorship(2, [0, 2], 6);
+    commit_rejected(&l, &commits(&l, &s, [Cooperate, Cooperate])[..1], 6, TrustRule::Suspended(0));
+    // Member 1 sponsored in period 0 (epochs 0-4).
+    let s = sponsorship(3, [1, 2], 4);
+    commit_rejected(
+        &l,
+        &commits(&l, &s, [Cooperate, Cooperate])[..1],
+        4,
+        TrustRule::SponsoredThisPeriod(1),
+    );
+    // Next period 1 may sponsor again; after the suspension 0 may too.
+    let s = sponsorship(4, [1, 2], 5);
+    commit_batch(&l, &commits(&l, &s, [Cooperate, Cooperate]), 5, 2).unwrap();
+    let s = sponsorship(5, [0, 3], 10);
+    commit_batch(&l, &commits(&l, &s, [Cooperate, Cooperate]), 10, 2).unwrap();
 }
 
 #[test]
-fn reveals_must_open_their_own_single_commitment() {
-    let mut l = ledger();
+fn commitments_must_be_signed_and_single() {
+    let l = ledger();
     let s = sponsorship(1, [0, 1], 0);
-    l.start(s.clone()).unwrap();
+    let mut c = commits(&l, &s, [Choice::Cooperate; 2]);
+    // Signed by someone else.
+    let mut forged = c[0];
+    forged.signature = sample_key(2).sign(forged.commitment);
+    commit_rejected(&l, &[forged], 0, TrustRule::UnsignedCommitment(0));
+    // A second commitment while one is pending (another period, so only
+    // the pending rule applies).
+    let (next, _) = commit_batch(&l, &c[..1], 0, 2).unwrap();
+    let s2 = sponsorship(2, [0, 2], 5);
+    c = commits(&next, &s2, [Choice::Cooperate; 2]);
+    commit_rejected(&next, &c[..1], 5, TrustRule::Pending(0));
+}
+
+#[test]
+fn reveals_must_open_their_commitments_once() {
+    use Choice::*;
+    let l = ledger();
+    let s = sponsorship(1, [0, 1], 0);
     // A reveal without a commitment.
-    broke(
-        l.reveal(1, 0, Choice::Cooperate, Fr::from(1u64)).unwrap_err(),
+    resolve_rejected(
+        &l,
+        &reveal(&s, [Cooperate, Cooperate]),
         TrustRule::RevealWithoutCommitment(0),
     );
-    // A commitment signed by someone else, then a proper one.
-    let (c, _) = sign_commitment(&sample_key(0), 1, Choice::Cooperate, Fr::from(1u64));
-    let forged = sample_key(2).sign(c);
-    broke(l.commit(1, 0, c, &forged).unwrap_err(), TrustRule::BadCommitment(0));
-    let (c, sig) = sign_commitment(&sample_key(0), 1, Choice::Cooperate, Fr::from(1u64));
-    l.commit(1, 0, c, &sig).unwrap();
-    broke(l.commit(1, 0, c, &sig).unwrap_err(), TrustRule::BadCommitment(0));
-    // A reveal of the other choice, or another salt, does not open it.
-    broke(
-        l.reveal(1, 0, Choice::Defect, Fr::from(1u64)).unwrap_err(),
+    let (committed, _) = commit_batch(&l, &commits(&l, &s, [Cooperate, Defect]), 0, 2).unwrap();
+    // Another choice than committed, or another salt.
+    resolve_rejected(&committed, &reveal(&s, [Cooperate, Cooperate]), TrustRule::RevealMismatch(1));
+    let mut salty = reveal(&s, [Cooperate, Defect]);
+    salty.openings[0].1 = Fr::from(1u64);
+    resolve_rejected(&committed, &salty, TrustRule::RevealMismatch(0));
+    // A reveal for another sponsorship (another candidate) does not open it.
+    let other = Sponsorship { candidate: sample_key(999).public_key(), ..s };
+    resolve_rejected(
+        &committed,
+        &reveal(&other, [Cooperate, Defect]),
         TrustRule::RevealMismatch(0),
     );
-    broke(
-        l.reveal(1, 0, Choice::Cooperate, Fr::from(2u64)).unwrap_err(),
-        TrustRule::RevealMismatch(0),
+    // A second reveal: the commitments were cleared.
+    let (resolved, _) = resolve_batch(&committed, &[reveal(&s, [Cooperate, Defect])], 1).unwrap();
+    resolve_rejected(
+        &resolved,
+        &reveal(&s, [Cooperate, Defect]),
+        TrustRule::RevealWithoutCommitment(0),
     );
-    l.reveal(1, 0, Choice::Cooperate, Fr::from(1u64)).unwrap();
-    broke(
-        l.reveal(1, 0, Choice::Cooperate, Fr::from(1u64)).unwrap_err(),
-        TrustRule::SecondReveal(0),
-    );
-    // Not resolvable before the other sponsor reveals; not by an outsider.
-    broke(l.resolve(1).unwrap_err(), TrustRule::NotRevealed(1));
-    assert!(l.reveal(1, 3, Choice::Cooperate, Fr::from(1u64)).is_err());
-    // A commitment binds the sponsorship id too.
-    assert_ne!(
-        commitment(1, Choice::Cooperate, Fr::from(1u64)),
-        commitment(2, Choice::Cooperate, Fr::from(1u64))
-    );
+}
+
+#[test]
+fn constraints_per_slot() {
+    let count = |c: &dyn Fn(ark_relations::gr1cs::ConstraintSystemRef<Fr>)| {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        c(cs.clone());
+        cs.num_constraints()
+    };
+    let commit =
+        |n| count(&|cs| CommitCircuit::for_setup(16, 5, n).generate_constraints(cs).unwrap());
+    let resolve =
+        |n| count(&|cs| ResolveCircuit::for_setup(16, 10, n).generate_constraints(cs).unwrap());
+    let (c, r) = (commit(2) - commit(1), resolve(2) - resolve(1));
+    eprintln!("admission at depth 16: commit {c} constraints per slot, resolve {r}");
+    assert!(c > 5_776 && r > 4 * 2 * 16 * 240, "{c} {r}");
+}
+
+#[test]
+fn no_witness_variable_of_a_used_slot_is_free() {
+    use crate::soundness::{default_deltas, free_witness_variables};
+    use Choice::*;
+    let l = ledger();
+    let s = sponsorship(1, [0, 1], 0);
+    let (committed, w) = commit_batch(&l, &commits(&l, &s, [Defect, Cooperate]), 0, 2).unwrap();
+    let report = free_witness_variables(CommitCircuit { witness: w }, &default_deltas()).unwrap();
+    assert!(report.free.is_empty(), "commit: {:?}", report.free);
+    let (_, w) = resolve_batch(&committed, &[reveal(&s, [Defect, Cooperate])], 1).unwrap();
+    let report = free_witness_variables(ResolveCircuit { witness: w }, &default_deltas()).unwrap();
+    assert!(report.free.is_empty(), "resolve: {:?}", report.free);
 }
