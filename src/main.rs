@@ -9,6 +9,7 @@ mod finality;
 mod groth16_cmd;
 mod output;
 mod simulate;
+mod trust_cmd;
 mod trustnet;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -177,6 +178,11 @@ enum Command {
         #[command(subcommand)]
         command: ComputeCommand,
     },
+    /// Proof-of-Trust admission committed and resolved in proven batches.
+    Trust {
+        #[command(subcommand)]
+        command: TrustCommand,
+    },
     /// Plays strategies against the native rules to measure incentives.
     Simulate {
         #[command(subcommand)]
@@ -194,6 +200,16 @@ enum Command {
 enum ComputeCommand {
     /// Two deals (one unanimous, one disputed and mediated) opened and
     /// settled, each batch proven and verified.
+    Demo {
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TrustCommand {
+    /// Two sponsorships (both cooperate; one defects) committed and
+    /// resolved, each batch proven and verified.
     Demo {
         #[command(flatten)]
         backend: BackendArgs,
@@ -673,6 +689,9 @@ fn main() -> ExitCode {
         }
         Command::Finality { command } => run_finality(&out, command),
         Command::Trustnet { command } => run_trustnet(&out, command),
+        Command::Trust { command: TrustCommand::Demo { backend } } => {
+            trust_cmd::demo(&out, backend.backend, backend.device)
+        }
         Command::Compute { command: ComputeCommand::Demo { backend } } => {
             compute_cmd::demo(&out, backend.backend, backend.device)
         }

@@ -286,3 +286,10 @@ fn the_compute_demo_proves_and_verifies_both_batches() {
     assert!(o.contains("opening batch VALID") && o.contains("settlement batch VALID"), "{o}");
     assert!(o.contains("conserved"), "{o}");
 }
+
+#[test]
+fn the_trust_demo_proves_and_verifies_both_batches() {
+    let o = ok(&["trust", "demo", "--backend", "cpu"]);
+    assert!(o.contains("commit batch VALID") && o.contains("resolve batch VALID"), "{o}");
+    assert!(o.contains("sponsor 2 is suspended") && o.contains("already sponsored"), "{o}");
+}

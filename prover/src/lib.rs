@@ -32,6 +32,7 @@ mod groth16;
 pub mod keys;
 pub mod solidity;
 pub mod transfer;
+pub mod trust;
 
 pub use error::{Error, Result};
 pub use groth16::{PhaseTimings, PreparedKey, Prover};
