@@ -224,6 +224,107 @@ fn gpu_proofs_equal_cpu_proofs() {
     assert_gpu_equals_cpu(finality, 7);
     assert_gpu_equals_cpu(agreement, 8);
     assert_gpu_equals_cpu(slashing, 9);
+    let (open, settle) = compute_circuits();
+    assert_gpu_equals_cpu(open, 10);
+    assert_gpu_equals_cpu(settle, 11);
+    let (commit, resolve) = trust_circuits();
+    assert_gpu_equals_cpu(commit, 12);
+    assert_gpu_equals_cpu(resolve, 13);
+}
+
+/// One deal (k = 1) opened, then settled unanimously, on small trees.
+fn compute_circuits() -> (
+    stateproof_circuits::compute::OpenDealsCircuit,
+    stateproof_circuits::compute::SettleDealsCircuit,
+) {
+    use stateproof_circuits::compute::*;
+    use stateproof_circuits::transfer::{sample_key, Account, State};
+    let mut state = State::new(3).unwrap();
+    for i in 0..3 {
+        let a = Account { public_key: sample_key(i).public_key(), balance: 1_000, nonce: 0 };
+        state.set_account(i, a).unwrap();
+    }
+    let ledger = Ledger::new(state, 2).unwrap();
+    let committee = SampleChain::new(2, 1).unwrap();
+    let deal = Deal {
+        id: 1,
+        client: 0,
+        nodes: vec![1],
+        job: Fr::from(9u64),
+        price: 10,
+        deposit: 30,
+        collateral: 20,
+        mediators: committee.set.root(),
+        mediation_fee: 5,
+        deadline: 4,
+    };
+    let sigs = [0u64, 1].iter().map(|i| sample_key(*i).sign(deal.hash())).collect();
+    let (opened, open) = open_batch(&ledger, &[(deal.clone(), sigs)], 1, 1).unwrap();
+    let rules = SettlementRules { treasury: 2, ..simulate::default_rules() };
+    let shape = SettleShape {
+        depth: 3,
+        deal_depth: 2,
+        committee_depth: 2,
+        k: 1,
+        mediator_slots: 1,
+        slots: 1,
+    };
+    let settlement = Settlement {
+        deal_id: 1,
+        results: vec![Some(SignedResult::sign(&sample_key(1), &deal, Fr::from(3u64)))],
+        verdict: None,
+    };
+    let (_, settle) = settle_batch(
+        &opened,
+        &[settlement],
+        std::slice::from_ref(&committee.set),
+        &rules,
+        &shape,
+        5,
+    )
+    .unwrap();
+    (OpenDealsCircuit { witness: open }, SettleDealsCircuit { witness: settle })
+}
+
+/// One sponsorship committed and resolved (one sponsor defects).
+fn trust_circuits(
+) -> (stateproof_circuits::trust::CommitCircuit, stateproof_circuits::trust::ResolveCircuit) {
+    use stateproof_circuits::transfer::sample_key;
+    use stateproof_circuits::trust::*;
+    let rules = AdmissionRules { suspension: 3, period: 2 };
+    let ledger =
+        TrustLedger::new(3, (0..2).map(|i| (i, sample_key(i).public_key())), rules).unwrap();
+    let k = |i: u64| sample_key(i).public_key();
+    let s = Sponsorship {
+        id: 1,
+        sponsors: [0, 1],
+        candidate: k(10),
+        defector_keys: [[k(11), k(12)], [k(13), k(14)]],
+        epoch: 0,
+    };
+    let choices = [Choice::Cooperate, Choice::Defect];
+    let commits: Vec<Commit> = (0..2)
+        .map(|i| {
+            Commit::sign(&sample_key(i as u64), i as u64, &s, choices[i], Fr::from(5 + i as u64))
+        })
+        .collect();
+    let (committed, commit) = commit_batch(&ledger, &commits, 0, 2).unwrap();
+    let reveal = Reveal {
+        sponsorship: s,
+        openings: [(choices[0], Fr::from(5u64)), (choices[1], Fr::from(6u64))],
+    };
+    let (_, resolve) = resolve_batch(&committed, &[reveal], 1).unwrap();
+    (CommitCircuit { witness: commit }, ResolveCircuit { witness: resolve })
+}
+
+#[test]
+fn identical_to_ark_groth16_on_compute_and_trust() {
+    let (open, settle) = compute_circuits();
+    assert_identical_to_ark(open, 14);
+    assert_identical_to_ark(settle, 15);
+    let (commit, resolve) = trust_circuits();
+    assert_identical_to_ark(commit, 16);
+    assert_identical_to_ark(resolve, 17);
 }
 
 #[test]
