@@ -7,7 +7,9 @@ use crate::Backend;
 use ark_ff::UniformRand;
 use serde_json::json;
 use stateproof_kernels::{FallbackMsm, FallbackNtt};
-use stateproof_prover::circom::{parse_r1cs, parse_wtns, parse_zkey, CircomError, ZkeyProver};
+use stateproof_prover::circom::{
+    load_zkey, parse_r1cs, parse_wtns, CircomError, Validation, ZkeyProver,
+};
 use stateproof_prover::files;
 use stateproof_verifier::snarkjs;
 use std::path::Path;
@@ -44,10 +46,8 @@ pub fn prove(
         out.step("checking the witness against the constraints", || r1cs.check_witness(&witness))
             .map_err(circom_error(f.witness))?;
     }
-    let zkey = out.step("loading the zkey", || -> Result<_, CliError> {
-        let bytes = files::read(f.zkey).map_err(unusable)?;
-        parse_zkey(&bytes).map_err(circom_error(f.zkey))
-    })?;
+    let (zkey, validation) =
+        out.step("loading the zkey", || load_zkey(f.zkey)).map_err(circom_error(f.zkey))?;
     let (n_vars, n_public, domain) = (zkey.n_vars, zkey.n_public, zkey.domain_size);
     let load = start.elapsed();
     let ntt = FallbackNtt::new(backend.into(), device);
@@ -72,7 +72,11 @@ pub fn prove(
         f.zkey.display(),
         domain.trailing_zeros()
     ));
-    out.line(format!("  load (read and validate zkey, witness) {}", secs(load)));
+    let how = match validation {
+        Validation::Full => "validated in full",
+        Validation::Marked => "validated before (marker), B2 subgroup checks skipped",
+    };
+    out.line(format!("  load (read and validate zkey, witness) {}  [{how}]", secs(load)));
     out.line(format!("  prepare bases on the backend          {}", secs(prepare)));
     for (name, d) in timings.phases().iter().skip(3) {
         let name =
@@ -84,6 +88,7 @@ pub fn prove(
     out.json(json!({
         "proof": f.proof, "public": f.public, "variables": n_vars, "public_signals": n_public,
         "domain_size": domain, "load_seconds": load.as_secs_f64(),
+        "zkey_validation": if validation == Validation::Full { "full" } else { "marked" },
         "prepare_seconds": prepare.as_secs_f64(), "prove_seconds": timings.total.as_secs_f64(),
         "backend": description,
     }));

@@ -16,7 +16,7 @@ mod zkey;
 pub use prove::ZkeyProver;
 pub use r1cs::{parse_r1cs, Lc, R1cs, R1csCircuit};
 pub use wtns::parse_wtns;
-pub use zkey::{parse_zkey, Coefficient, Zkey, MAX_LOG_DOMAIN};
+pub use zkey::{load_zkey, parse_zkey, Coefficient, Validation, Zkey, MAX_LOG_DOMAIN};
 
 /// Why a circom file or proof was rejected.
 #[derive(Debug, thiserror::Error)]

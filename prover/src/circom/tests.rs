@@ -190,3 +190,61 @@ fn the_r1cs_as_an_arkworks_circuit_proves_with_ark_groth16() {
     R1csCircuit { r1cs: &r1cs, witness: Some(&broken) }.generate_constraints(cs.clone()).unwrap();
     assert!(!cs.is_satisfied().unwrap());
 }
+
+/// Where a zkey's load time goes (run by hand on a large zkey:
+/// `STATEPROOF_ZKEY=path cargo test --release -p stateproof-prover zkey_load_profile -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn zkey_load_profile() {
+    use ark_ec::AffineRepr;
+    use rayon::prelude::*;
+    let Ok(path) = std::env::var("STATEPROOF_ZKEY") else { return };
+    let t = std::time::Instant::now();
+    let bytes = std::fs::read(path).unwrap();
+    eprintln!("read {} MB: {:?}", bytes.len() >> 20, t.elapsed());
+    let t = std::time::Instant::now();
+    let zkey = parse_zkey(&bytes).unwrap();
+    eprintln!("parse and validate: {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    let ok = zkey.b2.par_iter().all(|p| p.is_on_curve());
+    eprintln!("G2 on-curve only: {:?} ({ok})", t.elapsed());
+    let t = std::time::Instant::now();
+    let ok = zkey.b2.par_iter().all(|p| p.is_in_correct_subgroup_assuming_on_curve());
+    eprintln!("G2 subgroup only: {:?} ({ok})", t.elapsed());
+    let t = std::time::Instant::now();
+    let ok = zkey
+        .a
+        .par_iter()
+        .chain(&zkey.b1)
+        .chain(&zkey.c)
+        .chain(&zkey.h)
+        .all(|p| p.is_on_curve() || p.is_zero());
+    eprintln!("G1 on-curve only: {:?} ({ok})", t.elapsed());
+}
+
+#[test]
+fn the_validation_marker_is_tied_to_the_exact_file() {
+    let dir = std::env::temp_dir().join(format!("stateproof-zkey-marker-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("k.zkey");
+    let bytes = data("preimage.zkey");
+    std::fs::write(&path, &bytes).unwrap();
+    let marker = dir.join("k.zkey.validated");
+    let _ = std::fs::remove_file(&marker);
+    let (first, how) = load_zkey(&path).unwrap();
+    assert_eq!(how, Validation::Full);
+    assert!(marker.exists());
+    let (second, how) = load_zkey(&path).unwrap();
+    assert_eq!(how, Validation::Marked);
+    assert_eq!(first.b2, second.b2);
+    // Another file under the same name: validated in full again.
+    let mut changed = bytes.clone();
+    let last = changed.len() - 1;
+    changed[last] ^= 1; // inside the contributions section, which is not read
+    std::fs::write(&path, &changed).unwrap();
+    assert_eq!(load_zkey(&path).unwrap().1, Validation::Full);
+    // A marker naming another hash is ignored.
+    std::fs::write(&marker, "stateproof zkey validated v1 00\n").unwrap();
+    assert_eq!(load_zkey(&path).unwrap().1, Validation::Full);
+    let _ = std::fs::remove_dir_all(&dir);
+}

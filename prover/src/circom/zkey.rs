@@ -76,14 +76,22 @@ fn g1(bytes: &[u8]) -> Result<G1Affine> {
     Ok(p)
 }
 
-fn g2(bytes: &[u8]) -> Result<G2Affine> {
+fn g2_on_curve(bytes: &[u8]) -> Result<G2Affine> {
     if bytes.iter().all(|b| *b == 0) {
         return Ok(G2Affine::zero());
     }
     let x = Fq2::new(fq_mont(&bytes[..32])?, fq_mont(&bytes[32..64])?);
     let y = Fq2::new(fq_mont(&bytes[64..96])?, fq_mont(&bytes[96..128])?);
     let p = G2Affine::new_unchecked(x, y);
-    if !p.is_on_curve() || !p.is_in_correct_subgroup_assuming_on_curve() {
+    if !p.is_on_curve() {
+        return Err(CircomError::Format("zkey: a G2 point is not on the curve".into()));
+    }
+    Ok(p)
+}
+
+fn g2(bytes: &[u8]) -> Result<G2Affine> {
+    let p = g2_on_curve(bytes)?;
+    if !p.is_in_correct_subgroup_assuming_on_curve() {
         return Err(CircomError::Format(
             "zkey: a G2 point is not on the curve or not in the subgroup".into(),
         ));
@@ -113,6 +121,48 @@ pub const MAX_LOG_DOMAIN: u32 = 26;
 /// point on its curve and in the prime-order subgroup, every coefficient's
 /// row and column in range.
 pub fn parse_zkey(bytes: &[u8]) -> Result<Zkey> {
+    parse_zkey_with(bytes, true)
+}
+
+/// How [`load_zkey`] validated the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Validation {
+    /// Every check, G2 subgroup membership of the B₂ points included (which
+    /// is most of the time); recorded in the marker file afterwards.
+    Full,
+    /// The marker file names this exact file (by blake3 hash) as fully
+    /// validated before: every check except the B₂ subgroup checks.
+    Marked,
+}
+
+const MARKER_HEADER: &str = "stateproof zkey validated v1";
+
+/// Loads a zkey from `path`. The first load validates everything and
+/// writes `PATH.validated`, a marker with the file's blake3 hash; later
+/// loads of the same bytes skip only the B₂ points' subgroup checks (a
+/// changed file has another hash and is validated in full). The marker is
+/// an optimisation, not a trust anchor: whoever can write it can replace
+/// the zkey, and a B₂ point outside the subgroup could only make proofs
+/// that verifiers reject.
+pub fn load_zkey(path: &std::path::Path) -> Result<(Zkey, Validation)> {
+    let io = |e: std::io::Error| CircomError::Format(format!("{}: {e}", path.display()));
+    let bytes = std::fs::read(path).map_err(io)?;
+    let hash = blake3::hash(&bytes);
+    let mut marker_path = path.as_os_str().to_owned();
+    marker_path.push(".validated");
+    let marker_path = std::path::PathBuf::from(marker_path);
+    let expected = format!("{MARKER_HEADER} {}\n", hash.to_hex());
+    let marked = std::fs::read_to_string(&marker_path).is_ok_and(|m| m == expected);
+    if marked {
+        return Ok((parse_zkey_with(&bytes, false)?, Validation::Marked));
+    }
+    let zkey = parse_zkey_with(&bytes, true)?;
+    // Best effort: a read-only directory just means full validation again.
+    let _ = crate::files::write_atomic(&marker_path, expected.as_bytes());
+    Ok((zkey, Validation::Full))
+}
+
+fn parse_zkey_with(bytes: &[u8], g2_subgroup: bool) -> Result<Zkey> {
     let file = BinFile::parse(bytes, "zkey", b"zkey", &[1])?;
     let mut s1 = file.section(1, "zkey protocol")?;
     let protocol = s1.u32()?;
@@ -171,7 +221,8 @@ pub fn parse_zkey(bytes: &[u8]) -> Result<Zkey> {
         .collect::<Result<Vec<_>>>()?;
     let a = points(&mut file.section(5, "zkey A")?, n_vars, 64, g1)?;
     let b1 = points(&mut file.section(6, "zkey B1")?, n_vars, 64, g1)?;
-    let b2 = points(&mut file.section(7, "zkey B2")?, n_vars, 128, g2)?;
+    let b2_parse = if g2_subgroup { g2 } else { g2_on_curve };
+    let b2 = points(&mut file.section(7, "zkey B2")?, n_vars, 128, b2_parse)?;
     let c = points(&mut file.section(8, "zkey C")?, n_vars - n_public - 1, 64, g1)?;
     let h = points(&mut file.section(9, "zkey H")?, domain_size, 64, g1)?;
     let vk = ark_groth16::VerifyingKey { alpha_g1, beta_g2, gamma_g2, delta_g2, gamma_abc_g1: ic };
