@@ -414,3 +414,24 @@ pub fn export_snarkjs(out: &Output, vk_path: &Path, update_path: &Path, dir: &Pa
     out.json(json!({"dir": dir}));
     Ok(())
 }
+
+/// Parses `update`'s bytes back, verifies them under `vk` and prints one
+/// line: what the demos do with each batch they prove.
+pub(crate) fn verify_and_report(
+    out: &Output,
+    what: &str,
+    vk: &VerifyingKey,
+    update: &CompressedUpdate,
+) -> CliResult {
+    let bytes = update.to_bytes();
+    let start = Instant::now();
+    CompressedUpdate::from_bytes(&bytes)
+        .and_then(|u| u.verify(vk))
+        .map_err(|e| invalid(format!("{what} does not verify: {e}")))?;
+    out.line(format!(
+        "  verify:   {what} VALID in {} ({} bytes)",
+        secs(start.elapsed()),
+        bytes.len()
+    ));
+    Ok(())
+}

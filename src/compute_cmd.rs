@@ -2,7 +2,7 @@
 //! disputed by a lazy node and decided by mediators), each batch proven and
 //! verified.
 
-use crate::commands::{invalid, make_prover, unusable, CliError, CliResult};
+use crate::commands::{invalid, make_prover, unusable, verify_and_report, CliError, CliResult};
 use crate::output::{secs, Output};
 use crate::Backend;
 use serde_json::json;
@@ -17,7 +17,6 @@ use stateproof_circuits::transfer::{sample_key, Account, State};
 use stateproof_circuits::Fr;
 use stateproof_prover::compute::{open_keys, prove_open, prove_settle, settle_keys};
 use stateproof_prover::keys::{self, DEVELOPMENT_SETUP_WARNING};
-use stateproof_verifier::CompressedUpdate;
 use std::time::Instant;
 
 const TREASURY: u64 = 15;
@@ -52,24 +51,6 @@ fn signed(d: Deal) -> (Deal, Vec<stateproof_circuits::eddsa::Signature>) {
         .map(|i| sample_key(i).sign(d.hash()))
         .collect();
     (d, sigs)
-}
-
-fn verified(
-    out: &Output,
-    what: &str,
-    vk: &stateproof_verifier::VerifyingKey,
-    u: &CompressedUpdate,
-) -> CliResult {
-    let bytes = u.to_bytes();
-    let parsed = CompressedUpdate::from_bytes(&bytes).map_err(invalid)?;
-    let start = Instant::now();
-    parsed.verify(vk).map_err(|e| invalid(format!("{what} does not verify: {e}")))?;
-    out.line(format!(
-        "  verify:   {what} VALID in {} ({} bytes)",
-        secs(start.elapsed()),
-        bytes.len()
-    ));
-    Ok(())
 }
 
 pub fn demo(out: &Output, backend: Backend, device: Option<usize>) -> CliResult {
@@ -122,7 +103,7 @@ pub fn demo(out: &Output, backend: Backend, device: Option<usize>) -> CliResult 
         "  open:     deals 1 and 2 lock 400 from each client and 250 from each node, proven in {}",
         secs(start.elapsed())
     ));
-    verified(out, "opening batch", &open_keys.verifying_key, &open_update)?;
+    verify_and_report(out, "opening batch", &open_keys.verifying_key, &open_update)?;
 
     let result = |d: &Deal, node: u64, value: u64| {
         Some(SignedResult::sign(&sample_key(node), d, Fr::from(value)))
@@ -159,7 +140,7 @@ pub fn demo(out: &Output, backend: Backend, device: Option<usize>) -> CliResult 
         )
     })?;
     out.line(format!("  settle:   both deals at time 60, proven in {}", secs(start.elapsed())));
-    verified(out, "settlement batch", &settle_keys.verifying_key, &settle_update)?;
+    verify_and_report(out, "settlement batch", &settle_keys.verifying_key, &settle_update)?;
     let chained = open_update.input("new_root").ok() == settle_update.input("old_root").ok();
     if !chained {
         return Err(invalid("the settlement does not start where the opening ended"));

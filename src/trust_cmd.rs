@@ -1,50 +1,20 @@
 //! `stateproof trust demo`: Proof-of-Trust admission, committed and
 //! resolved in proven batches.
 
-use crate::commands::{invalid, make_prover, unusable, CliResult};
+use crate::commands::{invalid, make_prover, unusable, verify_and_report, CliResult};
 use crate::output::{secs, Output};
 use crate::Backend;
 use serde_json::json;
 use stateproof_circuits::field::fr_to_string;
 use stateproof_circuits::transfer::sample_key;
 use stateproof_circuits::trust::{
-    AdmissionRules, Choice, Commit, CommitCircuit, ResolveCircuit, Reveal, Sponsorship, TrustLedger,
+    sample_sponsorship, AdmissionRules, Choice, Commit, CommitCircuit, ResolveCircuit, Reveal,
+    Sponsorship, TrustLedger,
 };
 use stateproof_circuits::Fr;
 use stateproof_prover::keys::{self, DEVELOPMENT_SETUP_WARNING};
 use stateproof_prover::trust::{commit_keys, prove_commits, prove_resolutions, resolve_keys};
-use stateproof_verifier::CompressedUpdate;
 use std::time::Instant;
-
-fn sponsorship(id: u64, sponsors: [u64; 2], epoch: u64) -> Sponsorship {
-    let k = |i: u64| sample_key(i).public_key();
-    Sponsorship {
-        id,
-        sponsors,
-        candidate: k(100 + id),
-        defector_keys: [[k(200 + id), k(300 + id)], [k(400 + id), k(500 + id)]],
-        epoch,
-    }
-}
-
-fn check(
-    out: &Output,
-    what: &str,
-    vk: &stateproof_verifier::VerifyingKey,
-    u: &CompressedUpdate,
-) -> CliResult {
-    let bytes = u.to_bytes();
-    let start = Instant::now();
-    CompressedUpdate::from_bytes(&bytes)
-        .and_then(|p| p.verify(vk))
-        .map_err(|e| invalid(format!("{what} does not verify: {e}")))?;
-    out.line(format!(
-        "  verify:   {what} VALID in {} ({} bytes)",
-        secs(start.elapsed()),
-        bytes.len()
-    ));
-    Ok(())
-}
 
 pub fn demo(out: &Output, backend: Backend, device: Option<usize>) -> CliResult {
     let depth = 4;
@@ -74,8 +44,8 @@ pub fn demo(out: &Output, backend: Backend, device: Option<usize>) -> CliResult 
     out.line(format!("  setup:    {} ({DEVELOPMENT_SETUP_WARNING})", secs(start.elapsed())));
 
     // Epoch 0: 0 and 1 both cooperate; 2 cooperates and 3 defects.
-    let a = sponsorship(1, [0, 1], 0);
-    let b = sponsorship(2, [2, 3], 0);
+    let a = sample_sponsorship(1, [0, 1], 0);
+    let b = sample_sponsorship(2, [2, 3], 0);
     let plays =
         [(a, [Choice::Cooperate, Choice::Cooperate]), (b, [Choice::Cooperate, Choice::Defect])];
     let salt = |s: &Sponsorship, i: usize| Fr::from(s.id * 10 + i as u64 + 7);
@@ -97,7 +67,7 @@ pub fn demo(out: &Output, backend: Backend, device: Option<usize>) -> CliResult 
         "  commit:   4 sponsors store hidden choices at epoch 0, proven in {}",
         secs(start.elapsed())
     ));
-    check(out, "commit batch", &ckeys.verifying_key, &cu)?;
+    verify_and_report(out, "commit batch", &ckeys.verifying_key, &cu)?;
 
     let reveals: Vec<Reveal> = plays
         .iter()
@@ -121,7 +91,7 @@ pub fn demo(out: &Output, backend: Backend, device: Option<usize>) -> CliResult 
         "  resolve:  both sponsorships revealed and applied, proven in {}",
         secs(start.elapsed())
     ));
-    check(out, "resolve batch", &rkeys.verifying_key, &ru)?;
+    verify_and_report(out, "resolve batch", &rkeys.verifying_key, &ru)?;
     if cu.input("new_root").ok() != ru.input("old_root").ok() {
         return Err(invalid("the resolve batch does not start where the commits ended"));
     }
@@ -132,7 +102,7 @@ pub fn demo(out: &Output, backend: Backend, device: Option<usize>) -> CliResult 
         resolved.member(2).map_or(0, |m| m.suspended_until)
     ));
     // The rules refuse what follows.
-    let again = sponsorship(3, [2, 0], 3);
+    let again = sample_sponsorship(3, [2, 0], 3);
     let refused_suspended = resolved
         .clone()
         .commit(&Commit::sign(&sample_key(2), 2, &again, Choice::Cooperate, Fr::from(1u64)))

@@ -248,6 +248,82 @@ fn enforce_at_least(a: &FpVar<Fr>, b: &FpVar<Fr>) -> Result<(), SynthesisError> 
     crate::babyjubjub::bits_le_at_most(&(a - b), 66, None).map(|_| ())
 }
 
+/// A deal's terms in a circuit: index bits, range-checked amounts and the
+/// hash of [`Deal::hash`], shared by the opening and settlement circuits.
+pub(crate) struct DealVars {
+    pub(crate) id_bits: Vec<Boolean<Fr>>,
+    /// The client's, then each node's account-index bits.
+    pub(crate) party_bits: Vec<Vec<Boolean<Fr>>>,
+    pub(crate) party_index: Vec<FpVar<Fr>>,
+    pub(crate) price: FpVar<Fr>,
+    pub(crate) deposit: FpVar<Fr>,
+    pub(crate) collateral: FpVar<Fr>,
+    pub(crate) mediators: FpVar<Fr>,
+    pub(crate) fee: FpVar<Fr>,
+    pub(crate) deadline: FpVar<Fr>,
+    pub(crate) hash: FpVar<Fr>,
+}
+
+/// Allocates `d`'s terms and hashes them.
+pub(crate) fn deal_gadget(
+    cs: &ConstraintSystemRef<Fr>,
+    d: &Deal,
+    depth: usize,
+    deal_depth: usize,
+) -> Result<DealVars, SynthesisError> {
+    let witness = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
+    let id_bits = index_bits(cs, d.id, deal_depth)?;
+    let id = Boolean::le_bits_to_fp(&id_bits)?;
+    let party_bits = std::iter::once(d.client)
+        .chain(d.nodes.iter().copied())
+        .map(|i| index_bits(cs, i, depth))
+        .collect::<Result<Vec<_>, _>>()?;
+    let party_index =
+        party_bits.iter().map(|b| Boolean::le_bits_to_fp(b)).collect::<Result<Vec<_>, _>>()?;
+    let job = witness(d.job)?;
+    let price = witness(Fr::from(d.price))?;
+    let deposit = witness(Fr::from(d.deposit))?;
+    let collateral = witness(Fr::from(d.collateral))?;
+    let mediators = witness(d.mediators)?;
+    let fee = witness(Fr::from(d.mediation_fee))?;
+    let deadline = witness(Fr::from(d.deadline))?;
+    for v in [&price, &deposit, &collateral, &fee, &deadline] {
+        enforce_u64(v)?;
+    }
+    let h1 = poseidon_gadget(&[
+        FpVar::Constant(Fr::from(DEAL_DOMAIN)),
+        id,
+        party_index[0].clone(),
+        job,
+        price.clone(),
+        deposit.clone(),
+    ])?;
+    let h2 = poseidon_gadget(&[
+        h1,
+        collateral.clone(),
+        mediators.clone(),
+        fee.clone(),
+        deadline.clone(),
+        FpVar::Constant(Fr::from(d.nodes.len() as u64)),
+    ])?;
+    let mut hash = h2;
+    for node in &party_index[1..] {
+        hash = PoseidonGadget::hash2(&hash, node)?;
+    }
+    Ok(DealVars {
+        id_bits,
+        party_bits,
+        party_index,
+        price,
+        deposit,
+        collateral,
+        mediators,
+        fee,
+        deadline,
+        hash,
+    })
+}
+
 impl ConstraintSynthesizer<Fr> for OpenDealsCircuit {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
         let w = self.witness;
@@ -275,46 +351,17 @@ impl ConstraintSynthesizer<Fr> for OpenDealsCircuit {
             let used = Boolean::new_witness(cs.clone(), || Ok(slot.used))?;
 
             // Terms, range-checked, and their hash.
-            let id_bits = index_bits(&cs, d.id, w.deal_depth)?;
-            let id = Boolean::le_bits_to_fp(&id_bits)?;
-            let party_bits = std::iter::once(d.client)
-                .chain(d.nodes.iter().copied())
-                .map(|i| index_bits(&cs, i, depth))
-                .collect::<Result<Vec<_>, _>>()?;
-            let party_index = party_bits
-                .iter()
-                .map(|b| Boolean::le_bits_to_fp(b))
-                .collect::<Result<Vec<_>, _>>()?;
-            let job = witness(d.job)?;
-            let price = witness(Fr::from(d.price))?;
-            let deposit = witness(Fr::from(d.deposit))?;
-            let collateral = witness(Fr::from(d.collateral))?;
-            let mediators = witness(d.mediators)?;
-            let fee = witness(Fr::from(d.mediation_fee))?;
-            let deadline = witness(Fr::from(d.deadline))?;
-            for v in [&price, &deposit, &collateral, &fee, &deadline] {
-                enforce_u64(v)?;
-            }
-            let h1 = poseidon_gadget(&[
-                FpVar::Constant(Fr::from(DEAL_DOMAIN)),
-                id,
-                party_index[0].clone(),
-                job,
-                price.clone(),
-                deposit.clone(),
-            ])?;
-            let h2 = poseidon_gadget(&[
-                h1,
-                collateral.clone(),
-                mediators,
-                fee.clone(),
-                deadline,
-                FpVar::Constant(Fr::from(k as u64)),
-            ])?;
-            let mut hash = h2;
-            for node in &party_index[1..] {
-                hash = PoseidonGadget::hash2(&hash, node)?;
-            }
+            let DealVars {
+                id_bits,
+                party_bits,
+                party_index,
+                price,
+                deposit,
+                collateral,
+                fee,
+                hash,
+                ..
+            } = deal_gadget(&cs, d, depth, w.deal_depth)?;
 
             // Safety of the terms: deposit ≥ k·price + fee, collateral ≥
             // fee, deposit + k·collateral < 2^64, nodes distinct and not the

@@ -9,9 +9,10 @@
 //! treasury. Public inputs: ledger root before and after, the digest of the
 //! settled deals (`dᵢ₊₁ = Poseidon(dᵢ, deal hashᵢ)`), and `now`.
 
+use super::open::{deal_gadget, DealVars};
 use super::{
     deal_leaf, payouts, verdict_commitment, Deal, DealStatus, Ledger, Outcome, SettlementRules,
-    SignedResult, Verdict, DEAL_DOMAIN, RESULT_DOMAIN, VERDICT_DOMAIN,
+    SignedResult, Verdict, RESULT_DOMAIN, VERDICT_DOMAIN,
 };
 use crate::babyjubjub::{bits_le_at_most, Point, PointVar};
 use crate::eddsa::verify_gadget;
@@ -19,7 +20,7 @@ use crate::finality::{
     build_quorum_witness_unchecked, quorum_gadget, QuorumParts, SignerSlot, Statement,
     ValidatorSet, DATA_DOMAIN,
 };
-use crate::gadgets::{enforce_u64, index_bits};
+use crate::gadgets::enforce_u64;
 use crate::merkle::{MerklePathVar, SparseMerkleTree};
 use crate::poseidon::{hash2, poseidon, poseidon_gadget, PoseidonGadget};
 use crate::{Error, Fr, Result};
@@ -465,52 +466,24 @@ impl ConstraintSynthesizer<Fr> for SettleDealsCircuit {
             let used = Boolean::new_witness(cs.clone(), || Ok(slot.used))?;
 
             // The terms and their hash, as at opening.
-            let id_bits = index_bits(&cs, d.id, w.deal_depth)?;
-            let id = Boolean::le_bits_to_fp(&id_bits)?;
-            let mut party_bits = std::iter::once(d.client)
-                .chain(d.nodes.iter().copied())
-                .map(|i| index_bits(&cs, i, depth))
-                .collect::<Result<Vec<_>, _>>()?;
+            let DealVars {
+                id_bits,
+                mut party_bits,
+                price,
+                deposit,
+                collateral,
+                mediators: mediators_root,
+                fee,
+                deadline,
+                hash,
+                ..
+            } = deal_gadget(&cs, d, depth, w.deal_depth)?;
             // The treasury is fixed at setup: its index bits are constants.
             party_bits.push(
                 (0..depth)
                     .map(|i| Boolean::constant(i < 64 && (treasury_bits_value >> i) & 1 == 1))
                     .collect(),
             );
-            let party_index = party_bits
-                .iter()
-                .map(|b| Boolean::le_bits_to_fp(b))
-                .collect::<Result<Vec<_>, _>>()?;
-            let job = witness(d.job)?;
-            let price = witness(Fr::from(d.price))?;
-            let deposit = witness(Fr::from(d.deposit))?;
-            let collateral = witness(Fr::from(d.collateral))?;
-            let mediators_root = witness(d.mediators)?;
-            let fee = witness(Fr::from(d.mediation_fee))?;
-            let deadline = witness(Fr::from(d.deadline))?;
-            for v in [&price, &deposit, &collateral, &fee, &deadline] {
-                enforce_u64(v)?;
-            }
-            let h1 = poseidon_gadget(&[
-                FpVar::Constant(Fr::from(DEAL_DOMAIN)),
-                id,
-                party_index[0].clone(),
-                job,
-                price.clone(),
-                deposit.clone(),
-            ])?;
-            let h2 = poseidon_gadget(&[
-                h1,
-                collateral.clone(),
-                mediators_root.clone(),
-                fee.clone(),
-                deadline.clone(),
-                FpVar::Constant(Fr::from(k as u64)),
-            ])?;
-            let mut hash = h2;
-            for node in &party_index[1..=k] {
-                hash = PoseidonGadget::hash2(&hash, node)?;
-            }
 
             // Accounts to credit, in order; node keys come from theirs.
             let credit_vars = slot

@@ -175,6 +175,19 @@ impl Sponsorship {
     }
 }
 
+/// A sponsorship whose keys are sample keys (public seeds: demos and tests
+/// only): candidate `100 + id`, defector keys `200 + id` to `500 + id`.
+pub fn sample_sponsorship(id: u64, sponsors: [u64; 2], epoch: u64) -> Sponsorship {
+    let k = |i: u64| crate::transfer::sample_key(i).public_key();
+    Sponsorship {
+        id,
+        sponsors,
+        candidate: k(100 + id),
+        defector_keys: [[k(200 + id), k(300 + id)], [k(400 + id), k(500 + id)]],
+        epoch,
+    }
+}
+
 /// The commitment to a choice for a sponsorship.
 pub fn commitment(sponsorship: &Sponsorship, choice: Choice, salt: Fr) -> Fr {
     poseidon(&[Fr::from(COMMIT_DOMAIN), sponsorship.hash(), choice.field(), salt])

@@ -10,14 +10,7 @@ fn ledger() -> TrustLedger {
 }
 
 fn sponsorship(id: u64, sponsors: [u64; 2], epoch: u64) -> Sponsorship {
-    let k = |i: u64| sample_key(i).public_key();
-    Sponsorship {
-        id,
-        sponsors,
-        candidate: k(100 + id),
-        defector_keys: [[k(200 + id), k(300 + id)], [k(400 + id), k(500 + id)]],
-        epoch,
-    }
+    sample_sponsorship(id, sponsors, epoch)
 }
 
 /// The sample-key seed of a member (genesis members use their index).
