@@ -55,6 +55,12 @@ pub enum Error {
     /// A finality, agreement or slashing rule is broken.
     #[error("{0}")]
     Finality(crate::finality::FinalityRule),
+    /// A compute deal, result or settlement rule is broken.
+    #[error("compute settlement: {0}")]
+    Compute(crate::compute::ComputeRule),
+    /// A Proof-of-Trust admission rule is broken.
+    #[error("admission: {0}")]
+    Trust(crate::trust::TrustRule),
     /// A malformed file or value (state, batch, key).
     #[error("invalid {what}: {reason}")]
     Invalid {

@@ -153,11 +153,11 @@ fn rejects_a_proof_for_a_different_set() {
     let mut fx = fixture(FINALITY_CIRCUIT_ID);
     let (cp, hs, _) = chain();
     let mut c = client(&fx, cp);
+    let before = *c.state();
     // Header 1 proven by set B's quorum: the client holds A.
     let u = fx.update(f(SET_B), hs[0]);
     assert_eq!(c.apply(&u).unwrap_err(), Error::WrongSet);
-    let before = *c.state();
-    assert_eq!(c.state(), &before);
+    assert_eq!(c.state(), &before, "a rejected update leaves the client unchanged");
 }
 
 #[test]

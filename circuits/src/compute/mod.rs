@@ -141,7 +141,7 @@ pub enum ComputeRule {
 }
 
 fn rule(r: ComputeRule) -> Error {
-    Error::Invalid { what: "compute settlement", reason: r.to_string() }
+    Error::Compute(r)
 }
 
 impl Deal {
@@ -347,16 +347,6 @@ impl Ledger {
     /// The ledger's root.
     pub fn root(&self) -> Fr {
         hash2(self.accounts.root().0, self.deal_tree.root())
-    }
-
-    /// The Merkle path of account `index` (tests force witnesses with it).
-    #[cfg(test)]
-    pub(crate) fn accounts_tree_proof(&self, index: u64) -> Vec<Fr> {
-        let mut tree = SparseMerkleTree::new(self.accounts.depth()).expect("depth is valid");
-        for (i, a) in self.accounts.accounts() {
-            tree.set(*i, a.leaf()).expect("index fits");
-        }
-        tree.proof(index).expect("index fits").siblings
     }
 
     /// The deal tree.

@@ -168,12 +168,13 @@ pub fn build_open_witness_unchecked(
     let depth = ledger.accounts.depth();
     let deal_depth = ledger.deal_tree().depth();
     let identity = Point::new_unchecked(Fr::zero(), Fr::one());
-    let mut accounts = crate::merkle::SparseMerkleTree::new(depth)?;
-    let mut ledger_accounts: BTreeMap<u64, (Point, Fr, Fr)> = BTreeMap::new();
-    for (i, a) in ledger.accounts.accounts() {
-        accounts.set(*i, a.leaf())?;
-        ledger_accounts.insert(*i, (a.public_key.0, Fr::from(a.balance), Fr::from(a.nonce)));
-    }
+    let mut accounts = ledger.accounts.tree().clone();
+    let mut ledger_accounts: BTreeMap<u64, (Point, Fr, Fr)> = ledger
+        .accounts
+        .accounts()
+        .iter()
+        .map(|(i, a)| (*i, (a.public_key.0, Fr::from(a.balance), Fr::from(a.nonce))))
+        .collect();
     let mut deal_tree = ledger.deal_tree().clone();
     let (accounts_root, deals_root) = (accounts.root(), deal_tree.root());
     let mut digest = Fr::zero();

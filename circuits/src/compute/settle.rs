@@ -21,7 +21,7 @@ use crate::finality::{
     ValidatorSet, DATA_DOMAIN,
 };
 use crate::gadgets::enforce_u64;
-use crate::merkle::{MerklePathVar, SparseMerkleTree};
+use crate::merkle::MerklePathVar;
 use crate::poseidon::{hash2, poseidon, poseidon_gadget, PoseidonGadget};
 use crate::{Error, Fr, Result};
 use ark_ff::{One, Zero};
@@ -231,6 +231,14 @@ impl SettleWitness {
     }
 }
 
+/// The committee named by the deal, or (when none is) the first given, which
+/// the quorum rule then refuses for a verdict.
+fn committee_for<'a>(committees: &'a [ValidatorSet], deal: &Deal) -> Result<&'a ValidatorSet> {
+    committees.iter().find(|c| c.root() == deal.mediators).or(committees.first()).ok_or(
+        Error::Invalid { what: "compute settlement", reason: "no mediator committee given".into() },
+    )
+}
+
 /// Settles a batch under the native rules (each deal's committee looked up
 /// among `committees` by its root) and returns the ledger after it and the
 /// witness.
@@ -260,18 +268,7 @@ pub fn settle_batch(
                 slots: shape.mediator_slots,
             });
         }
-        let committee = committees.iter().find(|c| c.root() == deal.mediators);
-        let fallback;
-        let committee = match committee {
-            Some(c) => c,
-            None => {
-                fallback = committees.first().cloned().ok_or(Error::Invalid {
-                    what: "compute settlement",
-                    reason: "no mediator committee given".into(),
-                })?;
-                &fallback
-            }
-        };
+        let committee = committee_for(committees, &deal)?;
         next.settle(s.deal_id, now, &s.results, s.verdict.as_ref(), committee, rules)?;
     }
     let witness =
@@ -293,12 +290,13 @@ pub fn build_settle_witness_unchecked(
     if settlements.len() > shape.slots {
         return Err(Error::BatchTooLarge { len: settlements.len(), slots: shape.slots });
     }
-    let mut accounts = SparseMerkleTree::new(shape.depth)?;
-    let mut balances: BTreeMap<u64, (Point, Fr, Fr)> = BTreeMap::new();
-    for (i, a) in ledger.accounts.accounts() {
-        accounts.set(*i, a.leaf())?;
-        balances.insert(*i, (a.public_key.0, Fr::from(a.balance), Fr::from(a.nonce)));
-    }
+    let mut accounts = ledger.accounts.tree().clone();
+    let mut balances: BTreeMap<u64, (Point, Fr, Fr)> = ledger
+        .accounts
+        .accounts()
+        .iter()
+        .map(|(i, a)| (*i, (a.public_key.0, Fr::from(a.balance), Fr::from(a.nonce))))
+        .collect();
     let mut deal_tree = ledger.deal_tree().clone();
     let (accounts_root, deals_root) = (accounts.root(), deal_tree.root());
     let mut digest = Fr::zero();
@@ -327,12 +325,7 @@ pub fn build_settle_witness_unchecked(
             .collect();
         let (mediated, verdict, tree_root, total, mediators) = match &s.verdict {
             Some(v) => {
-                let committee =
-                    committees.iter().find(|c| c.root() == deal.mediators).or(committees.first());
-                let committee = committee.ok_or(Error::Invalid {
-                    what: "compute settlement",
-                    reason: "no committee".into(),
-                })?;
+                let committee = committee_for(committees, &deal)?;
                 let st = Statement::Data(verdict_commitment(&deal, v.result));
                 let q = build_quorum_witness_unchecked(
                     committee,

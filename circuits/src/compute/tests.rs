@@ -494,7 +494,7 @@ mod settling {
         credit.index = 4;
         credit.public_key = outsider.public_key.0;
         credit.balance = Fr::from(outsider.balance);
-        credit.path = ledger.accounts_tree_proof(4);
+        credit.path = ledger.accounts.tree().proof(4).unwrap().siblings;
         assert!(!satisfied(&wrong));
         // A node paid more than its price and collateral: the root moves
         // differently from the committed one.

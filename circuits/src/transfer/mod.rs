@@ -91,6 +91,11 @@ impl State {
         &self.accounts
     }
 
+    /// The account tree.
+    pub fn tree(&self) -> &SparseMerkleTree {
+        &self.tree
+    }
+
     /// The tree depth.
     pub fn depth(&self) -> usize {
         self.tree.depth()

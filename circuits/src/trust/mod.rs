@@ -137,7 +137,7 @@ pub enum TrustRule {
 }
 
 fn rule(r: TrustRule) -> Error {
-    Error::Invalid { what: "admission", reason: r.to_string() }
+    Error::Trust(r)
 }
 
 /// A sponsorship's terms.

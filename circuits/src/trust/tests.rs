@@ -61,10 +61,6 @@ fn play(l: &mut TrustLedger, s: &Sponsorship, choices: [Choice; 2]) -> Resolutio
     resolution
 }
 
-fn rule_of(e: Error) -> String {
-    e.to_string()
-}
-
 #[test]
 fn the_four_outcomes_through_both_circuits() {
     use Choice::*;
@@ -95,7 +91,7 @@ fn the_four_outcomes_through_both_circuits() {
 /// Native rules reject, and the forced witness is unsatisfiable.
 fn commit_rejected(l: &TrustLedger, c: &[Commit], epoch: u64, expect: TrustRule) {
     let e = commit_batch(l, c, epoch, 2).unwrap_err();
-    assert_eq!(rule_of(e), rule(expect).to_string());
+    assert_eq!(e, rule(expect));
     assert!(
         !commit_ok(&build_commit_witness_unchecked(l, c, epoch, 2).unwrap()),
         "circuit accepted {expect:?}"
@@ -104,7 +100,7 @@ fn commit_rejected(l: &TrustLedger, c: &[Commit], epoch: u64, expect: TrustRule)
 
 fn resolve_rejected(l: &TrustLedger, r: &Reveal, expect: TrustRule) {
     let e = resolve_batch(l, std::slice::from_ref(r), 1).unwrap_err();
-    assert_eq!(rule_of(e), rule(expect).to_string());
+    assert_eq!(e, rule(expect));
     assert!(
         !resolve_ok(&build_resolve_witness_unchecked(l, std::slice::from_ref(r), 1).unwrap()),
         "circuit accepted {expect:?}"
