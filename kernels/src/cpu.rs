@@ -73,6 +73,10 @@ impl NttBackend for CpuBackend {
             NttKind::Inverse => domain.ifft_in_place(&mut v),
             NttKind::CosetForward => coset()?.fft_in_place(&mut v),
             NttKind::CosetInverse => coset()?.ifft_in_place(&mut v),
+            NttKind::OddCosetForward => domain
+                .get_coset(crate::odd_coset_shift(n)?)
+                .ok_or_else(unsupported)?
+                .fft_in_place(&mut v),
         }
         values.copy_from_slice(&v);
         Ok(())
@@ -80,24 +84,36 @@ impl NttBackend for CpuBackend {
 
     /// The trait's quotient on ark-poly's `Vec` transforms directly, without
     /// the copy in and out that `ntt_unchecked` makes for a slice.
-    fn quotient(&self, mut a: Vec<Fr>, mut b: Vec<Fr>, mut c: Vec<Fr>) -> Result<Vec<Fr>> {
-        let n = a.len();
-        crate::check_ntt_len(n)?;
-        if b.len() != n || c.len() != n {
-            return Err(crate::Error::QuotientShape { a: n, b: b.len(), c: c.len() });
-        }
-        let unsupported = || crate::Error::UnsupportedSize { len: n };
-        let domain = Radix2EvaluationDomain::<Fr>::new(n).ok_or_else(unsupported)?;
-        let coset = domain.get_coset(Fr::GENERATOR).ok_or_else(unsupported)?;
-        for v in [&mut a, &mut b, &mut c] {
-            domain.ifft_in_place(v);
-            coset.fft_in_place(v);
-        }
-        let z_inv = (Fr::GENERATOR.pow([n as u64]) - Fr::ONE).inverse().ok_or_else(unsupported)?;
-        crate::hadamard_quotient(&mut a, &b, &c, z_inv);
-        coset.ifft_in_place(&mut a);
-        Ok(a)
+    fn quotient(&self, a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
+        quotient_on_coset(a, b, c, false)
     }
+
+    /// As [`CpuBackend::quotient`], on snarkjs's odd coset.
+    fn odd_coset_quotient(&self, a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
+        quotient_on_coset(a, b, c, true)
+    }
+}
+
+/// `(a·b − c)` on a coset of `H` from evaluations over `H`: divided by
+/// `Z_H` and interpolated back on `g·H` (ark-groth16), or left as
+/// evaluations on `ω₂ₙ·H` (snarkjs, `odd`).
+fn quotient_on_coset(mut a: Vec<Fr>, mut b: Vec<Fr>, mut c: Vec<Fr>, odd: bool) -> Result<Vec<Fr>> {
+    let n = crate::check_quotient_shape(&a, &b, &c)?;
+    let unsupported = || crate::Error::UnsupportedSize { len: n };
+    let domain = Radix2EvaluationDomain::<Fr>::new(n).ok_or_else(unsupported)?;
+    let shift = if odd { crate::odd_coset_shift(n)? } else { Fr::GENERATOR };
+    let coset = domain.get_coset(shift).ok_or_else(unsupported)?;
+    for v in [&mut a, &mut b, &mut c] {
+        domain.ifft_in_place(v);
+        coset.fft_in_place(v);
+    }
+    if odd {
+        crate::hadamard_quotient(&mut a, &b, &c, Fr::ONE);
+    } else {
+        crate::hadamard_quotient(&mut a, &b, &c, crate::coset_vanishing_inverse(n)?);
+        coset.ifft_in_place(&mut a);
+    }
+    Ok(a)
 }
 
 #[cfg(test)]
@@ -116,16 +132,23 @@ mod tests {
             let coeffs: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
             let poly = DensePolynomial::from_coefficients_vec(coeffs.clone());
             let domain = Radix2EvaluationDomain::<Fr>::new(n).unwrap();
-            for (kind, offset) in
-                [(NttKind::Forward, Fr::from(1u64)), (NttKind::CosetForward, Fr::GENERATOR)]
-            {
+            let odd = Fr::get_root_of_unity(2 * n as u64).unwrap();
+            assert_eq!(odd.pow([n as u64]), -Fr::ONE, "ω₂ₙ is a primitive 2n-th root");
+            for (kind, offset) in [
+                (NttKind::Forward, Fr::from(1u64)),
+                (NttKind::CosetForward, Fr::GENERATOR),
+                (NttKind::OddCosetForward, odd),
+            ] {
                 let mut v = coeffs.clone();
                 CpuBackend.ntt(&mut v, kind).unwrap();
                 for (i, x) in domain.elements().enumerate() {
                     assert_eq!(v[i], poly.evaluate(&(offset * x)), "n={n} i={i} {kind:?}");
                 }
-                let inverse =
-                    if kind == NttKind::Forward { NttKind::Inverse } else { NttKind::CosetInverse };
+                let inverse = match kind {
+                    NttKind::Forward => NttKind::Inverse,
+                    NttKind::CosetForward => NttKind::CosetInverse,
+                    _ => continue,
+                };
                 CpuBackend.ntt(&mut v, inverse).unwrap();
                 assert_eq!(v, coeffs);
             }
@@ -145,12 +168,15 @@ mod tests {
     }
 
     #[test]
-    fn the_quotient_override_equals_the_trait_default() {
+    fn the_quotient_overrides_equal_the_trait_defaults() {
         let mut rng = ark_std::test_rng();
         for log in [0u32, 1, 5, 10] {
             let n = 1usize << log;
             let v = |rng: &mut _| (0..n).map(|_| Fr::rand(rng)).collect::<Vec<Fr>>();
             let (a, b, c) = (v(&mut rng), v(&mut rng), v(&mut rng));
+            let want = PlainNtt.odd_coset_quotient(a.clone(), b.clone(), c.clone()).unwrap();
+            let got = CpuBackend.odd_coset_quotient(a.clone(), b.clone(), c.clone()).unwrap();
+            assert_eq!(got, want, "odd coset, n = {n}");
             let want = PlainNtt.quotient(a.clone(), b.clone(), c.clone()).unwrap();
             assert_eq!(CpuBackend.quotient(a, b, c).unwrap(), want, "n = {n}");
         }
@@ -159,6 +185,7 @@ mod tests {
             Err(Error::QuotientShape { .. })
         ));
         assert!(CpuBackend.quotient(vec![Fr::zero(); 3], vec![], vec![]).is_err());
+        assert!(CpuBackend.odd_coset_quotient(vec![Fr::zero(); 4], vec![], vec![]).is_err());
     }
 
     #[test]

@@ -109,7 +109,8 @@ fn check_range(bases: usize, offset: usize, scalars: usize) -> Result<()> {
 }
 
 /// Which transform an NTT computes. Cosets are `g·H` with `g` the field's
-/// multiplicative generator (`Fr::GENERATOR`), as ark-groth16 uses.
+/// multiplicative generator (`Fr::GENERATOR`), as ark-groth16 uses, except
+/// the odd coset that snarkjs uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum NttKind {
     /// Coefficients to evaluations over the subgroup `H`.
@@ -120,6 +121,10 @@ pub enum NttKind {
     CosetForward,
     /// Evaluations over `g·H` to coefficients.
     CosetInverse,
+    /// Coefficients to evaluations over the odd coset `ω₂ₙ·H`, with `ω₂ₙ`
+    /// the 2n-th root of unity of `Fr::get_root_of_unity` (snarkjs's
+    /// coset; it needs 2n ≤ 2^[`MAX_LOG_NTT`]).
+    OddCosetForward,
 }
 
 /// Radix-2 NTTs over BN254's `Fr`, bit-identical to ark-poly's
@@ -144,23 +149,55 @@ pub trait NttBackend: Send + Sync {
     /// `LibsnarkReduction::witness_map`. Device backends override this to
     /// keep the vectors resident between the seven transforms.
     fn quotient(&self, mut a: Vec<Fr>, mut b: Vec<Fr>, mut c: Vec<Fr>) -> Result<Vec<Fr>> {
-        let n = a.len();
-        check_ntt_len(n)?;
-        if b.len() != n || c.len() != n {
-            return Err(Error::QuotientShape { a: n, b: b.len(), c: c.len() });
-        }
+        let n = check_quotient_shape(&a, &b, &c)?;
         for v in [&mut a, &mut b, &mut c] {
             self.ntt_unchecked(v, NttKind::Inverse)?;
             self.ntt_unchecked(v, NttKind::CosetForward)?;
         }
-        // Z_H(g·x) = gⁿ·xⁿ − 1 = gⁿ − 1 on the coset.
-        let z_inv = (Fr::GENERATOR.pow([n as u64]) - Fr::ONE)
-            .inverse()
-            .ok_or(Error::UnsupportedSize { len: n })?;
-        hadamard_quotient(&mut a, &b, &c, z_inv);
+        hadamard_quotient(&mut a, &b, &c, coset_vanishing_inverse(n)?);
         self.ntt_unchecked(&mut a, NttKind::CosetInverse)?;
         Ok(a)
     }
+
+    /// snarkjs's quotient: `a·b − c` as evaluations over the odd coset
+    /// `ω₂ₙ·H`, from the evaluations of `a`, `b`, `c` over `H` (3 inverse
+    /// NTTs, 3 odd-coset NTTs). There is no division: a snarkjs zkey's H
+    /// points absorb `Z_H(ω₂ₙ·x) = −2`. Device backends override this to
+    /// keep the vectors resident between the six transforms.
+    fn odd_coset_quotient(
+        &self,
+        mut a: Vec<Fr>,
+        mut b: Vec<Fr>,
+        mut c: Vec<Fr>,
+    ) -> Result<Vec<Fr>> {
+        check_quotient_shape(&a, &b, &c)?;
+        for v in [&mut a, &mut b, &mut c] {
+            self.ntt_unchecked(v, NttKind::Inverse)?;
+            self.ntt_unchecked(v, NttKind::OddCosetForward)?;
+        }
+        hadamard_quotient(&mut a, &b, &c, Fr::ONE);
+        Ok(a)
+    }
+}
+
+/// The common length of a quotient's three inputs, a supported NTT size.
+pub(crate) fn check_quotient_shape(a: &[Fr], b: &[Fr], c: &[Fr]) -> Result<usize> {
+    let n = a.len();
+    check_ntt_len(n)?;
+    if b.len() != n || c.len() != n {
+        return Err(Error::QuotientShape { a: n, b: b.len(), c: c.len() });
+    }
+    Ok(n)
+}
+
+/// `1 / Z_H` on the coset `g·H`: `Z_H(g·x) = gⁿ·xⁿ − 1 = gⁿ − 1` there.
+pub(crate) fn coset_vanishing_inverse(n: usize) -> Result<Fr> {
+    (Fr::GENERATOR.pow([n as u64]) - Fr::ONE).inverse().ok_or(Error::UnsupportedSize { len: n })
+}
+
+/// `ω₂ₙ`, the generator of the odd coset of a domain of size `n`.
+pub(crate) fn odd_coset_shift(n: usize) -> Result<Fr> {
+    Fr::get_root_of_unity(2 * n as u64).ok_or(Error::UnsupportedSize { len: n })
 }
 
 /// `a ← (a·b − c)·z_inv`, element-wise.

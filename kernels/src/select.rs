@@ -301,16 +301,35 @@ impl NttBackend for FallbackNtt {
 
     fn quotient(&self, a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
         #[cfg(feature = "gpu")]
-        if let Some(gpu) = self.gpu.as_ref().filter(|g| {
-            self.router
-                .use_gpu(a.len(), AUTO_MIN_NTT, true, || measure_gpu_faster(g, a.len(), true))
-        }) {
+        if let Some(gpu) = self.gpu_for_quotient(a.len()) {
             match gpu.quotient_ref(&a, &b, &c) {
                 Ok(h) => return Ok(h),
                 Err(e) => self.router.warn("quotient", &e),
             }
         }
         CpuBackend.quotient(a, b, c)
+    }
+
+    fn odd_coset_quotient(&self, a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
+        #[cfg(feature = "gpu")]
+        if let Some(gpu) = self.gpu_for_quotient(a.len()) {
+            match gpu.odd_coset_quotient_ref(&a, &b, &c) {
+                Ok(h) => return Ok(h),
+                Err(e) => self.router.warn("quotient", &e),
+            }
+        }
+        CpuBackend.odd_coset_quotient(a, b, c)
+    }
+}
+
+impl FallbackNtt {
+    /// The GPU, if it serves quotients of `len` elements (both variants
+    /// share one decision per size: they cost the same within a transform).
+    #[cfg(feature = "gpu")]
+    fn gpu_for_quotient(&self, len: usize) -> Option<&crate::gpu::GpuNtt> {
+        self.gpu.as_ref().filter(|g| {
+            self.router.use_gpu(len, AUTO_MIN_NTT, true, || measure_gpu_faster(g, len, true))
+        })
     }
 }
 

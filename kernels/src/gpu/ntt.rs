@@ -347,6 +347,7 @@ impl GpuNtt {
             NttKind::Forward => return Ok(None),
             NttKind::Inverse => (Fr::ONE, n_inv()?),
             NttKind::CosetForward => (Fr::GENERATOR, Fr::ONE),
+            NttKind::OddCosetForward => (crate::odd_coset_shift(n)?, Fr::ONE),
             NttKind::CosetInverse => {
                 (Fr::GENERATOR.inverse().ok_or(Error::UnsupportedSize { len: n })?, n_inv()?)
             }
@@ -369,7 +370,7 @@ impl GpuNtt {
         let inverse = matches!(kind, NttKind::Inverse | NttKind::CosetInverse);
         let powers = self.powers(log_n, kind)?;
         let p = |log_l| Params { n: n as u32, log_n, log_l, ..Default::default() };
-        if let (NttKind::CosetForward, Some(pw)) = (kind, &powers) {
+        if let (NttKind::CosetForward | NttKind::OddCosetForward, Some(pw)) = (kind, &powers) {
             plan.dispatch(Kernel::MulPowers, data, None, Some(&pw.0), None, n, p(pw.1));
         }
         if n > 1 {
@@ -583,31 +584,45 @@ impl NttBackend for GpuNtt {
     fn quotient(&self, a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
         self.quotient_ref(&a, &b, &c)
     }
+
+    fn odd_coset_quotient(&self, a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
+        self.odd_coset_quotient_ref(&a, &b, &c)
+    }
 }
 
 impl GpuNtt {
     /// [`NttBackend::quotient`] on borrowed inputs, so a caller can fall
     /// back to the CPU with them when the device fails.
     pub fn quotient_ref(&self, a: &[Fr], b: &[Fr], c: &[Fr]) -> Result<Vec<Fr>> {
+        self.device_quotient(a, b, c, false)
+    }
+
+    /// [`NttBackend::odd_coset_quotient`] on borrowed inputs.
+    pub fn odd_coset_quotient_ref(&self, a: &[Fr], b: &[Fr], c: &[Fr]) -> Result<Vec<Fr>> {
+        self.device_quotient(a, b, c, true)
+    }
+
+    /// Both quotients with the three vectors resident: one upload each, one
+    /// command buffer for every transform, one download. `odd` selects
+    /// snarkjs's variant (odd coset, no division, no final transform).
+    fn device_quotient(&self, a: &[Fr], b: &[Fr], c: &[Fr], odd: bool) -> Result<Vec<Fr>> {
         if let Some(e) = super::injected_error() {
             return Err(e);
         }
-        let n = a.len();
-        crate::check_ntt_len(n)?;
-        if b.len() != n || c.len() != n {
-            return Err(Error::QuotientShape { a: n, b: b.len(), c: c.len() });
-        }
+        let n = crate::check_quotient_shape(a, b, c)?;
         let kernels = self.kernels(self.chunks_for(n)?)?;
         let upload = |label, v| DeviceVec::upload(&self.ctx, label, v, self.log_chunk);
         let vecs = [upload("a", a)?, upload("b", b)?, upload("c", c)?];
-        let z_inv = (Fr::GENERATOR.pow([n as u64]) - Fr::ONE)
-            .inverse()
-            .ok_or(Error::UnsupportedSize { len: n })?;
+        let (coset, z_inv) = if odd {
+            (NttKind::OddCosetForward, Fr::ONE)
+        } else {
+            (NttKind::CosetForward, crate::coset_vanishing_inverse(n)?)
+        };
         let consts = self.ctx.upload("z_inv", &to_bytes(&[z_inv]))?;
         let mut plan = Plan::new(&self.ctx, &kernels, self.max_groups_x);
         for v in &vecs {
             self.encode_ntt(&mut plan, v, NttKind::Inverse)?;
-            self.encode_ntt(&mut plan, v, NttKind::CosetForward)?;
+            self.encode_ntt(&mut plan, v, coset)?;
         }
         let params = Params { n: n as u32, log_n: n.trailing_zeros(), ..Default::default() };
         plan.dispatch(
@@ -619,7 +634,9 @@ impl GpuNtt {
             n,
             params,
         );
-        self.encode_ntt(&mut plan, &vecs[0], NttKind::CosetInverse)?;
+        if !odd {
+            self.encode_ntt(&mut plan, &vecs[0], NttKind::CosetInverse)?;
+        }
         plan.run()?;
         let mut h = vec![<Fr as ark_ff::AdditiveGroup>::ZERO; n];
         vecs[0].download(&self.ctx, &mut h, self.log_chunk)?;

@@ -126,8 +126,13 @@ fn inputs(n: usize, rng: &mut StdRng) -> Vec<(&'static str, Vec<Fr>)> {
     ]
 }
 
-const KINDS: [NttKind; 4] =
-    [NttKind::Forward, NttKind::Inverse, NttKind::CosetForward, NttKind::CosetInverse];
+const KINDS: [NttKind; 5] = [
+    NttKind::Forward,
+    NttKind::Inverse,
+    NttKind::CosetForward,
+    NttKind::CosetInverse,
+    NttKind::OddCosetForward,
+];
 
 fn check_ntt_sizes(logs: impl Iterator<Item = u32>) {
     let Some(ctx) = context_for_tests() else { return };
@@ -170,6 +175,9 @@ fn quotient_on_the_device_matches_the_cpu() {
         let n = 1usize << log;
         let v = |rng: &mut StdRng| (0..n).map(|_| Fr::rand(rng)).collect::<Vec<_>>();
         let (a, b, c) = (v(&mut rng), v(&mut rng), v(&mut rng));
+        let expected = CpuBackend.odd_coset_quotient(a.clone(), b.clone(), c.clone()).unwrap();
+        let got = gpu.odd_coset_quotient(a.clone(), b.clone(), c.clone()).unwrap();
+        assert!(got == expected, "odd-coset quotient 2^{log}");
         let expected = CpuBackend.quotient(a.clone(), b.clone(), c.clone()).unwrap();
         assert!(gpu.quotient(a, b, c).unwrap() == expected, "quotient 2^{log}");
     }
@@ -268,8 +276,10 @@ fn an_ntt_too_large_for_the_adapter_falls_back_to_the_cpu() {
         assert!(got == expected);
     }
     let h = fallback.quotient(input.clone(), input.clone(), input.clone()).unwrap();
-    assert_eq!(h, CpuBackend.quotient(input.clone(), input.clone(), input).unwrap());
-    assert_eq!(fallback.fallbacks(), 5);
+    assert_eq!(h, CpuBackend.quotient(input.clone(), input.clone(), input.clone()).unwrap());
+    let h = fallback.odd_coset_quotient(input.clone(), input.clone(), input.clone()).unwrap();
+    assert_eq!(h, CpuBackend.odd_coset_quotient(input.clone(), input.clone(), input).unwrap());
+    assert_eq!(fallback.fallbacks(), KINDS.len() + 2);
 }
 
 #[test]

@@ -8,7 +8,9 @@
 //! `ω₂ₙ` the 2n-th root of unity of ffjavascript's choice, which is
 //! arkworks' too: both derive it from the field's least non-residue, 5),
 //! and takes the MSM of `A·B − C` on that coset with the zkey's H points,
-//! which the setup built to absorb `Z(x) = −2` there. Six NTTs, five MSMs:
+//! which the setup built to absorb `Z(x) = −2` there. Six NTTs (one
+//! [`NttBackend::odd_coset_quotient`] call, which a GPU backend runs with the
+//! vectors resident), five MSMs:
 //!
 //! `π_A = α₁ + Σ wᵢAᵢ + r·δ₁`, `π_B = β₂ + Σ wᵢB₂ᵢ + s·δ₂`,
 //! `π_C = Σ_{i>ℓ} wᵢCᵢ + Σ pⱼHⱼ + s·π_A + r·(β₁ + Σ wᵢB₁ᵢ + s·δ₁) − r·s·δ₁`.
@@ -18,10 +20,10 @@ use super::{CircomError, Result};
 use crate::PhaseTimings;
 use ark_bn254::{Bn254, Fr, G1Projective, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::{FftField, Field, One, Zero};
+use ark_ff::{One, Zero};
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof};
 use rayon::prelude::*;
-use stateproof_kernels::{MsmBackend, NttBackend, NttKind};
+use stateproof_kernels::{MsmBackend, NttBackend};
 use std::time::{Duration, Instant};
 
 /// A zkey prepared on a backend: its query vectors resident there.
@@ -107,24 +109,10 @@ impl<M: MsmBackend, N: NttBackend> ZkeyProver<M, N> {
                 b[row] += v;
             }
         }
-        let mut c: Vec<Fr> = a.par_iter().zip(&b).map(|(a, b)| *a * b).collect();
-        let shift = Fr::get_root_of_unity(2 * n as u64)
-            .ok_or_else(|| CircomError::Format(format!("no root of unity of order {}", 2 * n)))?;
-        let kernel = |e| CircomError::Prove(crate::Error::Kernel(e));
-        for v in [&mut a, &mut b, &mut c] {
-            self.ntt.ntt(v, NttKind::Inverse).map_err(kernel)?;
-            // Coefficient i times shift^i, in chunks that start from shift^(chunk start).
-            v.par_chunks_mut(1 << 12).enumerate().for_each(|(k, chunk)| {
-                let mut power = shift.pow([(k << 12) as u64]);
-                for x in chunk {
-                    *x *= power;
-                    power *= shift;
-                }
-            });
-            self.ntt.ntt(v, NttKind::Forward).map_err(kernel)?;
-        }
-        a.par_iter_mut().zip(&b).zip(&c).for_each(|((a, b), c)| *a = *a * b - c);
-        Ok(a)
+        let c: Vec<Fr> = a.par_iter().zip(&b).map(|(a, b)| *a * b).collect();
+        self.ntt
+            .odd_coset_quotient(a, b, c)
+            .map_err(|e| CircomError::Prove(crate::Error::Kernel(e)))
     }
 
     /// Proves with randomness `(r, s)`. The witness must have the zkey's
