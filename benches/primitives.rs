@@ -75,13 +75,16 @@ fn msm_g2(c: &mut Criterion) {
         let n = 1usize << log;
         let bases = random_points::<G2Projective>(n, &mut rng);
         let prepared = CpuBackend.prepare_g2(&bases).expect("host bases");
-        let scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
-        group.bench_with_input(BenchmarkId::new("stateproof-cpu", log), &n, |b, _| {
-            b.iter(|| CpuBackend.msm_g2(&prepared, 0, &scalars).expect("sizes match"))
-        });
-        group.bench_with_input(BenchmarkId::new("arkworks", log), &n, |b, _| {
-            b.iter(|| G2Projective::msm_unchecked(&bases, &scalars))
-        });
+        let uniform: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        for (kind, scalars) in [("uniform", uniform), ("skewed", skewed_scalars(n, &mut rng))] {
+            let id = |backend: &str| BenchmarkId::new(format!("{backend}/{kind}"), log);
+            group.bench_function(id("stateproof-cpu"), |b| {
+                b.iter(|| CpuBackend.msm_g2(&prepared, 0, &scalars).expect("sizes match"))
+            });
+            group.bench_function(id("arkworks"), |b| {
+                b.iter(|| G2Projective::msm_unchecked(&bases, &scalars))
+            });
+        }
     }
     group.finish();
 }

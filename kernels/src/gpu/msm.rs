@@ -17,7 +17,7 @@ use crate::{Error, MsmBackend, PreparedBases, Result};
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AdditiveGroup, AffineRepr};
 use ark_ff::{BigInt, Field, Zero};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use wgpu::util::DeviceExt;
 
 const MSM_WGSL: &str = include_str!("wgsl/msm.wgsl");
@@ -197,15 +197,85 @@ struct Params {
     pad: [u32; 3],
 }
 
+/// A pass's working buffers, by role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Slot {
+    Scalars,
+    Digits,
+    Entries,
+    Counts,
+    Offsets,
+    Cursor,
+    SegmentCounts(usize),
+    SegmentOffsets(usize),
+    Sums(usize),
+    /// Block totals of a scan at this recursion depth.
+    ScanSums(usize),
+}
+
+/// The working buffers of MSM passes, kept from one pass to the next (and
+/// across proofs): a slot is reallocated only when a pass needs more than
+/// it holds, so repeated MSMs of one size allocate nothing after the first.
+/// Passes bind whole buffers; every kernel reads its sizes from its
+/// parameters, so a buffer larger than the pass needs is harmless, and the
+/// one array the kernels expect zeroed (the bucket counters) is cleared by
+/// the pass itself.
+#[derive(Debug, Default)]
+struct Workspace {
+    slots: std::collections::HashMap<Slot, wgpu::Buffer>,
+}
+
+impl Workspace {
+    /// The buffer of `slot`, holding at least `bytes` (and 4) bytes.
+    fn get(&mut self, ctx: &GpuContext, slot: Slot, bytes: u64) -> Result<wgpu::Buffer> {
+        let bytes = bytes.max(4);
+        if let Some(b) = self.slots.get(&slot).filter(|b| b.size() >= bytes) {
+            return Ok(b.clone());
+        }
+        // Drop the smaller buffer first, so the device never holds both.
+        self.slots.remove(&slot);
+        let buffer = ctx.storage(slot.label(), bytes)?;
+        self.slots.insert(slot, buffer.clone());
+        Ok(buffer)
+    }
+}
+
+impl Slot {
+    fn label(self) -> &'static str {
+        match self {
+            Slot::Scalars => "MSM scalars",
+            Slot::Digits => "MSM digits",
+            Slot::Entries => "MSM entries",
+            Slot::Counts => "MSM bucket counts",
+            Slot::Offsets => "MSM bucket offsets",
+            Slot::Cursor => "MSM bucket cursor",
+            Slot::SegmentCounts(_) => "MSM segment counts",
+            Slot::SegmentOffsets(_) => "MSM segment offsets",
+            Slot::Sums(_) => "MSM segment sums",
+            Slot::ScanSums(_) => "MSM scan sums",
+        }
+    }
+}
+
+/// Workspaces kept per backend: one per MSM running at once, up to this
+/// many (the prover runs its G1 MSMs concurrently).
+const KEPT_WORKSPACES: usize = 4;
+
 /// Records the passes of one MSM into a single command buffer.
 struct Recorder<'a> {
     ctx: &'a GpuContext,
     encoder: wgpu::CommandEncoder,
+    workspace: &'a mut Workspace,
 }
 
 impl<'a> Recorder<'a> {
-    fn new(ctx: &'a GpuContext) -> Self {
-        Self { ctx, encoder: ctx.device.create_command_encoder(&Default::default()) }
+    fn new(ctx: &'a GpuContext, workspace: &'a mut Workspace) -> Self {
+        Self { ctx, encoder: ctx.device.create_command_encoder(&Default::default()), workspace }
+    }
+
+    /// The workspace buffer of `slot`, at least `bytes` long.
+    fn buffer(&mut self, slot: Slot, bytes: u64) -> Result<wgpu::Buffer> {
+        self.workspace.get(self.ctx, slot, bytes)
     }
 
     fn uniform(&self, bytes: &[u8]) -> wgpu::Buffer {
@@ -262,13 +332,23 @@ impl<'a> Recorder<'a> {
 
     /// Exclusive prefix sums of the first `len` words of `data`, in place.
     fn scan(&mut self, k: &Kernels, data: &wgpu::Buffer, len: usize) -> Result<()> {
+        self.scan_at(k, data, len, 0)
+    }
+
+    fn scan_at(
+        &mut self,
+        k: &Kernels,
+        data: &wgpu::Buffer,
+        len: usize,
+        depth: usize,
+    ) -> Result<()> {
         let blocks = len.div_ceil(SCAN_BLOCK);
-        let sums = self.ctx.storage("MSM scan sums", 4 * blocks as u64)?;
+        let sums = self.buffer(Slot::ScanSums(depth), 4 * blocks as u64)?;
         let shape = self.uniform(bytemuck::cast_slice(&[len as u32, blocks as u32, 0, 0]));
         let threads = blocks * 256;
         self.dispatch(&k.scan_block, &shape, &[(1, data), (2, &sums)], threads, 256);
         if blocks > 1 {
-            self.scan(k, &sums, blocks)?;
+            self.scan_at(k, &sums, blocks, depth + 1)?;
             self.dispatch(&k.scan_add, &shape, &[(1, data), (2, &sums)], threads, 256);
         }
         Ok(())
@@ -331,11 +411,13 @@ fn xyzz_from_bytes(bytes: &[u8]) -> G1Projective {
     }
 }
 
-/// The GPU MSM backend (G1 on the device, G2 on the CPU).
+/// The GPU MSM backend (G1 on the device, G2 on the CPU). Clones share the
+/// kept workspaces.
 #[derive(Clone, Debug)]
 pub struct GpuMsm {
     ctx: Arc<GpuContext>,
     chunk: usize,
+    workspaces: Arc<Mutex<Vec<Workspace>>>,
 }
 
 impl GpuMsm {
@@ -344,7 +426,7 @@ impl GpuMsm {
     pub fn new(ctx: Arc<GpuContext>) -> Self {
         let max = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
         let chunk = max_pass_points(max);
-        Self { ctx, chunk }
+        Self { ctx, chunk, workspaces: Default::default() }
     }
 
     /// The backend with bases split every `points` points (and passes no
@@ -370,6 +452,7 @@ impl GpuMsm {
     fn pass(
         &self,
         k: &Kernels,
+        workspace: &mut Workspace,
         bases: &wgpu::Buffer,
         offset: usize,
         scalars: &[Fr],
@@ -380,20 +463,24 @@ impl GpuMsm {
         let groups = shape.buckets / shape.per_group();
         let (first, second) = shape.items();
         let words = 4 * (total as u64 + 1);
-        let storage = |label, bytes: u64| ctx.storage(label, bytes.max(4));
 
-        let scalar_buf = ctx.upload("MSM scalars", &to_bytes(scalars))?;
-        let digits = storage("MSM digits", 4 * (n * w) as u64)?;
-        let entries = storage("MSM entries", 4 * (n * w) as u64)?;
-        let counts = storage("MSM bucket counts", words)?;
-        let offsets = storage("MSM bucket offsets", words)?;
-        let cursor = storage("MSM bucket cursor", words)?;
-        let cnt = [storage("MSM segment counts", words)?, storage("MSM segment counts", words)?];
-        let off = [storage("MSM segment offsets", words)?, storage("MSM segment offsets", words)?];
+        let mut r = Recorder::new(ctx, workspace);
+        let scalar_bytes = to_bytes(scalars);
+        let scalar_buf = r.buffer(Slot::Scalars, scalar_bytes.len() as u64)?;
+        ctx.queue.write_buffer(&scalar_buf, 0, &scalar_bytes);
+        let digits = r.buffer(Slot::Digits, 4 * (n * w) as u64)?;
+        let entries = r.buffer(Slot::Entries, 4 * (n * w) as u64)?;
+        let counts = r.buffer(Slot::Counts, words)?;
+        let offsets = r.buffer(Slot::Offsets, words)?;
+        let cursor = r.buffer(Slot::Cursor, words)?;
+        let cnt =
+            [r.buffer(Slot::SegmentCounts(0), words)?, r.buffer(Slot::SegmentCounts(1), words)?];
+        let off =
+            [r.buffer(Slot::SegmentOffsets(0), words)?, r.buffer(Slot::SegmentOffsets(1), words)?];
         let sums = [
-            storage("MSM segment sums A", XYZZ_BYTES * first.max(w * groups) as u64)?,
-            storage(
-                "MSM segment sums B",
+            r.buffer(Slot::Sums(0), XYZZ_BYTES * first.max(w * groups) as u64)?,
+            r.buffer(
+                Slot::Sums(1),
                 XYZZ_BYTES * (if shape.levels > 1 { second } else { 0 }).max(w * groups) as u64,
             )?,
         ];
@@ -408,8 +495,9 @@ impl GpuMsm {
             per_group: shape.per_group() as u32,
             ..Default::default()
         };
-        let mut r = Recorder::new(ctx);
-        // Digits, bucket sizes, bucket offsets, then the points by bucket.
+        // Digits, bucket sizes (from zeroed counters: the workspace is
+        // reused), bucket offsets, then the points by bucket.
+        r.encoder.clear_buffer(&counts, 0, Some(words));
         let shape_uniform = r.uniform(bytemuck::cast_slice(&[n as u32, shape.c, w as u32, 0]));
         r.dispatch(&k.decompose, &shape_uniform, &[(1, &scalar_buf), (2, &digits)], n, WG);
         // decompose.wgsl binds its uniform at 2, not 0: see `decompose::wgsl`.
@@ -500,15 +588,26 @@ impl MsmBackend for GpuMsm {
             return Err(e);
         }
         let k = self.kernels()?;
+        let kept = || {
+            self.workspaces.lock().map_err(|_| Error::DeviceLost("MSM workspaces poisoned".into()))
+        };
+        let mut workspace = kept()?.pop().unwrap_or_default();
         let mut acc = G1Projective::zero();
         let mut done = 0;
         while done < scalars.len() {
             let at = offset + done;
             let (index, local) = (at / bases.chunk, at % bases.chunk);
             let take = (bases.chunk - local).min(scalars.len() - done).min(self.chunk);
-            acc += self.pass(&k, &bases.chunks[index], local, &scalars[done..done + take])?;
+            let part = &scalars[done..done + take];
+            // A failed pass drops its workspace: the device may be gone.
+            acc += self.pass(&k, &mut workspace, &bases.chunks[index], local, part)?;
             done += take;
         }
+        let mut kept = kept()?;
+        if kept.len() < KEPT_WORKSPACES {
+            kept.push(workspace);
+        }
+        drop(kept);
         if super::injected_fault().as_deref() == Some("garbage") {
             acc += G1Affine::generator();
         }
@@ -621,6 +720,37 @@ mod tests {
         let prepared = msm.prepare_g1(&bases).unwrap();
         assert!(msm.msm_g1(&prepared, 399, &[Fr::ONE; 2]).is_err());
         assert_eq!(msm.msm_g1(&prepared, 400, &[]).unwrap(), G1Projective::zero());
+    }
+
+    #[test]
+    fn kept_workspaces_serve_larger_smaller_and_concurrent_msms() {
+        let Some(ctx) = context_for_tests() else { return };
+        let msm = GpuMsm::new(ctx);
+        let mut rng = StdRng::seed_from_u64(11);
+        let bases = random_points::<G1Projective>(3000, &mut rng);
+        let prepared = msm.prepare_g1(&bases).unwrap();
+        let scalars: Vec<Fr> = (0..3000).map(|_| Fr::rand(&mut rng)).collect();
+        let want = |n: usize| G1Projective::msm_unchecked(&bases[..n], &scalars[..n]);
+        // Growing, then smaller passes in the grown buffers (stale counters,
+        // digits and sums from the larger pass must not leak in).
+        for n in [1000, 3000, 10, 1, 2999, 1000] {
+            assert_eq!(msm.msm_g1(&prepared, 0, &scalars[..n]).unwrap(), want(n), "n = {n}");
+        }
+        // Clones share the kept workspaces; concurrent MSMs take one each.
+        let results: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = [3000, 700, 2048, 5, 3000, 1500]
+                .into_iter()
+                .map(|n| {
+                    let (msm, prepared, scalars) = (msm.clone(), &prepared, &scalars);
+                    s.spawn(move || (n, msm.msm_g1(prepared, 0, &scalars[..n]).unwrap()))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (n, got) in results {
+            assert_eq!(got, want(n), "concurrent n = {n}");
+        }
+        assert!(msm.workspaces.lock().unwrap().len() <= KEPT_WORKSPACES);
     }
 
     #[test]
