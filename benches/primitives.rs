@@ -53,7 +53,11 @@ fn msm_g1(c: &mut Criterion) {
                 b.iter(|| CpuBackend.msm_g1(&prepared, 0, &scalars).expect("sizes match"))
             });
             if let Some((gpu, bases)) = &resident {
-                let name = format!("stateproof-gpu ({})", gpu.context().adapter.name);
+                let name = format!(
+                    "stateproof-gpu ({}, precompute {})",
+                    gpu.context().adapter.name,
+                    gpu.precompute()
+                );
                 group.bench_function(id(&name), |b| {
                     b.iter(|| gpu.msm_g1(bases, 0, &scalars).expect("fits the adapter"))
                 });

@@ -286,6 +286,14 @@ pub fn run(out: &Output, plan: &BenchPlan, dir: &Path) -> Result<(), CliError> {
     } else {
         None
     };
+    if let Some(g) = &gpu {
+        out.line(format!(
+            "GPU MSM bases in {} precomputed cop{} (set {} to change)",
+            g.msm.precompute(),
+            if g.msm.precompute() == 1 { "y" } else { "ies" },
+            stateproof_kernels::gpu::msm::PRECOMPUTE_ENV
+        ));
+    }
     if let Some(g) = gpu.as_ref().filter(|g| !g.msm.context().is_hardware) {
         out.line(format!(
             "{} is a software adapter: its MSM and NTT are measured, whole proofs on it are not",

@@ -232,6 +232,25 @@ fn gpu_proofs_equal_cpu_proofs() {
     assert_gpu_equals_cpu(resolve, 13);
 }
 
+/// The GPU MSM with precomputed copies of the key's bases (what hardware
+/// adapters use by default) proves the same bytes as the CPU.
+#[test]
+fn gpu_proofs_with_precomputed_bases_equal_cpu_proofs() {
+    use stateproof_kernels::gpu::{GpuMsm, GpuNtt};
+    let Some(ctx) = stateproof_kernels::gpu::context_for_tests() else { return };
+    let ledger = SampleLedger::new(4, 3, 100).unwrap();
+    let (_, witness) = apply_batch(&ledger.state, &ledger.batch(1), 1).unwrap();
+    let circuit = TransferBatchCircuit { witness };
+    let mut rng = StdRng::seed_from_u64(14);
+    let pk = keys::setup(circuit.clone(), &mut rng).unwrap();
+    let msm = GpuMsm::new(ctx.clone()).with_precompute(2);
+    let gpu = Prover::new(msm, GpuNtt::new(ctx), &pk).unwrap();
+    let cpu = Prover::new(CpuBackend, CpuBackend, &pk).unwrap();
+    let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+    let a = gpu.prove(circuit.clone(), r, s).unwrap().0;
+    assert_eq!(bytes(&a), bytes(&cpu.prove(circuit, r, s).unwrap().0));
+}
+
 /// One deal (k = 1) opened, then settled unanimously, on small trees.
 fn compute_circuits() -> (
     stateproof_circuits::compute::OpenDealsCircuit,

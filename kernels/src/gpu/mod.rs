@@ -143,6 +143,7 @@ pub struct GpuContext {
     lost: Arc<AtomicBool>,
     ntt_cache: Mutex<ntt::NttCache>,
     msm_kernels: OnceLock<Result<Arc<msm::Kernels>>>,
+    msm_precompute: OnceLock<Result<Arc<wgpu::ComputePipeline>>>,
 }
 
 impl std::fmt::Debug for GpuContext {
@@ -214,6 +215,7 @@ impl GpuContext {
             lost,
             ntt_cache: Mutex::new(ntt::NttCache::default()),
             msm_kernels: OnceLock::new(),
+            msm_precompute: OnceLock::new(),
         }))
     }
 

@@ -22,6 +22,7 @@ use wgpu::util::DeviceExt;
 
 const MSM_WGSL: &str = include_str!("wgsl/msm.wgsl");
 const SCAN_WGSL: &str = include_str!("wgsl/scan.wgsl");
+const PRECOMPUTE_WGSL: &str = include_str!("wgsl/precompute.wgsl");
 /// Bytes of one base on the device: x, y (Montgomery limbs) and an
 /// infinity flag, as curve.wgsl's `Affine`.
 const AFFINE_BYTES: u64 = 68;
@@ -55,31 +56,54 @@ pub struct PassShape {
     pub n: usize,
     /// Window bits.
     pub c: u32,
-    /// Windows per scalar.
+    /// Windows (signed digits) per scalar.
     pub windows: usize,
+    /// Bucket windows: `windows`, or ⌈windows / copies⌉ with precomputed
+    /// copies of the bases (see [`GpuMsm::with_precompute`]).
+    pub copy_windows: usize,
     /// Buckets per window, 2^(c−1).
     pub buckets: usize,
-    /// Accumulation levels: the least L ≥ 1 with SEGMENT^L ≥ n (a bucket
-    /// holds at most n points).
+    /// Accumulation levels: the least L ≥ 1 with SEGMENT^L ≥ n·copies (a
+    /// bucket holds at most that many points).
     pub levels: u32,
 }
 
 impl PassShape {
     /// The shape for `n` points.
     pub fn new(n: usize) -> Self {
-        let c = window_bits(n);
+        Self::with_copies(n, window_bits(n), 1)
+    }
+
+    /// The shape for `n` points in windows of `c` bits over bases held in
+    /// `copies` shifted copies (1: plain bases).
+    pub fn with_copies(n: usize, c: u32, copies: usize) -> Self {
+        let windows = windows(c) as usize;
+        let copy_windows = windows.div_ceil(copies.clamp(1, windows));
+        // A bucket holds at most one point per scalar and copy.
+        let most = n * windows.div_ceil(copy_windows);
         let mut levels = 1;
         let mut reach = SEGMENT as usize;
-        while reach < n {
+        while reach < most {
             reach = reach.saturating_mul(SEGMENT as usize);
             levels += 1;
         }
-        Self { n, c, windows: windows(c) as usize, buckets: 1 << (c - 1), levels }
+        Self { n, c, windows, copy_windows, buckets: 1 << (c - 1), levels }
     }
 
-    /// Buckets over all windows.
+    /// Copies of the bases the windows need: ⌈windows / copy_windows⌉.
+    pub fn copies(&self) -> usize {
+        self.windows.div_ceil(self.copy_windows)
+    }
+
+    /// Doublings between one copy of a base and the next: copy j is
+    /// 2^(j·shift_bits)·P.
+    pub fn shift_bits(&self) -> u32 {
+        self.copy_windows as u32 * self.c
+    }
+
+    /// Buckets over all bucket windows.
     pub fn total_buckets(&self) -> usize {
-        self.windows * self.buckets
+        self.copy_windows * self.buckets
     }
 
     /// Upper bounds on the items of accumulation levels 1 and 2: a level
@@ -97,7 +121,7 @@ impl PassShape {
     pub fn buffers(&self) -> Vec<(&'static str, u64)> {
         let n = self.n as u64;
         let words = |count: usize| 4 * (count as u64 + 1);
-        let groups = (self.windows * (self.buckets / self.per_group())) as u64;
+        let groups = (self.copy_windows * (self.buckets / self.per_group())) as u64;
         let (first, second) = self.items();
         let second = if self.levels > 1 { second as u64 } else { 0 };
         vec![
@@ -142,6 +166,11 @@ pub fn max_pass_points(max_binding: u64) -> usize {
         n /= 2;
     }
     n
+}
+
+/// The largest storage binding (and buffer) the adapter takes.
+fn max_binding(ctx: &GpuContext) -> u64 {
+    ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size)
 }
 
 /// Pipelines of the MSM, compiled once per context.
@@ -194,7 +223,9 @@ struct Params {
     per_group: u32,
     count: u32,
     run: u32,
-    pad: [u32; 3],
+    copy_windows: u32,
+    stride: u32,
+    pad: u32,
 }
 
 /// A pass's working buffers, by role.
@@ -356,12 +387,38 @@ impl<'a> Recorder<'a> {
 }
 
 /// G1 bases resident on the device, in chunks of at most `chunk` points
-/// (one buffer and one binding each), plus the host copy the CPU fallback
-/// and G2-free callers need.
+/// (one buffer and one binding each). With precomputed multiples, a chunk
+/// of m points holds `copies` copies, copy j of point i at j·m + i.
 pub struct GpuBases {
     chunks: Vec<wgpu::Buffer>,
     chunk: usize,
     len: usize,
+    /// Copies of each base (1: the bases alone).
+    copies: usize,
+    /// The window bits the copies were made for (with copies > 1).
+    c: u32,
+}
+
+impl GpuBases {
+    /// Copies held of each base: 1 without precomputation.
+    pub fn copies(&self) -> usize {
+        self.copies
+    }
+
+    /// The shape of a pass over `n` of these bases: windows of the size
+    /// the copies were made for, or of the size `window_bits` picks for n.
+    fn shape(&self, n: usize) -> PassShape {
+        if self.copies > 1 {
+            PassShape::with_copies(n, self.c, self.copies)
+        } else {
+            PassShape::new(n)
+        }
+    }
+
+    /// Points in chunk `index` (the distance between its copies).
+    fn points_in(&self, index: usize) -> usize {
+        self.chunk.min(self.len - index * self.chunk)
+    }
 }
 
 impl PreparedBases for GpuBases {
@@ -375,6 +432,7 @@ impl std::fmt::Debug for GpuBases {
         f.debug_struct("GpuBases")
             .field("len", &self.len)
             .field("chunks", &self.chunks.len())
+            .field("copies", &self.copies)
             .finish()
     }
 }
@@ -417,16 +475,64 @@ fn xyzz_from_bytes(bytes: &[u8]) -> G1Projective {
 pub struct GpuMsm {
     ctx: Arc<GpuContext>,
     chunk: usize,
+    precompute: usize,
     workspaces: Arc<Mutex<Vec<Workspace>>>,
 }
 
+/// The environment variable setting [`GpuMsm`]'s precompute factor.
+pub const PRECOMPUTE_ENV: &str = "STATEPROOF_MSM_PRECOMPUTE";
+
+/// The largest precompute factor [`GpuMsm::with_precompute`] accepts.
+pub const MAX_PRECOMPUTE: usize = 8;
+
+/// The precompute factor on hardware adapters unless the environment says
+/// otherwise: 4 made G1 MSMs of 2^12..2^16 points take 0.60–0.72 of the
+/// time of factor 1 on llvmpipe (kernels/README.md), for 4x the bases'
+/// device memory.
+pub const HARDWARE_PRECOMPUTE: usize = 4;
+
 impl GpuMsm {
     /// The backend on `ctx`, with passes as large as the adapter's
-    /// bindings allow.
+    /// bindings allow. The precompute factor is `STATEPROOF_MSM_PRECOMPUTE`
+    /// if set, else [`HARDWARE_PRECOMPUTE`] on a hardware adapter and 1 (no
+    /// copies) on a software one, where the copies' preparation costs more
+    /// than the MSMs it speeds up in a short-lived process (kernels/README.md).
     pub fn new(ctx: Arc<GpuContext>) -> Self {
-        let max = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
-        let chunk = max_pass_points(max);
-        Self { ctx, chunk, workspaces: Default::default() }
+        let chunk = max_pass_points(max_binding(&ctx));
+        let default = if ctx.is_hardware { HARDWARE_PRECOMPUTE } else { 1 };
+        let precompute = match std::env::var(PRECOMPUTE_ENV) {
+            Ok(v) => match v.parse::<usize>() {
+                Ok(f) if (1..=MAX_PRECOMPUTE).contains(&f) => f,
+                _ => {
+                    eprintln!(
+                        "warning: {PRECOMPUTE_ENV}={v:?} is not a factor in 1..={MAX_PRECOMPUTE}; \
+                         using {default}"
+                    );
+                    default
+                }
+            },
+            Err(_) => default,
+        };
+        Self { ctx, chunk, precompute, workspaces: Default::default() }
+    }
+
+    /// The backend with bases prepared in `factor` copies (clamped to
+    /// 1..=[`MAX_PRECOMPUTE`]): copy j of base P is 2^(j·s)·P for a shift s
+    /// of ⌈W / factor⌉ windows, so an MSM over those bases sums digits of
+    /// all W windows into the buckets of ⌈W / factor⌉ windows. The bucket
+    /// reduction and the host's window combination shrink by the factor;
+    /// the bucket additions do not (each digit still adds a point); the
+    /// bases take `factor` times the device memory. The copies are made on
+    /// the device by `prepare_g1`, once per key. Chunks shrink so that all
+    /// copies of a chunk fit one binding.
+    pub fn with_precompute(mut self, factor: usize) -> Self {
+        self.precompute = factor.clamp(1, MAX_PRECOMPUTE);
+        self
+    }
+
+    /// The precompute factor (1: none).
+    pub fn precompute(&self) -> usize {
+        self.precompute
     }
 
     /// The backend with bases split every `points` points (and passes no
@@ -443,23 +549,70 @@ impl GpuMsm {
         &self.ctx
     }
 
+    /// `prepare_g1` with precomputed copies: the window size is fixed here,
+    /// from the points of a full chunk, and the chunk halves until its
+    /// copies fit one binding.
+    fn prepare_copies(&self, bases: &[G1Affine]) -> Result<GpuBases> {
+        let max = max_binding(&self.ctx);
+        let mut chunk = self.chunk;
+        let shape = loop {
+            let points = chunk.min(bases.len());
+            let shape = PassShape::with_copies(points, window_bits(points), self.precompute);
+            if shape.copies() as u64 * points as u64 * AFFINE_BYTES <= max || chunk == 1 {
+                break shape;
+            }
+            chunk /= 2;
+        };
+        let pipeline = self.precompute_pipeline()?;
+        let copies = shape.copies();
+        let chunks = bases
+            .chunks(chunk)
+            .map(|part| {
+                let m = part.len();
+                let buffer =
+                    self.ctx.storage("MSM bases", copies as u64 * m as u64 * AFFINE_BYTES)?;
+                self.ctx.queue.write_buffer(&buffer, 0, &affine_bytes(part));
+                let words = [m as u32, m as u32, copies as u32, shape.shift_bits()];
+                let uniform = self.ctx.uniform("MSM precompute", &words);
+                let groups = grid(m.div_ceil(WG), MAX_GROUPS_X);
+                self.ctx.dispatch_once(&pipeline, &[&uniform, &buffer], groups)?;
+                Ok(buffer)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(GpuBases { chunks, chunk, len: bases.len(), copies, c: shape.c })
+    }
+
+    fn precompute_pipeline(&self) -> Result<Arc<wgpu::ComputePipeline>> {
+        let ctx = &self.ctx;
+        ctx.msm_precompute
+            .get_or_init(|| {
+                let g1 = g1_wgsl(ctx.mul_variant).map_err(Error::ShaderCompile)?;
+                let module = ctx.compile("msm precompute", &format!("{g1}\n{PRECOMPUTE_WGSL}"))?;
+                ctx.pipeline(&module, "shift_copies").map(Arc::new)
+            })
+            .clone()
+    }
+
     fn kernels(&self) -> Result<Arc<Kernels>> {
         self.ctx.msm_kernels.get_or_init(|| Kernels::build(&self.ctx).map(Arc::new)).clone()
     }
 
-    /// One pass: `Σ scalars[i] · bases[offset + i]` with all bases in one
-    /// buffer.
+    /// One pass: `Σ scalars[i] · P[offset + i]` over the bases of chunk
+    /// `index`.
     fn pass(
         &self,
         k: &Kernels,
         workspace: &mut Workspace,
-        bases: &wgpu::Buffer,
+        bases: &GpuBases,
+        index: usize,
         offset: usize,
         scalars: &[Fr],
     ) -> Result<G1Projective> {
         let ctx = &*self.ctx;
-        let shape = PassShape::new(scalars.len());
-        let (n, w, total) = (shape.n, shape.windows, shape.total_buckets());
+        let shape = bases.shape(scalars.len());
+        // Bucket windows: the digit windows, fewer with precomputed copies.
+        let (n, w, total) = (shape.n, shape.copy_windows, shape.total_buckets());
+        let digits_per_scalar = shape.windows;
         let groups = shape.buckets / shape.per_group();
         let (first, second) = shape.items();
         let words = 4 * (total as u64 + 1);
@@ -468,8 +621,8 @@ impl GpuMsm {
         let scalar_bytes = to_bytes(scalars);
         let scalar_buf = r.buffer(Slot::Scalars, scalar_bytes.len() as u64)?;
         ctx.queue.write_buffer(&scalar_buf, 0, &scalar_bytes);
-        let digits = r.buffer(Slot::Digits, 4 * (n * w) as u64)?;
-        let entries = r.buffer(Slot::Entries, 4 * (n * w) as u64)?;
+        let digits = r.buffer(Slot::Digits, 4 * (n * digits_per_scalar) as u64)?;
+        let entries = r.buffer(Slot::Entries, 4 * (n * digits_per_scalar) as u64)?;
         let counts = r.buffer(Slot::Counts, words)?;
         let offsets = r.buffer(Slot::Offsets, words)?;
         let cursor = r.buffer(Slot::Cursor, words)?;
@@ -487,18 +640,21 @@ impl GpuMsm {
 
         let p = Params {
             n: n as u32,
-            windows: w as u32,
+            windows: digits_per_scalar as u32,
             buckets: shape.buckets as u32,
             total: total as u32,
             seg: SEGMENT,
             base_offset: offset as u32,
             per_group: shape.per_group() as u32,
+            copy_windows: w as u32,
+            stride: bases.points_in(index) as u32,
             ..Default::default()
         };
         // Digits, bucket sizes (from zeroed counters: the workspace is
         // reused), bucket offsets, then the points by bucket.
         r.encoder.clear_buffer(&counts, 0, Some(words));
-        let shape_uniform = r.uniform(bytemuck::cast_slice(&[n as u32, shape.c, w as u32, 0]));
+        let decompose_shape = [n as u32, shape.c, digits_per_scalar as u32, 0];
+        let shape_uniform = r.uniform(bytemuck::cast_slice(&decompose_shape));
         r.dispatch(&k.decompose, &shape_uniform, &[(1, &scalar_buf), (2, &digits)], n, WG);
         // decompose.wgsl binds its uniform at 2, not 0: see `decompose::wgsl`.
         r.run(&k.count, p, &[(1, &digits), (2, &counts)], n);
@@ -509,7 +665,7 @@ impl GpuMsm {
 
         // Level 1 sums the bases of each segment; later levels sum sums.
         let (mut in_cnt, mut in_off) = (&counts, &offsets);
-        let mut upper = n * w;
+        let mut upper = n * digits_per_scalar;
         for level in 0..shape.levels as usize {
             let (out_cnt, out_off, out) = (&cnt[level % 2], &off[level % 2], &sums[level % 2]);
             r.run(&k.segment_counts, p, &[(5, in_cnt), (8, out_cnt)], total + 1);
@@ -517,8 +673,9 @@ impl GpuMsm {
             r.scan(k, out_off, total + 1)?;
             upper = upper.min(upper.div_ceil(SEGMENT as usize) + total);
             if level == 0 {
+                let chunk = &bases.chunks[index];
                 let b =
-                    [(3, &entries), (4, bases), (5, in_cnt), (6, in_off), (7, out_off), (10, out)];
+                    [(3, &entries), (4, chunk), (5, in_cnt), (6, in_off), (7, out_off), (10, out)];
                 r.run(&k.accumulate_bases, p, &b, upper);
             } else {
                 let input = &sums[(level + 1) % 2];
@@ -543,7 +700,8 @@ impl GpuMsm {
         ctx.submit(r.encoder)?;
 
         let bytes = ctx.download(to, XYZZ_BYTES * w as u64)?;
-        // Σ_k 2^(c·k) · window_k, by Horner from the top window.
+        // Σ_k 2^(c·k) · window_k over the bucket windows, by Horner from the
+        // top window (copies supply the higher digit windows).
         let mut acc = G1Projective::zero();
         for window in bytes.chunks_exact(XYZZ_BYTES as usize).rev() {
             for _ in 0..shape.c {
@@ -567,11 +725,21 @@ impl MsmBackend for GpuMsm {
         if let Some(e) = super::injected_error() {
             return Err(e);
         }
+        if self.precompute > 1 && !bases.is_empty() {
+            match self.prepare_copies(bases) {
+                Err(Error::OutOfMemory(e)) => {
+                    eprintln!(
+                        "warning: no device memory for precomputed MSM bases ({e}); plain bases"
+                    )
+                }
+                prepared => return prepared,
+            }
+        }
         let chunks = bases
             .chunks(self.chunk)
             .map(|c| self.ctx.upload("MSM bases", &affine_bytes(c)))
             .collect::<Result<Vec<_>>>()?;
-        Ok(GpuBases { chunks, chunk: self.chunk, len: bases.len() })
+        Ok(GpuBases { chunks, chunk: self.chunk, len: bases.len(), copies: 1, c: 0 })
     }
 
     fn prepare_g2(&self, bases: &[G2Affine]) -> Result<Self::G2Bases> {
@@ -600,7 +768,7 @@ impl MsmBackend for GpuMsm {
             let take = (bases.chunk - local).min(scalars.len() - done).min(self.chunk);
             let part = &scalars[done..done + take];
             // A failed pass drops its workspace: the device may be gone.
-            acc += self.pass(&k, &mut workspace, &bases.chunks[index], local, part)?;
+            acc += self.pass(&k, &mut workspace, bases, index, local, part)?;
             done += take;
         }
         let mut kept = kept()?;
@@ -669,6 +837,21 @@ mod tests {
         assert!(total < 3 << 29, "{total} bytes at the cap"); // 1,096,810,520
         assert!(PassShape::new(1 << 20).fits(128 << 20));
         assert!(!PassShape::new(1 << 21).fits(128 << 20));
+        // Precomputed copies: 16 windows in 2, 3 or 4 copies.
+        for (factor, copy_windows, copies) in [(1, 16, 1), (2, 8, 2), (3, 6, 3), (4, 4, 4)] {
+            let shape = PassShape::with_copies(1 << 20, 16, factor);
+            assert_eq!((shape.copy_windows, shape.copies()), (copy_windows, copies));
+            assert_eq!(shape.shift_bits(), 16 * copy_windows as u32);
+            assert_eq!(shape.total_buckets(), copy_windows << 15);
+        }
+        // 37 windows of 7 bits in factor 8: 5 bucket windows, 8 copies;
+        // 20 windows of 13 bits in factor 8: 3 bucket windows, 7 copies.
+        assert_eq!(PassShape::with_copies(1 << 10, 7, 8).copies(), 8);
+        assert_eq!(PassShape::with_copies(1 << 16, 13, 8).copies(), 7);
+        // A bucket may hold a point from every copy: 1000 scalars in two
+        // copies reach 2000 > 32², so three levels.
+        assert_eq!(PassShape::with_copies(1000, 7, 1).levels, 2);
+        assert_eq!(PassShape::with_copies(1000, 7, 2).levels, 3);
     }
 
     #[test]
@@ -720,6 +903,42 @@ mod tests {
         let prepared = msm.prepare_g1(&bases).unwrap();
         assert!(msm.msm_g1(&prepared, 399, &[Fr::ONE; 2]).is_err());
         assert_eq!(msm.msm_g1(&prepared, 400, &[]).unwrap(), G1Projective::zero());
+    }
+
+    #[test]
+    fn precomputed_copies_match_arkworks_for_every_factor() {
+        let Some(ctx) = context_for_tests() else { return };
+        let mut rng = StdRng::seed_from_u64(12);
+        let bases = {
+            let mut b = random_points::<G1Projective>(1000, &mut rng);
+            // The identity, a repeated point and its negation among the bases.
+            (b[3], b[4], b[5]) = (G1Affine::identity(), b[0], -b[0]);
+            b
+        };
+        for factor in [2, 3, 4, 8] {
+            let msm = GpuMsm::new(ctx.clone()).with_precompute(factor);
+            let prepared = msm.prepare_g1(&bases).unwrap();
+            assert!(prepared.copies() > 1 && prepared.copies() <= factor);
+            for n in [1usize, 2, 3, 7, 100, 1000] {
+                for (what, scalars) in scalar_sets(n, &mut rng) {
+                    let want = G1Projective::msm_unchecked(&bases[..n], &scalars);
+                    let got = msm.msm_g1(&prepared, 0, &scalars).unwrap();
+                    assert_eq!(got, want, "factor {factor}, {what}, n = {n}");
+                }
+            }
+            // An MSM that starts inside the bases uses the same copies.
+            let scalars: Vec<Fr> = (0..500).map(|_| Fr::rand(&mut rng)).collect();
+            let want = G1Projective::msm_unchecked(&bases[321..821], &scalars);
+            assert_eq!(msm.msm_g1(&prepared, 321, &scalars).unwrap(), want, "factor {factor}");
+        }
+        // Copies of chunks of 64 points: passes over chunk boundaries, with
+        // a short last chunk (its copies lie closer together).
+        let msm = GpuMsm::with_chunk(ctx, 64).with_precompute(3);
+        let prepared = msm.prepare_g1(&bases[..300]).unwrap();
+        for (what, scalars) in scalar_sets(250, &mut rng) {
+            let want = G1Projective::msm_unchecked(&bases[37..287], &scalars);
+            assert_eq!(msm.msm_g1(&prepared, 37, &scalars).unwrap(), want, "chunked {what}");
+        }
     }
 
     #[test]
@@ -785,6 +1004,64 @@ mod tests {
         let classes: Vec<u32> = auto.decisions().iter().map(|d| d.0).collect();
         assert_eq!(classes, vec![11, 12]);
         assert_eq!(auto.fallbacks(), 0);
+    }
+
+    /// Not a benchmark (see benches/): an interleaved comparison of
+    /// precompute factors on this adapter, run by hand. Sizes from
+    /// `STATEPROOF_TUNING_LOGS` (comma-separated, default 12,14,16).
+    #[test]
+    #[ignore = "tuning aid: cargo test --release -p stateproof-kernels tuning_precompute -- --ignored --nocapture"]
+    fn tuning_precompute_factors() {
+        use std::time::Instant;
+        let Some(ctx) = context_for_tests() else { return };
+        let logs: Vec<u32> = std::env::var("STATEPROOF_TUNING_LOGS")
+            .unwrap_or_else(|_| "12,14,16".into())
+            .split(',')
+            .map(|l| l.trim().parse().expect("a log2 size"))
+            .collect();
+        let mut rng = StdRng::seed_from_u64(13);
+        println!("adapter: {}", ctx.adapter.name);
+        for log in logs {
+            let n = 1usize << log;
+            let bases = random_points::<G1Projective>(n, &mut rng);
+            let sets = scalar_sets(n, &mut rng);
+            let factors = [1usize, 2, 4];
+            let prepared: Vec<_> = factors
+                .iter()
+                .map(|&f| {
+                    let msm = GpuMsm::new(ctx.clone()).with_precompute(f);
+                    let t = Instant::now();
+                    let b = msm.prepare_g1(&bases).unwrap();
+                    (msm, b, t.elapsed().as_secs_f64())
+                })
+                .collect();
+            for (what, scalars) in
+                sets.iter().filter(|(w, _)| ["uniform", "groth16-like"].contains(w))
+            {
+                let want = G1Projective::msm_unchecked(&bases, scalars);
+                let mut times = vec![vec![]; factors.len()];
+                for _ in 0..5 {
+                    for (i, (msm, b, _)) in prepared.iter().enumerate() {
+                        let t = Instant::now();
+                        let got = msm.msm_g1(b, 0, scalars).unwrap();
+                        times[i].push(t.elapsed().as_secs_f64());
+                        assert_eq!(got, want);
+                    }
+                }
+                for (i, (_, b, prep)) in prepared.iter().enumerate() {
+                    times[i].sort_by(f64::total_cmp);
+                    println!(
+                        "2^{log} {what} factor {} ({} copies): msm {:.1} ms (median of 5), \
+                         prepare {:.1} ms, ratio to factor 1 {:.2}",
+                        factors[i],
+                        b.copies(),
+                        times[i][2] * 1e3,
+                        prep * 1e3,
+                        times[i][2] / times[0][2]
+                    );
+                }
+            }
+        }
     }
 
     #[test]

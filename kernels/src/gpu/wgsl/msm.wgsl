@@ -19,11 +19,15 @@
 // binary search over the segment offsets, so there is no host round trip.
 //
 // Buckets are numbered b = k·buckets + (|d| − 1), so digit |d| weighs |d|.
+//
+// Precomputed bases (precompute.wgsl): with `copy_windows` = W' < windows,
+// digit k of scalar i goes to window k mod W' with point i + (k / W')·stride,
+// the copy 2^((k / W')·W'·c)·P_i; without, W' = windows and stride is unused.
 
 struct Params {
     // Scalars (points) in this pass.
     n: u32,
-    // Windows per scalar.
+    // Digits (windows) per scalar.
     windows: u32,
     // Buckets per window: 2^(c−1).
     buckets: u32,
@@ -38,9 +42,10 @@ struct Params {
     // sum_runs: items in `xin`, and how many each output sums.
     count: u32,
     run: u32,
-    pad0: u32,
-    pad1: u32,
-    pad2: u32,
+    // Bucket windows W' (≤ windows), and points between copies of a base.
+    copy_windows: u32,
+    stride: u32,
+    pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -71,7 +76,7 @@ fn count(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
     for (var k = 0u; k < params.windows; k++) {
         let d = digits[i * params.windows + k] & ~SIGN;
         if (d != 0u) {
-            atomicAdd(&counters[k * params.buckets + d - 1u], 1u);
+            atomicAdd(&counters[(k % params.copy_windows) * params.buckets + d - 1u], 1u);
         }
     }
 }
@@ -89,8 +94,9 @@ fn scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
         let raw = digits[i * params.windows + k];
         let d = raw & ~SIGN;
         if (d != 0u) {
-            let at = atomicAdd(&counters[k * params.buckets + d - 1u], 1u);
-            entries[at] = i | (raw & SIGN);
+            let window = k % params.copy_windows;
+            let at = atomicAdd(&counters[window * params.buckets + d - 1u], 1u);
+            entries[at] = (i + (k / params.copy_windows) * params.stride) | (raw & SIGN);
         }
     }
 }
@@ -168,7 +174,7 @@ fn accumulate_sums(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
     xout[j] = acc;
 }
 
-// Thread t: window k = t / groups, buckets [g·L, g·L + L) of it with
+// Thread t: bucket window k = t / groups, buckets [g·L, g·L + L) of it with
 // L = per_group. Returns Σ (b + 1)·S_b over the group: a running sum from the
 // top bucket down gives Σ (b − g·L + 1)·S_b, and g·L·Σ S_b (double-and-add)
 // supplies the rest. in_cnt/in_off are the last level's: 0 or 1 item each.
@@ -179,7 +185,7 @@ fn accumulate_sums(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
 fn bucket_groups(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let t = thread_index(gid, nwg);
     let groups = params.buckets / params.per_group;
-    if (t >= params.windows * groups) {
+    if (t >= params.copy_windows * groups) {
         return;
     }
     let first = (t / groups) * params.buckets + (t % groups) * params.per_group;
