@@ -486,10 +486,12 @@ pub const PRECOMPUTE_ENV: &str = "STATEPROOF_MSM_PRECOMPUTE";
 pub const MAX_PRECOMPUTE: usize = 8;
 
 /// The precompute factor on hardware adapters unless the environment says
-/// otherwise: 4 made G1 MSMs of 2^12..2^16 points take 0.60–0.72 of the
-/// time of factor 1 on llvmpipe (kernels/README.md), for 4x the bases'
-/// device memory.
-pub const HARDWARE_PRECOMPUTE: usize = 4;
+/// otherwise: on llvmpipe, the only adapter measured so far, G1 MSMs of
+/// 2^12 to 2^16 points took 0.87–0.89, 0.60–0.64 and 0.48–0.49 of factor
+/// 1's time with factors 2, 4 and 8 on uniform scalars (0.77–0.83,
+/// 0.66–0.72 and 0.58–0.59 on Groth16-like ones; kernels/README.md), for
+/// up to 8x the bases' device memory.
+pub const HARDWARE_PRECOMPUTE: usize = 8;
 
 impl GpuMsm {
     /// The backend on `ctx`, with passes as large as the adapter's
@@ -552,12 +554,12 @@ impl GpuMsm {
     /// `prepare_g1` with precomputed copies: the window size is fixed here,
     /// from the points of a full chunk, and the chunk halves until its
     /// copies fit one binding.
-    fn prepare_copies(&self, bases: &[G1Affine]) -> Result<GpuBases> {
+    fn prepare_copies(&self, bases: &[G1Affine], factor: usize) -> Result<GpuBases> {
         let max = max_binding(&self.ctx);
         let mut chunk = self.chunk;
         let shape = loop {
             let points = chunk.min(bases.len());
-            let shape = PassShape::with_copies(points, window_bits(points), self.precompute);
+            let shape = PassShape::with_copies(points, window_bits(points), factor);
             if shape.copies() as u64 * points as u64 * AFFINE_BYTES <= max || chunk == 1 {
                 break shape;
             }
@@ -725,12 +727,13 @@ impl MsmBackend for GpuMsm {
         if let Some(e) = super::injected_error() {
             return Err(e);
         }
-        if self.precompute > 1 && !bases.is_empty() {
-            match self.prepare_copies(bases) {
+        // Where device memory runs out, half the copies, down to none.
+        let mut factor = self.precompute;
+        while factor > 1 && !bases.is_empty() {
+            match self.prepare_copies(bases, factor) {
                 Err(Error::OutOfMemory(e)) => {
-                    eprintln!(
-                        "warning: no device memory for precomputed MSM bases ({e}); plain bases"
-                    )
+                    factor /= 2;
+                    eprintln!("warning: {e}: MSM bases in {factor} precomputed copies instead");
                 }
                 prepared => return prepared,
             }
@@ -1025,7 +1028,7 @@ mod tests {
             let n = 1usize << log;
             let bases = random_points::<G1Projective>(n, &mut rng);
             let sets = scalar_sets(n, &mut rng);
-            let factors = [1usize, 2, 4];
+            let factors = [1usize, 2, 4, 8];
             let prepared: Vec<_> = factors
                 .iter()
                 .map(|&f| {
