@@ -574,10 +574,12 @@ impl GpuMsm {
                 let buffer =
                     self.ctx.storage("MSM bases", copies as u64 * m as u64 * AFFINE_BYTES)?;
                 self.ctx.queue.write_buffer(&buffer, 0, &affine_bytes(part));
-                let words = [m as u32, m as u32, copies as u32, shape.shift_bits()];
-                let uniform = self.ctx.uniform("MSM precompute", &words);
                 let groups = grid(m.div_ceil(WG), MAX_GROUPS_X);
-                self.ctx.dispatch_once(&pipeline, &[&uniform, &buffer], groups)?;
+                for copy in 1..copies as u32 {
+                    let words = [m as u32, m as u32, copy, shape.shift_bits()];
+                    let uniform = self.ctx.uniform("MSM precompute", &words);
+                    self.ctx.dispatch_once(&pipeline, &[&uniform, &buffer], groups)?;
+                }
                 Ok(buffer)
             })
             .collect::<Result<Vec<_>>>()?;

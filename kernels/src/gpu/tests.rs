@@ -409,6 +409,153 @@ mod curve {
     }
 }
 
+mod representation {
+    //! The bucket-accumulation representations compared by measurement
+    //! (wgsl/accumulate_bench.wgsl): each chain is checked against
+    //! arkworks here, and timed by the ignored microbenchmark.
+    use super::*;
+    use crate::gpu::curve::g1_wgsl;
+    use crate::gpu::field::substitute;
+    use crate::gpu::msm::affine_bytes;
+    use ark_bn254::{G1Affine, G1Projective};
+    use ark_ec::{AffineRepr, CurveGroup};
+
+    const ENTRIES: [&str; 3] = ["chain_xyzz", "chain_jacobian", "chain_affine"];
+
+    fn module(ctx: &GpuContext, batch: u32) -> wgpu::ShaderModule {
+        let bench = include_str!("wgsl/accumulate_bench.wgsl");
+        let bench = substitute(bench, &[("BATCH", batch.to_string())]).unwrap();
+        let src = format!("{}\n{bench}", g1_wgsl(ctx.mul_variant).unwrap());
+        ctx.compile("accumulate bench", &src).unwrap()
+    }
+
+    /// Runs `entry` with `threads` threads of `chain` additions each over
+    /// `lhs`/`rhs`; returns each thread's first accumulator.
+    fn run(
+        ctx: &GpuContext,
+        pipeline: &wgpu::ComputePipeline,
+        threads: usize,
+        chain: u32,
+        lhs: &wgpu::Buffer,
+        rhs: &wgpu::Buffer,
+        points: usize,
+    ) -> Vec<G1Affine> {
+        let out = ctx.storage("out", 128 * threads as u64).unwrap();
+        let params = ctx.uniform("len", &[threads as u32, chain, points as u32, 0]);
+        let groups = ((threads as u32).div_ceil(64), 1);
+        ctx.dispatch_once(pipeline, &[lhs, rhs, &out, &params], groups).unwrap();
+        let bytes = ctx.download(&out, 128 * threads as u64).unwrap();
+        let fq = |at: usize| {
+            Fq::new_unchecked(ark_ff::BigInt(std::array::from_fn(|i| {
+                u64::from_le_bytes(bytes[at + 8 * i..at + 8 * i + 8].try_into().unwrap())
+            })))
+        };
+        (0..threads)
+            .map(|t| {
+                let (x, y, zz, zzz) =
+                    (fq(128 * t), fq(128 * t + 32), fq(128 * t + 64), fq(128 * t + 96));
+                G1Affine::new_unchecked(x * zz.inverse().unwrap(), y * zzz.inverse().unwrap())
+            })
+            .collect()
+    }
+
+    /// What thread `t` of `entry` must return.
+    fn expected(
+        entry: &str,
+        t: usize,
+        chain: u32,
+        batch: u32,
+        lhs: &[G1Affine],
+        rhs: &[G1Affine],
+    ) -> G1Affine {
+        let n = lhs.len();
+        let (start, terms) = if entry == "chain_affine" {
+            let first = t * batch as usize;
+            (
+                lhs[first % n],
+                (0..(chain / batch) as usize).map(|r| rhs[(first + r) % n]).collect::<Vec<_>>(),
+            )
+        } else {
+            (lhs[t % n], (0..chain as usize).map(|k| rhs[(t + k) % n]).collect())
+        };
+        terms.iter().fold(start.into_group(), |acc, p| acc + p).into_affine()
+    }
+
+    fn points(n: usize, rng: &mut StdRng) -> Vec<G1Affine> {
+        let all: Vec<G1Projective> = (0..n).map(|_| G1Projective::rand(rng)).collect();
+        G1Projective::normalize_batch(&all)
+    }
+
+    #[test]
+    fn each_representation_sums_like_arkworks() {
+        let Some(ctx) = context_for_tests() else { return };
+        let mut rng = StdRng::seed_from_u64(24);
+        let (lhs, rhs) = (points(50, &mut rng), points(50, &mut rng));
+        let lhs_buf = ctx.upload("lhs", &affine_bytes(&lhs)).unwrap();
+        let rhs_buf = ctx.upload("rhs", &affine_bytes(&rhs)).unwrap();
+        // Six rounds of 16: chains that wrap around both point arrays.
+        let (batch, chain, threads) = (16u32, 96u32, 70usize);
+        let module = module(&ctx, batch);
+        for entry in ENTRIES {
+            let pipeline = ctx.pipeline(&module, entry).unwrap();
+            let got = run(&ctx, &pipeline, threads, chain, &lhs_buf, &rhs_buf, lhs.len());
+            for (t, p) in got.iter().enumerate() {
+                assert_eq!(*p, expected(entry, t, chain, batch, &lhs, &rhs), "{entry}, thread {t}");
+            }
+        }
+    }
+
+    /// Additions per second of each representation on this adapter.
+    #[test]
+    #[ignore = "microbenchmark: cargo test --release -p stateproof-kernels representation_microbenchmark -- --ignored --nocapture"]
+    fn representation_microbenchmark() {
+        use std::time::Instant;
+        let Some(ctx) = context_for_tests() else { return };
+        let mut rng = StdRng::seed_from_u64(25);
+        let n = 1 << 12;
+        let (lhs, rhs) = (points(n, &mut rng), points(n, &mut rng));
+        let lhs_buf = ctx.upload("lhs", &affine_bytes(&lhs)).unwrap();
+        let rhs_buf = ctx.upload("rhs", &affine_bytes(&rhs)).unwrap();
+        let threads = 1usize << 14;
+        println!("adapter: {} ({}, {})", ctx.adapter.name, ctx.adapter.backend, ctx.adapter.driver);
+        for batch in [16u32, 64] {
+            let module = module(&ctx, batch);
+            for entry in ENTRIES {
+                if batch != 16 && entry != "chain_affine" {
+                    continue;
+                }
+                // Six rounds of the batch-affine chain stay under llvmpipe's
+                // 65,535 loop iterations per invocation (kernels/README.md).
+                let chain = if entry == "chain_affine" { 6 * batch } else { 256 };
+                let pipeline = ctx.pipeline(&module, entry).unwrap();
+                // Warm up and check a few threads, then the median of three.
+                let got = run(&ctx, &pipeline, 64, chain, &lhs_buf, &rhs_buf, n);
+                for (t, p) in got.iter().enumerate() {
+                    assert_eq!(*p, expected(entry, t, chain, batch, &lhs, &rhs), "{entry} {t}");
+                }
+                let mut times: Vec<f64> = (0..3)
+                    .map(|_| {
+                        let start = Instant::now();
+                        run(&ctx, &pipeline, threads, chain, &lhs_buf, &rhs_buf, n);
+                        start.elapsed().as_secs_f64()
+                    })
+                    .collect();
+                times.sort_by(f64::total_cmp);
+                let adds = threads as f64 * chain as f64;
+                let name = if entry == "chain_affine" {
+                    format!("{entry} (batch {batch})")
+                } else {
+                    entry.to_string()
+                };
+                println!(
+                    "{name}: {:.2} M additions/s (median of 3, {adds} additions)",
+                    adds / times[1] / 1e6
+                );
+            }
+        }
+    }
+}
+
 mod decompose {
     //! Signed-digit decomposition: the CPU twin reconstructs every scalar,
     //! and the GPU kernel equals the CPU twin.

@@ -3,13 +3,15 @@
 // `stride` points apart: copy j of point i is 2^(j·bits)·P_i, so a scalar's
 // signed digits in windows [j·W', (j + 1)·W') can go to copy j's buckets of
 // windows [0, W') (bits = W'·c), and an MSM needs W' windows instead of W.
-// Copy 0 is uploaded by the host; this kernel writes the others in affine
-// form, each from the one before by `bits` doublings.
+// Copy 0 is uploaded by the host; one dispatch of this kernel writes copy
+// `copy` in affine form from copy − 1 by `bits` doublings. One copy per
+// dispatch keeps an invocation's loop iterations far below llvmpipe's limit
+// of 65,535 per invocation, past which it silently ends loops.
 
 struct Shift {
     n: u32,
     stride: u32,
-    copies: u32,
+    copy: u32,
     bits: u32,
 }
 
@@ -32,13 +34,9 @@ fn shift_copies(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     if (i >= shift.n) {
         return;
     }
-    var p = points[i];
-    for (var j = 1u; j < shift.copies; j++) {
-        var acc = xyzz_from_affine(p);
-        for (var b = 0u; b < shift.bits; b++) {
-            acc = xyzz_double(acc);
-        }
-        p = xyzz_to_affine(acc);
-        points[j * shift.stride + i] = p;
+    var acc = xyzz_from_affine(points[(shift.copy - 1u) * shift.stride + i]);
+    for (var b = 0u; b < shift.bits; b++) {
+        acc = xyzz_double(acc);
     }
+    points[shift.copy * shift.stride + i] = xyzz_to_affine(acc);
 }
