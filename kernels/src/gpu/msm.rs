@@ -63,8 +63,10 @@ pub struct PassShape {
     pub copy_windows: usize,
     /// Buckets per window, 2^(c−1).
     pub buckets: usize,
-    /// Accumulation levels: the least L ≥ 1 with SEGMENT^L ≥ n·copies (a
-    /// bucket holds at most that many points).
+    /// Accumulation levels: 1 if a bucket holds at most SEGMENT points
+    /// (at most n·copies), else 1 + the least L with SEGMENT^L ≥
+    /// ⌈n·copies / SEGMENT⌉ + 1 (level 1's runs may cut a bucket once more
+    /// than its size needs).
     pub levels: u32,
 }
 
@@ -79,13 +81,19 @@ impl PassShape {
     pub fn with_copies(n: usize, c: u32, copies: usize) -> Self {
         let windows = windows(c) as usize;
         let copy_windows = windows.div_ceil(copies.clamp(1, windows));
-        // A bucket holds at most one point per scalar and copy.
+        // A bucket holds at most one point per scalar and copy. One level
+        // sums buckets of up to SEGMENT points; otherwise level 1 (in runs)
+        // leaves a bucket of m points at most ⌈m / SEGMENT⌉ + 1 partial
+        // sums, and each later level (aligned) divides that by SEGMENT.
         let most = n * windows.div_ceil(copy_windows);
+        let seg = SEGMENT as usize;
         let mut levels = 1;
-        let mut reach = SEGMENT as usize;
-        while reach < most {
-            reach = reach.saturating_mul(SEGMENT as usize);
-            levels += 1;
+        if most > seg {
+            let mut left = most.div_ceil(seg) + 1;
+            while left > 1 {
+                left = left.div_ceil(seg);
+                levels += 1;
+            }
         }
         Self { n, c, windows, copy_windows, buckets: 1 << (c - 1), levels }
     }
@@ -180,6 +188,8 @@ pub(crate) struct Kernels {
     scatter: wgpu::ComputePipeline,
     segment_counts: wgpu::ComputePipeline,
     accumulate_bases: wgpu::ComputePipeline,
+    run_counts: wgpu::ComputePipeline,
+    accumulate_runs: wgpu::ComputePipeline,
     accumulate_sums: wgpu::ComputePipeline,
     bucket_groups: wgpu::ComputePipeline,
     sum_runs: wgpu::ComputePipeline,
@@ -201,6 +211,8 @@ impl Kernels {
             scatter: p(&msm, "scatter")?,
             segment_counts: p(&msm, "segment_counts")?,
             accumulate_bases: p(&msm, "accumulate_bases")?,
+            run_counts: p(&msm, "run_counts")?,
+            accumulate_runs: p(&msm, "accumulate_runs")?,
             accumulate_sums: p(&msm, "accumulate_sums")?,
             bucket_groups: p(&msm, "bucket_groups")?,
             sum_runs: p(&msm, "sum_runs")?,
@@ -667,12 +679,20 @@ impl GpuMsm {
         r.copy(&offsets, &cursor, words);
         r.run(&k.scatter, p, &[(1, &digits), (2, &cursor), (3, &entries)], n);
 
-        // Level 1 sums the bases of each segment; later levels sum sums.
+        // Level 1 sums the bases in runs of equal length (bucket-aligned
+        // segments when it is the only level); later levels sum the partial
+        // sums of each bucket in bucket-aligned segments.
         let (mut in_cnt, mut in_off) = (&counts, &offsets);
-        let mut upper = n * digits_per_scalar;
+        let items = n * digits_per_scalar;
+        let mut upper = items;
         for level in 0..shape.levels as usize {
             let (out_cnt, out_off, out) = (&cnt[level % 2], &off[level % 2], &sums[level % 2]);
-            r.run(&k.segment_counts, p, &[(5, in_cnt), (8, out_cnt)], total + 1);
+            let in_runs = level == 0 && shape.levels > 1;
+            if in_runs {
+                r.run(&k.run_counts, p, &[(5, in_cnt), (6, in_off), (8, out_cnt)], total + 1);
+            } else {
+                r.run(&k.segment_counts, p, &[(5, in_cnt), (8, out_cnt)], total + 1);
+            }
             r.copy(out_cnt, out_off, words);
             r.scan(k, out_off, total + 1)?;
             upper = upper.min(upper.div_ceil(SEGMENT as usize) + total);
@@ -680,7 +700,11 @@ impl GpuMsm {
                 let chunk = &bases.chunks[index];
                 let b =
                     [(3, &entries), (4, chunk), (5, in_cnt), (6, in_off), (7, out_off), (10, out)];
-                r.run(&k.accumulate_bases, p, &b, upper);
+                if in_runs {
+                    r.run(&k.accumulate_runs, p, &b, items.div_ceil(SEGMENT as usize));
+                } else {
+                    r.run(&k.accumulate_bases, p, &b, upper);
+                }
             } else {
                 let input = &sums[(level + 1) % 2];
                 let b = [(5, in_cnt), (6, in_off), (7, out_off), (9, input), (10, out)];
@@ -831,7 +855,9 @@ mod tests {
         }
         assert_eq!(PassShape::new(32).levels, 1);
         assert_eq!(PassShape::new(33).levels, 2);
-        assert_eq!(PassShape::new(1 << 20).levels, 4);
+        assert_eq!(PassShape::new(1 << 20).levels, 5);
+        assert_eq!(PassShape::new(1 << 10).levels, 3);
+        assert_eq!(PassShape::new(992).levels, 2);
         let shape = PassShape::new(1 << 20);
         assert_eq!((shape.windows, shape.buckets), (16, 1 << 15));
         // A 128 MiB binding holds a pass of 2^20 points, not 2^21; 4 GiB
@@ -854,9 +880,10 @@ mod tests {
         assert_eq!(PassShape::with_copies(1 << 10, 7, 8).copies(), 8);
         assert_eq!(PassShape::with_copies(1 << 16, 13, 8).copies(), 7);
         // A bucket may hold a point from every copy: 1000 scalars in two
-        // copies reach 2000 > 32², so three levels.
-        assert_eq!(PassShape::with_copies(1000, 7, 1).levels, 2);
+        // copies make up to 2000, 64 partial sums after level 1.
+        assert_eq!(PassShape::with_copies(1000, 7, 1).levels, 3);
         assert_eq!(PassShape::with_copies(1000, 7, 2).levels, 3);
+        assert_eq!(PassShape::with_copies(1 << 20, 16, 8).levels, 5);
     }
 
     #[test]

@@ -11,12 +11,17 @@
 //   sum_runs        group results → one point per window
 //
 // Load balance: Groth16 scalars are skewed (many 0s and 1s, repeated values),
-// so one bucket may hold every point. No thread sums a whole bucket: a level
-// splits every bucket into segments of at most `seg` items, one thread per
-// segment, and the next level sums the segment results the same way, until
-// every bucket is one point. The work of a thread is bounded by `seg`
-// additions whatever the scalars, and a level's threads are found by a
-// binary search over the segment offsets, so there is no host round trip.
+// so one bucket may hold every point. No thread sums a whole bucket. Level 1
+// (accumulate_runs, the bulk of the work) cuts the bucket-sorted entries into
+// runs of `seg` consecutive items whatever buckets they fall in: every thread
+// makes the same number of additions, writing one partial sum per bucket its
+// run meets. Later levels (accumulate_sums) split every bucket into segments
+// of at most `seg` items, one thread per segment, until every bucket is one
+// point (a segment never straddles buckets, so each level shrinks a bucket
+// of m items to ⌈m / seg⌉). A thread finds its place by binary search over
+// the scanned offsets, so there is no host round trip. With a single level
+// (at most `seg` points), accumulate_bases sums bucket-aligned segments of
+// bases.
 //
 // Buckets are numbered b = k·buckets + (|d| − 1), so digit |d| weighs |d|.
 //
@@ -101,6 +106,22 @@ fn scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     }
 }
 
+// Level 1 in runs: bucket b's items [in_off[b], in_off[b] + in_cnt[b]) meet
+// runs ⌊in_off[b] / seg⌋ ..= ⌊(in_off[b] + in_cnt[b] − 1) / seg⌋, one partial
+// sum each (entry `total` stays 0, as in segment_counts).
+@compute @workgroup_size(64)
+fn run_counts(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let b = thread_index(gid, nwg);
+    if (b > params.total) {
+        return;
+    }
+    var parts = 0u;
+    if (b < params.total && in_cnt[b] != 0u) {
+        parts = (in_off[b] + in_cnt[b] - 1u) / params.seg - in_off[b] / params.seg + 1u;
+    }
+    out_cnt[b] = parts;
+}
+
 // Segments per bucket for the next level: ⌈in_cnt / seg⌉ (entry `total`,
 // past the last bucket, stays 0 so its scanned offset is the item count).
 @compute @workgroup_size(64)
@@ -139,7 +160,61 @@ fn segment_of(j: u32) -> vec2<u32> {
     return vec2<u32>(start, min(start + params.seg, in_off[b] + in_cnt[b]));
 }
 
-// First level: sums of bases (negated for negative digits) per segment.
+// The bucket of input item e: the last b with in_off[b] ≤ e (empty buckets
+// share their successor's offset, so this one holds e).
+fn bucket_of_item(e: u32) -> u32 {
+    var lo = 0u;
+    var hi = params.total;
+    while (lo < hi) {
+        let mid = (lo + hi + 1u) / 2u;
+        if (in_off[mid] <= e) {
+            lo = mid;
+        } else {
+            hi = mid - 1u;
+        }
+    }
+    return lo;
+}
+
+// The base of entry e, negated for a negative digit.
+fn entry_point(e: u32) -> Affine {
+    let raw = entries[e];
+    var p = bases[params.base_offset + (raw & ~SIGN)];
+    if ((raw & SIGN) != 0u) {
+        p.y = fe_neg(p.y);
+    }
+    return p;
+}
+
+// Level 1 in equal runs: run j sums entries [j·seg, (j + 1)·seg) bucket by
+// bucket, and writes bucket b's partial sum to out_off[b] + (j − first run
+// of b). Every run but the last makes exactly `seg` additions.
+@compute @workgroup_size(64)
+fn accumulate_runs(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let j = thread_index(gid, nwg);
+    let items = in_off[params.total];
+    let start = j * params.seg;
+    if (start >= items) {
+        return;
+    }
+    let stop = min(start + params.seg, items);
+    var b = bucket_of_item(start);
+    var end = in_off[b] + in_cnt[b];
+    var acc = xyzz_identity();
+    for (var e = start; e < stop; e++) {
+        if (e == end) {
+            xout[out_off[b] + j - in_off[b] / params.seg] = acc;
+            acc = xyzz_identity();
+            b = bucket_of_item(e);
+            end = in_off[b] + in_cnt[b];
+        }
+        acc = xyzz_add_affine(acc, entry_point(e));
+    }
+    xout[out_off[b] + j - in_off[b] / params.seg] = acc;
+}
+
+// A single level (every bucket at most `seg` items): sums of bases per
+// bucket-aligned segment.
 @compute @workgroup_size(64)
 fn accumulate_bases(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let j = thread_index(gid, nwg);
@@ -149,12 +224,7 @@ fn accumulate_bases(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
     let range = segment_of(j);
     var acc = xyzz_identity();
     for (var e = range.x; e < range.y; e++) {
-        let raw = entries[e];
-        var p = bases[params.base_offset + (raw & ~SIGN)];
-        if ((raw & SIGN) != 0u) {
-            p.y = fe_neg(p.y);
-        }
-        acc = xyzz_add_affine(acc, p);
+        acc = xyzz_add_affine(acc, entry_point(e));
     }
     xout[j] = acc;
 }
