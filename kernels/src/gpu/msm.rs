@@ -499,9 +499,9 @@ pub const MAX_PRECOMPUTE: usize = 8;
 
 /// The precompute factor on hardware adapters unless the environment says
 /// otherwise: on llvmpipe, the only adapter measured so far, G1 MSMs of
-/// 2^12 to 2^16 points took 0.87–0.89, 0.60–0.64 and 0.48–0.49 of factor
-/// 1's time with factors 2, 4 and 8 on uniform scalars (0.77–0.83,
-/// 0.66–0.72 and 0.58–0.59 on Groth16-like ones; kernels/README.md), for
+/// 2^12 and 2^16 points took 0.78–0.82, 0.72–0.75 and 0.66–0.68 of factor
+/// 1's time with factors 2, 4 and 8 on uniform scalars (0.73–0.76,
+/// 0.57–0.59 and 0.50–0.52 on Groth16-like ones; kernels/README.md), for
 /// up to 8x the bases' device memory.
 pub const HARDWARE_PRECOMPUTE: usize = 8;
 
