@@ -518,10 +518,9 @@ pub const MAX_PRECOMPUTE: usize = 8;
 
 /// The precompute factor on hardware adapters unless the environment says
 /// otherwise: on llvmpipe, the only adapter measured so far, G1 MSMs of
-/// 2^12 and 2^16 points took 0.78–0.82, 0.72–0.75 and 0.66–0.68 of factor
-/// 1's time with factors 2, 4 and 8 on uniform scalars (0.73–0.76,
-/// 0.57–0.59 and 0.50–0.52 on Groth16-like ones; kernels/README.md), for
-/// up to 8x the bases' device memory.
+/// 2^12 to 2^16 points took 0.68–0.72 of factor 1's time with factor 8 on
+/// uniform scalars and 0.64–0.71 on Groth16-like ones (factor 4: 0.70–0.80;
+/// kernels/README.md), for up to 8x the bases' device memory.
 pub const HARDWARE_PRECOMPUTE: usize = 8;
 
 impl GpuMsm {
