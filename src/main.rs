@@ -222,44 +222,7 @@ enum SimulateWhat {
     /// nodes, and a client colluding with mediators, under the settlement
     /// rules (half of forfeited collateral to the client, the rest burned,
     /// a more-than-2/3 mediator quorum).
-    Compute {
-        /// Price per node.
-        #[arg(long, default_value_t = 100)]
-        price: u64,
-        /// Collateral per node.
-        #[arg(long, default_value_t = 300)]
-        collateral: u64,
-        /// Replication factor.
-        #[arg(long, default_value_t = 3)]
-        k: usize,
-        /// Mediation fee.
-        #[arg(long, default_value_t = 20)]
-        fee: u64,
-        /// What computing a job costs a node.
-        #[arg(long, default_value_t = 40)]
-        compute_cost: u64,
-        /// Probability that a client checks a unanimous result.
-        #[arg(long, default_value_t = 0.2)]
-        mediation_probability: f64,
-        /// Mediators per committee.
-        #[arg(long, default_value_t = 7)]
-        committee: u64,
-        /// Mediators in the pool.
-        #[arg(long, default_value_t = 50)]
-        pool: u64,
-        /// Pool mediators colluding with a dishonest client.
-        #[arg(long, default_value_t = 5)]
-        colluders: u64,
-        /// Deals per strategy.
-        #[arg(long, default_value_t = 20_000)]
-        deals: usize,
-        /// Seed of the random draws.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Also sweep collateral and mediation probability.
-        #[arg(long)]
-        sweep: bool,
-    },
+    Compute(simulate::ComputeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -695,37 +658,8 @@ fn main() -> ExitCode {
         Command::Compute { command: ComputeCommand::Demo { backend } } => {
             compute_cmd::demo(&out, backend.backend, backend.device)
         }
-        Command::Simulate {
-            what:
-                SimulateWhat::Compute {
-                    price,
-                    collateral,
-                    k,
-                    fee,
-                    compute_cost,
-                    mediation_probability,
-                    committee,
-                    pool,
-                    colluders,
-                    deals,
-                    seed,
-                    sweep,
-                },
-        } => {
-            let p = simulate::params(
-                price,
-                collateral,
-                k,
-                fee,
-                compute_cost,
-                mediation_probability,
-                committee,
-                pool,
-                colluders,
-                deals,
-                seed,
-            );
-            simulate::compute(&out, p, sweep)
+        Command::Simulate { what: SimulateWhat::Compute(args) } => {
+            simulate::compute(&out, args.params(), args.sweep)
         }
         Command::Groth16 {
             command: Groth16Command::Prove { zkey, witness, proof, public, r1cs, backend },

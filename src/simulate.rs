@@ -97,33 +97,63 @@ pub fn compute(out: &Output, p: Params, sweep: bool) -> CliResult {
     Ok(())
 }
 
-/// Parameters from the command line, with the default rules.
-#[allow(clippy::too_many_arguments)]
-pub fn params(
+/// `stateproof simulate compute`'s arguments.
+#[derive(clap::Args, Debug)]
+pub struct ComputeArgs {
+    /// Price per node.
+    #[arg(long, default_value_t = 100)]
     price: u64,
+    /// Collateral per node.
+    #[arg(long, default_value_t = 300)]
     collateral: u64,
+    /// Replication factor.
+    #[arg(long, default_value_t = 3)]
     k: usize,
-    mediation_fee: u64,
+    /// Mediation fee.
+    #[arg(long, default_value_t = 20)]
+    fee: u64,
+    /// What computing a job costs a node.
+    #[arg(long, default_value_t = 40)]
     compute_cost: u64,
+    /// Probability that a client checks a unanimous result.
+    #[arg(long, default_value_t = 0.2)]
     mediation_probability: f64,
+    /// Mediators per committee.
+    #[arg(long, default_value_t = 7)]
     committee: u64,
+    /// Mediators in the pool.
+    #[arg(long, default_value_t = 50)]
     pool: u64,
+    /// Pool mediators colluding with a dishonest client.
+    #[arg(long, default_value_t = 5)]
     colluders: u64,
+    /// Deals per strategy.
+    #[arg(long, default_value_t = 20_000)]
     deals: usize,
+    /// Seed of the random draws.
+    #[arg(long, default_value_t = 1)]
     seed: u64,
-) -> Params {
-    Params {
-        price,
-        collateral,
-        k,
-        mediation_fee,
-        compute_cost,
-        mediation_probability,
-        committee,
-        pool,
-        colluders,
-        rules: default_rules(),
-        deals,
-        seed,
+    /// Also sweep collateral and mediation probability.
+    #[arg(long)]
+    pub sweep: bool,
+}
+
+impl ComputeArgs {
+    /// The simulation's parameters, with the default rules.
+    pub fn params(&self) -> Params {
+        Params {
+            price: self.price,
+            collateral: self.collateral,
+            k: self.k,
+            mediation_fee: self.fee,
+            compute_cost: self.compute_cost,
+            mediation_probability: self.mediation_probability,
+            committee: self.committee,
+            pool: self.pool,
+            colluders: self.colluders,
+            rules: default_rules(),
+            deals: self.deals,
+            seed: self.seed,
+        }
     }
 }

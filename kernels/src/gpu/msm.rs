@@ -484,7 +484,7 @@ pub(crate) fn affine_bytes(points: &[G1Affine]) -> Vec<u8> {
 /// A device XYZZ point (X, Y, ZZ, ZZZ) = (X/ZZ, Y/ZZZ) as a host point.
 /// Limbs come from the device unchecked; the prover's self-check catches a
 /// device that returns garbage.
-fn xyzz_from_bytes(bytes: &[u8]) -> G1Projective {
+pub(crate) fn xyzz_from_bytes(bytes: &[u8]) -> G1Projective {
     let fq = |k: usize| {
         Fq::new_unchecked(BigInt(std::array::from_fn(|i| {
             let at = 32 * k + 8 * i;

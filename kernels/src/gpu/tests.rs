@@ -416,7 +416,7 @@ mod representation {
     use super::*;
     use crate::gpu::curve::g1_wgsl;
     use crate::gpu::field::substitute;
-    use crate::gpu::msm::affine_bytes;
+    use crate::gpu::msm::{affine_bytes, xyzz_from_bytes};
     use ark_bn254::{G1Affine, G1Projective};
     use ark_ec::{AffineRepr, CurveGroup};
 
@@ -445,18 +445,7 @@ mod representation {
         let groups = ((threads as u32).div_ceil(64), 1);
         ctx.dispatch_once(pipeline, &[lhs, rhs, &out, &params], groups).unwrap();
         let bytes = ctx.download(&out, 128 * threads as u64).unwrap();
-        let fq = |at: usize| {
-            Fq::new_unchecked(ark_ff::BigInt(std::array::from_fn(|i| {
-                u64::from_le_bytes(bytes[at + 8 * i..at + 8 * i + 8].try_into().unwrap())
-            })))
-        };
-        (0..threads)
-            .map(|t| {
-                let (x, y, zz, zzz) =
-                    (fq(128 * t), fq(128 * t + 32), fq(128 * t + 64), fq(128 * t + 96));
-                G1Affine::new_unchecked(x * zz.inverse().unwrap(), y * zzz.inverse().unwrap())
-            })
-            .collect()
+        bytes.chunks_exact(128).map(|xyzz| xyzz_from_bytes(xyzz).into_affine()).collect()
     }
 
     /// What thread `t` of `entry` must return.
