@@ -27,8 +27,8 @@ fn log_range() -> std::ops::RangeInclusive<u32> {
 }
 
 fn gpu_msm() -> Option<stateproof_kernels::gpu::GpuMsm> {
-    match stateproof_kernels::gpu::GpuContext::shared() {
-        Ok(ctx) => Some(stateproof_kernels::gpu::GpuMsm::new(ctx)),
+    match stateproof_kernels::gpu::GpuDevice::shared() {
+        Ok(dev) => Some(stateproof_kernels::gpu::GpuMsm::new(dev)),
         Err(e) => {
             eprintln!("msm: no GPU benchmarked: {e}");
             None
@@ -55,7 +55,7 @@ fn msm_g1(c: &mut Criterion) {
             if let Some((gpu, bases)) = &resident {
                 let name = format!(
                     "stateproof-gpu ({}, precompute {})",
-                    gpu.context().adapter.name,
+                    gpu.device().adapter.name,
                     gpu.precompute()
                 );
                 group.bench_function(id(&name), |b| {
@@ -96,8 +96,8 @@ fn msm_g2(c: &mut Criterion) {
 fn ntt(c: &mut Criterion) {
     let mut rng = ark_std::test_rng();
     // The GPU when an adapter exists (its name goes into the benchmark id).
-    let gpu = match stateproof_kernels::gpu::GpuContext::shared() {
-        Ok(ctx) => Some(stateproof_kernels::gpu::GpuNtt::new(ctx)),
+    let gpu = match stateproof_kernels::gpu::GpuDevice::shared() {
+        Ok(dev) => Some(stateproof_kernels::gpu::GpuNtt::new(dev)),
         Err(e) => {
             eprintln!("ntt: no GPU benchmarked: {e}");
             None
@@ -117,7 +117,7 @@ fn ntt(c: &mut Criterion) {
             )
         });
         if let Some(gpu) = &gpu {
-            let id = format!("stateproof-gpu ({})", gpu.context().adapter.name);
+            let id = format!("stateproof-gpu ({})", gpu.device().adapter.name);
             group.bench_with_input(BenchmarkId::new(id, log), &n, |b, _| {
                 b.iter_batched_ref(
                     || values.clone(),

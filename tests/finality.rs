@@ -36,6 +36,29 @@ fn p(dir: &Path, file: &str) -> String {
     dir.join(file).to_str().unwrap().to_string()
 }
 
+/// `stateproof finality follow --vk VK [--genesis G] [--state S] UPDATES...`.
+fn follow(vk: &str, genesis: Option<&str>, state: Option<&str>, updates: &[&str]) -> (i32, String) {
+    let mut args = vec!["finality", "follow", "--vk", vk];
+    if let Some(g) = genesis {
+        args.extend(["--genesis", g]);
+    }
+    if let Some(s) = state {
+        args.extend(["--state", s]);
+    }
+    args.extend(updates);
+    code(&args)
+}
+
+/// A quorum proof (`finality prove` or `trustnet prove`) with the files in
+/// `dir`: the key, the set, the attestations, the output; then `extra`.
+fn prove_quorum(command: &str, dir: &Path, files: [&str; 4], extra: &[&str]) -> (i32, String) {
+    let [pk, set, attestations, out] = files.map(|f| p(dir, f));
+    let mut args = vec![command, "prove", "--pk", &pk, "--set", &set];
+    args.extend(["--attestations", &attestations, "--out", &out, "--backend", "cpu"]);
+    args.extend(extra);
+    code(&args)
+}
+
 #[test]
 fn the_demo_chain_is_followed_again_from_its_files() {
     let dir = temp("finality-demo");
@@ -49,52 +72,41 @@ fn the_demo_chain_is_followed_again_from_its_files() {
     let (vk, genesis, state) =
         (p(&dir, "finality.vk"), p(&dir, "genesis.json"), p(&dir, "c.state"));
     let updates = p(&dir, "updates");
-    let o = ok(&[
-        "finality",
-        "follow",
-        "--vk",
-        &vk,
-        "--genesis",
-        &genesis,
-        "--state",
-        &state,
-        &updates,
-    ]);
+    let (c, o) = follow(&vk, Some(&genesis), Some(&state), &[&updates]);
+    assert_eq!(c, 0, "{o}");
     assert!(o.contains("light client at height 5"), "{o}");
     // Resumed from the saved state, the same directory is skipped, not rejected.
-    let o = ok(&["finality", "follow", "--vk", &vk, "--state", &state, &updates]);
+    let (c, o) = follow(&vk, None, Some(&state), &[&updates]);
+    assert_eq!(c, 0, "{o}");
     assert!(o.contains("skipped: replayed update for height 5"), "{o}");
 
     // Out of order: height 2 before 1 is a gap.
     let u = |h: u32| p(&dir, &format!("updates/00000{h}.bin"));
-    let (c, o) = code(&["finality", "follow", "--vk", &vk, "--genesis", &genesis, &u(2), &u(1)]);
+    let (c, o) = follow(&vk, Some(&genesis), None, &[&u(2), &u(1)]);
     assert_eq!(c, 1, "{o}");
     assert!(o.contains("gap: expected height 1, got 2"), "{o}");
 
-    // A tampered update (one byte of its proof) is rejected with exit 1.
-    let mut bytes = std::fs::read(u(1)).unwrap();
-    let last = bytes.len() - 1;
-    bytes[last] ^= 1;
-    let bad = p(&dir, "bad.bin");
-    std::fs::write(&bad, &bytes).unwrap();
-    let (c, o) = code(&["finality", "follow", "--vk", &vk, "--genesis", &genesis, &bad]);
-    assert_eq!(c, 1, "{o}");
-    assert!(o.contains("REJECTED"), "{o}");
+    // A tampered update is refused: one that parses but does not verify (a
+    // flipped bit of its last public input) with exit 1, one that does not
+    // parse (truncated) with exit 2.
+    let original = std::fs::read(u(1)).unwrap();
+    let mut flipped = original.clone();
+    flipped[original.len() - 128 - 32 + 3] ^= 1;
+    let truncated = original[..original.len() - 1].to_vec();
+    for (bytes, exit, word) in [(flipped, 1, "REJECTED"), (truncated, 2, "UNUSABLE")] {
+        let bad = p(&dir, "bad.bin");
+        std::fs::write(&bad, &bytes).unwrap();
+        let (c, o) = follow(&vk, Some(&genesis), None, &[&bad]);
+        assert_eq!(c, exit, "{o}");
+        assert!(o.contains(word), "{o}");
+    }
 
     // The slashing proof verifies under its own key, not the finality key.
     ok(&["verify", "--vk", &p(&dir, "slashing.vk"), &p(&dir, "slashing.bin")]);
     let (c, _) = code(&["verify", "--vk", &vk, &p(&dir, "slashing.bin")]);
     assert_eq!(c, 1);
     // A slashing key is not a light-client key.
-    let (c, o) = code(&[
-        "finality",
-        "follow",
-        "--vk",
-        &p(&dir, "slashing.vk"),
-        "--genesis",
-        &genesis,
-        &updates,
-    ]);
+    let (c, o) = follow(&p(&dir, "slashing.vk"), Some(&genesis), None, &[&updates]);
     assert_eq!(c, 2, "{o}");
 }
 
@@ -104,33 +116,15 @@ fn finality_and_slashing_from_files() {
     let d = dir.to_str().unwrap();
     ok(&["finality", "sample", "--depth", "3", "--validators", "3", "--out", d]);
     ok(&["finality", "setup", "--depth", "3", "--slots", "3", "--out", d]);
-    ok(&[
-        "finality",
-        "prove",
-        "--pk",
-        &p(&dir, "finality.pk"),
-        "--vk",
-        &p(&dir, "finality.vk"),
-        "--set",
-        &p(&dir, "set.json"),
-        "--header",
-        &p(&dir, "header.json"),
-        "--attestations",
-        &p(&dir, "attestations.json"),
-        "--out",
-        &p(&dir, "h1.bin"),
-        "--backend",
-        "cpu",
-    ]);
-    let o = ok(&[
-        "finality",
-        "follow",
-        "--vk",
-        &p(&dir, "finality.vk"),
-        "--genesis",
-        &p(&dir, "genesis.json"),
-        &p(&dir, "h1.bin"),
-    ]);
+    let vk = p(&dir, "finality.vk");
+    let files = |atts, out| ["finality.pk", "set.json", atts, out];
+    let header = ["--header".to_string(), p(&dir, "header.json")];
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let with_vk = [&header[..], &["--vk", &vk]].concat();
+    let (c, o) = prove_quorum("finality", &dir, files("attestations.json", "h1.bin"), &with_vk);
+    assert_eq!(c, 0, "{o}");
+    let (c, o) = follow(&vk, Some(&p(&dir, "genesis.json")), None, &[&p(&dir, "h1.bin")]);
+    assert_eq!(c, 0, "{o}");
     assert!(o.contains("final height 1"), "{o}");
 
     // One signer short of the quorum: refused with exit 1, naming the rule.
@@ -139,22 +133,7 @@ fn finality_and_slashing_from_files() {
     let mut short = atts.clone();
     short["attestations"].as_array_mut().unwrap().pop();
     std::fs::write(p(&dir, "short.json"), short.to_string()).unwrap();
-    let (c, o) = code(&[
-        "finality",
-        "prove",
-        "--pk",
-        &p(&dir, "finality.pk"),
-        "--set",
-        &p(&dir, "set.json"),
-        "--header",
-        &p(&dir, "header.json"),
-        "--attestations",
-        &p(&dir, "short.json"),
-        "--out",
-        &p(&dir, "short.bin"),
-        "--backend",
-        "cpu",
-    ]);
+    let (c, o) = prove_quorum("finality", &dir, files("short.json", "short.bin"), &header);
     assert_eq!(c, 1, "{o}");
     assert!(o.contains("does not meet the threshold"), "{o}");
 
@@ -189,18 +168,8 @@ fn finality_and_slashing_from_files() {
     let (c, o) = code(&["finality", "setup", "--threshold", "3/2", "--out", d]);
     assert_eq!(c, 2, "{o}");
     std::fs::write(p(&dir, "junk.json"), "{\"depth\": 99, \"validators\": []}").unwrap();
-    let (c, o) = code(&[
-        "finality",
-        "prove",
-        "--pk",
-        &p(&dir, "finality.pk"),
-        "--set",
-        &p(&dir, "junk.json"),
-        "--header",
-        &p(&dir, "header.json"),
-        "--attestations",
-        &p(&dir, "attestations.json"),
-    ]);
+    let junk = ["finality.pk", "junk.json", "attestations.json", "x.bin"];
+    let (c, o) = prove_quorum("finality", &dir, junk, &header);
     assert_eq!(c, 2, "{o}");
     assert!(!o.contains("panicked"), "{o}");
 }
@@ -217,21 +186,8 @@ fn trust_network_agreement_on_a_file() {
     ok(&["trustnet", "sample", &data, "--authorities", "3", "--depth", "2", "--out", d]);
     ok(&["trustnet", "setup", "--depth", "2", "--slots", "3", "--out", d]);
     let prove = |atts: &str| {
-        code(&[
-            "trustnet",
-            "prove",
-            "--pk",
-            &p(&dir, "agreement.pk"),
-            "--set",
-            &p(&dir, "authorities.json"),
-            "--attestations",
-            &p(&dir, atts),
-            "--out",
-            &p(&dir, "agreement.bin"),
-            "--backend",
-            "cpu",
-            &data,
-        ])
+        let files = ["agreement.pk", "authorities.json", atts, "agreement.bin"];
+        prove_quorum("trustnet", &dir, files, &[&data])
     };
     let (c, o) = prove("attestations.json");
     assert_eq!(c, 0, "{o}");

@@ -2,21 +2,22 @@
 //! every truncation is rejected, and public inputs cannot be swapped
 //! between two valid updates.
 
-use stateproof_circuits::transfer::{SampleLedger, TransferBatchCircuit};
+use stateproof_circuits::sample::SampleLedger;
+use stateproof_circuits::transfer::{TransferBatchCircuit, TransferShape};
 use stateproof_kernels::cpu::CpuBackend;
-use stateproof_prover::{keys, transfer, Prover};
+use stateproof_prover::keys::{self, Keys};
+use stateproof_prover::{transfer, Prover};
 use stateproof_verifier::{CompressedUpdate, VerifyingKey};
 
 fn two_updates() -> (VerifyingKey, CompressedUpdate, CompressedUpdate) {
     let ledger = SampleLedger::new(4, 3, 1_000).unwrap();
-    let pk = keys::setup(TransferBatchCircuit::for_setup(4, 1), &mut keys::os_rng()).unwrap();
-    let keys = transfer::keys(4, 1, pk).unwrap();
+    let shape = TransferShape { depth: 4, slots: 1 };
+    let keys = Keys::setup::<TransferBatchCircuit>(&shape, &mut keys::os_rng()).unwrap();
     let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key).unwrap();
-    let first = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(1), 1).unwrap();
+    let first = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(1)).unwrap();
     let next = SampleLedger { state: first.state.clone(), keys: ledger.keys };
     // Sample batches read the accounts' current nonces: this one is fresh.
-    let second =
-        transfer::prove_batch(&prover, &keys, &next.state, &next.batch(1), 1).unwrap().update;
+    let second = transfer::prove_batch(&prover, &keys, &next.state, &next.batch(1)).unwrap().update;
     (keys.verifying_key.clone(), first.update, second)
 }
 

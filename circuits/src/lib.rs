@@ -1,19 +1,24 @@
-//! stateproof's circuits: R1CS gadgets and state-transition circuits over
-//! BN254, and the native rules that mirror each circuit.
+//! stateproof's circuits: R1CS circuits for each state transition over
+//! BN254, and the native rules that mirror each one exactly (the native
+//! rules also build the witness).
 //!
-//! - [`poseidon`]: circomlib's Poseidon, natively and as a gadget.
-//! - [`babyjubjub`] and [`eddsa`]: circomlib's Baby Jubjub and EdDSA-Poseidon.
-//! - [`merkle`]: the sparse Merkle tree of accounts and its gadgets.
-//! - [`transfer`]: the transfer-batch state transition, native and in-circuit.
-//! - [`compute`]: settlement of replicated compute (native rules and a
-//!   strategy simulation; the circuit is still to come).
-//! - [`trust`]: Proof-of-Trust admission by two sponsors (native rules; the
-//!   circuit is still to come).
-//! - [`finality`]: validator-set quorums over headers, set rotation,
-//!   double-sign slashing and the trust network's unanimous data agreement.
+//! - [`primitives`]: circomlib's Poseidon, Baby Jubjub and EdDSA-Poseidon,
+//!   the sparse Merkle tree, shared gadgets and the strict text forms of
+//!   field elements. No domain knowledge.
+//! - [`ledger`]: accounts and the tree that commits to them.
+//! - [`circuit`]: how each circuit declares itself (typed shape, public
+//!   inputs in allocation order) and [`circuit::check_input_order`].
+//! - The domains, each with the same files (`rules` with its own error
+//!   type, `witness`, `circuit`, `json`): [`transfer`] (signed transfers),
+//!   [`finality`] (validator-set quorums over headers, set rotation,
+//!   double-sign slashing, the trust network's unanimous data agreement),
+//!   [`compute`] (deals of replicated compute opened and settled) and
+//!   [`trust`] (Proof-of-Trust admission by two sponsors).
+//! - [`soundness`]: the witness-mutation checker for under-constrained
+//!   circuits.
 //!
 //! ```
-//! use stateproof_circuits::poseidon::poseidon;
+//! use stateproof_circuits::primitives::poseidon::poseidon;
 //! use stateproof_circuits::Fr;
 //! let h = poseidon(&[Fr::from(1u64), Fr::from(2u64)]).unwrap();
 //! assert_eq!(
@@ -21,18 +26,20 @@
 //!     "7853200120776062878684798364095072458815029376092732009249414926327459813530"
 //! );
 //! ```
+//!
+//! Features: `sample` adds [`sample`], deterministic keys from public seeds
+//! for demos, tests and benchmarks (anyone can sign with them).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod babyjubjub;
+pub mod circuit;
 pub mod compute;
-pub mod eddsa;
 mod error;
-pub mod field;
 pub mod finality;
-mod gadgets;
-pub mod merkle;
-pub mod poseidon;
+pub mod ledger;
+pub mod primitives;
+#[cfg(any(test, feature = "sample"))]
+pub mod sample;
 pub mod soundness;
 pub mod transfer;
 pub mod trust;

@@ -1,9 +1,9 @@
 //! The CPU backend: batch-affine Pippenger MSM ([`crate::pippenger`], on
 //! rayon) and ark-poly's radix-2 FFT.
 
-use crate::{MsmBackend, NttBackend, NttKind, PreparedBases, Result};
+use crate::{MsmBackend, NttBackend, NttKind, NttStep, PreparedBases, Result};
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ff::{FftField, Field};
+use ark_ff::FftField;
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use std::sync::Arc;
 
@@ -54,6 +54,24 @@ impl MsmBackend for CpuBackend {
     ) -> Result<G2Projective> {
         Ok(crate::pippenger::msm(&bases.0[offset..offset + scalars.len()], scalars))
     }
+
+    fn msm_g1_reference(
+        &self,
+        bases: &Self::G1Bases,
+        offset: usize,
+        scalars: &[Fr],
+    ) -> Option<Result<G1Projective>> {
+        Some(self.msm_g1(bases, offset, scalars))
+    }
+
+    fn msm_g2_reference(
+        &self,
+        bases: &Self::G2Bases,
+        offset: usize,
+        scalars: &[Fr],
+    ) -> Option<Result<G2Projective>> {
+        Some(self.msm_g2(bases, offset, scalars))
+    }
 }
 
 impl NttBackend for CpuBackend {
@@ -61,59 +79,40 @@ impl NttBackend for CpuBackend {
         "cpu"
     }
 
-    fn ntt_unchecked(&self, values: &mut [Fr], kind: NttKind) -> Result<()> {
-        let n = values.len();
+    fn run_unchecked(
+        &self,
+        mut vectors: Vec<Vec<Fr>>,
+        steps: &[NttStep],
+        out: usize,
+    ) -> Result<Vec<Fr>> {
+        let n = vectors[0].len();
         let unsupported = || crate::Error::UnsupportedSize { len: n };
         let domain = Radix2EvaluationDomain::<Fr>::new(n).ok_or_else(unsupported)?;
-        let coset = || domain.get_coset(Fr::GENERATOR).ok_or_else(unsupported);
-        // ark-poly's in-place transforms take a Vec; the copy is one pass.
-        let mut v = values.to_vec();
-        match kind {
-            NttKind::Forward => domain.fft_in_place(&mut v),
-            NttKind::Inverse => domain.ifft_in_place(&mut v),
-            NttKind::CosetForward => coset()?.fft_in_place(&mut v),
-            NttKind::CosetInverse => coset()?.ifft_in_place(&mut v),
-            NttKind::OddCosetForward => domain
-                .get_coset(crate::odd_coset_shift(n)?)
-                .ok_or_else(unsupported)?
-                .fft_in_place(&mut v),
+        let coset = domain.get_coset(Fr::GENERATOR).ok_or_else(unsupported)?;
+        for step in steps {
+            match *step {
+                NttStep::Transform { v, kind } => {
+                    let v = &mut vectors[v];
+                    match kind {
+                        NttKind::Forward => domain.fft_in_place(v),
+                        NttKind::Inverse => domain.ifft_in_place(v),
+                        NttKind::CosetForward => coset.fft_in_place(v),
+                        NttKind::CosetInverse => coset.ifft_in_place(v),
+                        NttKind::OddCosetForward => domain
+                            .get_coset(crate::odd_coset_shift(n)?)
+                            .ok_or_else(unsupported)?
+                            .fft_in_place(v),
+                    }
+                }
+                NttStep::MulSub { a, b, c, scale } => {
+                    let mut target = std::mem::take(&mut vectors[a]);
+                    crate::mul_sub(&mut target, &vectors[b], &vectors[c], scale);
+                    vectors[a] = target;
+                }
+            }
         }
-        values.copy_from_slice(&v);
-        Ok(())
+        Ok(vectors.swap_remove(out))
     }
-
-    /// The trait's quotient on ark-poly's `Vec` transforms directly, without
-    /// the copy in and out that `ntt_unchecked` makes for a slice.
-    fn quotient(&self, a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
-        quotient_on_coset(a, b, c, false)
-    }
-
-    /// As [`CpuBackend::quotient`], on snarkjs's odd coset.
-    fn odd_coset_quotient(&self, a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
-        quotient_on_coset(a, b, c, true)
-    }
-}
-
-/// `(a·b − c)` on a coset of `H` from evaluations over `H`: divided by
-/// `Z_H` and interpolated back on `g·H` (ark-groth16), or left as
-/// evaluations on `ω₂ₙ·H` (snarkjs, `odd`).
-fn quotient_on_coset(mut a: Vec<Fr>, mut b: Vec<Fr>, mut c: Vec<Fr>, odd: bool) -> Result<Vec<Fr>> {
-    let n = crate::check_quotient_shape(&a, &b, &c)?;
-    let unsupported = || crate::Error::UnsupportedSize { len: n };
-    let domain = Radix2EvaluationDomain::<Fr>::new(n).ok_or_else(unsupported)?;
-    let shift = if odd { crate::odd_coset_shift(n)? } else { Fr::GENERATOR };
-    let coset = domain.get_coset(shift).ok_or_else(unsupported)?;
-    for v in [&mut a, &mut b, &mut c] {
-        domain.ifft_in_place(v);
-        coset.fft_in_place(v);
-    }
-    if odd {
-        crate::hadamard_quotient(&mut a, &b, &c, Fr::ONE);
-    } else {
-        crate::hadamard_quotient(&mut a, &b, &c, crate::coset_vanishing_inverse(n)?);
-        coset.ifft_in_place(&mut a);
-    }
-    Ok(a)
 }
 
 #[cfg(test)]
@@ -121,6 +120,7 @@ mod tests {
     use super::*;
     use crate::Error;
     use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
+    use ark_ff::Field;
     use ark_ff::{UniformRand, Zero};
     use ark_poly::{univariate::DensePolynomial, DenseUVPolynomial, Polynomial};
 
@@ -155,37 +155,40 @@ mod tests {
         }
     }
 
-    /// `CpuBackend` without its `quotient` override: the trait's default.
-    struct PlainNtt;
-
-    impl NttBackend for PlainNtt {
-        fn name(&self) -> &'static str {
-            "plain"
-        }
-        fn ntt_unchecked(&self, values: &mut [Fr], kind: NttKind) -> Result<()> {
-            CpuBackend.ntt_unchecked(values, kind)
-        }
-    }
-
     #[test]
-    fn the_quotient_overrides_equal_the_trait_defaults() {
+    fn programs_combine_like_the_quotient_formula_and_bad_shapes_are_errors() {
         let mut rng = ark_std::test_rng();
         for log in [0u32, 1, 5, 10] {
             let n = 1usize << log;
             let v = |rng: &mut _| (0..n).map(|_| Fr::rand(rng)).collect::<Vec<Fr>>();
             let (a, b, c) = (v(&mut rng), v(&mut rng), v(&mut rng));
-            let want = PlainNtt.odd_coset_quotient(a.clone(), b.clone(), c.clone()).unwrap();
-            let got = CpuBackend.odd_coset_quotient(a.clone(), b.clone(), c.clone()).unwrap();
-            assert_eq!(got, want, "odd coset, n = {n}");
-            let want = PlainNtt.quotient(a.clone(), b.clone(), c.clone()).unwrap();
-            assert_eq!(CpuBackend.quotient(a, b, c).unwrap(), want, "n = {n}");
+            let scale = Fr::rand(&mut rng);
+            let step = |v, kind| NttStep::Transform { v, kind };
+            let program = [
+                step(1, NttKind::CosetForward),
+                NttStep::MulSub { a: 0, b: 1, c: 2, scale },
+                step(0, NttKind::Inverse),
+            ];
+            let got = CpuBackend.run(vec![a.clone(), b.clone(), c.clone()], &program, 0).unwrap();
+            let mut b_coset = b.clone();
+            CpuBackend.ntt(&mut b_coset, NttKind::CosetForward).unwrap();
+            let mut want: Vec<Fr> = (0..n).map(|i| (a[i] * b_coset[i] - c[i]) * scale).collect();
+            CpuBackend.ntt(&mut want, NttKind::Inverse).unwrap();
+            assert_eq!(got, want, "n = {n}");
         }
-        assert!(matches!(
-            CpuBackend.quotient(vec![Fr::zero(); 4], vec![Fr::zero(); 2], vec![Fr::zero(); 4]),
-            Err(Error::QuotientShape { .. })
-        ));
-        assert!(CpuBackend.quotient(vec![Fr::zero(); 3], vec![], vec![]).is_err());
-        assert!(CpuBackend.odd_coset_quotient(vec![Fr::zero(); 4], vec![], vec![]).is_err());
+        let z = || vec![Fr::zero(); 4];
+        let mul_sub = |a, b, c| NttStep::MulSub { a, b, c, scale: Fr::ONE };
+        for (vectors, steps, out) in [
+            (vec![z(), vec![Fr::zero(); 2]], vec![], 0),
+            (vec![z(), z()], vec![], 2),
+            (vec![z()], vec![NttStep::Transform { v: 1, kind: NttKind::Forward }], 0),
+            (vec![z(), z(), z()], vec![mul_sub(0, 0, 1)], 0),
+            (vec![z(), z()], vec![mul_sub(0, 1, 2)], 0),
+        ] {
+            assert!(matches!(CpuBackend.run(vectors, &steps, out), Err(Error::ProgramShape(_))));
+        }
+        assert!(CpuBackend.run(vec![vec![Fr::zero(); 3]], &[], 0).is_err());
+        assert!(CpuBackend.run(vec![], &[], 0).is_err());
     }
 
     #[test]

@@ -19,16 +19,10 @@ pub enum Error {
         /// Length given.
         len: usize,
     },
-    /// Quotient inputs of different lengths.
-    #[error("quotient inputs differ in length: a {a}, b {b}, c {c}")]
-    QuotientShape {
-        /// Length of a.
-        a: usize,
-        /// Length of b.
-        b: usize,
-        /// Length of c.
-        c: usize,
-    },
+    /// An NTT program whose vectors differ in length or whose steps name
+    /// vectors it does not have.
+    #[error("NTT program: {0}")]
+    ProgramShape(String),
     /// No usable GPU adapter.
     #[error("no GPU adapter: {0}")]
     NoAdapter(String),
@@ -47,6 +41,11 @@ pub enum Error {
     /// A WGSL module failed to compile or validate.
     #[error("GPU shader failed to compile: {0}")]
     ShaderCompile(String),
+    /// The device returned output that fails validation (a field element
+    /// that is not canonical, a point off the curve): the result is not
+    /// used.
+    #[error("GPU device fault: {0}")]
+    DeviceFault(String),
     /// An array larger than one storage binding.
     #[error("{what} needs {size} bytes, over the adapter's {max}-byte storage binding")]
     BindingTooLarge {

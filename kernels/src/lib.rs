@@ -9,9 +9,9 @@
 //! Both traits are shaped for a device backend: bases are *prepared* once
 //! ([`MsmBackend::prepare_g1`]) and addressed by offset afterwards, so a GPU
 //! backend can keep the proving key resident across the MSMs of one proof
-//! and across proofs; and the whole Groth16 quotient (seven NTTs) is one call
-//! ([`NttBackend::quotient`]), which a GPU backend overrides to keep its
-//! vectors on the device between NTTs.
+//! and across proofs; and NTTs run as programs over vectors the backend holds
+//! ([`NttBackend::run`]), so that a GPU backend keeps the vectors of a whole
+//! Groth16 witness map on the device between its transforms.
 //!
 //! ```
 //! use stateproof_kernels::{cpu::CpuBackend, NttBackend, NttKind};
@@ -24,7 +24,10 @@
 //! ```
 //!
 //! Features: `parallel` (default) runs the CPU backend on rayon; `gpu`
-//! (default) adds the wgpu backend in [`gpu`].
+//! (default) adds the wgpu backend in [`gpu`]; `test-hooks` adds fault
+//! injection for tests (`gpu::Fault`); `microbench` exposes what the
+//! kernel microbenchmarks in `benches/` need. Neither of the last two
+//! belongs in a release build.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -34,10 +37,11 @@ mod error;
 pub mod gpu;
 pub mod pippenger;
 mod select;
+pub mod window;
 pub mod workload;
 
 pub use select::{
-    BackendChoice, FallbackG1Bases, FallbackMsm, FallbackNtt, AUTO_MIN_MSM, AUTO_MIN_NTT,
+    BackendChoice, Backends, FallbackG1Bases, FallbackMsm, FallbackNtt, AUTO_MIN_MSM, AUTO_MIN_NTT,
 };
 
 pub use error::{Error, Result};
@@ -88,6 +92,28 @@ pub trait MsmBackend: Send + Sync {
         scalars: &[Fr],
     ) -> Result<G2Projective>;
 
+    /// The same G1 MSM by the CPU reference, where the backend keeps what
+    /// that needs (a host copy of the bases); `None` otherwise. The prover's
+    /// self-check uses it to tell a faulty device from a bad witness.
+    fn msm_g1_reference(
+        &self,
+        _bases: &Self::G1Bases,
+        _offset: usize,
+        _scalars: &[Fr],
+    ) -> Option<Result<G1Projective>> {
+        None
+    }
+
+    /// The same G2 MSM by the CPU reference, where the backend can.
+    fn msm_g2_reference(
+        &self,
+        _bases: &Self::G2Bases,
+        _offset: usize,
+        _scalars: &[Fr],
+    ) -> Option<Result<G2Projective>> {
+        None
+    }
+
     /// `Σ scalars[i] · bases[offset + i]` in G1.
     fn msm_g1(&self, bases: &Self::G1Bases, offset: usize, scalars: &[Fr]) -> Result<G1Projective> {
         check_range(bases.len(), offset, scalars.len())?;
@@ -127,71 +153,96 @@ pub enum NttKind {
     OddCosetForward,
 }
 
+/// One step of a program over vectors an NTT backend holds (on the device,
+/// for a GPU backend) between steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NttStep {
+    /// Transforms vector `v` in place.
+    Transform {
+        /// The vector.
+        v: usize,
+        /// The transform.
+        kind: NttKind,
+    },
+    /// `v[a] ← (v[a]·v[b] − v[c])·scale`, element-wise (`a`, `b`, `c`
+    /// distinct): the quotient's combination step.
+    MulSub {
+        /// The vector multiplied and overwritten.
+        a: usize,
+        /// The other factor.
+        b: usize,
+        /// The vector subtracted.
+        c: usize,
+        /// The factor the result is scaled by.
+        scale: Fr,
+    },
+}
+
 /// Radix-2 NTTs over BN254's `Fr`, bit-identical to ark-poly's
-/// `Radix2EvaluationDomain` (natural order in and out).
+/// `Radix2EvaluationDomain` (natural order in and out), and programs of
+/// them over vectors the backend keeps between steps: a GPU backend runs a
+/// whole Groth16 witness map with one upload per vector, one submission
+/// and one download.
 pub trait NttBackend: Send + Sync {
     /// A short name for reports.
     fn name(&self) -> &'static str;
 
-    /// Transforms `values` in place; its length is a checked power of two.
-    fn ntt_unchecked(&self, values: &mut [Fr], kind: NttKind) -> Result<()>;
+    /// Runs `steps` on `vectors` and returns vector `out`; shapes are
+    /// checked (equal power-of-two lengths, indices in range).
+    fn run_unchecked(
+        &self,
+        vectors: Vec<Vec<Fr>>,
+        steps: &[NttStep],
+        out: usize,
+    ) -> Result<Vec<Fr>>;
+
+    /// Runs `steps` on `vectors` (all of one power-of-two length up to
+    /// 2^[`MAX_LOG_NTT`]) and returns vector `out`.
+    fn run(&self, vectors: Vec<Vec<Fr>>, steps: &[NttStep], out: usize) -> Result<Vec<Fr>> {
+        check_program(&vectors, steps, out)?;
+        self.run_unchecked(vectors, steps, out)
+    }
 
     /// Transforms `values` in place; the length must be a power of two no
     /// larger than 2^[`MAX_LOG_NTT`].
     fn ntt(&self, values: &mut [Fr], kind: NttKind) -> Result<()> {
-        check_ntt_len(values.len())?;
-        self.ntt_unchecked(values, kind)
-    }
-
-    /// The Groth16 quotient `h = (a·b − c) / Z_H` in coefficient form, from
-    /// the evaluations of `a`, `b`, `c` over `H`: 3 inverse NTTs, 3 coset
-    /// NTTs and 1 inverse coset NTT, exactly as ark-groth16's
-    /// `LibsnarkReduction::witness_map`. Device backends override this to
-    /// keep the vectors resident between the seven transforms.
-    fn quotient(&self, mut a: Vec<Fr>, mut b: Vec<Fr>, mut c: Vec<Fr>) -> Result<Vec<Fr>> {
-        let n = check_quotient_shape(&a, &b, &c)?;
-        for v in [&mut a, &mut b, &mut c] {
-            self.ntt_unchecked(v, NttKind::Inverse)?;
-            self.ntt_unchecked(v, NttKind::CosetForward)?;
-        }
-        hadamard_quotient(&mut a, &b, &c, coset_vanishing_inverse(n)?);
-        self.ntt_unchecked(&mut a, NttKind::CosetInverse)?;
-        Ok(a)
-    }
-
-    /// snarkjs's quotient: `a·b − c` as evaluations over the odd coset
-    /// `ω₂ₙ·H`, from the evaluations of `a`, `b`, `c` over `H` (3 inverse
-    /// NTTs, 3 odd-coset NTTs). There is no division: a snarkjs zkey's H
-    /// points absorb `Z_H(ω₂ₙ·x) = −2`. Device backends override this to
-    /// keep the vectors resident between the six transforms.
-    fn odd_coset_quotient(
-        &self,
-        mut a: Vec<Fr>,
-        mut b: Vec<Fr>,
-        mut c: Vec<Fr>,
-    ) -> Result<Vec<Fr>> {
-        check_quotient_shape(&a, &b, &c)?;
-        for v in [&mut a, &mut b, &mut c] {
-            self.ntt_unchecked(v, NttKind::Inverse)?;
-            self.ntt_unchecked(v, NttKind::OddCosetForward)?;
-        }
-        hadamard_quotient(&mut a, &b, &c, Fr::ONE);
-        Ok(a)
+        let out = self.run(vec![values.to_vec()], &[NttStep::Transform { v: 0, kind }], 0)?;
+        values.copy_from_slice(&out);
+        Ok(())
     }
 }
 
-/// The common length of a quotient's three inputs, a supported NTT size.
-pub(crate) fn check_quotient_shape(a: &[Fr], b: &[Fr], c: &[Fr]) -> Result<usize> {
-    let n = a.len();
+/// Checks a program's shape: vectors of one supported length, every index
+/// in range, and the three vectors of a `MulSub` distinct.
+pub(crate) fn check_program(vectors: &[Vec<Fr>], steps: &[NttStep], out: usize) -> Result<usize> {
+    let n = vectors.first().map_or(0, Vec::len);
     check_ntt_len(n)?;
-    if b.len() != n || c.len() != n {
-        return Err(Error::QuotientShape { a: n, b: b.len(), c: c.len() });
+    if let Some(v) = vectors.iter().find(|v| v.len() != n) {
+        return Err(Error::ProgramShape(format!("vectors of {n} and {} elements", v.len())));
+    }
+    let count = vectors.len();
+    let bad = |what: String| Err(Error::ProgramShape(what));
+    if out >= count {
+        return bad(format!("result vector {out} of {count}"));
+    }
+    for step in steps {
+        match *step {
+            NttStep::Transform { v, .. } if v >= count => {
+                return bad(format!("transform of vector {v} of {count}"))
+            }
+            NttStep::MulSub { a, b, c, .. }
+                if a >= count || b >= count || c >= count || a == b || a == c || b == c =>
+            {
+                return bad(format!("combination of vectors {a}, {b}, {c} of {count}"))
+            }
+            _ => {}
+        }
     }
     Ok(n)
 }
 
 /// `1 / Z_H` on the coset `g·H`: `Z_H(g·x) = gⁿ·xⁿ − 1 = gⁿ − 1` there.
-pub(crate) fn coset_vanishing_inverse(n: usize) -> Result<Fr> {
+pub fn coset_vanishing_inverse(n: usize) -> Result<Fr> {
     (Fr::GENERATOR.pow([n as u64]) - Fr::ONE).inverse().ok_or(Error::UnsupportedSize { len: n })
 }
 
@@ -200,15 +251,15 @@ pub(crate) fn odd_coset_shift(n: usize) -> Result<Fr> {
     Fr::get_root_of_unity(2 * n as u64).ok_or(Error::UnsupportedSize { len: n })
 }
 
-/// `a ← (a·b − c)·z_inv`, element-wise.
-pub(crate) fn hadamard_quotient(a: &mut [Fr], b: &[Fr], c: &[Fr], z_inv: Fr) {
+/// `a ← (a·b − c)·scale`, element-wise.
+pub(crate) fn mul_sub(a: &mut [Fr], b: &[Fr], c: &[Fr], scale: Fr) {
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        a.par_iter_mut().zip(b).zip(c).for_each(|((a, b), c)| *a = (*a * b - c) * z_inv);
+        a.par_iter_mut().zip(b).zip(c).for_each(|((a, b), c)| *a = (*a * b - c) * scale);
     }
     #[cfg(not(feature = "parallel"))]
-    a.iter_mut().zip(b).zip(c).for_each(|((a, b), c)| *a = (*a * b - c) * z_inv);
+    a.iter_mut().zip(b).zip(c).for_each(|((a, b), c)| *a = (*a * b - c) * scale);
 }
 
 pub(crate) fn check_ntt_len(len: usize) -> Result<()> {

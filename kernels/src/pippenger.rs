@@ -26,11 +26,7 @@ use rayon::prelude::*;
 pub const MIN_BATCH_AFFINE: usize = 1 << 11;
 /// The same over an extension field (G2): measured 0.84x at 2^10.
 pub const MIN_BATCH_AFFINE_EXTENSION: usize = 1 << 10;
-/// Window bits for `n` points (measured: see kernels/README.md).
-pub fn window_bits(n: usize) -> u32 {
-    let log = usize::BITS - n.saturating_sub(1).leading_zeros();
-    log.saturating_sub(3).clamp(4, 16)
-}
+pub use crate::window::window_bits;
 
 /// `Σ scalars[i] · bases[i]` over the shorter of the two slices.
 ///

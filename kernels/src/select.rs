@@ -1,11 +1,25 @@
 //! Choosing a backend, and falling back to the CPU when the GPU fails.
+//!
+//! [`Backends::open`] gives the MSM and NTT backends for a user's choice;
+//! both run on the GPU where it was chosen and works, on the CPU otherwise,
+//! with the same results either way. Any GPU error (no adapter, a missing
+//! feature, out of memory, a lost device, a shader that does not compile,
+//! an array larger than the adapter can bind, output that fails
+//! validation) is logged once as a `tracing` warning and the CPU computes
+//! instead.
+
+// Without the GPU, routes and fallbacks are never used.
+#![cfg_attr(not(feature = "gpu"), allow(dead_code))]
 
 use crate::cpu::{CpuBackend, HostBases};
-use crate::{MsmBackend, NttBackend, NttKind, PreparedBases, Result};
+#[cfg(feature = "gpu")]
+use crate::gpu::{GpuConfig, GpuDevice, GpuMsm, GpuNtt};
+use crate::{MsmBackend, NttBackend, NttStep, PreparedBases, Result};
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+#[cfg(feature = "gpu")]
 use std::time::Instant;
 
 /// Which backend a user asked for.
@@ -24,8 +38,10 @@ pub enum BackendChoice {
 /// transfer overheads dominate, and measuring them would cost more than
 /// they take.
 pub const AUTO_MIN_NTT: usize = 1 << 10;
+/// MSMs below this size never go to the GPU under `Auto`.
+pub const AUTO_MIN_MSM: usize = 1 << 10;
 
-/// How `FallbackNtt` routes an operation of a given size.
+/// How an operation of a given size is routed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Route {
     /// Always the CPU.
@@ -36,33 +52,34 @@ enum Route {
     Measured,
 }
 
-/// Routing and fallback bookkeeping shared by [`FallbackNtt`] and
-/// [`FallbackMsm`]: the route, the decisions measured under `Auto`, and the
-/// count of operations that fell back to the CPU (warned about once).
+/// Routing and fallback bookkeeping of one backend: the route, the
+/// decisions measured under `Auto`, the count of operations that fell back
+/// to the CPU, and a flag shared with the sibling backend so that one
+/// failing device makes one warning.
 struct Router {
     route: Route,
-    /// Measured decisions: (log2 size, operation kind) → GPU faster.
+    /// Measured decisions: (⌈log2 size⌉, whole program?) → GPU faster.
     decisions: Mutex<HashMap<(u32, bool), bool>>,
-    warned: AtomicBool,
     fallbacks: AtomicUsize,
+    warned: Arc<AtomicBool>,
     description: String,
 }
 
 impl Router {
-    fn new(route: Route, description: String) -> Self {
-        Self {
+    fn new(route: Route, description: String, warned: Arc<AtomicBool>) -> Arc<Self> {
+        Arc::new(Self {
             route,
             decisions: Mutex::new(HashMap::new()),
-            warned: AtomicBool::new(false),
             fallbacks: AtomicUsize::new(0),
+            warned,
             description,
-        }
+        })
     }
 
     fn warn(&self, what: &str, e: &crate::Error) {
         self.fallbacks.fetch_add(1, Ordering::SeqCst);
         if !self.warned.swap(true, Ordering::SeqCst) {
-            warn_once(&format!("GPU {what} failed ({e}); computing on the CPU"));
+            tracing::warn!("GPU {what} failed ({e}); computing on the CPU");
         }
     }
 
@@ -76,6 +93,7 @@ impl Router {
     /// Whether an operation of `len` elements goes to the GPU; under
     /// `Auto`, nothing below `min` does and `gpu_faster` measures once per
     /// (size class, kind).
+    #[cfg_attr(not(feature = "gpu"), allow(dead_code))]
     fn use_gpu(
         &self,
         len: usize,
@@ -110,123 +128,166 @@ impl Router {
     }
 }
 
-/// Prints `warning: {message}` unless a GPU warning was already printed by
-/// this process: the NTT and MSM backends fail together when the device
-/// does, and one line says it (their `fallbacks` counters say how often).
-fn warn_once(message: &str) {
-    static WARNED: AtomicBool = AtomicBool::new(false);
-    if !WARNED.swap(true, Ordering::SeqCst) {
-        eprintln!("warning: {message}");
-    }
+/// The MSM and NTT backends for a user's choice, sharing one device.
+/// Clones share everything (pipelines, resident tables, measured
+/// decisions), so a process makes one and hands clones to its provers.
+#[derive(Clone)]
+pub struct Backends {
+    /// The MSM backend.
+    pub msm: FallbackMsm,
+    /// The NTT backend.
+    pub ntt: FallbackNtt,
 }
 
-/// The route and description for `choice`, and the context to use: the
-/// shared one, or adapter `device`. `None` when the CPU serves everything.
-#[cfg(feature = "gpu")]
-fn open_gpu(
-    choice: BackendChoice,
-    device: Option<usize>,
-) -> Option<(Route, String, std::sync::Arc<crate::gpu::GpuContext>)> {
-    if choice == BackendChoice::Cpu {
-        return None;
+impl Backends {
+    /// Both backends on the CPU.
+    pub fn cpu() -> Self {
+        let warned = Arc::new(AtomicBool::new(false));
+        Self { msm: FallbackMsm::cpu_only(warned.clone()), ntt: FallbackNtt::cpu_only(warned) }
     }
-    let context = match device {
-        None => crate::gpu::GpuContext::shared(),
-        Some(_) => crate::gpu::GpuContext::new(device),
-    };
-    match context {
-        Ok(ctx) => {
-            let name = format!("{} ({})", ctx.adapter.name, ctx.adapter.backend);
-            let (route, description) = match choice {
-                BackendChoice::Auto if !ctx.is_hardware => {
-                    (Route::Cpu, format!("cpu (auto: {name} is a software adapter)"))
-                }
-                BackendChoice::Auto => {
-                    (Route::Measured, format!("auto: gpu {name} where measured faster, else cpu"))
-                }
-                _ => (Route::Gpu, format!("gpu {name}")),
-            };
-            Some((route, description, ctx))
+
+    /// The backends for `choice`, on the adapter and with the settings of
+    /// `config`. When no usable GPU exists, both run on the CPU (with a
+    /// warning if the GPU was asked for explicitly).
+    #[cfg(feature = "gpu")]
+    pub fn open(choice: BackendChoice, config: &GpuConfig) -> Self {
+        if choice == BackendChoice::Cpu {
+            return Self::cpu();
         }
-        Err(e) => {
-            if choice == BackendChoice::Gpu {
-                warn_once(&format!("{e}; using the CPU backend"));
+        let gpu = match shared_gpu(config) {
+            Ok(gpu) => gpu,
+            Err(e) => {
+                let backends = Self::cpu();
+                if choice == BackendChoice::Gpu {
+                    tracing::warn!("{e}; using the CPU backend");
+                }
+                return backends;
             }
-            None
-        }
-    }
-}
-
-#[cfg(not(feature = "gpu"))]
-fn warn_no_gpu(choice: BackendChoice) {
-    if choice == BackendChoice::Gpu {
-        warn_once("built without the `gpu` feature; using the CPU backend");
-    }
-}
-
-/// An NTT backend that runs on the GPU when one was chosen and works, and
-/// on the CPU otherwise, with the same results either way (both are
-/// bit-identical to ark-poly). Any GPU error — no adapter, a missing
-/// feature, out of memory, a lost device, a shader that does not compile,
-/// an array larger than the adapter can bind — prints one warning line and
-/// computes on the CPU instead.
-///
-/// Under [`BackendChoice::Auto`] on a hardware adapter, the first operation
-/// of each size (and kind: single NTT or whole quotient) is timed on both
-/// the GPU and the CPU with random inputs, and the faster one serves that
-/// size from then on. On a software adapter (a CPU emulating a GPU, such as
-/// llvmpipe, measured 3.6–4.4x slower than the native CPU code in
-/// BENCHMARKS.md) `Auto` stays on the CPU without measuring.
-pub struct FallbackNtt {
-    #[cfg(feature = "gpu")]
-    gpu: Option<crate::gpu::GpuNtt>,
-    router: Router,
-}
-
-impl FallbackNtt {
-    fn with_route(route: Route, description: String) -> Self {
+        };
+        let (msm, ntt) = gpu;
+        let dev = ntt.device().clone();
+        let name = format!("{} ({})", dev.adapter.name, dev.adapter.backend);
+        let (route, description) = match choice {
+            BackendChoice::Auto if !dev.is_hardware => {
+                (Route::Cpu, format!("cpu (auto: {name} is a software adapter)"))
+            }
+            BackendChoice::Auto => {
+                (Route::Measured, format!("auto: gpu {name} where measured faster, else cpu"))
+            }
+            _ => (Route::Gpu, format!("gpu {name}")),
+        };
+        let warned = Arc::new(AtomicBool::new(false));
         Self {
-            #[cfg(feature = "gpu")]
-            gpu: None,
-            router: Router::new(route, description),
+            msm: Fallback::routed(msm, route, description.clone(), warned.clone()),
+            ntt: Fallback::routed(ntt, route, description, warned),
         }
     }
 
-    /// The backend for `choice`, on adapter `device` (an index from
-    /// `stateproof devices`) or the default one.
-    pub fn new(choice: BackendChoice, device: Option<usize>) -> Self {
-        #[cfg(feature = "gpu")]
-        if let Some((route, description, ctx)) = open_gpu(choice, device) {
-            let mut ntt = Self::with_route(route, description);
-            ntt.gpu = Some(crate::gpu::GpuNtt::new(ctx));
-            return ntt;
+    /// The backends for `choice` in a build without the `gpu` feature: the
+    /// CPU, with a warning if the GPU was asked for.
+    #[cfg(not(feature = "gpu"))]
+    pub fn open(choice: BackendChoice) -> Self {
+        if choice == BackendChoice::Gpu {
+            tracing::warn!("built without the `gpu` feature; using the CPU backend");
         }
-        #[cfg(not(feature = "gpu"))]
-        {
-            let _ = device;
-            warn_no_gpu(choice);
-        }
-        Self::with_route(Route::Cpu, "cpu".to_string())
+        Self::cpu()
     }
 
-    /// Always the given GPU backend (any size), falling back as usual.
-    #[cfg(feature = "gpu")]
-    pub fn from_gpu(gpu: crate::gpu::GpuNtt) -> Self {
-        let description = format!("gpu {}", gpu.context().adapter.name);
-        let mut ntt = Self::with_route(Route::Gpu, description);
-        ntt.gpu = Some(gpu);
-        ntt
+    /// The same backends simulating `fault` on the GPU (tests only).
+    #[cfg(feature = "test-hooks")]
+    pub fn with_fault(mut self, fault: crate::gpu::Fault) -> Self {
+        self.msm.gpu = self.msm.gpu.take().map(|g| g.with_fault(fault));
+        self.ntt.gpu = self.ntt.gpu.take().map(|g| g.with_fault(fault));
+        self
     }
 
-    /// The given GPU backend where it measures faster than the CPU, on any
-    /// adapter (what `Auto` does on hardware ones).
-    #[cfg(feature = "gpu")]
-    pub fn measured(gpu: crate::gpu::GpuNtt) -> Self {
-        let description =
-            format!("auto: gpu {} where measured faster, else cpu", gpu.context().adapter.name);
-        let mut ntt = Self::with_route(Route::Measured, description);
-        ntt.gpu = Some(gpu);
-        ntt
+    /// What computes what, for reports: `NTT …, G1 MSM …, G2 MSM cpu`.
+    pub fn description(&self) -> String {
+        format!("NTT {}, G1 MSM {}, G2 MSM cpu", self.ntt.description(), self.msm.description())
+    }
+
+    /// Operations that fell back from the GPU to the CPU, both backends.
+    pub fn fallbacks(&self) -> usize {
+        self.msm.fallbacks() + self.ntt.fallbacks()
+    }
+}
+
+/// The GPU backends for `config`. On the shared device (the default
+/// adapter with its own limits) they are made once per process, so that
+/// every prover shares their compiled pipelines and resident tables.
+#[cfg(feature = "gpu")]
+fn shared_gpu(config: &GpuConfig) -> Result<(GpuMsm, GpuNtt)> {
+    use std::sync::OnceLock;
+    static SHARED: OnceLock<Result<(GpuMsm, GpuNtt)>> = OnceLock::new();
+    let with_precompute = |msm: GpuMsm| match config.precompute {
+        Some(f) => msm.with_precompute(f),
+        None => msm,
+    };
+    let on_shared_device = GpuConfig { precompute: None, ..config.clone() } == GpuConfig::default();
+    if on_shared_device {
+        let (msm, ntt) = SHARED
+            .get_or_init(|| {
+                let dev = GpuDevice::shared()?;
+                Ok((GpuMsm::new(dev.clone()), GpuNtt::new(dev)))
+            })
+            .clone()?;
+        return Ok((with_precompute(msm), ntt));
+    }
+    let dev = GpuDevice::for_config(config)?;
+    Ok((with_precompute(GpuMsm::new(dev.clone())), GpuNtt::new(dev)))
+}
+
+/// A backend that runs on the GPU (`G`) when one was chosen and works, and
+/// on the CPU otherwise, with its routing: [`FallbackMsm`] and
+/// [`FallbackNtt`] are its two instances.
+#[derive(Clone)]
+pub struct Fallback<G> {
+    gpu: Option<G>,
+    router: Arc<Router>,
+}
+
+/// What a fallback backend's GPU half can say of itself.
+#[cfg(feature = "gpu")]
+pub trait OnDevice {
+    /// The device it runs on.
+    fn device(&self) -> &Arc<GpuDevice>;
+}
+
+#[cfg(feature = "gpu")]
+impl OnDevice for GpuMsm {
+    fn device(&self) -> &Arc<GpuDevice> {
+        GpuMsm::device(self)
+    }
+}
+
+#[cfg(feature = "gpu")]
+impl OnDevice for GpuNtt {
+    fn device(&self) -> &Arc<GpuDevice> {
+        GpuNtt::device(self)
+    }
+}
+
+/// No GPU backend (a build without the `gpu` feature).
+#[cfg(not(feature = "gpu"))]
+#[derive(Clone, Copy, Debug)]
+pub enum NoGpu {}
+
+#[cfg(feature = "gpu")]
+type MsmGpu = GpuMsm;
+#[cfg(feature = "gpu")]
+type NttGpu = GpuNtt;
+#[cfg(not(feature = "gpu"))]
+type MsmGpu = NoGpu;
+#[cfg(not(feature = "gpu"))]
+type NttGpu = NoGpu;
+
+impl<G> Fallback<G> {
+    fn cpu_only(warned: Arc<AtomicBool>) -> Self {
+        Self { gpu: None, router: Router::new(Route::Cpu, "cpu".to_string(), warned) }
+    }
+
+    fn routed(gpu: G, route: Route, description: String, warned: Arc<AtomicBool>) -> Self {
+        Self { gpu: Some(gpu), router: Router::new(route, description, warned) }
     }
 
     /// How many operations fell back from the GPU to the CPU.
@@ -234,47 +295,67 @@ impl FallbackNtt {
         self.router.fallbacks.load(Ordering::SeqCst)
     }
 
-    /// The measured decisions so far: (log2 size, whole quotient?, GPU chosen).
+    /// The measured decisions so far: (⌈log2 size⌉, a multi-step NTT
+    /// program?, GPU chosen).
     pub fn decisions(&self) -> Vec<(u32, bool, bool)> {
         self.router.decisions()
     }
 
-    /// What computes the NTTs, for reports.
+    /// What computes, for reports.
     pub fn description(&self) -> &str {
         &self.router.description
     }
 }
 
-/// Times the GPU and the CPU on the same random input of `len` elements
-/// (after an untimed GPU run that compiles pipelines and uploads tables);
-/// a GPU error counts as "not faster".
 #[cfg(feature = "gpu")]
-fn measure_gpu_faster(gpu: &crate::gpu::GpuNtt, len: usize, quotient: bool) -> bool {
+impl<G: OnDevice> Fallback<G> {
+    /// Always the given GPU backend (any size), falling back as usual.
+    pub fn from_gpu(gpu: G) -> Self {
+        let description = format!("gpu {}", gpu.device().adapter.name);
+        Self::routed(gpu, Route::Gpu, description, Default::default())
+    }
+
+    /// The given GPU backend where it measures faster than the CPU, on any
+    /// adapter (what `Auto` does on hardware ones).
+    pub fn measured(gpu: G) -> Self {
+        let description =
+            format!("auto: gpu {} where measured faster, else cpu", gpu.device().adapter.name);
+        Self::routed(gpu, Route::Measured, description, Default::default())
+    }
+}
+
+/// An NTT backend that runs on the GPU when one was chosen and works, and
+/// on the CPU otherwise, with the same results either way (both are
+/// bit-identical to ark-poly).
+///
+/// Under [`BackendChoice::Auto`] on a hardware adapter, the first operation
+/// of each size (and kind: single transform or multi-step program) is timed
+/// on both the GPU and the CPU with random inputs, and the faster one
+/// serves that size from then on. On a software adapter (a CPU emulating a
+/// GPU, such as llvmpipe, measured 3.6–4.4x slower than the native CPU code
+/// in BENCHMARKS.md) `Auto` stays on the CPU without measuring.
+pub type FallbackNtt = Fallback<NttGpu>;
+
+/// Times the GPU and the CPU on the same program over random vectors of
+/// `len` elements (after an untimed GPU run that compiles pipelines and
+/// uploads tables); a GPU error counts as "not faster".
+#[cfg(feature = "gpu")]
+fn measure_gpu_faster(gpu: &GpuNtt, len: usize, count: usize, steps: &[NttStep]) -> bool {
     use ark_ff::UniformRand;
     use ark_std::rand::{rngs::StdRng, SeedableRng};
     let mut rng = StdRng::seed_from_u64(len as u64);
     let v: Vec<Fr> = (0..len).map(|_| Fr::rand(&mut rng)).collect();
-    let run_gpu = || -> Result<()> {
-        if quotient {
-            gpu.quotient_ref(&v, &v, &v).map(|_| ())
-        } else {
-            gpu.ntt_unchecked(&mut v.clone(), NttKind::Forward)
-        }
-    };
-    if run_gpu().is_err() {
+    let vectors = || vec![v.clone(); count];
+    if gpu.run_unchecked(vectors(), steps, 0).is_err() {
         return false;
     }
     let start = Instant::now();
-    if run_gpu().is_err() {
+    if gpu.run_unchecked(vectors(), steps, 0).is_err() {
         return false;
     }
     let t_gpu = start.elapsed();
     let start = Instant::now();
-    let cpu = if quotient {
-        CpuBackend.quotient(v.clone(), v.clone(), v.clone()).map(|_| ())
-    } else {
-        CpuBackend.ntt_unchecked(&mut v.clone(), NttKind::Forward)
-    };
+    let cpu = CpuBackend.run_unchecked(vectors(), steps, 0);
     cpu.is_ok() && t_gpu < start.elapsed()
 }
 
@@ -283,58 +364,29 @@ impl NttBackend for FallbackNtt {
         self.router.name()
     }
 
-    fn ntt_unchecked(&self, values: &mut [Fr], kind: NttKind) -> Result<()> {
+    fn run_unchecked(
+        &self,
+        vectors: Vec<Vec<Fr>>,
+        steps: &[NttStep],
+        out: usize,
+    ) -> Result<Vec<Fr>> {
         #[cfg(feature = "gpu")]
-        if let Some(gpu) = self.gpu.as_ref().filter(|g| {
-            self.router.use_gpu(values.len(), AUTO_MIN_NTT, false, || {
-                measure_gpu_faster(g, values.len(), false)
-            })
-        }) {
-            // The GPU writes `values` only after a complete, successful run.
-            match gpu.ntt_unchecked(values, kind) {
-                Ok(()) => return Ok(()),
-                Err(e) => self.router.warn("NTT", &e),
+        if let Some(gpu) = self.gpu.as_ref() {
+            let (len, count) = (vectors[0].len(), vectors.len());
+            let use_gpu = self.router.use_gpu(len, AUTO_MIN_NTT, steps.len() > 1, || {
+                measure_gpu_faster(gpu, len, count, steps)
+            });
+            if use_gpu {
+                // The GPU keeps its own copies; these stay for a fallback.
+                match gpu.run_unchecked(vectors.clone(), steps, out) {
+                    Ok(v) => return Ok(v),
+                    Err(e) => self.router.warn("NTT", &e),
+                }
             }
         }
-        CpuBackend.ntt_unchecked(values, kind)
-    }
-
-    fn quotient(&self, a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
-        #[cfg(feature = "gpu")]
-        if let Some(gpu) = self.gpu_for_quotient(a.len()) {
-            match gpu.quotient_ref(&a, &b, &c) {
-                Ok(h) => return Ok(h),
-                Err(e) => self.router.warn("quotient", &e),
-            }
-        }
-        CpuBackend.quotient(a, b, c)
-    }
-
-    fn odd_coset_quotient(&self, a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
-        #[cfg(feature = "gpu")]
-        if let Some(gpu) = self.gpu_for_quotient(a.len()) {
-            match gpu.odd_coset_quotient_ref(&a, &b, &c) {
-                Ok(h) => return Ok(h),
-                Err(e) => self.router.warn("quotient", &e),
-            }
-        }
-        CpuBackend.odd_coset_quotient(a, b, c)
+        CpuBackend.run_unchecked(vectors, steps, out)
     }
 }
-
-impl FallbackNtt {
-    /// The GPU, if it serves quotients of `len` elements (both variants
-    /// share one decision per size: they cost the same within a transform).
-    #[cfg(feature = "gpu")]
-    fn gpu_for_quotient(&self, len: usize) -> Option<&crate::gpu::GpuNtt> {
-        self.gpu.as_ref().filter(|g| {
-            self.router.use_gpu(len, AUTO_MIN_NTT, true, || measure_gpu_faster(g, len, true))
-        })
-    }
-}
-
-/// MSMs below this size never go to the GPU under `Auto`.
-pub const AUTO_MIN_MSM: usize = 1 << 10;
 
 /// G1 bases for [`FallbackMsm`]: the host copy (for the CPU path and for
 /// fallback) and, when the GPU serves this key, the resident device copy.
@@ -356,64 +408,13 @@ impl PreparedBases for FallbackG1Bases {
 /// with one warning, as [`FallbackNtt`]'s do; under [`BackendChoice::Auto`]
 /// on a hardware adapter, the first G1 MSM of each size class (⌈log2 n⌉)
 /// runs on both and the faster serves that class from then on.
-pub struct FallbackMsm {
-    #[cfg(feature = "gpu")]
-    gpu: Option<crate::gpu::GpuMsm>,
-    router: Router,
-}
-
-impl FallbackMsm {
-    /// The backend for `choice`, on adapter `device` or the default one.
-    pub fn new(choice: BackendChoice, device: Option<usize>) -> Self {
-        #[cfg(feature = "gpu")]
-        if let Some((route, description, ctx)) = open_gpu(choice, device) {
-            return Self {
-                gpu: Some(crate::gpu::GpuMsm::new(ctx)),
-                router: Router::new(route, description),
-            };
-        }
-        #[cfg(not(feature = "gpu"))]
-        {
-            let _ = device;
-            warn_no_gpu(choice);
-        }
-        Self {
-            #[cfg(feature = "gpu")]
-            gpu: None,
-            router: Router::new(Route::Cpu, "cpu".to_string()),
-        }
-    }
-
-    /// The given GPU backend where it measures faster than the CPU, on any
-    /// adapter (what `Auto` does on hardware ones).
-    #[cfg(feature = "gpu")]
-    pub fn measured(gpu: crate::gpu::GpuMsm) -> Self {
-        let description =
-            format!("auto: gpu {} where measured faster, else cpu", gpu.context().adapter.name);
-        Self { gpu: Some(gpu), router: Router::new(Route::Measured, description) }
-    }
-
-    /// How many operations fell back from the GPU to the CPU.
-    pub fn fallbacks(&self) -> usize {
-        self.router.fallbacks.load(Ordering::SeqCst)
-    }
-
-    /// The measured decisions so far: (⌈log2 size⌉, false, GPU chosen).
-    pub fn decisions(&self) -> Vec<(u32, bool, bool)> {
-        self.router.decisions()
-    }
-
-    /// What computes the MSMs, for reports.
-    pub fn description(&self) -> &str {
-        &self.router.description
-    }
-}
+pub type FallbackMsm = Fallback<MsmGpu>;
 
 /// Times the GPU and the CPU on one real MSM (after an untimed GPU run that
 /// compiles pipelines); a GPU error counts as "not faster".
 #[cfg(feature = "gpu")]
 fn measure_msm_gpu_faster(
-    gpu: &crate::gpu::GpuMsm,
+    gpu: &GpuMsm,
     device: &crate::gpu::msm::GpuBases,
     host: &HostBases<G1Affine>,
     offset: usize,
@@ -484,6 +485,24 @@ impl MsmBackend for FallbackMsm {
             }
         }
         CpuBackend.msm_g1_unchecked(&bases.host, offset, scalars)
+    }
+
+    fn msm_g1_reference(
+        &self,
+        bases: &FallbackG1Bases,
+        offset: usize,
+        scalars: &[Fr],
+    ) -> Option<Result<G1Projective>> {
+        Some(CpuBackend.msm_g1(&bases.host, offset, scalars))
+    }
+
+    fn msm_g2_reference(
+        &self,
+        bases: &Self::G2Bases,
+        offset: usize,
+        scalars: &[Fr],
+    ) -> Option<Result<G2Projective>> {
+        Some(CpuBackend.msm_g2(bases, offset, scalars))
     }
 
     fn msm_g2_unchecked(

@@ -18,6 +18,15 @@ pub enum Error {
         /// The NTT backend's name.
         ntt: &'static str,
     },
+    /// The finished proof did not verify and the backend keeps no CPU
+    /// reference to tell a bad witness from a faulty device.
+    #[error("the proof computed with MSM on {msm} and NTT on {ntt} does not verify, and that backend cannot recompute it on the CPU to say why; rerun with --backend cpu")]
+    Unverifiable {
+        /// The MSM backend's name.
+        msm: &'static str,
+        /// The NTT backend's name.
+        ntt: &'static str,
+    },
     /// An MSM/NTT backend failed.
     #[error("backend error: {0}")]
     Kernel(#[from] stateproof_kernels::Error),
@@ -45,3 +54,22 @@ pub enum Error {
 
 /// The prover's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Each domain's refusal is a refusal of the rules.
+macro_rules! rules_error {
+    ($($domain:ty),*) => {
+        $(impl From<$domain> for Error {
+            fn from(e: $domain) -> Self {
+                Error::Rules(e.into())
+            }
+        })*
+    };
+}
+
+rules_error!(
+    stateproof_circuits::primitives::Error,
+    stateproof_circuits::transfer::TransferError,
+    stateproof_circuits::finality::FinalityError,
+    stateproof_circuits::compute::ComputeError,
+    stateproof_circuits::trust::TrustError
+);

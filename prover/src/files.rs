@@ -13,13 +13,25 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| io_error(path, e))
 }
 
-/// For tests only: `STATEPROOF_TEST_WRITE_DELAY_MS` makes [`write_atomic`]
-/// pause after each 256 KiB, so a test can kill the process mid-write.
-pub const WRITE_DELAY_ENV: &str = "STATEPROOF_TEST_WRITE_DELAY_MS";
+/// Test hook (feature `test-hooks`): makes [`write_atomic`] pause after
+/// each 256 KiB, so a test can kill the process mid-write.
+#[cfg(feature = "test-hooks")]
+pub fn set_write_delay(delay: std::time::Duration) {
+    WRITE_DELAY_MS.store(delay.as_millis() as u64, std::sync::atomic::Ordering::SeqCst);
+}
+
+#[cfg(feature = "test-hooks")]
+static WRITE_DELAY_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn write_delay() -> Option<std::time::Duration> {
-    let ms: u64 = std::env::var(WRITE_DELAY_ENV).ok()?.parse().ok()?;
-    Some(std::time::Duration::from_millis(ms))
+    #[cfg(feature = "test-hooks")]
+    {
+        let ms = WRITE_DELAY_MS.load(std::sync::atomic::Ordering::SeqCst);
+        if ms > 0 {
+            return Some(std::time::Duration::from_millis(ms));
+        }
+    }
+    None
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same

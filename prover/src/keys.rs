@@ -7,13 +7,15 @@
 //! (e.g. a Powers of Tau plus a circuit-specific phase 2).
 
 use crate::files::write_atomic;
-use crate::{Error, Result};
+use crate::{Error, PhaseTimings, Prover, Result};
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{Groth16, ProvingKey};
 use ark_relations::gr1cs::ConstraintSynthesizer;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use ark_std::rand::{CryptoRng, RngCore};
-use stateproof_verifier::VerifyingKey;
+use stateproof_circuits::circuit::{AnyShape, Circuit, CircuitShape, CircuitSpec, ShapeError};
+use stateproof_kernels::{MsmBackend, NttBackend};
+use stateproof_verifier::{CompressedUpdate, VerifyingKey};
 use std::path::Path;
 
 /// The warning that every key file, command and document carries.
@@ -21,17 +23,14 @@ pub const DEVELOPMENT_SETUP_WARNING: &str = "DEVELOPMENT SETUP: keys made on one
 trapdoor could have been kept by whoever ran it; not a ceremony, not for production.";
 
 /// Header of a proving-key file: a text line a person can read with `head`.
-const PK_MAGIC: &[u8] = b"stateproof proving key v1\n";
+pub const PK_MAGIC: &[u8] = b"stateproof proving key v1\n";
 
-/// A proving key, its verifying key, and the circuit they belong to.
+/// A proving key, its verifying key, and the shape of the circuit they
+/// belong to.
 #[derive(Clone)]
 pub struct Keys {
-    /// Circuit identifier, e.g. `transfer-batch`.
-    pub circuit_id: String,
-    /// The circuit's shape parameters.
-    pub params: Vec<(String, u64)>,
-    /// Names of the public inputs, in order.
-    pub input_names: Vec<String>,
+    /// The circuit and its shape.
+    pub shape: AnyShape,
     /// ark-groth16's proving key (it embeds ark's verifying key).
     pub proving_key: ProvingKey<Bn254>,
     /// The light verifier's form of the verifying key.
@@ -46,15 +45,13 @@ pub fn os_rng() -> ark_std::rand::rngs::OsRng {
 /// Converts ark-groth16's verifying key to the light verifier's, with the
 /// circuit's identity.
 pub fn light_verifying_key(
-    circuit_id: &str,
-    params: &[(String, u64)],
-    input_names: &[String],
+    shape: &AnyShape,
     vk: &ark_groth16::VerifyingKey<Bn254>,
 ) -> VerifyingKey {
     VerifyingKey {
-        circuit_id: circuit_id.to_string(),
-        params: params.to_vec(),
-        input_names: input_names.to_vec(),
+        circuit_id: shape.spec().id.to_string(),
+        params: shape.params(),
+        input_names: shape.spec().inputs.iter().map(|n| n.to_string()).collect(),
         alpha_g1: vk.alpha_g1,
         beta_g2: vk.beta_g2,
         gamma_g2: vk.gamma_g2,
@@ -71,30 +68,54 @@ pub fn setup<C: ConstraintSynthesizer<Fr>>(
     Ok(Groth16::<Bn254>::generate_random_parameters_with_reduction(circuit, rng)?)
 }
 
+/// Why keys do not fit: the circuit and shape they are for, and what was
+/// asked of them, in the user's words.
+fn mismatch(have: &AnyShape, want: &dyn std::fmt::Display) -> Error {
+    Error::KeyMismatch(format!(
+        "the key is for {} with {}; {want}",
+        have.spec().id,
+        have.describe()
+    ))
+}
+
 impl Keys {
-    /// Bundles a proving key with its circuit's identity: id, shape
-    /// parameters and public-input names.
-    pub fn new(
-        circuit_id: &str,
-        params: Vec<(String, u64)>,
-        input_names: Vec<String>,
-        proving_key: ProvingKey<Bn254>,
-    ) -> Result<Self> {
-        if input_names.len() + 1 != proving_key.vk.gamma_abc_g1.len() {
+    /// Bundles a proving key with its circuit's shape.
+    pub fn new(shape: impl Into<AnyShape>, proving_key: ProvingKey<Bn254>) -> Result<Self> {
+        let shape = shape.into();
+        let inputs = shape.spec().inputs.len();
+        if inputs + 1 != proving_key.vk.gamma_abc_g1.len() {
             return Err(Error::KeyMismatch(format!(
-                "{} input names for a key with {} public inputs",
-                input_names.len(),
+                "{} declares {inputs} public inputs, the key has {}",
+                shape.spec().id,
                 proving_key.vk.gamma_abc_g1.len().saturating_sub(1)
             )));
         }
-        let verifying_key = light_verifying_key(circuit_id, &params, &input_names, &proving_key.vk);
-        Ok(Self {
-            circuit_id: circuit_id.to_string(),
-            params,
-            input_names,
-            proving_key,
-            verifying_key,
-        })
+        let verifying_key = light_verifying_key(&shape, &proving_key.vk);
+        Ok(Self { shape, proving_key, verifying_key })
+    }
+
+    /// Keys for the circuit `C` of `shape`, from a **development setup**
+    /// (see the module docs).
+    pub fn setup<C: Circuit>(
+        shape: &C::Shape,
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> Result<Self> {
+        Self::new(shape.clone(), setup(C::for_setup(shape), rng)?)
+    }
+
+    /// The circuit's declaration.
+    pub fn spec(&self) -> &'static CircuitSpec {
+        self.shape.spec()
+    }
+
+    /// The shape as the type a domain needs; keys for another circuit are
+    /// refused, naming both.
+    pub fn shape_as<S>(&self) -> Result<S>
+    where
+        S: CircuitShape + for<'a> TryFrom<&'a AnyShape, Error = ShapeError>,
+    {
+        S::try_from(&self.shape)
+            .map_err(|_| mismatch(&self.shape, &format!("a {} key is needed", S::KIND)))
     }
 
     /// The verifying key's blake3 fingerprint.
@@ -102,52 +123,41 @@ impl Keys {
         self.verifying_key.fingerprint()
     }
 
-    /// A named parameter.
-    pub fn param(&self, name: &str) -> Option<u64> {
-        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
-    }
-
-    /// Refuses keys made for another circuit or shape than `circuit_id`
-    /// with `params`.
-    pub fn expect(&self, circuit_id: &str, params: &[(String, u64)]) -> Result<()> {
-        if self.circuit_id != circuit_id || self.params != params {
-            return Err(Error::KeyMismatch(format!(
-                "keys are for {} {:?}, asked for {circuit_id} {params:?}",
-                self.circuit_id, self.params
-            )));
-        }
-        Ok(())
-    }
-
-    /// Proves `circuit` with fresh randomness and wraps the proof and
-    /// `inputs` (in the key's input order) into a compressed update.
-    pub fn prove_update<C, M, N>(
+    /// Proves `circuit` with fresh randomness and wraps the proof and its
+    /// public inputs (in the declared order) into a compressed update. A
+    /// circuit of another shape than the key's is refused, naming both.
+    pub fn prove<C, M, N>(
         &self,
-        prover: &crate::Prover<M, N>,
+        prover: &Prover<M, N>,
         circuit: C,
-        inputs: Vec<Fr>,
-    ) -> Result<(stateproof_verifier::CompressedUpdate, crate::PhaseTimings)>
+    ) -> Result<(CompressedUpdate, PhaseTimings)>
     where
-        C: ConstraintSynthesizer<Fr>,
-        M: stateproof_kernels::MsmBackend,
-        N: stateproof_kernels::NttBackend,
+        C: Circuit,
+        M: MsmBackend,
+        N: NttBackend,
     {
-        if inputs.len() != self.input_names.len() {
+        let shape: AnyShape = circuit.shape().into();
+        if shape != self.shape {
+            let want = format!("the circuit is {} with {}", shape.spec().id, shape.describe());
+            return Err(mismatch(&self.shape, &want));
+        }
+        let inputs = circuit.public_inputs();
+        if inputs.len() != self.spec().inputs.len() {
             return Err(Error::KeyMismatch(format!(
                 "{} public inputs for a key with {}",
                 inputs.len(),
-                self.input_names.len()
+                self.spec().inputs.len()
             )));
         }
         use ark_ff::UniformRand;
         let mut rng = os_rng();
         let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
         let (proof, timings) = prover.prove(circuit, r, s)?;
-        let update = stateproof_verifier::CompressedUpdate {
-            circuit_id: self.circuit_id.clone(),
-            params: self.params.clone(),
+        let update = CompressedUpdate {
+            circuit_id: self.spec().id.to_string(),
+            params: self.shape.params(),
             vk_fingerprint: self.fingerprint(),
-            public_inputs: self.input_names.iter().cloned().zip(inputs).collect(),
+            public_inputs: self.spec().inputs.iter().map(|n| n.to_string()).zip(inputs).collect(),
             proof: stateproof_verifier::Proof { a: proof.a, b: proof.b, c: proof.c },
         };
         Ok((update, timings))
@@ -163,9 +173,9 @@ impl Keys {
         out.extend_from_slice(DEVELOPMENT_SETUP_WARNING.as_bytes());
         out.push(b'\n');
         let header = serde_json::json!({
-            "circuit_id": self.circuit_id,
-            "params": self.params,
-            "input_names": self.input_names,
+            "circuit_id": self.spec().id,
+            "params": self.shape.params(),
+            "input_names": self.spec().inputs,
         });
         out.extend_from_slice(header.to_string().as_bytes());
         out.push(b'\n');
@@ -194,11 +204,20 @@ impl Keys {
         }
         let header: Header =
             serde_json::from_slice(header).map_err(|e| bad(&format!("header: {e}")))?;
+        let shape = AnyShape::parse(&header.circuit_id, &header.params)
+            .map_err(|e| bad(&format!("header: {e}")))?;
+        if header.input_names != shape.spec().inputs {
+            return Err(bad(&format!(
+                "header: input_names are [{}], {} declares [{}]",
+                header.input_names.join(", "),
+                shape.spec().id,
+                shape.spec().inputs.join(", ")
+            )));
+        }
         let proving_key =
             ProvingKey::<Bn254>::deserialize_with_mode(body, Compress::No, Validate::Yes)
                 .map_err(|e| bad(&format!("corrupt key: {e}")))?;
-        let keys = Self::new(&header.circuit_id, header.params, header.input_names, proving_key)
-            .map_err(|e| bad(&e.to_string()))?;
+        let keys = Self::new(shape, proving_key).map_err(|e| bad(&e.to_string()))?;
         if let Some(vk) = vk {
             if vk.fingerprint() != keys.fingerprint() {
                 return Err(bad("this proving key does not belong with the verifying key given"));

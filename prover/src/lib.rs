@@ -7,16 +7,17 @@
 //! `create_proof_with_reduction` on any backend.
 //!
 //! ```no_run
-//! use stateproof_prover::{keys, Prover, transfer};
+//! use stateproof_prover::{keys::{self, Keys}, Prover, transfer};
 //! use stateproof_kernels::cpu::CpuBackend;
-//! use stateproof_circuits::transfer::{SampleLedger, TransferBatchCircuit};
+//! use stateproof_circuits::ledger::State;
+//! use stateproof_circuits::transfer::{TransferBatch, TransferBatchCircuit, TransferShape};
 //! # fn main() -> Result<(), stateproof_prover::Error> {
-//! let ledger = SampleLedger::new(8, 4, 1_000)?;
+//! let state = State::new(8)?;
 //! // A development setup: one machine, not a ceremony.
-//! let pk = keys::setup(TransferBatchCircuit::for_setup(8, 2), &mut keys::os_rng())?;
-//! let keys = transfer::keys(8, 2, pk)?;
+//! let shape = TransferShape { depth: 8, slots: 2 };
+//! let keys = Keys::setup::<TransferBatchCircuit>(&shape, &mut keys::os_rng())?;
 //! let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key)?;
-//! let proved = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(2), 2)?;
+//! let proved = transfer::prove_batch(&prover, &keys, &state, &TransferBatch::default())?;
 //! proved.update.verify(&keys.verifying_key)?;
 //! # Ok(()) }
 //! ```
@@ -28,14 +29,16 @@ pub mod compute;
 mod error;
 pub mod files;
 pub mod finality;
-mod groth16;
+pub mod groth16;
 pub mod keys;
 pub mod solidity;
 pub mod transfer;
 pub mod trust;
 
 pub use error::{Error, Result};
-pub use groth16::{PhaseTimings, PreparedKey, Prover};
+pub use groth16::{
+    KeyPoints, LibsnarkReduction, PhaseTimings, PreparedKey, Prover, QapReduction, SnarkjsReduction,
+};
 
 #[cfg(test)]
 mod tests;

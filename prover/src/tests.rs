@@ -8,11 +8,14 @@ use ark_r1cs_std::prelude::*;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use ark_serialize::CanonicalSerialize;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
+use stateproof_circuits::circuit::CircuitShape;
 use stateproof_circuits::finality::{
     check_double_sign, check_quorum, DoubleSign, DoubleSignCircuit, Header, QuorumCircuit,
-    SampleChain, Statement, StatementKind, Threshold,
+    QuorumShape, Statement, StatementKind, Threshold,
 };
-use stateproof_circuits::transfer::{apply_batch, SampleLedger, TransferBatchCircuit};
+use stateproof_circuits::primitives::poseidon;
+use stateproof_circuits::sample::{sample_key, SampleChain, SampleLedger};
+use stateproof_circuits::transfer::{apply_batch, TransferBatchCircuit, TransferShape};
 use stateproof_kernels::cpu::CpuBackend;
 use stateproof_kernels::NttBackend;
 
@@ -27,15 +30,12 @@ impl ConstraintSynthesizer<Fr> for PoseidonChain {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
         let mut native = self.x;
         for _ in 0..self.steps {
-            native = stateproof_circuits::poseidon::hash2(native, Fr::from(0u64));
+            native = poseidon::hash2(native, Fr::from(0u64));
         }
         let out = FpVar::new_input(cs.clone(), || Ok(native))?;
         let mut cur = FpVar::new_witness(cs, || Ok(self.x))?;
         for _ in 0..self.steps {
-            cur = stateproof_circuits::poseidon::poseidon_gadget(&[
-                cur,
-                FpVar::Constant(Fr::from(0u64)),
-            ])?;
+            cur = poseidon::poseidon_gadget(&[cur, FpVar::Constant(Fr::from(0u64))])?;
         }
         cur.enforce_equal(&out)
     }
@@ -82,10 +82,10 @@ fn identical_to_ark_groth16_on_a_transfer_batch() {
 fn transfer_update_verifies_and_key_files_round_trip() {
     let ledger = SampleLedger::new(4, 3, 100).unwrap();
     let mut rng = StdRng::seed_from_u64(3);
-    let pk = keys::setup(TransferBatchCircuit::for_setup(4, 1), &mut rng).unwrap();
-    let keys = transfer::keys(4, 1, pk).unwrap();
+    let shape = TransferShape { depth: 4, slots: 1 };
+    let keys = Keys::setup::<TransferBatchCircuit>(&shape, &mut rng).unwrap();
     let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key).unwrap();
-    let proved = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(1), 1).unwrap();
+    let proved = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(1)).unwrap();
     proved.update.verify(&keys.verifying_key).unwrap();
     assert_eq!(proved.update.input("old_root").unwrap(), ledger.state.root().0);
     assert_eq!(proved.update.input("new_root").unwrap(), proved.state.root().0);
@@ -98,7 +98,7 @@ fn transfer_update_verifies_and_key_files_round_trip() {
     let vk = keys::load_verifying_key(&vk_path).unwrap();
     let loaded = Keys::load_proving_key(&pk_path, Some(&vk)).unwrap();
     assert_eq!(loaded.fingerprint(), keys.fingerprint());
-    assert_eq!(loaded.params, keys.params);
+    assert_eq!(loaded.shape, keys.shape);
     let text = std::fs::read(&pk_path).unwrap();
     assert!(String::from_utf8_lossy(&text[..200]).contains("DEVELOPMENT SETUP"));
 
@@ -109,8 +109,8 @@ fn transfer_update_verifies_and_key_files_round_trip() {
     std::fs::write(&pk_path, &corrupt).unwrap();
     assert!(matches!(Keys::load_proving_key(&pk_path, None), Err(Error::KeyFile(_))));
     // A proving key that does not belong with the verifying key.
-    let other = keys::setup(TransferBatchCircuit::for_setup(4, 1), &mut rng).unwrap();
-    transfer::keys(4, 1, other).unwrap().save_proving_key(&pk_path).unwrap();
+    let other = Keys::setup::<TransferBatchCircuit>(&shape, &mut rng).unwrap();
+    other.save_proving_key(&pk_path).unwrap();
     assert!(matches!(Keys::load_proving_key(&pk_path, Some(&vk)), Err(Error::KeyFile(_))));
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -125,11 +125,21 @@ fn invalid_batches_and_wrong_keys_are_errors_not_proofs() {
     let (_, witness) = apply_batch(&ledger.state, &ledger.batch(1), 1).unwrap();
     let err = prover.prove(TransferBatchCircuit { witness }, Fr::from(1u64), Fr::from(1u64));
     assert!(matches!(err, Err(Error::KeyMismatch(_))));
-    // Keys labelled for another shape.
-    let keys =
-        Keys::new(transfer::CIRCUIT_ID, transfer::params(5, 1), vec!["out".into()], pk).unwrap();
-    let r = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(1), 1);
+    // Keys for another shape (depth 5, the state has depth 4), and keys of
+    // another circuit.
+    let mut rng = StdRng::seed_from_u64(40);
+    let keys = Keys::setup::<TransferBatchCircuit>(&TransferShape { depth: 5, slots: 1 }, &mut rng)
+        .unwrap();
+    let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key).unwrap();
+    let r = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(1));
     assert!(matches!(r, Err(Error::KeyMismatch(_))));
+    let e = r.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(e.contains("the key is for depth 5, the state has depth 4"), "{e}");
+    let slashing = stateproof_circuits::finality::SlashingShape { set_depth: 2 };
+    let other = Keys::setup::<DoubleSignCircuit>(&slashing, &mut rng).unwrap();
+    let e = transfer::prove_batch(&prover, &other, &ledger.state, &ledger.batch(1)).err();
+    let e = e.map(|e| e.to_string()).unwrap_or_default();
+    assert!(e.contains("the key is for double-sign-slash with set depth 2"), "{e}");
 }
 
 #[test]
@@ -146,10 +156,7 @@ fn unsatisfied_witness_is_an_error() {
             let out = FpVar::new_input(cs.clone(), || Ok(Fr::from(7u64)))?;
             let mut cur = FpVar::new_witness(cs, || Ok(self.0.x))?;
             for _ in 0..self.0.steps {
-                cur = stateproof_circuits::poseidon::poseidon_gadget(&[
-                    cur,
-                    FpVar::Constant(Fr::from(0u64)),
-                ])?;
+                cur = poseidon::poseidon_gadget(&[cur, FpVar::Constant(Fr::from(0u64))])?;
             }
             cur.enforce_equal(&out)
         }
@@ -195,12 +202,12 @@ fn identical_to_ark_groth16_on_finality_agreement_and_slashing() {
 }
 
 fn assert_gpu_equals_cpu<C: ConstraintSynthesizer<Fr> + Clone>(circuit: C, seed: u64) {
-    use stateproof_kernels::{BackendChoice, FallbackMsm, FallbackNtt, MsmBackend};
+    use stateproof_kernels::{BackendChoice, Backends, MsmBackend};
     let mut rng = StdRng::seed_from_u64(seed);
     let pk = keys::setup(circuit.clone(), &mut rng).unwrap();
-    let gpu_ntt = FallbackNtt::new(BackendChoice::Gpu, None);
+    let Backends { msm: gpu_msm, ntt: gpu_ntt } =
+        Backends::open(BackendChoice::Gpu, &Default::default());
     assert_eq!(gpu_ntt.name(), "gpu", "{}", gpu_ntt.description());
-    let gpu_msm = FallbackMsm::new(BackendChoice::Gpu, None);
     assert_eq!(gpu_msm.name(), "gpu", "{}", gpu_msm.description());
     let gpu = Prover::new(gpu_msm, gpu_ntt, &pk).unwrap();
     let cpu = Prover::new(CpuBackend, CpuBackend, &pk).unwrap();
@@ -216,7 +223,7 @@ fn assert_gpu_equals_cpu<C: ConstraintSynthesizer<Fr> + Clone>(circuit: C, seed:
 #[test]
 fn gpu_proofs_equal_cpu_proofs() {
     // Skips (printing why) without an adapter; fails under STATEPROOF_REQUIRE_GPU=1.
-    let Some(_) = stateproof_kernels::gpu::context_for_tests() else { return };
+    let Some(_) = stateproof_kernels::gpu::device_for_tests() else { return };
     let ledger = SampleLedger::new(4, 3, 100).unwrap();
     let (_, witness) = apply_batch(&ledger.state, &ledger.batch(2), 2).unwrap();
     assert_gpu_equals_cpu(TransferBatchCircuit { witness }, 6);
@@ -237,7 +244,7 @@ fn gpu_proofs_equal_cpu_proofs() {
 #[test]
 fn gpu_proofs_with_precomputed_bases_equal_cpu_proofs() {
     use stateproof_kernels::gpu::{GpuMsm, GpuNtt};
-    let Some(ctx) = stateproof_kernels::gpu::context_for_tests() else { return };
+    let Some(ctx) = stateproof_kernels::gpu::device_for_tests() else { return };
     let ledger = SampleLedger::new(4, 3, 100).unwrap();
     let (_, witness) = apply_batch(&ledger.state, &ledger.batch(1), 1).unwrap();
     let circuit = TransferBatchCircuit { witness };
@@ -257,7 +264,7 @@ fn compute_circuits() -> (
     stateproof_circuits::compute::SettleDealsCircuit,
 ) {
     use stateproof_circuits::compute::*;
-    use stateproof_circuits::transfer::{sample_key, Account, State};
+    use stateproof_circuits::ledger::{Account, State};
     let mut state = State::new(3).unwrap();
     for i in 0..3 {
         let a = Account { public_key: sample_key(i).public_key(), balance: 1_000, nonce: 0 };
@@ -287,28 +294,22 @@ fn compute_circuits() -> (
         k: 1,
         mediator_slots: 1,
         slots: 1,
+        rules,
     };
     let settlement = Settlement {
         deal_id: 1,
         results: vec![Some(SignedResult::sign(&sample_key(1), &deal, Fr::from(3u64)))],
         verdict: None,
     };
-    let (_, settle) = settle_batch(
-        &opened,
-        &[settlement],
-        std::slice::from_ref(&committee.set),
-        &rules,
-        &shape,
-        5,
-    )
-    .unwrap();
+    let (_, settle) =
+        settle_batch(&opened, &[settlement], std::slice::from_ref(&committee.set), &shape, 5)
+            .unwrap();
     (OpenDealsCircuit { witness: open }, SettleDealsCircuit { witness: settle })
 }
 
 /// One sponsorship committed and resolved (one sponsor defects).
 fn trust_circuits(
 ) -> (stateproof_circuits::trust::CommitCircuit, stateproof_circuits::trust::ResolveCircuit) {
-    use stateproof_circuits::transfer::sample_key;
     use stateproof_circuits::trust::*;
     let rules = AdmissionRules { suspension: 3, period: 2 };
     let ledger =
@@ -358,8 +359,9 @@ fn finality_updates_verify_and_follow_with_the_light_client() {
         threshold: Threshold::TWO_THIRDS,
         kind: StatementKind::Header,
     };
-    let keys = quorum_keys(&shape, keys::setup(shape.setup_circuit(), &mut rng).unwrap()).unwrap();
-    assert_eq!(QuorumShape::of_keys(&keys).unwrap(), shape);
+    let keys = Keys::setup::<QuorumCircuit>(&shape, &mut rng).unwrap();
+    assert_eq!(keys.shape_as::<QuorumShape>().unwrap(), shape);
+    assert_eq!(keys.spec().id, shape.spec().id);
     let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key).unwrap();
     let genesis = Header::genesis(Fr::from(1u64), chain.set.root());
     let h1 = genesis.child(Fr::from(2u64), chain.set.root());
@@ -398,17 +400,18 @@ impl NttBackend for FaultyNtt {
         "faulty"
     }
 
-    fn ntt_unchecked(
+    fn run_unchecked(
         &self,
-        values: &mut [Fr],
-        kind: stateproof_kernels::NttKind,
-    ) -> stateproof_kernels::Result<()> {
+        vectors: Vec<Vec<Fr>>,
+        steps: &[stateproof_kernels::NttStep],
+        out: usize,
+    ) -> stateproof_kernels::Result<Vec<Fr>> {
         if !self.garbage {
             return Err(stateproof_kernels::Error::DeviceLost("test".into()));
         }
-        CpuBackend.ntt_unchecked(values, kind)?;
+        let mut values = CpuBackend.run_unchecked(vectors, steps, out)?;
         values[0] += Fr::from(1u64);
-        Ok(())
+        Ok(values)
     }
 }
 

@@ -20,15 +20,11 @@
 use crate::encoding::{fr_from_le, fr_to_le, Reader};
 use crate::envelope::CompressedUpdate;
 use crate::groth16::VerifyingKey;
+use crate::spec::FINALITY_QUORUM;
 use crate::{Error, Fr, Result};
 use alloc::vec::Vec;
 use ark_ff::{BigInteger, PrimeField};
 
-/// The circuit id of finality proofs.
-pub const FINALITY_CIRCUIT_ID: &str = "finality-quorum";
-/// The public inputs a finality key must name, in order.
-pub const FINALITY_INPUTS: [&str; 6] =
-    ["set_root", "height", "prev_hash", "state_root", "next_set_root", "header_hash"];
 /// Magic bytes of a saved light-client state.
 pub const CLIENT_STATE_MAGIC: &[u8; 4] = b"SPLC";
 const CLIENT_STATE_VERSION: u16 = 1;
@@ -102,10 +98,7 @@ pub struct FinalityClient {
 }
 
 fn check_key(vk: &VerifyingKey) -> Result<()> {
-    if vk.circuit_id != FINALITY_CIRCUIT_ID
-        || vk.input_names.len() != FINALITY_INPUTS.len()
-        || vk.input_names.iter().zip(FINALITY_INPUTS).any(|(a, b)| a != b)
-    {
+    if !FINALITY_QUORUM.matches(vk) {
         return Err(Error::NotFinalityKey);
     }
     Ok(())

@@ -5,6 +5,7 @@
 //! sequencing case can be built.
 
 use crate::finality::*;
+use crate::spec::FINALITY_QUORUM;
 use crate::*;
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, ProvingKey};
@@ -54,7 +55,7 @@ fn fixture(circuit_id: &str) -> Fixture {
     let vk = VerifyingKey {
         circuit_id: circuit_id.into(),
         params: vec![("set_depth".into(), 4), ("slots".into(), 4)],
-        input_names: FINALITY_INPUTS.iter().map(|n| (*n).into()).collect(),
+        input_names: FINALITY_QUORUM.inputs.iter().map(|n| (*n).into()).collect(),
         alpha_g1: pk.vk.alpha_g1,
         beta_g2: pk.vk.beta_g2,
         gamma_g2: pk.vk.gamma_g2,
@@ -81,7 +82,7 @@ impl Fixture {
             circuit_id: self.vk.circuit_id.clone(),
             params: self.vk.params.clone(),
             vk_fingerprint: self.vk.fingerprint(),
-            public_inputs: FINALITY_INPUTS.iter().map(|n| (*n).into()).zip(inputs).collect(),
+            public_inputs: FINALITY_QUORUM.inputs.iter().map(|n| (*n).into()).zip(inputs).collect(),
             proof: Proof { a: p.a, b: p.b, c: p.c },
         }
     }
@@ -111,7 +112,7 @@ fn client(fx: &Fixture, checkpoint: Checkpoint) -> FinalityClient {
 
 #[test]
 fn follows_a_chain_through_a_rotation() {
-    let mut fx = fixture(FINALITY_CIRCUIT_ID);
+    let mut fx = fixture(FINALITY_QUORUM.id);
     let (cp, hs, signers) = chain();
     let mut c = client(&fx, cp);
     for (h, set) in hs.iter().zip(signers) {
@@ -127,7 +128,7 @@ fn follows_a_chain_through_a_rotation() {
 
 #[test]
 fn rejects_a_gap() {
-    let mut fx = fixture(FINALITY_CIRCUIT_ID);
+    let mut fx = fixture(FINALITY_QUORUM.id);
     let (cp, hs, signers) = chain();
     let mut c = client(&fx, cp);
     let u2 = fx.update(signers[1], hs[1]);
@@ -137,7 +138,7 @@ fn rejects_a_gap() {
 
 #[test]
 fn rejects_reordering() {
-    let mut fx = fixture(FINALITY_CIRCUIT_ID);
+    let mut fx = fixture(FINALITY_QUORUM.id);
     let (cp, hs, signers) = chain();
     let mut c = client(&fx, cp);
     let u1 = fx.update(signers[0], hs[0]);
@@ -150,7 +151,7 @@ fn rejects_reordering() {
 
 #[test]
 fn rejects_a_proof_for_a_different_set() {
-    let mut fx = fixture(FINALITY_CIRCUIT_ID);
+    let mut fx = fixture(FINALITY_QUORUM.id);
     let (cp, hs, _) = chain();
     let mut c = client(&fx, cp);
     let before = *c.state();
@@ -162,7 +163,7 @@ fn rejects_a_proof_for_a_different_set() {
 
 #[test]
 fn rejects_a_replayed_update() {
-    let mut fx = fixture(FINALITY_CIRCUIT_ID);
+    let mut fx = fixture(FINALITY_QUORUM.id);
     let (cp, hs, signers) = chain();
     let mut c = client(&fx, cp);
     let u1 = fx.update(signers[0], hs[0]);
@@ -177,7 +178,7 @@ fn rejects_a_replayed_update() {
 
 #[test]
 fn rejects_an_update_that_does_not_extend_the_header() {
-    let mut fx = fixture(FINALITY_CIRCUIT_ID);
+    let mut fx = fixture(FINALITY_QUORUM.id);
     let (cp, hs, signers) = chain();
     let mut c = client(&fx, cp);
     let orphan = H { prev: f(999), ..hs[0] };
@@ -186,7 +187,7 @@ fn rejects_an_update_that_does_not_extend_the_header() {
 
 #[test]
 fn reports_a_fork_and_halts() {
-    let mut fx = fixture(FINALITY_CIRCUIT_ID);
+    let mut fx = fixture(FINALITY_QUORUM.id);
     let (cp, hs, signers) = chain();
     let mut c = client(&fx, cp);
     c.apply(&fx.update(signers[0], hs[0])).unwrap();
@@ -205,7 +206,7 @@ fn reports_a_fork_and_halts() {
 
 #[test]
 fn an_update_that_does_not_verify_changes_nothing() {
-    let mut fx = fixture(FINALITY_CIRCUIT_ID);
+    let mut fx = fixture(FINALITY_QUORUM.id);
     let (cp, hs, signers) = chain();
     let mut c = client(&fx, cp);
     let mut u = fx.update(signers[0], hs[0]);
@@ -224,12 +225,12 @@ fn rejects_other_keys_and_heights_beyond_u64() {
     let fx = fixture("transfer-batch");
     let (cp, hs, signers) = chain();
     assert_eq!(FinalityClient::new(fx.vk.clone(), cp).unwrap_err(), Error::NotFinalityKey);
-    let mut fx = fixture(FINALITY_CIRCUIT_ID);
+    let mut fx = fixture(FINALITY_QUORUM.id);
     let mut c = client(&fx, cp);
     let big = fx.update_raw(signers[0], Fr::from(u64::MAX) + f(2), hs[0]);
     assert_eq!(c.apply(&big).unwrap_err(), Error::HeightOutOfRange);
     // An update made under another finality key.
-    let mut other = fixture(FINALITY_CIRCUIT_ID);
+    let mut other = fixture(FINALITY_QUORUM.id);
     other.pk = Groth16::<Bn254>::generate_random_parameters_with_reduction(
         Inputs([f(0); 6]),
         &mut StdRng::seed_from_u64(12),
@@ -246,7 +247,7 @@ fn rejects_other_keys_and_heights_beyond_u64() {
 
 #[test]
 fn state_saves_resumes_and_rejects_hostile_bytes() {
-    let mut fx = fixture(FINALITY_CIRCUIT_ID);
+    let mut fx = fixture(FINALITY_QUORUM.id);
     let (cp, hs, signers) = chain();
     let mut c = client(&fx, cp);
     c.apply(&fx.update(signers[0], hs[0])).unwrap();

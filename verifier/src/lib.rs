@@ -43,12 +43,14 @@ mod groth16;
 mod light_client;
 #[cfg(feature = "std")]
 pub mod snarkjs;
+pub mod spec;
 
 pub use envelope::{verify_update_bytes, CompressedUpdate, FORMAT_VERSION, UPDATE_MAGIC};
 pub use error::{Error, Result};
 pub use finality::{Checkpoint, FinalityClient};
 pub use groth16::{verify_proof, Proof, VerifyingKey, PROOF_BYTES, VK_MAGIC};
 pub use light_client::LightClient;
+pub use spec::CircuitSpec;
 
 /// BN254's scalar field, the type of public inputs.
 pub type Fr = ark_bn254::Fr;

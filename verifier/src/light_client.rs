@@ -2,6 +2,7 @@
 
 use crate::envelope::CompressedUpdate;
 use crate::groth16::VerifyingKey;
+use crate::spec::{NEW_ROOT, OLD_ROOT};
 use crate::{Error, Fr, Result};
 
 /// Holds one trusted state root and moves it forward only along updates that
@@ -29,10 +30,10 @@ impl LightClient {
     /// unchanged.
     pub fn apply(&mut self, update: &CompressedUpdate) -> Result<Fr> {
         update.verify(&self.vk)?;
-        if update.input("old_root")? != self.root {
+        if update.input(OLD_ROOT)? != self.root {
             return Err(Error::RootMismatch);
         }
-        self.root = update.input("new_root")?;
+        self.root = update.input(NEW_ROOT)?;
         Ok(self.root)
     }
 }

@@ -225,7 +225,7 @@ pub fn run(p: &Params) -> Result<Vec<StrategyReport>, String> {
 
 /// Default rules for simulations: half the forfeited collateral to the
 /// client, the rest burned, a more-than-2/3 mediator quorum.
-pub fn default_rules() -> SettlementRules {
+pub const fn default_rules() -> SettlementRules {
     SettlementRules {
         client_share: (1, 2),
         burn_remainder: true,

@@ -1,7 +1,10 @@
 use super::simulate::{default_rules, run, Params};
 use super::*;
-use crate::finality::SampleChain;
-use crate::transfer::sample_key;
+use crate::finality::{Statement, Threshold};
+use crate::ledger::{Account, State};
+use crate::primitives::eddsa::Signature;
+use crate::sample::{sample_key, SampleChain};
+use crate::Fr;
 use proptest::prelude::*;
 
 const TREASURY: u64 = 9;
@@ -54,8 +57,8 @@ fn verdict(deal: &Deal, committee: &SampleChain, result: u64, signers: &[u64]) -
     Verdict { result: Fr::from(result), attestations: committee.attest(&st, signers) }
 }
 
-fn broken(e: Error, r: ComputeRule) {
-    assert_eq!(e, rule(r), "expected {r:?}");
+fn broken(e: ComputeError, r: ComputeRule) {
+    assert_eq!(e, ComputeError::Rule(r), "expected {r:?}");
 }
 
 #[test]
@@ -337,6 +340,13 @@ mod opening {
     }
 
     #[test]
+    fn public_inputs_are_allocated_in_the_declared_order() {
+        let (ledger, committee, _) = setup();
+        let (_, w) = open_batch(&ledger, &two_deals(&committee), 3, 2).unwrap();
+        crate::circuit::check_input_order(OpenDealsCircuit { witness: w }).unwrap();
+    }
+
+    #[test]
     fn constraints_per_opening_slot() {
         let count = |slots| {
             let cs = ConstraintSystem::<Fr>::new_ref();
@@ -372,6 +382,7 @@ mod settling {
         k: 3,
         mediator_slots: 4,
         slots: 2,
+        rules: default_rules(),
     };
 
     fn satisfied(w: &SettleWitness) -> bool {
@@ -399,8 +410,14 @@ mod settling {
         s: &[Settlement],
         now: u64,
     ) -> Ledger {
-        let (next, w) =
-            settle_batch(ledger, s, std::slice::from_ref(&c.set), rules, &SHAPE, now).unwrap();
+        let (next, w) = settle_batch(
+            ledger,
+            s,
+            std::slice::from_ref(&c.set),
+            &SettleShape { rules: *rules, ..SHAPE },
+            now,
+        )
+        .unwrap();
         assert_eq!((w.old_root, w.new_root), (ledger.root(), next.root()));
         assert!(satisfied(&w), "circuit rejected a valid settlement");
         next
@@ -414,15 +431,21 @@ mod settling {
         now: u64,
     ) {
         assert!(
-            settle_batch(ledger, s, std::slice::from_ref(&c.set), rules, &SHAPE, now).is_err(),
+            settle_batch(
+                ledger,
+                s,
+                std::slice::from_ref(&c.set),
+                &SettleShape { rules: *rules, ..SHAPE },
+                now
+            )
+            .is_err(),
             "native accepted"
         );
         let forced = build_settle_witness_unchecked(
             ledger,
             s,
             std::slice::from_ref(&c.set),
-            rules,
-            &SHAPE,
+            &SettleShape { rules: *rules, ..SHAPE },
             now,
         )
         .unwrap();
@@ -482,11 +505,28 @@ mod settling {
     }
 
     #[test]
+    fn public_inputs_are_allocated_in_the_declared_order() {
+        use crate::circuit::{AnyShape, CircuitShape};
+        let (ledger, c, rules, deal) = opened();
+        let s = settlement(&deal, &[Some(5); 3], None);
+        let shape = SettleShape { rules, ..SHAPE };
+        let (_, w) = settle_batch(&ledger, &[s], std::slice::from_ref(&c.set), &shape, 10).unwrap();
+        crate::circuit::check_input_order(SettleDealsCircuit { witness: w }).unwrap();
+        assert_eq!(AnyShape::parse("compute-settle", &shape.params()).unwrap(), shape.into());
+    }
+
+    #[test]
     fn a_payout_to_a_wrong_account_is_unsatisfiable() {
         let (ledger, c, rules, deal) = opened();
         let s = settlement(&deal, &[Some(5); 3], None);
-        let (_, w) =
-            settle_batch(&ledger, &[s], std::slice::from_ref(&c.set), &rules, &SHAPE, 10).unwrap();
+        let (_, w) = settle_batch(
+            &ledger,
+            &[s],
+            std::slice::from_ref(&c.set),
+            &SettleShape { rules, ..SHAPE },
+            10,
+        )
+        .unwrap();
         // The client's refund credited to the outsider's account instead.
         let mut wrong = w.clone();
         let outsider = ledger.accounts.account(4).unwrap();
@@ -512,10 +552,11 @@ mod settling {
             k: 3,
             mediator_slots: 5,
             slots: 1,
+            rules: default_rules(),
         };
         let count = |slots| {
             let cs = ConstraintSystem::<Fr>::new_ref();
-            SettleDealsCircuit::for_setup(SettleShape { slots, ..shape }, default_rules())
+            SettleDealsCircuit::for_setup(SettleShape { slots, ..shape })
                 .generate_constraints(cs.clone())
                 .unwrap();
             cs.num_constraints()

@@ -1,15 +1,17 @@
 //! The quorum circuit (finality and data agreement) and the double-sign
 //! slashing circuit.
 
+use super::MAX_SET_DEPTH;
 use super::{
     QuorumWitness, SignerSlot, SlashWitness, Statement, StatementKind, Threshold, DATA_DOMAIN,
     HEADER_DOMAIN, MAX_THRESHOLD_DEN, SET_DOMAIN,
 };
-use crate::babyjubjub::{bits_le_at_most, PointVar};
-use crate::eddsa::verify_gadget;
-use crate::gadgets::{enforce_u64, index_bits};
-use crate::merkle::MerklePathVar;
-use crate::poseidon::poseidon_gadget;
+use crate::circuit::{plural, sizes, spec, Circuit, CircuitShape, CircuitSpec, ShapeError};
+use crate::primitives::babyjubjub::{bits_le_at_most, PointVar};
+use crate::primitives::eddsa::verify_gadget;
+use crate::primitives::gadgets::{enforce_u64, index_bits};
+use crate::primitives::merkle::MerklePathVar;
+use crate::primitives::poseidon::poseidon_gadget;
 use crate::Fr;
 use ark_ff::Zero;
 use ark_r1cs_std::fields::fp::FpVar;
@@ -36,6 +38,134 @@ impl QuorumCircuit {
         kind: StatementKind,
     ) -> Self {
         Self { witness: QuorumWitness::empty(depth, slots, threshold, kind) }
+    }
+}
+
+/// The most signer slots a quorum circuit is made with.
+pub const MAX_SIGNER_SLOTS: usize = 1024;
+
+/// The shape of a quorum circuit, fixed at setup: the validator-set tree's
+/// depth, the signer slots, the threshold, and what is attested (headers:
+/// the `finality-quorum` circuit; data commitments: `data-agreement`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuorumShape {
+    /// Validator-set tree depth.
+    pub depth: usize,
+    /// Signer slots: the most attestations one proof carries.
+    pub slots: usize,
+    /// The threshold.
+    pub threshold: Threshold,
+    /// Headers (finality) or data commitments (agreement).
+    pub kind: StatementKind,
+}
+
+impl CircuitShape for QuorumShape {
+    const KIND: &'static str = "finality-quorum or data-agreement";
+
+    fn spec(&self) -> &'static CircuitSpec {
+        match self.kind {
+            StatementKind::Header => &spec::FINALITY_QUORUM,
+            StatementKind::Data => &spec::DATA_AGREEMENT,
+        }
+    }
+
+    fn values(&self) -> Vec<u64> {
+        vec![self.depth as u64, self.slots as u64, self.threshold.num, self.threshold.den]
+    }
+
+    fn from_values(spec: &'static CircuitSpec, values: &[u64]) -> Result<Self, ShapeError> {
+        let kind = if spec == &spec::DATA_AGREEMENT {
+            StatementKind::Data
+        } else if spec == &spec::FINALITY_QUORUM {
+            StatementKind::Header
+        } else {
+            return Err(ShapeError::WrongCircuit { expected: Self::KIND, found: spec.id.into() });
+        };
+        if values.len() != 4 {
+            return Err(ShapeError::value(spec, "expected 4 parameters"));
+        }
+        let [depth, slots] =
+            sizes(spec, &values[..2], [MAX_SET_DEPTH as u64, MAX_SIGNER_SLOTS as u64])?;
+        let threshold = Threshold::new(values[2], values[3])
+            .map_err(|e| ShapeError::value(spec, e.to_string()))?;
+        Ok(Self { depth, slots, threshold, kind })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} statements, set depth {}, {} signer slot{}, threshold {}",
+            self.kind.name(),
+            self.depth,
+            self.slots,
+            plural(self.slots),
+            self.threshold
+        )
+    }
+}
+
+impl Circuit for QuorumCircuit {
+    type Shape = QuorumShape;
+
+    fn shape(&self) -> QuorumShape {
+        let w = &self.witness;
+        QuorumShape {
+            depth: w.depth,
+            slots: w.slots.len(),
+            threshold: w.threshold,
+            kind: w.statement.kind(),
+        }
+    }
+
+    fn for_setup(shape: &QuorumShape) -> Self {
+        Self::for_setup(shape.depth, shape.slots, shape.threshold, shape.kind)
+    }
+
+    fn named_inputs(&self) -> Vec<(&'static str, Fr)> {
+        self.witness.named_inputs()
+    }
+}
+
+/// The shape of the slashing circuit: the validator-set tree's depth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlashingShape {
+    /// Validator-set tree depth.
+    pub set_depth: usize,
+}
+
+impl CircuitShape for SlashingShape {
+    const KIND: &'static str = spec::DOUBLE_SIGN_SLASH.id;
+
+    fn spec(&self) -> &'static CircuitSpec {
+        &spec::DOUBLE_SIGN_SLASH
+    }
+
+    fn values(&self) -> Vec<u64> {
+        vec![self.set_depth as u64]
+    }
+
+    fn from_values(spec: &'static CircuitSpec, values: &[u64]) -> Result<Self, ShapeError> {
+        let [set_depth] = sizes(spec, values, [MAX_SET_DEPTH as u64])?;
+        Ok(Self { set_depth })
+    }
+
+    fn describe(&self) -> String {
+        format!("set depth {}", self.set_depth)
+    }
+}
+
+impl Circuit for DoubleSignCircuit {
+    type Shape = SlashingShape;
+
+    fn shape(&self) -> SlashingShape {
+        SlashingShape { set_depth: self.witness.depth }
+    }
+
+    fn for_setup(shape: &SlashingShape) -> Self {
+        Self::for_setup(shape.set_depth)
+    }
+
+    fn named_inputs(&self) -> Vec<(&'static str, Fr)> {
+        self.witness.named_inputs()
     }
 }
 

@@ -11,7 +11,8 @@
 //! accepted with probability `r / 2^254 ≈ 0.76`, so more than 64 blocks are
 //! never needed in practice (probability `0.24^64 < 2^-130`).
 
-use crate::{Error, Fr, Result};
+use crate::primitives::{Error, Result};
+use crate::Fr;
 use ark_ff::{BigInteger, PrimeField};
 use std::io::Read;
 use std::path::Path;

@@ -2,11 +2,14 @@
 //! evidence. Field elements are canonical decimal strings; heights, indices
 //! and stakes are JSON integers (u64).
 
+use super::Result;
 use super::{Attestation, DoubleSign, Header, Validator, ValidatorSet};
-use crate::babyjubjub::Point;
-use crate::eddsa::{PublicKey, Signature};
-use crate::field::{fr_to_string, parse_fr};
-use crate::Result;
+use crate::primitives::eddsa::Signature;
+use crate::primitives::field::{
+    fr_to_string, key_from_strings, key_to_strings, parse_fr, point_from_strings,
+    signature_from_strings, signature_to_strings,
+};
+use crate::primitives::Error;
 use serde::{Deserialize, Serialize};
 
 /// A validator-set file.
@@ -70,7 +73,16 @@ pub struct AttestationsJson {
 impl AttestationsJson {
     /// The attestations.
     pub fn to_attestations(&self) -> Result<Vec<Attestation>> {
-        self.attestations.iter().map(AttestationJson::to_attestation).collect()
+        self.attestations
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                a.to_attestation().map_err(|e| match e {
+                    super::FinalityError::Primitive(e) => e.at(format!("attestations[{i}]")).into(),
+                    other => other,
+                })
+            })
+            .collect()
     }
 
     /// The JSON form of attestations.
@@ -93,25 +105,6 @@ pub struct EvidenceJson {
     pub signatures: [([String; 2], String); 2],
 }
 
-fn key_from(xy: &[String; 2]) -> Result<PublicKey> {
-    PublicKey::from_coordinates(parse_fr(&xy[0])?, parse_fr(&xy[1])?)
-}
-
-fn key_to(pk: &PublicKey) -> [String; 2] {
-    [fr_to_string(&pk.0.x), fr_to_string(&pk.0.y)]
-}
-
-fn signature_from(r8: &[String; 2], s: &str) -> Result<Signature> {
-    Ok(Signature {
-        r8: Point::new_unchecked(parse_fr(&r8[0])?, parse_fr(&r8[1])?),
-        s: parse_fr(s)?,
-    })
-}
-
-fn signature_to(sig: &Signature) -> ([String; 2], String) {
-    ([fr_to_string(&sig.r8.x), fr_to_string(&sig.r8.y)], fr_to_string(&sig.s))
-}
-
 impl SetJson {
     /// Builds the set, rejecting bad keys, repeated indices or keys, indices
     /// outside the tree and a total beyond `u64`.
@@ -119,8 +112,11 @@ impl SetJson {
         let validators = self
             .validators
             .iter()
-            .map(|v| {
-                Ok((v.index, Validator { public_key: key_from(&v.public_key)?, stake: v.stake }))
+            .enumerate()
+            .map(|(i, v)| {
+                let public_key = key_from_strings(&v.public_key)
+                    .map_err(|e| e.at("public_key").at(format!("validators[{i}]")))?;
+                Ok((v.index, Validator { public_key, stake: v.stake }))
             })
             .collect::<Result<Vec<_>>>()?;
         ValidatorSet::with_slashed(self.depth, validators)
@@ -135,7 +131,7 @@ impl SetJson {
                 .iter()
                 .map(|(index, v)| ValidatorJson {
                     index: *index,
-                    public_key: key_to(&v.public_key),
+                    public_key: key_to_strings(&v.public_key),
                     stake: v.stake,
                 })
                 .collect(),
@@ -145,12 +141,13 @@ impl SetJson {
 
 impl HeaderJson {
     /// The header, with canonical field elements.
-    pub fn to_header(&self) -> Result<Header> {
+    pub fn to_header(&self) -> Result<Header, Error> {
+        let field = |text: &str, name: &str| parse_fr(text).map_err(|e| e.at(name));
         Ok(Header {
             height: self.height,
-            prev_hash: parse_fr(&self.prev_hash)?,
-            state_root: parse_fr(&self.state_root)?,
-            next_set_root: parse_fr(&self.next_set_root)?,
+            prev_hash: field(&self.prev_hash, "prev_hash")?,
+            state_root: field(&self.state_root, "state_root")?,
+            next_set_root: field(&self.next_set_root, "next_set_root")?,
         })
     }
 
@@ -170,28 +167,37 @@ impl AttestationJson {
     pub fn to_attestation(&self) -> Result<Attestation> {
         Ok(Attestation {
             index: self.index,
-            public_key: key_from(&self.public_key)?,
-            signature: signature_from(&self.signature_r8, &self.signature_s)?,
+            public_key: key_from_strings(&self.public_key).map_err(|e| e.at("public_key"))?,
+            signature: signature_from_strings(&self.signature_r8, &self.signature_s)?,
         })
     }
 
     /// The JSON form of an attestation.
     pub fn from_attestation(a: &Attestation) -> Self {
-        let (signature_r8, signature_s) = signature_to(&a.signature);
-        Self { index: a.index, public_key: key_to(&a.public_key), signature_r8, signature_s }
+        let (signature_r8, signature_s) = signature_to_strings(&a.signature);
+        Self {
+            index: a.index,
+            public_key: key_to_strings(&a.public_key),
+            signature_r8,
+            signature_s,
+        }
     }
 }
 
 impl EvidenceJson {
     /// The evidence (its rules are checked when it is applied).
     pub fn to_evidence(&self) -> Result<DoubleSign> {
-        let pair = |i: usize| -> Result<(Header, Signature)> {
+        let pair = |i: usize| -> Result<(Header, Signature), Error> {
             let (r8, s) = &self.signatures[i];
-            Ok((self.headers[i].to_header()?, signature_from(r8, s)?))
+            let header = self.headers[i].to_header().map_err(|e| e.at(format!("headers[{i}]")))?;
+            let at = |e: Error, j: usize| e.at(format!("[{j}]")).at(format!("signatures[{i}]"));
+            let r8 = point_from_strings(r8).map_err(|e| at(e, 0))?;
+            let s = parse_fr(s).map_err(|e| at(e, 1))?;
+            Ok((header, Signature { r8, s }))
         };
         Ok(DoubleSign {
             index: self.index,
-            public_key: key_from(&self.public_key)?,
+            public_key: key_from_strings(&self.public_key).map_err(|e| e.at("public_key"))?,
             first: pair(0)?,
             second: pair(1)?,
         })
@@ -201,9 +207,9 @@ impl EvidenceJson {
     pub fn from_evidence(e: &DoubleSign) -> Self {
         Self {
             index: e.index,
-            public_key: key_to(&e.public_key),
+            public_key: key_to_strings(&e.public_key),
             headers: [HeaderJson::from_header(&e.first.0), HeaderJson::from_header(&e.second.0)],
-            signatures: [signature_to(&e.first.1), signature_to(&e.second.1)],
+            signatures: [signature_to_strings(&e.first.1), signature_to_strings(&e.second.1)],
         }
     }
 }

@@ -1,10 +1,11 @@
 //! Validator sets: a Poseidon Merkle tree of `(public key, stake)` leaves
 //! with the total stake committed beside it.
 
-use super::{set_commitment, validator_leaf, FinalityRule};
-use crate::eddsa::PublicKey;
-use crate::merkle::{MerkleProof, SparseMerkleTree};
-use crate::{Error, Fr, Result};
+use super::{set_commitment, validator_leaf, FinalityError, FinalityRule, Result};
+use crate::primitives::eddsa::PublicKey;
+use crate::primitives::merkle::{MerkleProof, SparseMerkleTree};
+use crate::primitives::Error;
+use crate::Fr;
 use std::collections::BTreeMap;
 
 /// Largest validator-set tree depth: 2^32 validator slots.
@@ -28,8 +29,8 @@ pub struct ValidatorSet {
     total: u64,
 }
 
-fn invalid(reason: String) -> Error {
-    Error::Invalid { what: "validator set", reason }
+fn invalid(reason: String) -> FinalityError {
+    Error::Invalid { what: "validator set", reason }.into()
 }
 
 impl ValidatorSet {
@@ -41,7 +42,7 @@ impl ValidatorSet {
         validators: impl IntoIterator<Item = (u64, Validator)>,
     ) -> Result<Self> {
         if !(1..=MAX_SET_DEPTH).contains(&depth) {
-            return Err(Error::InvalidDepth { depth, max: MAX_SET_DEPTH });
+            return Err(Error::InvalidDepth { depth, max: MAX_SET_DEPTH }.into());
         }
         let mut set =
             Self { tree: SparseMerkleTree::new(depth)?, members: BTreeMap::new(), total: 0 };
@@ -100,17 +101,16 @@ impl ValidatorSet {
 
     /// The membership path of `index`.
     pub fn proof(&self, index: u64) -> Result<MerkleProof> {
-        self.tree.proof(index)
+        Ok(self.tree.proof(index)?)
     }
 
     /// The set after slashing validator `index`: its stake becomes 0 (its
     /// leaf stays, so it cannot rejoin by the same key) and the total drops
     /// by what it had.
     pub fn slashed(&self, index: u64) -> Result<Self> {
-        let v =
-            *self.members.get(&index).ok_or(Error::Finality(FinalityRule::NotMember { index }))?;
+        let v = *self.members.get(&index).ok_or(FinalityRule::NotMember { index })?;
         if v.stake == 0 {
-            return Err(Error::Finality(FinalityRule::AlreadySlashed { index }));
+            return Err(FinalityRule::AlreadySlashed { index }.into());
         }
         let mut next = self.clone();
         next.total -= v.stake;

@@ -1,5 +1,8 @@
 use super::*;
-use crate::babyjubjub::base8;
+use crate::circuit::{spec, Circuit};
+use crate::primitives::babyjubjub::base8;
+use crate::sample::{sample_validator_key, SampleChain};
+use crate::Fr;
 use ark_ec::CurveGroup;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use proptest::prelude::*;
@@ -44,7 +47,7 @@ fn assert_quorum_rejected(
     rule: FinalityRule,
 ) {
     match check_quorum(&c.set, statement, attestations, threshold, 4) {
-        Err(Error::Finality(r)) => assert_eq!(r, rule),
+        Err(FinalityError::Rule(r)) => assert_eq!(r, rule),
         other => panic!("expected {rule:?}, got {other:?}"),
     }
     let forced =
@@ -63,7 +66,7 @@ fn a_quorum_satisfies_the_circuit_and_its_inputs_are_the_header() {
     assert_eq!(w.slots.iter().filter(|s| s.used).map(|s| s.index).collect::<Vec<_>>(), [0, 2, 3]);
     let h = header(&c);
     assert_eq!(
-        w.public_inputs(),
+        QuorumCircuit { witness: w.clone() }.public_inputs(),
         [c.set.root(), Fr::from(1u64), h.prev_hash, h.state_root, h.next_set_root, h.hash()]
     );
 }
@@ -199,7 +202,10 @@ fn unanimous_agreement_needs_every_authority() {
     let all = c.attest(&st, &[0, 1, 2, 3]);
     let w = check_quorum(&c.set, &st, &all, Threshold::ALL, 4).unwrap();
     assert!(quorum_satisfied(&w));
-    assert_eq!(w.public_inputs().len(), AGREEMENT_INPUT_NAMES.len());
+    assert_eq!(
+        QuorumCircuit { witness: w.clone() }.public_inputs().len(),
+        spec::DATA_AGREEMENT.inputs.len()
+    );
     // Missing the smallest authority (stake 1): not unanimous.
     let three = c.attest(&st, &[0, 1, 2]);
     assert_quorum_rejected(
@@ -261,7 +267,7 @@ fn double_signing_slashes_exactly_the_offender() {
         assert_eq!(next.member(i), c.set.member(i));
     }
     assert_eq!(
-        w.public_inputs(),
+        DoubleSignCircuit { witness: w.clone() }.public_inputs(),
         [c.set.root(), next.root(), Fr::from(1u64), Fr::from(1u64), h.hash(), fork.hash()]
     );
     // A prover naming another new set (say, slashing someone else too).
@@ -270,13 +276,13 @@ fn double_signing_slashes_exactly_the_offender() {
     assert!(!slash_satisfied(&other));
     // Slashing the same validator again: its stake is already 0.
     let again = check_double_sign(&next, &evidence);
-    assert_eq!(again.unwrap_err(), Error::Finality(FinalityRule::AlreadySlashed { index: 1 }));
+    assert_eq!(again.unwrap_err(), FinalityError::Rule(FinalityRule::AlreadySlashed { index: 1 }));
     let forced = build_slash_witness_unchecked(&next, &evidence).unwrap();
     assert!(!slash_satisfied(&forced));
 }
 
 fn assert_slash_rejected(c: &SampleChain, evidence: &DoubleSign, rule: FinalityRule) {
-    assert_eq!(check_double_sign(&c.set, evidence).unwrap_err(), Error::Finality(rule));
+    assert_eq!(check_double_sign(&c.set, evidence).unwrap_err(), FinalityError::Rule(rule));
     let forced = build_slash_witness_unchecked(&c.set, evidence).unwrap();
     assert!(!slash_satisfied(&forced), "circuit accepted evidence that breaks {rule:?}");
 }
@@ -450,11 +456,46 @@ proptest! {
                 let pk = sample_validator_key(*key).public_key();
                 ValidatorJson {
                     index: *index % 20,
-                    public_key: [crate::field::fr_to_string(&pk.0.x), crate::field::fr_to_string(&pk.0.y)],
+                    public_key: [crate::primitives::field::fr_to_string(&pk.0.x), crate::primitives::field::fr_to_string(&pk.0.y)],
                     stake: *stake,
                 }
             })
             .collect();
         let _ = SetJson { depth, validators }.to_set();
     }
+}
+
+#[test]
+fn public_inputs_are_allocated_in_the_declared_order() {
+    use crate::circuit::check_input_order;
+    let c = chain();
+    // A header that rotates the set, so that no two inputs are equal.
+    let st = Statement::Header(Header { next_set_root: Fr::from(77u64), ..header(&c) });
+    let w =
+        check_quorum(&c.set, &st, &c.attest(&st, &[0, 1, 2]), Threshold::TWO_THIRDS, 4).unwrap();
+    check_input_order(QuorumCircuit { witness: w }).unwrap();
+    let st = Statement::Data(Fr::from(12345u64));
+    let w = check_quorum(&c.set, &st, &c.attest(&st, &[0, 1, 2, 3]), Threshold::ALL, 4).unwrap();
+    check_input_order(QuorumCircuit { witness: w }).unwrap();
+    // Offender 2 at height 1, so that no two inputs are equal.
+    let h = header(&c);
+    let evidence = double_sign(&c, 2, h, Header { state_root: Fr::from(9u64), ..h });
+    let (_, w) = check_double_sign(&c.set, &evidence).unwrap();
+    check_input_order(DoubleSignCircuit { witness: w }).unwrap();
+}
+
+#[test]
+fn quorum_shapes_name_their_circuit() {
+    use crate::circuit::{AnyShape, CircuitShape};
+    let shape =
+        QuorumShape { depth: 8, slots: 4, threshold: Threshold::ALL, kind: StatementKind::Data };
+    assert_eq!(shape.spec().id, "data-agreement");
+    let back = AnyShape::parse("data-agreement", &shape.params()).unwrap();
+    assert_eq!(back, AnyShape::Quorum(shape));
+    let finality = QuorumShape { kind: StatementKind::Header, ..shape };
+    assert_eq!(QuorumShape::parse("finality-quorum", &finality.params()).unwrap(), finality);
+    let mut bad = shape.params();
+    bad[2].1 = 5; // 5/1
+    let e = QuorumShape::parse("data-agreement", &bad).unwrap_err().to_string();
+    assert!(e.starts_with("data-agreement: invalid threshold: 5/1"), "{e}");
 }

@@ -1,11 +1,12 @@
 //! The transfer-batch circuit: `B` slots over a tree of depth `d`.
 
 use super::TransferWitness;
-use crate::babyjubjub::PointVar;
-use crate::eddsa::verify_gadget;
-use crate::gadgets::{enforce_u64, index_bits};
-use crate::merkle::MerklePathVar;
-use crate::poseidon::{poseidon_gadget, PoseidonGadget};
+use crate::circuit::{plural, sizes, spec, Circuit, CircuitShape, CircuitSpec, ShapeError};
+use crate::primitives::babyjubjub::PointVar;
+use crate::primitives::eddsa::verify_gadget;
+use crate::primitives::gadgets::{enforce_u64, index_bits};
+use crate::primitives::merkle::{MerklePathVar, MAX_DEPTH};
+use crate::primitives::poseidon::{poseidon_gadget, PoseidonGadget};
 use crate::Fr;
 use ark_ff::{One, Zero};
 use ark_r1cs_std::fields::fp::FpVar;
@@ -21,11 +22,62 @@ pub struct TransferBatchCircuit {
     pub witness: TransferWitness,
 }
 
+/// The most transfer slots a circuit is made with.
+pub const MAX_SLOTS: usize = 1024;
+
+/// The shape of a transfer-batch circuit: the account tree's depth and the
+/// transfers a batch holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransferShape {
+    /// Account tree depth.
+    pub depth: usize,
+    /// Transfer slots.
+    pub slots: usize,
+}
+
+impl CircuitShape for TransferShape {
+    const KIND: &'static str = spec::TRANSFER_BATCH.id;
+
+    fn spec(&self) -> &'static CircuitSpec {
+        &spec::TRANSFER_BATCH
+    }
+
+    fn values(&self) -> Vec<u64> {
+        vec![self.depth as u64, self.slots as u64]
+    }
+
+    fn from_values(spec: &'static CircuitSpec, values: &[u64]) -> Result<Self, ShapeError> {
+        let [depth, slots] = sizes(spec, values, [MAX_DEPTH as u64, MAX_SLOTS as u64])?;
+        Ok(Self { depth, slots })
+    }
+
+    fn describe(&self) -> String {
+        format!("depth {}, {} slot{}", self.depth, self.slots, plural(self.slots))
+    }
+}
+
 impl TransferBatchCircuit {
     /// The circuit's shape (depth and slot count) with an all-unused witness,
     /// for key generation.
     pub fn for_setup(depth: usize, slots: usize) -> Self {
         Self { witness: TransferWitness::empty(depth, slots) }
+    }
+}
+
+impl Circuit for TransferBatchCircuit {
+    type Shape = TransferShape;
+
+    fn shape(&self) -> TransferShape {
+        TransferShape { depth: self.witness.depth, slots: self.witness.slots.len() }
+    }
+
+    fn for_setup(shape: &TransferShape) -> Self {
+        Self::for_setup(shape.depth, shape.slots)
+    }
+
+    fn named_inputs(&self) -> Vec<(&'static str, Fr)> {
+        let w = &self.witness;
+        vec![("old_root", w.old_root), ("new_root", w.new_root), ("batch_digest", w.digest)]
     }
 }
 

@@ -1,37 +1,13 @@
-//! JSON forms of states and batches, as `stateproof prove` reads them.
-//! Field elements are canonical decimal strings; amounts, balances, nonces
-//! and indices are JSON integers (u64).
+//! The JSON form of batches, as `stateproof prove` reads them. Field
+//! elements are canonical decimal strings; amounts, nonces and indices are
+//! JSON integers (u64). Errors name the field: `transfers[0].signature_s`.
 
-use super::{Account, State, Transfer, TransferBatch};
-use crate::babyjubjub::Point;
-use crate::eddsa::{PublicKey, Signature};
-use crate::field::{fr_to_string, parse_fr};
-use crate::{Error, Result};
+use super::{Transfer, TransferBatch};
+use crate::primitives::field::{
+    key_from_strings, key_to_strings, signature_from_strings, signature_to_strings,
+};
+use crate::primitives::Result;
 use serde::{Deserialize, Serialize};
-
-/// A state file: tree depth and every account.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct StateJson {
-    /// Tree depth.
-    pub depth: usize,
-    /// Accounts in index order.
-    pub accounts: Vec<AccountJson>,
-}
-
-/// One account of a state file.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct AccountJson {
-    /// Leaf index.
-    pub index: u64,
-    /// Public key `[x, y]`.
-    pub public_key: [String; 2],
-    /// Balance.
-    pub balance: u64,
-    /// Nonce.
-    pub nonce: u64,
-}
 
 /// A batch file.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -61,54 +37,6 @@ pub struct TransferJson {
     pub signature_s: String,
 }
 
-fn key_from(xy: &[String; 2]) -> Result<PublicKey> {
-    PublicKey::from_coordinates(parse_fr(&xy[0])?, parse_fr(&xy[1])?)
-}
-
-fn key_to(pk: &PublicKey) -> [String; 2] {
-    [fr_to_string(&pk.0.x), fr_to_string(&pk.0.y)]
-}
-
-impl StateJson {
-    /// Builds the state, rejecting bad keys, duplicate indices and indices
-    /// outside the tree.
-    pub fn to_state(&self) -> Result<State> {
-        let mut state = State::new(self.depth)?;
-        for a in &self.accounts {
-            if state.account(a.index).is_some() {
-                return Err(Error::Invalid {
-                    what: "state",
-                    reason: format!("account index {} appears twice", a.index),
-                });
-            }
-            let account = Account {
-                public_key: key_from(&a.public_key)?,
-                balance: a.balance,
-                nonce: a.nonce,
-            };
-            state.set_account(a.index, account)?;
-        }
-        Ok(state)
-    }
-
-    /// The JSON form of a state.
-    pub fn from_state(state: &State) -> Self {
-        Self {
-            depth: state.depth(),
-            accounts: state
-                .accounts()
-                .iter()
-                .map(|(index, a)| AccountJson {
-                    index: *index,
-                    public_key: key_to(&a.public_key),
-                    balance: a.balance,
-                    nonce: a.nonce,
-                })
-                .collect(),
-        }
-    }
-}
-
 impl BatchJson {
     /// Builds the batch, rejecting malformed keys and signature encodings
     /// (signatures themselves are checked when the batch is applied).
@@ -116,18 +44,18 @@ impl BatchJson {
         let transfers = self
             .transfers
             .iter()
-            .map(|t| {
-                let r8 = Point::new_unchecked(
-                    parse_fr(&t.signature_r8[0])?,
-                    parse_fr(&t.signature_r8[1])?,
-                );
+            .enumerate()
+            .map(|(i, t)| {
+                let at = |e: crate::primitives::Error| e.at(format!("transfers[{i}]"));
                 Ok(Transfer {
                     from: t.from,
                     to: t.to,
-                    to_public_key: key_from(&t.to_public_key)?,
+                    to_public_key: key_from_strings(&t.to_public_key)
+                        .map_err(|e| at(e.at("to_public_key")))?,
                     amount: t.amount,
                     nonce: t.nonce,
-                    signature: Signature { r8, s: parse_fr(&t.signature_s)? },
+                    signature: signature_from_strings(&t.signature_r8, &t.signature_s)
+                        .map_err(at)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -140,17 +68,17 @@ impl BatchJson {
             transfers: batch
                 .transfers
                 .iter()
-                .map(|t| TransferJson {
-                    from: t.from,
-                    to: t.to,
-                    to_public_key: key_to(&t.to_public_key),
-                    amount: t.amount,
-                    nonce: t.nonce,
-                    signature_r8: [
-                        fr_to_string(&t.signature.r8.x),
-                        fr_to_string(&t.signature.r8.y),
-                    ],
-                    signature_s: fr_to_string(&t.signature.s),
+                .map(|t| {
+                    let (signature_r8, signature_s) = signature_to_strings(&t.signature);
+                    TransferJson {
+                        from: t.from,
+                        to: t.to,
+                        to_public_key: key_to_strings(&t.to_public_key),
+                        amount: t.amount,
+                        nonce: t.nonce,
+                        signature_r8,
+                        signature_s,
+                    }
                 })
                 .collect(),
         }

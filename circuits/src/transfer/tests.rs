@@ -1,6 +1,9 @@
 use super::*;
-use crate::eddsa::SecretKey;
-use ark_ff::{Field, PrimeField};
+use crate::ledger::{Account, AccountJson, State, StateJson};
+use crate::primitives::eddsa::{PublicKey, SecretKey};
+use crate::sample::{sample_key, SampleLedger};
+use crate::Fr;
+use ark_ff::{Field, One, PrimeField, Zero};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use proptest::prelude::*;
 
@@ -29,7 +32,7 @@ fn transfer(l: &SampleLedger, from: u64, to: u64, amount: u64, nonce: u64) -> Tr
 /// witness a cheating prover would force in does not satisfy the circuit.
 fn assert_rejected(state: &State, batch: &TransferBatch, slots: usize, rule: TransferRule) {
     match apply_batch(state, batch, slots) {
-        Err(Error::Transfer { rule: r, .. }) => assert_eq!(r, rule),
+        Err(TransferError::Rule { rule: r, .. }) => assert_eq!(r, rule),
         other => panic!("expected {rule:?}, got {other:?}"),
     }
     let forced = build_witness_unchecked(state, batch, slots).unwrap();
@@ -186,7 +189,7 @@ fn forced_witnesses_outside_native_types_are_unsatisfiable() {
     }
     // S + l: the same signature scalar modulo l, outside the range.
     let mut w = valid.clone();
-    w.slots[0].sig_s += Fr::from_bigint(crate::babyjubjub::subgroup_order()).unwrap();
+    w.slots[0].sig_s += Fr::from_bigint(crate::primitives::babyjubjub::subgroup_order()).unwrap();
     assert!(!satisfied(&w));
 }
 
@@ -205,7 +208,8 @@ fn an_unused_slot_cannot_change_state() {
 #[test]
 fn fresh_account_with_small_order_key_is_rejected() {
     let l = ledger(4);
-    let identity = PublicKey(crate::babyjubjub::Point::new_unchecked(Fr::zero(), Fr::one()));
+    let identity =
+        PublicKey(crate::primitives::babyjubjub::Point::new_unchecked(Fr::zero(), Fr::one()));
     let t = Transfer::sign(&l.keys[0], 0, 9, identity, 5, 0);
     let batch = TransferBatch { transfers: vec![t] };
     assert_rejected(&l.state, &batch, 1, TransferRule::ReceiverKeyMismatch);
@@ -217,7 +221,7 @@ fn batch_larger_than_slots_is_an_error() {
     let batch = l.batch(3);
     assert!(matches!(
         apply_batch(&l.state, &batch, 2),
-        Err(Error::BatchTooLarge { len: 3, slots: 2 })
+        Err(TransferError::BatchTooLarge { len: 3, slots: 2 })
     ));
 }
 
@@ -275,7 +279,7 @@ proptest! {
             .iter()
             .map(|&(from, to, amount, nonce_skew, forge)| {
                 let signer = if forge == 0 { (from + 1) % 4 } else { from % 4 };
-                let to_key = crate::transfer::sample_key(to).public_key();
+                let to_key = sample_key(to).public_key();
                 let nonce = if nonce_skew == 2 { nonces[from as usize] + 1 } else { nonces[from as usize] };
                 nonces[from as usize] += 1;
                 Transfer::sign(&l.keys[signer as usize], from, to, to_key, amount, nonce)
@@ -305,7 +309,7 @@ fn no_witness_variable_of_a_used_slot_is_free() {
         transfers: vec![
             transfer(&l, 0, 1, 5, 0),
             transfer(&l, 2, 2, 7, 0),
-            Transfer::sign(&l.keys[1], 1, 6, crate::transfer::sample_key(6).public_key(), 3, 0),
+            Transfer::sign(&l.keys[1], 1, 6, sample_key(6).public_key(), 3, 0),
         ],
     };
     let (_, w) = apply_batch(&l.state, &batch, 3).unwrap();
@@ -344,7 +348,7 @@ mod fuzz {
         prop_oneof![
             "[0-9]{1,80}",
             "-?[0-9a-fx+ ]{0,12}",
-            Just(crate::field::fr_to_string(&-Fr::from(1u64))),
+            Just(crate::primitives::field::fr_to_string(&-Fr::from(1u64))),
             Just(
                 "21888242871839275222246405745257275088548364400416034343698204186575808495617"
                     .to_string()
@@ -409,4 +413,60 @@ mod fuzz {
             }
         }
     }
+}
+
+#[test]
+fn public_inputs_are_allocated_in_the_declared_order() {
+    use crate::circuit::{check_input_order, Circuit, CircuitShape};
+    let l = SampleLedger::new(6, 4, 1_000).unwrap();
+    let (_, witness) = apply_batch(&l.state, &l.batch(2), 3).unwrap();
+    let circuit = TransferBatchCircuit { witness };
+    check_input_order(circuit.clone()).unwrap();
+    assert_eq!(circuit.shape(), TransferShape { depth: 6, slots: 3 });
+    assert_eq!(circuit.shape().spec().inputs, ["old_root", "new_root", "batch_digest"]);
+    // Declared order and allocation order disagreeing is caught: a circuit
+    // that names its inputs in another order than it allocates them.
+    #[derive(Clone)]
+    struct Swapped(TransferBatchCircuit);
+    impl ark_relations::gr1cs::ConstraintSynthesizer<Fr> for Swapped {
+        fn generate_constraints(
+            self,
+            cs: ark_relations::gr1cs::ConstraintSystemRef<Fr>,
+        ) -> Result<(), ark_relations::gr1cs::SynthesisError> {
+            self.0.generate_constraints(cs)
+        }
+    }
+    impl Circuit for Swapped {
+        type Shape = TransferShape;
+        fn shape(&self) -> TransferShape {
+            self.0.shape()
+        }
+        fn for_setup(shape: &TransferShape) -> Self {
+            Swapped(TransferBatchCircuit::for_setup(shape.depth, shape.slots))
+        }
+        fn named_inputs(&self) -> Vec<(&'static str, Fr)> {
+            let w = &self.0.witness;
+            vec![("old_root", w.new_root), ("new_root", w.old_root), ("batch_digest", w.digest)]
+        }
+    }
+    let e = check_input_order(Swapped(circuit)).unwrap_err();
+    assert!(e.contains("allocates its inputs as [new_root, old_root, batch_digest]"), "{e}");
+}
+
+#[test]
+fn shapes_round_trip_and_bad_ones_are_refused_in_words() {
+    use crate::circuit::{AnyShape, CircuitShape};
+    let shape = TransferShape { depth: 32, slots: 4 };
+    let params = shape.params();
+    assert_eq!(params, vec![("depth".to_string(), 32), ("slots".to_string(), 4)]);
+    assert_eq!(TransferShape::parse("transfer-batch", &params).unwrap(), shape);
+    assert_eq!(AnyShape::parse("transfer-batch", &params).unwrap(), AnyShape::TransferBatch(shape));
+    assert_eq!(shape.describe(), "depth 32, 4 slots");
+    let zero = [("depth".to_string(), 0), ("slots".to_string(), 4)];
+    let e = TransferShape::parse("transfer-batch", &zero).unwrap_err().to_string();
+    assert_eq!(e, "transfer-batch: depth must be 1 to 64, got 0");
+    let e = TransferShape::parse("finality-quorum", &params).unwrap_err().to_string();
+    assert!(e.contains("finality-quorum has parameters set_depth"), "{e}");
+    let e = AnyShape::parse("no-such", &params).unwrap_err().to_string();
+    assert_eq!(e, "unknown circuit \"no-such\"");
 }

@@ -1,211 +1,23 @@
-//! The commit and resolve circuits of Proof-of-Trust admission, and their
-//! witnesses. See the module docs for the rules they prove.
+//! The commit and resolve circuits of Proof-of-Trust admission. See the
+//! module docs for the rules they prove.
 
-use super::{Commit, Member, Reveal, TrustLedger, COMMIT_DOMAIN, SPONSOR_DOMAIN};
-use crate::babyjubjub::{bits_le_at_most, Point, PointVar};
-use crate::eddsa::verify_gadget;
-use crate::gadgets::{enforce_u64, index_bits};
-use crate::merkle::{MerklePathVar, SparseMerkleTree};
-use crate::poseidon::{hash2, poseidon, poseidon_gadget, PoseidonGadget};
-use crate::{Error, Fr, Result};
+use super::{
+    build_commit_witness_unchecked, build_resolve_witness_unchecked, AdmissionRules, CommitWitness,
+    ResolveWitness, TrustLedger, COMMIT_DOMAIN, SPONSOR_DOMAIN,
+};
+use crate::circuit::{plural, sizes, spec, Circuit, CircuitShape, CircuitSpec, ShapeError};
+use crate::primitives::babyjubjub::{bits_le_at_most, Point, PointVar};
+use crate::primitives::eddsa::verify_gadget;
+use crate::primitives::gadgets::{enforce_u64, index_bits};
+use crate::primitives::merkle::{MerklePathVar, MAX_DEPTH};
+use crate::primitives::poseidon::{poseidon_gadget, PoseidonGadget};
+use crate::Fr;
 use ark_ff::{One, Zero};
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::prelude::*;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
-use std::collections::BTreeMap;
-
-/// A member's leaf fields and path, as a slot reads them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MemberSlot {
-    /// Leaf index.
-    pub index: u64,
-    /// Key.
-    pub public_key: Point,
-    /// Suspended before this epoch.
-    pub suspended_until: Fr,
-    /// Last sponsoring period plus one (0: never).
-    pub last_period_plus_one: Fr,
-    /// Pending commitment (0: none).
-    pub pending: Fr,
-    /// Merkle path before the slot's update.
-    pub path: Vec<Fr>,
-}
-
-fn identity() -> Point {
-    Point::new_unchecked(Fr::zero(), Fr::one())
-}
-
-fn unused_member(depth: usize) -> MemberSlot {
-    MemberSlot {
-        index: 0,
-        public_key: identity(),
-        suspended_until: Fr::zero(),
-        last_period_plus_one: Fr::zero(),
-        pending: Fr::zero(),
-        path: vec![Fr::zero(); depth],
-    }
-}
-
-/// A member tree with field-valued leaves, so forced witnesses can hold
-/// values the native types cannot.
-#[derive(Clone)]
-struct FieldTree {
-    tree: SparseMerkleTree,
-    leaves: BTreeMap<u64, (Point, Fr, Fr, Fr)>,
-}
-
-impl FieldTree {
-    fn of(ledger: &TrustLedger) -> Result<Self> {
-        let mut leaves = BTreeMap::new();
-        for (i, m) in ledger.members() {
-            let lp1 = Fr::from(m.last_period.map_or(0, |p| p + 1));
-            leaves.insert(*i, (m.public_key.0, Fr::from(m.suspended_until), lp1, m.pending));
-        }
-        Ok(Self { tree: ledger.tree().clone(), leaves })
-    }
-
-    fn slot(&self, index: u64) -> Result<MemberSlot> {
-        let (key, susp, lp1, pending) = self.leaves.get(&index).copied().unwrap_or((
-            identity(),
-            Fr::zero(),
-            Fr::zero(),
-            Fr::zero(),
-        ));
-        Ok(MemberSlot {
-            index,
-            public_key: key,
-            suspended_until: susp,
-            last_period_plus_one: lp1,
-            pending,
-            path: self.tree.proof(index)?.siblings,
-        })
-    }
-
-    fn set(&mut self, index: u64, key: Point, susp: Fr, lp1: Fr, pending: Fr) -> Result<()> {
-        let leaf = poseidon(&[key.x, key.y, susp, lp1, pending]).expect("Poseidon(5)");
-        self.tree.set(index, leaf)?;
-        self.leaves.insert(index, (key, susp, lp1, pending));
-        Ok(())
-    }
-}
 
 // ---------------------------------------------------------------- commit
-
-/// One commit slot.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommitSlot {
-    /// Whether the slot commits.
-    pub used: bool,
-    /// The sponsor's leaf.
-    pub sponsor: MemberSlot,
-    /// The commitment.
-    pub commitment: Fr,
-    /// Signature nonce point.
-    pub sig_r8: Point,
-    /// Signature response.
-    pub sig_s: Fr,
-}
-
-/// The witness of a commit batch.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommitWitness {
-    /// Tree depth.
-    pub depth: usize,
-    /// Epochs per period (setup).
-    pub period: u64,
-    /// The batch's epoch (public).
-    pub epoch: u64,
-    /// Root before (public).
-    pub old_root: Fr,
-    /// Root after (public).
-    pub new_root: Fr,
-    /// `dᵢ₊₁ = Poseidon(dᵢ, commitmentᵢ)` (public).
-    pub digest: Fr,
-    /// Slots.
-    pub slots: Vec<CommitSlot>,
-}
-
-impl CommitWitness {
-    /// Public inputs: old root, new root, epoch, digest.
-    pub fn public_inputs(&self) -> [Fr; 4] {
-        [self.old_root, self.new_root, Fr::from(self.epoch), self.digest]
-    }
-}
-
-/// Applies `commits` (all of `epoch`) under the native rules and builds the
-/// witness.
-pub fn commit_batch(
-    ledger: &TrustLedger,
-    commits: &[Commit],
-    epoch: u64,
-    slots: usize,
-) -> Result<(TrustLedger, CommitWitness)> {
-    let mut next = ledger.clone();
-    for c in commits {
-        if c.epoch != epoch {
-            return Err(Error::Invalid {
-                what: "admission",
-                reason: "commits of another epoch".into(),
-            });
-        }
-        next.commit(c)?;
-    }
-    let w = build_commit_witness_unchecked(ledger, commits, epoch, slots)?;
-    debug_assert_eq!(w.new_root, next.root());
-    Ok((next, w))
-}
-
-/// The witness a prover would build, checking nothing.
-pub fn build_commit_witness_unchecked(
-    ledger: &TrustLedger,
-    commits: &[Commit],
-    epoch: u64,
-    slots: usize,
-) -> Result<CommitWitness> {
-    if commits.len() > slots {
-        return Err(Error::BatchTooLarge { len: commits.len(), slots });
-    }
-    let depth = ledger.tree().depth();
-    let mut tree = FieldTree::of(ledger)?;
-    let old_root = tree.tree.root();
-    let period_plus_one = Fr::from(ledger.period(epoch) + 1);
-    let mut digest = Fr::zero();
-    let mut out = Vec::with_capacity(slots);
-    for c in commits {
-        let sponsor = tree.slot(c.sponsor)?;
-        tree.set(
-            c.sponsor,
-            sponsor.public_key,
-            sponsor.suspended_until,
-            period_plus_one,
-            c.commitment,
-        )?;
-        digest = hash2(digest, c.commitment);
-        out.push(CommitSlot {
-            used: true,
-            sponsor,
-            commitment: c.commitment,
-            sig_r8: c.signature.r8,
-            sig_s: c.signature.s,
-        });
-    }
-    out.resize_with(slots, || CommitSlot {
-        used: false,
-        sponsor: unused_member(depth),
-        commitment: Fr::zero(),
-        sig_r8: identity(),
-        sig_s: Fr::zero(),
-    });
-    Ok(CommitWitness {
-        depth,
-        period: ledger.rules().period,
-        epoch,
-        old_root,
-        new_root: tree.tree.root(),
-        digest,
-        slots: out,
-    })
-}
 
 /// Proves a batch of commitments.
 #[derive(Clone, Debug)]
@@ -217,7 +29,7 @@ pub struct CommitCircuit {
 impl CommitCircuit {
     /// The shape for key generation.
     pub fn for_setup(depth: usize, period: u64, slots: usize) -> Self {
-        let ledger = TrustLedger::new(depth, [], super::AdmissionRules { suspension: 0, period })
+        let ledger = TrustLedger::new(depth, [], AdmissionRules { suspension: 0, period })
             .expect("depth checked by the caller");
         let witness = build_commit_witness_unchecked(&ledger, &[], 0, slots).expect("empty batch");
         Self { witness }
@@ -302,150 +114,6 @@ impl ConstraintSynthesizer<Fr> for CommitCircuit {
 
 // --------------------------------------------------------------- resolve
 
-/// One resolve slot.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResolveSlot {
-    /// Whether the slot resolves a sponsorship.
-    pub used: bool,
-    /// The sponsorship.
-    pub sponsorship: super::Sponsorship,
-    /// The two sponsors' leaves, each read after the previous update.
-    pub sponsors: [MemberSlot; 2],
-    /// Whether each sponsor defected.
-    pub defects: [bool; 2],
-    /// Each sponsor's salt.
-    pub salts: [Fr; 2],
-    /// The two insertion targets (empty leaves) and their paths.
-    pub inserts: [(u64, Vec<Fr>); 2],
-}
-
-/// The witness of a resolve batch.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResolveWitness {
-    /// Tree depth.
-    pub depth: usize,
-    /// Suspension length (setup).
-    pub suspension: u64,
-    /// Root before (public).
-    pub old_root: Fr,
-    /// Root after (public).
-    pub new_root: Fr,
-    /// `dᵢ₊₁ = Poseidon(dᵢ, sponsorship hashᵢ)` (public).
-    pub digest: Fr,
-    /// Slots.
-    pub slots: Vec<ResolveSlot>,
-}
-
-impl ResolveWitness {
-    /// Public inputs: old root, new root, digest.
-    pub fn public_inputs(&self) -> [Fr; 3] {
-        [self.old_root, self.new_root, self.digest]
-    }
-}
-
-/// Resolves `reveals` under the native rules and builds the witness.
-pub fn resolve_batch(
-    ledger: &TrustLedger,
-    reveals: &[Reveal],
-    slots: usize,
-) -> Result<(TrustLedger, ResolveWitness)> {
-    let mut next = ledger.clone();
-    for r in reveals {
-        next.resolve(r)?;
-    }
-    let w = build_resolve_witness_unchecked(ledger, reveals, slots)?;
-    debug_assert_eq!(w.new_root, next.root());
-    Ok((next, w))
-}
-
-/// The witness a prover would build, checking nothing.
-pub fn build_resolve_witness_unchecked(
-    ledger: &TrustLedger,
-    reveals: &[Reveal],
-    slots: usize,
-) -> Result<ResolveWitness> {
-    if reveals.len() > slots {
-        return Err(Error::BatchTooLarge { len: reveals.len(), slots });
-    }
-    let depth = ledger.tree().depth();
-    let suspension = ledger.rules().suspension;
-    let mut tree = FieldTree::of(ledger)?;
-    let mut members = ledger.clone();
-    let old_root = tree.tree.root();
-    let mut digest = Fr::zero();
-    let mut out = Vec::with_capacity(slots);
-    for r in reveals {
-        let s = &r.sponsorship;
-        let defects = r.openings.map(|(c, _)| c == super::Choice::Defect);
-        let mut sponsor_slots = Vec::with_capacity(2);
-        for (slot, sponsor) in s.sponsors.iter().enumerate() {
-            let m = tree.slot(*sponsor)?;
-            let susp = if defects[1 - slot] {
-                Fr::from(s.epoch) + Fr::from(suspension)
-            } else {
-                m.suspended_until
-            };
-            tree.set(*sponsor, m.public_key, susp, m.last_period_plus_one, Fr::zero())?;
-            sponsor_slots.push(m);
-        }
-        let keys: Vec<Point> = match defects {
-            [false, false] => vec![s.candidate.0],
-            [true, false] => s.defector_keys[0].iter().map(|k| k.0).collect(),
-            [false, true] => s.defector_keys[1].iter().map(|k| k.0).collect(),
-            [true, true] => vec![],
-        };
-        // New members take the lowest empty leaves, as the native rules do.
-        let free = members.free_indices(2);
-        let mut inserts = Vec::with_capacity(2);
-        for (j, index) in free.iter().enumerate() {
-            let path = tree.tree.proof(*index)?.siblings;
-            if let Some(key) = keys.get(j) {
-                tree.set(*index, *key, Fr::zero(), Fr::zero(), Fr::zero())?;
-                let pk = crate::eddsa::PublicKey(*key);
-                members.members.insert(*index, Member::new(pk));
-            }
-            inserts.push((*index, path));
-        }
-        digest = hash2(digest, s.hash());
-        let [a, b] = <[MemberSlot; 2]>::try_from(sponsor_slots).expect("two sponsors");
-        let [i0, i1] = <[(u64, Vec<Fr>); 2]>::try_from(inserts).map_err(|_| Error::Invalid {
-            what: "admission",
-            reason: "the member tree is full".into(),
-        })?;
-        out.push(ResolveSlot {
-            used: true,
-            sponsorship: *s,
-            sponsors: [a, b],
-            defects,
-            salts: r.openings.map(|(_, salt)| salt),
-            inserts: [i0, i1],
-        });
-    }
-    let unused_key = crate::eddsa::PublicKey(identity());
-    out.resize_with(slots, || ResolveSlot {
-        used: false,
-        sponsorship: super::Sponsorship {
-            id: 0,
-            sponsors: [0, 0],
-            candidate: unused_key,
-            defector_keys: [[unused_key; 2]; 2],
-            epoch: 0,
-        },
-        sponsors: [unused_member(depth), unused_member(depth)],
-        defects: [false, false],
-        salts: [Fr::zero(); 2],
-        inserts: [(0, vec![Fr::zero(); depth]), (0, vec![Fr::zero(); depth])],
-    });
-    Ok(ResolveWitness {
-        depth,
-        suspension,
-        old_root,
-        new_root: tree.tree.root(),
-        digest,
-        slots: out,
-    })
-}
-
 /// Proves a batch of resolutions.
 #[derive(Clone, Debug)]
 pub struct ResolveCircuit {
@@ -456,7 +124,7 @@ pub struct ResolveCircuit {
 impl ResolveCircuit {
     /// The shape for key generation.
     pub fn for_setup(depth: usize, suspension: u64, slots: usize) -> Self {
-        let ledger = TrustLedger::new(depth, [], super::AdmissionRules { suspension, period: 1 })
+        let ledger = TrustLedger::new(depth, [], AdmissionRules { suspension, period: 1 })
             .expect("depth checked by the caller");
         let mut witness =
             build_resolve_witness_unchecked(&ledger, &[], slots).expect("empty batch");
@@ -590,5 +258,132 @@ impl ConstraintSynthesizer<Fr> for ResolveCircuit {
         }
         root.enforce_equal(&new_root)?;
         digest.enforce_equal(&digest_in)
+    }
+}
+
+/// The most commit or resolve slots a circuit is made with.
+pub const MAX_TRUST_SLOTS: usize = 1024;
+
+/// The shape of a commit circuit: member tree depth, epochs per period, slots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommitShape {
+    /// Member tree depth.
+    pub depth: usize,
+    /// Epochs per sponsoring period.
+    pub period: u64,
+    /// Commitment slots.
+    pub slots: usize,
+}
+
+impl CircuitShape for CommitShape {
+    const KIND: &'static str = spec::TRUST_COMMIT.id;
+
+    fn spec(&self) -> &'static CircuitSpec {
+        &spec::TRUST_COMMIT
+    }
+
+    fn values(&self) -> Vec<u64> {
+        vec![self.depth as u64, self.period, self.slots as u64]
+    }
+
+    fn from_values(spec: &'static CircuitSpec, values: &[u64]) -> Result<Self, ShapeError> {
+        let max = [MAX_DEPTH as u64, u64::MAX, MAX_TRUST_SLOTS as u64];
+        let [depth, _, slots] = sizes(spec, values, max)?;
+        Ok(Self { depth, period: values[1], slots })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "member depth {}, period {} epoch{}, {} slot{}",
+            self.depth,
+            self.period,
+            plural(self.period as usize),
+            self.slots,
+            plural(self.slots)
+        )
+    }
+}
+
+impl Circuit for CommitCircuit {
+    type Shape = CommitShape;
+
+    fn shape(&self) -> CommitShape {
+        let w = &self.witness;
+        CommitShape { depth: w.depth, period: w.period, slots: w.slots.len() }
+    }
+
+    fn for_setup(shape: &CommitShape) -> Self {
+        Self::for_setup(shape.depth, shape.period, shape.slots)
+    }
+
+    fn named_inputs(&self) -> Vec<(&'static str, Fr)> {
+        let w = &self.witness;
+        vec![
+            ("old_root", w.old_root),
+            ("new_root", w.new_root),
+            ("epoch", Fr::from(w.epoch)),
+            ("commit_digest", w.digest),
+        ]
+    }
+}
+
+/// The shape of a resolve circuit: member tree depth, suspension, slots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResolveShape {
+    /// Member tree depth.
+    pub depth: usize,
+    /// Epochs a cooperator betrayed by its co-sponsor is suspended.
+    pub suspension: u64,
+    /// Reveal slots.
+    pub slots: usize,
+}
+
+impl CircuitShape for ResolveShape {
+    const KIND: &'static str = spec::TRUST_RESOLVE.id;
+
+    fn spec(&self) -> &'static CircuitSpec {
+        &spec::TRUST_RESOLVE
+    }
+
+    fn values(&self) -> Vec<u64> {
+        vec![self.depth as u64, self.suspension, self.slots as u64]
+    }
+
+    fn from_values(spec: &'static CircuitSpec, values: &[u64]) -> Result<Self, ShapeError> {
+        if values.len() != 3 {
+            return Err(ShapeError::value(spec, "expected 3 parameters"));
+        }
+        let [depth, slots] =
+            sizes(spec, &[values[0], values[2]], [MAX_DEPTH as u64, MAX_TRUST_SLOTS as u64])?;
+        Ok(Self { depth, suspension: values[1], slots })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "member depth {}, suspension {} epoch{}, {} slot{}",
+            self.depth,
+            self.suspension,
+            plural(self.suspension as usize),
+            self.slots,
+            plural(self.slots)
+        )
+    }
+}
+
+impl Circuit for ResolveCircuit {
+    type Shape = ResolveShape;
+
+    fn shape(&self) -> ResolveShape {
+        let w = &self.witness;
+        ResolveShape { depth: w.depth, suspension: w.suspension, slots: w.slots.len() }
+    }
+
+    fn for_setup(shape: &ResolveShape) -> Self {
+        Self::for_setup(shape.depth, shape.suspension, shape.slots)
+    }
+
+    fn named_inputs(&self) -> Vec<(&'static str, Fr)> {
+        let w = &self.witness;
+        vec![("old_root", w.old_root), ("new_root", w.new_root), ("sponsorship_digest", w.digest)]
     }
 }

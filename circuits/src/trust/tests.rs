@@ -1,5 +1,6 @@
 use super::*;
-use crate::transfer::sample_key;
+use crate::sample::{sample_key, sample_sponsorship};
+use crate::Fr;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 
 const RULES: AdmissionRules = AdmissionRules { suspension: 10, period: 5 };
@@ -91,7 +92,7 @@ fn the_four_outcomes_through_both_circuits() {
 /// Native rules reject, and the forced witness is unsatisfiable.
 fn commit_rejected(l: &TrustLedger, c: &[Commit], epoch: u64, expect: TrustRule) {
     let e = commit_batch(l, c, epoch, 2).unwrap_err();
-    assert_eq!(e, rule(expect));
+    assert_eq!(e, TrustError::Rule(expect));
     assert!(
         !commit_ok(&build_commit_witness_unchecked(l, c, epoch, 2).unwrap()),
         "circuit accepted {expect:?}"
@@ -100,7 +101,7 @@ fn commit_rejected(l: &TrustLedger, c: &[Commit], epoch: u64, expect: TrustRule)
 
 fn resolve_rejected(l: &TrustLedger, r: &Reveal, expect: TrustRule) {
     let e = resolve_batch(l, std::slice::from_ref(r), 1).unwrap_err();
-    assert_eq!(e, rule(expect));
+    assert_eq!(e, TrustError::Rule(expect));
     assert!(
         !resolve_ok(&build_resolve_witness_unchecked(l, std::slice::from_ref(r), 1).unwrap()),
         "circuit accepted {expect:?}"
@@ -208,4 +209,16 @@ fn no_witness_variable_of_a_used_slot_is_free() {
     let (_, w) = resolve_batch(&committed, &[reveal(&s, [Defect, Cooperate])], 1).unwrap();
     let report = free_witness_variables(ResolveCircuit { witness: w }, &default_deltas()).unwrap();
     assert!(report.free.is_empty(), "resolve: {:?}", report.free);
+}
+
+#[test]
+fn public_inputs_are_allocated_in_the_declared_order() {
+    use crate::circuit::check_input_order;
+    let l = ledger();
+    let s = sponsorship(1, [0, 1], 7);
+    let choices = [Choice::Cooperate, Choice::Defect];
+    let (next, w) = commit_batch(&l, &commits(&l, &s, choices), s.epoch, 2).unwrap();
+    check_input_order(CommitCircuit { witness: w }).unwrap();
+    let (_, w) = resolve_batch(&next, &[reveal(&s, choices)], 1).unwrap();
+    check_input_order(ResolveCircuit { witness: w }).unwrap();
 }

@@ -2,22 +2,21 @@
 //! adversarial inputs. Each test skips with a printed reason when no adapter
 //! exists, and fails when `STATEPROOF_REQUIRE_GPU=1`.
 
-use super::field::{field_wgsl, MulVariant};
-use super::ntt::{from_bytes, to_bytes};
-use super::{context_for_tests, GpuContext, GpuNtt};
+use super::field::MulVariant;
+use super::microbench::{self, compile, download, pipeline, storage, upload};
+use super::{device_for_tests, GpuDevice, GpuNtt};
 use crate::cpu::CpuBackend;
-use crate::{NttBackend, NttKind};
+use crate::{NttBackend, NttKind, NttStep};
 use ark_bn254::{Fq, Fr};
 use ark_ff::{BigInteger, Field, PrimeField, UniformRand, Zero};
 use ark_std::rand::{rngs::StdRng, SeedableRng};
-use std::time::Instant;
 
 const OPS: [&str; 9] =
     ["add", "sub", "double", "neg", "mul", "square", "inverse", "to_mont", "from_mont"];
 
 /// Runs `entry` of the field test shader over `lhs`, `rhs` (raw limbs).
 fn run_field_kernel<F: PrimeField>(
-    ctx: &GpuContext,
+    ctx: &GpuDevice,
     variant: MulVariant,
     entry: &str,
     op: u32,
@@ -25,22 +24,18 @@ fn run_field_kernel<F: PrimeField>(
     lhs: &[[u64; 4]],
     rhs: &[[u64; 4]],
 ) -> Vec<[u64; 4]> {
-    let src = format!(
-        "{}\n{}",
-        field_wgsl::<F>("test field", variant).unwrap(),
-        include_str!("wgsl/field_test.wgsl")
-    );
-    let module = ctx.compile("field test", &src).unwrap();
-    let pipeline = ctx.pipeline(&module, entry).unwrap();
+    let src = microbench::field_test_source::<F>(variant).unwrap();
+    let module = compile(ctx, "field test", &src).unwrap();
+    let pipeline = pipeline(ctx, &module, entry).unwrap();
     let bytes =
         |v: &[[u64; 4]]| -> Vec<u8> { v.iter().flatten().flat_map(|l| l.to_le_bytes()).collect() };
-    let a = ctx.upload("lhs", &bytes(lhs)).unwrap();
-    let b = ctx.upload("rhs", &bytes(rhs)).unwrap();
-    let out = ctx.storage("out", 32 * lhs.len() as u64).unwrap();
-    let params = ctx.uniform("op", &[op, lhs.len() as u32, chain, 0]);
+    let a = upload(ctx, "lhs", &bytes(lhs)).unwrap();
+    let b = upload(ctx, "rhs", &bytes(rhs)).unwrap();
+    let out = storage(ctx, "out", 32 * lhs.len() as u64).unwrap();
+    let params = [op, lhs.len() as u32, chain, 0];
     let groups = ((lhs.len() as u32).div_ceil(64), 1);
-    ctx.dispatch_once(&pipeline, &[&a, &b, &out, &params], groups).unwrap();
-    ctx.download(&out, 32 * lhs.len() as u64)
+    microbench::dispatch(ctx, &pipeline, &[&a, &b, &out], params, groups).unwrap();
+    download(ctx, &out, 32 * lhs.len() as u64)
         .unwrap()
         .chunks_exact(32)
         .map(|c| {
@@ -66,7 +61,7 @@ fn test_values<F: PrimeField<BigInt = ark_ff::BigInt<4>>>(rng: &mut StdRng) -> V
 }
 
 fn check_field_ops<F: PrimeField<BigInt = ark_ff::BigInt<4>>>(
-    ctx: &GpuContext,
+    ctx: &GpuDevice,
     variant: MulVariant,
 ) {
     let mut rng = StdRng::seed_from_u64(11);
@@ -104,7 +99,7 @@ fn check_field_ops<F: PrimeField<BigInt = ark_ff::BigInt<4>>>(
 
 #[test]
 fn field_ops_match_arkworks_for_fr_and_fq_in_both_variants() {
-    let Some(ctx) = context_for_tests() else { return };
+    let Some(ctx) = device_for_tests() else { return };
     let mut variants = vec![MulVariant::U16Digits];
     if ctx.mul_variant == MulVariant::U32Digits {
         variants.push(MulVariant::U32Digits);
@@ -134,8 +129,26 @@ const KINDS: [NttKind; 5] = [
     NttKind::OddCosetForward,
 ];
 
+/// The Groth16 witness map as a program (ark-groth16's, or snarkjs's on the
+/// odd coset without the division and the last transform), on `ntt`.
+fn quotient(ntt: &impl NttBackend, a: &[Fr], b: &[Fr], c: &[Fr], odd: bool) -> Vec<Fr> {
+    let n = a.len();
+    let coset = if odd { NttKind::OddCosetForward } else { NttKind::CosetForward };
+    let scale = if odd { Fr::ONE } else { crate::coset_vanishing_inverse(n).unwrap() };
+    let mut steps = Vec::new();
+    for v in 0..3 {
+        steps.push(NttStep::Transform { v, kind: NttKind::Inverse });
+        steps.push(NttStep::Transform { v, kind: coset });
+    }
+    steps.push(NttStep::MulSub { a: 0, b: 1, c: 2, scale });
+    if !odd {
+        steps.push(NttStep::Transform { v: 0, kind: NttKind::CosetInverse });
+    }
+    ntt.run(vec![a.to_vec(), b.to_vec(), c.to_vec()], &steps, 0).unwrap()
+}
+
 fn check_ntt_sizes(logs: impl Iterator<Item = u32>) {
-    let Some(ctx) = context_for_tests() else { return };
+    let Some(ctx) = device_for_tests() else { return };
     check_ntt_sizes_on(&GpuNtt::new(ctx), logs);
 }
 
@@ -168,80 +181,40 @@ fn ntt_matches_ark_poly_up_to_2_20() {
 
 #[test]
 fn quotient_on_the_device_matches_the_cpu() {
-    let Some(ctx) = context_for_tests() else { return };
+    let Some(ctx) = device_for_tests() else { return };
     let gpu = GpuNtt::new(ctx);
     let mut rng = StdRng::seed_from_u64(13);
     for log in [1u32, 5, 10, 13] {
         let n = 1usize << log;
         let v = |rng: &mut StdRng| (0..n).map(|_| Fr::rand(rng)).collect::<Vec<_>>();
         let (a, b, c) = (v(&mut rng), v(&mut rng), v(&mut rng));
-        let expected = CpuBackend.odd_coset_quotient(a.clone(), b.clone(), c.clone()).unwrap();
-        let got = gpu.odd_coset_quotient(a.clone(), b.clone(), c.clone()).unwrap();
+        let expected = quotient(&CpuBackend, &a, &b, &c, true);
+        let got = quotient(&gpu, &a, &b, &c, true);
         assert!(got == expected, "odd-coset quotient 2^{log}");
-        let expected = CpuBackend.quotient(a.clone(), b.clone(), c.clone()).unwrap();
-        assert!(gpu.quotient(a, b, c).unwrap() == expected, "quotient 2^{log}");
-    }
-}
-
-#[test]
-fn byte_conversion_round_trips() {
-    let mut rng = StdRng::seed_from_u64(14);
-    let v: Vec<Fr> = (0..17).map(|_| Fr::rand(&mut rng)).collect();
-    let mut back = vec![Fr::zero(); 17];
-    from_bytes(&to_bytes(&v), &mut back);
-    assert_eq!(v, back);
-}
-
-/// The limb-representation measurement recorded in kernels/README.md.
-#[test]
-#[ignore = "a measurement, not a test: run with --release --ignored --nocapture"]
-fn mul_variant_microbenchmark() {
-    let Some(ctx) = context_for_tests() else { return };
-    let mut rng = StdRng::seed_from_u64(15);
-    let n = 1usize << 14;
-    let chain = 256u32;
-    let xs: Vec<[u64; 4]> = (0..n).map(|_| Fr::rand(&mut rng).0 .0).collect();
-    let ys: Vec<[u64; 4]> = (0..n).map(|_| Fr::rand(&mut rng).0 .0).collect();
-    let mut variants = vec![MulVariant::U16Digits];
-    if ctx.mul_variant == MulVariant::U32Digits {
-        variants.push(MulVariant::U32Digits);
-    }
-    println!("adapter: {} ({}, {})", ctx.adapter.name, ctx.adapter.backend, ctx.adapter.driver);
-    for variant in variants {
-        // Warm up (compilation), then time three runs and keep the median.
-        run_field_kernel::<Fr>(&ctx, variant, "mul_chain", 0, chain, &xs[..64], &ys[..64]);
-        let mut times: Vec<f64> = (0..3)
-            .map(|_| {
-                let start = Instant::now();
-                run_field_kernel::<Fr>(&ctx, variant, "mul_chain", 0, chain, &xs, &ys);
-                start.elapsed().as_secs_f64()
-            })
-            .collect();
-        times.sort_by(f64::total_cmp);
-        let muls = (n as f64) * chain as f64;
-        println!("{variant:?}: {:.1} M mul/s (median of 3, {} muls)", muls / times[1] / 1e6, muls);
+        let expected = quotient(&CpuBackend, &a, &b, &c, false);
+        assert!(quotient(&gpu, &a, &b, &c, false) == expected, "quotient 2^{log}");
     }
 }
 
 #[test]
 fn vectors_split_across_bindings_give_the_same_results() {
-    let Some(ctx) = context_for_tests() else { return };
+    let Some(ctx) = device_for_tests() else { return };
     // Chunks of 2^8 elements: 2^9..2^11 span 2 to 8 bindings per vector.
-    let gpu = GpuNtt::with_chunk_log(ctx, 8);
+    let gpu = GpuNtt::new(ctx).with_chunk_log(8);
     check_ntt_sizes_on(&gpu, 7..=11);
     let mut rng = StdRng::seed_from_u64(16);
     for log in [9u32, 11] {
         let n = 1usize << log;
         let v = |rng: &mut StdRng| (0..n).map(|_| Fr::rand(rng)).collect::<Vec<_>>();
         let (a, b, c) = (v(&mut rng), v(&mut rng), v(&mut rng));
-        let expected = CpuBackend.quotient(a.clone(), b.clone(), c.clone()).unwrap();
-        assert!(gpu.quotient(a, b, c).unwrap() == expected, "split quotient 2^{log}");
+        let expected = quotient(&CpuBackend, &a, &b, &c, false);
+        assert!(quotient(&gpu, &a, &b, &c, false) == expected, "split quotient 2^{log}");
     }
 }
 
 #[test]
 fn two_dimensional_grids_with_surplus_workgroups_give_the_same_results() {
-    let Some(ctx) = context_for_tests() else { return };
+    let Some(ctx) = device_for_tests() else { return };
     // At most 7 workgroups per dimension: every dispatch of more than 7
     // workgroups becomes a ragged 7·y grid, as 2^20 and up do under the
     // real limit of 65,535. With vectors split over several bindings, a
@@ -249,23 +222,23 @@ fn two_dimensional_grids_with_surplus_workgroups_give_the_same_results() {
     // last chunk (this is how 2^23 once failed), so test both together.
     let gpu = GpuNtt::new(ctx.clone()).with_max_groups_x(7);
     check_ntt_sizes_on(&gpu, [8u32, 10, 12, 13].into_iter());
-    let gpu = GpuNtt::with_chunk_log(ctx, 8).with_max_groups_x(7);
+    let gpu = GpuNtt::new(ctx).with_chunk_log(8).with_max_groups_x(7);
     check_ntt_sizes_on(&gpu, 9..=11);
     let mut rng = StdRng::seed_from_u64(19);
     let n = 1usize << 11;
     let v = |rng: &mut StdRng| (0..n).map(|_| Fr::rand(rng)).collect::<Vec<_>>();
     let (a, b, c) = (v(&mut rng), v(&mut rng), v(&mut rng));
-    let expected = CpuBackend.quotient(a.clone(), b.clone(), c.clone()).unwrap();
-    assert!(gpu.quotient(a, b, c).unwrap() == expected);
+    let expected = quotient(&CpuBackend, &a, &b, &c, false);
+    assert!(quotient(&gpu, &a, &b, &c, false) == expected);
 }
 
 #[test]
 fn an_ntt_too_large_for_the_adapter_falls_back_to_the_cpu() {
     use crate::FallbackNtt;
-    let Some(ctx) = context_for_tests() else { return };
+    let Some(ctx) = device_for_tests() else { return };
     // With 2^4-element chunks a 2^12 vector needs 256 bindings: no adapter
     // offers that, so the GPU refuses and the CPU computes, identically.
-    let fallback = FallbackNtt::from_gpu(GpuNtt::with_chunk_log(ctx, 4));
+    let fallback = FallbackNtt::from_gpu(GpuNtt::new(ctx).with_chunk_log(4));
     let mut rng = StdRng::seed_from_u64(17);
     let input: Vec<Fr> = (0..1 << 12).map(|_| Fr::rand(&mut rng)).collect();
     for kind in KINDS {
@@ -275,17 +248,17 @@ fn an_ntt_too_large_for_the_adapter_falls_back_to_the_cpu() {
         fallback.ntt(&mut got, kind).unwrap();
         assert!(got == expected);
     }
-    let h = fallback.quotient(input.clone(), input.clone(), input.clone()).unwrap();
-    assert_eq!(h, CpuBackend.quotient(input.clone(), input.clone(), input.clone()).unwrap());
-    let h = fallback.odd_coset_quotient(input.clone(), input.clone(), input.clone()).unwrap();
-    assert_eq!(h, CpuBackend.odd_coset_quotient(input.clone(), input.clone(), input).unwrap());
+    let h = quotient(&fallback, &input, &input, &input, false);
+    assert_eq!(h, quotient(&CpuBackend, &input, &input, &input, false));
+    let h = quotient(&fallback, &input, &input, &input, true);
+    assert_eq!(h, quotient(&CpuBackend, &input, &input, &input, true));
     assert_eq!(fallback.fallbacks(), KINDS.len() + 2);
 }
 
 #[test]
 #[ignore = "2^23 elements: minutes on a software driver"]
 fn ntt_beyond_one_binding_at_2_23() {
-    let Some(ctx) = context_for_tests() else { return };
+    let Some(ctx) = device_for_tests() else { return };
     let gpu = GpuNtt::new(ctx);
     let mut rng = StdRng::seed_from_u64(18);
     let input: Vec<Fr> = (0..1 << 23).map(|_| Fr::rand(&mut rng)).collect();
@@ -301,14 +274,14 @@ fn ntt_beyond_one_binding_at_2_23() {
 #[test]
 fn measured_auto_records_one_decision_per_size_and_keeps_results_identical() {
     use crate::FallbackNtt;
-    let Some(ctx) = context_for_tests() else { return };
+    let Some(ctx) = device_for_tests() else { return };
     let auto = FallbackNtt::measured(GpuNtt::new(ctx));
     let mut rng = StdRng::seed_from_u64(20);
     for log in [5u32, 11, 11, 12] {
         let n = 1usize << log;
         let v: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
-        let h = auto.quotient(v.clone(), v.clone(), v.clone()).unwrap();
-        assert_eq!(h, CpuBackend.quotient(v.clone(), v.clone(), v.clone()).unwrap());
+        let h = quotient(&auto, &v, &v, &v, false);
+        assert_eq!(h, quotient(&CpuBackend, &v, &v, &v, false));
         let mut got = v.clone();
         auto.ntt(&mut got, NttKind::CosetForward).unwrap();
         let mut expected = v;
@@ -326,7 +299,7 @@ mod curve {
     //! meets: P + P, P + (−P), the identity on either side, random points.
     use super::*;
     use crate::gpu::curve::g1_wgsl;
-    use crate::gpu::msm::affine_bytes;
+    use crate::gpu::microbench::g1_affine_bytes as affine_bytes;
     use ark_bn254::{G1Affine, G1Projective};
     use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup};
 
@@ -337,7 +310,7 @@ mod curve {
     }
 
     /// The test module, compiled once per process.
-    fn module(ctx: &GpuContext) -> &'static wgpu::ShaderModule {
+    fn module(ctx: &GpuDevice) -> &'static wgpu::ShaderModule {
         static MODULE: std::sync::OnceLock<wgpu::ShaderModule> = std::sync::OnceLock::new();
         MODULE.get_or_init(|| {
             let src = format!(
@@ -345,20 +318,20 @@ mod curve {
                 g1_wgsl(ctx.mul_variant).unwrap(),
                 include_str!("wgsl/curve_test.wgsl")
             );
-            ctx.compile("curve test", &src).unwrap()
+            compile(ctx, "curve test", &src).unwrap()
         })
     }
 
     /// Runs entry point `entry` of curve_test.wgsl; returns raw XYZZ results.
-    fn run(ctx: &GpuContext, entry: &str, lhs: &[G1Affine], rhs: &[G1Affine]) -> Vec<[Fq; 4]> {
-        let pipeline = ctx.pipeline(module(ctx), entry).unwrap();
-        let a = ctx.upload("lhs", &affine_bytes(lhs)).unwrap();
-        let b = ctx.upload("rhs", &affine_bytes(rhs)).unwrap();
-        let out = ctx.storage("out", 128 * lhs.len() as u64).unwrap();
-        let params = ctx.uniform("len", &[lhs.len() as u32, 0, 0, 0]);
+    fn run(ctx: &GpuDevice, entry: &str, lhs: &[G1Affine], rhs: &[G1Affine]) -> Vec<[Fq; 4]> {
+        let pipeline = pipeline(ctx, module(ctx), entry).unwrap();
+        let a = upload(ctx, "lhs", &affine_bytes(lhs)).unwrap();
+        let b = upload(ctx, "rhs", &affine_bytes(rhs)).unwrap();
+        let out = storage(ctx, "out", 128 * lhs.len() as u64).unwrap();
+        let params = [lhs.len() as u32, 0, 0, 0];
         let groups = ((lhs.len() as u32).div_ceil(64), 1);
-        ctx.dispatch_once(&pipeline, &[&a, &b, &out, &params], groups).unwrap();
-        let bytes = ctx.download(&out, 128 * lhs.len() as u64).unwrap();
+        microbench::dispatch(ctx, &pipeline, &[&a, &b, &out], params, groups).unwrap();
+        let bytes = download(ctx, &out, 128 * lhs.len() as u64).unwrap();
         (0..lhs.len()).map(|i| std::array::from_fn(|k| fq_at(&bytes, 128 * i + 32 * k))).collect()
     }
 
@@ -374,7 +347,7 @@ mod curve {
 
     #[test]
     fn g1_xyzz_arithmetic_matches_arkworks_including_edge_cases() {
-        let Some(ctx) = context_for_tests() else { return };
+        let Some(ctx) = device_for_tests() else { return };
         let mut rng = StdRng::seed_from_u64(21);
         let rand = |rng: &mut StdRng| G1Projective::rand(rng).into_affine();
         let o = G1Affine::identity();
@@ -411,28 +384,19 @@ mod curve {
 
 mod representation {
     //! The bucket-accumulation representations compared by measurement
-    //! (wgsl/accumulate_bench.wgsl): each chain is checked against
-    //! arkworks here, and timed by the ignored microbenchmark.
+    //! (wgsl/accumulate_bench.wgsl, timed by kernels/benches/gpu_micro.rs):
+    //! each chain is checked against arkworks here.
     use super::*;
-    use crate::gpu::curve::g1_wgsl;
-    use crate::gpu::field::substitute;
-    use crate::gpu::msm::{affine_bytes, xyzz_from_bytes};
+    use crate::gpu::microbench::{g1_affine_bytes as affine_bytes, g1_from_xyzz_bytes};
     use ark_bn254::{G1Affine, G1Projective};
     use ark_ec::{AffineRepr, CurveGroup};
 
     const ENTRIES: [&str; 3] = ["chain_xyzz", "chain_jacobian", "chain_affine"];
 
-    fn module(ctx: &GpuContext, batch: u32) -> wgpu::ShaderModule {
-        let bench = include_str!("wgsl/accumulate_bench.wgsl");
-        let bench = substitute(bench, &[("BATCH", batch.to_string())]).unwrap();
-        let src = format!("{}\n{bench}", g1_wgsl(ctx.mul_variant).unwrap());
-        ctx.compile("accumulate bench", &src).unwrap()
-    }
-
     /// Runs `entry` with `threads` threads of `chain` additions each over
     /// `lhs`/`rhs`; returns each thread's first accumulator.
     fn run(
-        ctx: &GpuContext,
+        ctx: &GpuDevice,
         pipeline: &wgpu::ComputePipeline,
         threads: usize,
         chain: u32,
@@ -440,12 +404,15 @@ mod representation {
         rhs: &wgpu::Buffer,
         points: usize,
     ) -> Vec<G1Affine> {
-        let out = ctx.storage("out", 128 * threads as u64).unwrap();
-        let params = ctx.uniform("len", &[threads as u32, chain, points as u32, 0]);
+        let out = storage(ctx, "out", 128 * threads as u64).unwrap();
+        let params = [threads as u32, chain, points as u32, 0];
         let groups = ((threads as u32).div_ceil(64), 1);
-        ctx.dispatch_once(pipeline, &[lhs, rhs, &out, &params], groups).unwrap();
-        let bytes = ctx.download(&out, 128 * threads as u64).unwrap();
-        bytes.chunks_exact(128).map(|xyzz| xyzz_from_bytes(xyzz).into_affine()).collect()
+        microbench::dispatch(ctx, pipeline, &[lhs, rhs, &out], params, groups).unwrap();
+        let bytes = download(ctx, &out, 128 * threads as u64).unwrap();
+        bytes
+            .chunks_exact(128)
+            .map(|xyzz| g1_from_xyzz_bytes(xyzz).unwrap().into_affine())
+            .collect()
     }
 
     /// What thread `t` of `entry` must return.
@@ -477,69 +444,20 @@ mod representation {
 
     #[test]
     fn each_representation_sums_like_arkworks() {
-        let Some(ctx) = context_for_tests() else { return };
+        let Some(ctx) = device_for_tests() else { return };
         let mut rng = StdRng::seed_from_u64(24);
         let (lhs, rhs) = (points(50, &mut rng), points(50, &mut rng));
-        let lhs_buf = ctx.upload("lhs", &affine_bytes(&lhs)).unwrap();
-        let rhs_buf = ctx.upload("rhs", &affine_bytes(&rhs)).unwrap();
+        let lhs_buf = upload(&ctx, "lhs", &affine_bytes(&lhs)).unwrap();
+        let rhs_buf = upload(&ctx, "rhs", &affine_bytes(&rhs)).unwrap();
         // Six rounds of 16: chains that wrap around both point arrays.
         let (batch, chain, threads) = (16u32, 96u32, 70usize);
-        let module = module(&ctx, batch);
+        let src = microbench::accumulate_bench_source(ctx.mul_variant, batch).unwrap();
+        let module = compile(&ctx, "accumulate bench", &src).unwrap();
         for entry in ENTRIES {
-            let pipeline = ctx.pipeline(&module, entry).unwrap();
+            let pipeline = pipeline(&ctx, &module, entry).unwrap();
             let got = run(&ctx, &pipeline, threads, chain, &lhs_buf, &rhs_buf, lhs.len());
             for (t, p) in got.iter().enumerate() {
                 assert_eq!(*p, expected(entry, t, chain, batch, &lhs, &rhs), "{entry}, thread {t}");
-            }
-        }
-    }
-
-    /// Additions per second of each representation on this adapter.
-    #[test]
-    #[ignore = "microbenchmark: cargo test --release -p stateproof-kernels representation_microbenchmark -- --ignored --nocapture"]
-    fn representation_microbenchmark() {
-        use std::time::Instant;
-        let Some(ctx) = context_for_tests() else { return };
-        let mut rng = StdRng::seed_from_u64(25);
-        let n = 1 << 12;
-        let (lhs, rhs) = (points(n, &mut rng), points(n, &mut rng));
-        let lhs_buf = ctx.upload("lhs", &affine_bytes(&lhs)).unwrap();
-        let rhs_buf = ctx.upload("rhs", &affine_bytes(&rhs)).unwrap();
-        let threads = 1usize << 14;
-        println!("adapter: {} ({}, {})", ctx.adapter.name, ctx.adapter.backend, ctx.adapter.driver);
-        for batch in [16u32, 64] {
-            let module = module(&ctx, batch);
-            for entry in ENTRIES {
-                if batch != 16 && entry != "chain_affine" {
-                    continue;
-                }
-                // Six rounds of the batch-affine chain stay under llvmpipe's
-                // 65,535 loop iterations per invocation (kernels/README.md).
-                let chain = if entry == "chain_affine" { 6 * batch } else { 256 };
-                let pipeline = ctx.pipeline(&module, entry).unwrap();
-                // Warm up and check a few threads, then the median of three.
-                let got = run(&ctx, &pipeline, 64, chain, &lhs_buf, &rhs_buf, n);
-                for (t, p) in got.iter().enumerate() {
-                    assert_eq!(*p, expected(entry, t, chain, batch, &lhs, &rhs), "{entry} {t}");
-                }
-                let mut times: Vec<f64> = (0..3)
-                    .map(|_| {
-                        let start = Instant::now();
-                        run(&ctx, &pipeline, threads, chain, &lhs_buf, &rhs_buf, n);
-                        start.elapsed().as_secs_f64()
-                    })
-                    .collect();
-                times.sort_by(f64::total_cmp);
-                let adds = threads as f64 * chain as f64;
-                let name = if entry == "chain_affine" {
-                    format!("{entry} (batch {batch})")
-                } else {
-                    entry.to_string()
-                };
-                println!(
-                    "{name}: {:.2} M additions/s (median of 3, {adds} additions)",
-                    adds / times[1] / 1e6
-                );
             }
         }
     }
@@ -549,7 +467,7 @@ mod decompose {
     //! Signed-digit decomposition: the CPU twin reconstructs every scalar,
     //! and the GPU kernel equals the CPU twin.
     use super::*;
-    use crate::gpu::decompose::{decompose, signed_digits, windows, NEGATIVE};
+    use crate::gpu::msm::decompose::{decompose, signed_digits, windows, NEGATIVE};
 
     fn scalars(rng: &mut StdRng) -> Vec<Fr> {
         let two = Fr::from(2u64);
@@ -581,7 +499,7 @@ mod decompose {
 
     #[test]
     fn gpu_decomposition_equals_the_cpu_twin() {
-        let Some(ctx) = context_for_tests() else { return };
+        let Some(ctx) = device_for_tests() else { return };
         let mut rng = StdRng::seed_from_u64(23);
         let s = scalars(&mut rng);
         for c in [2u32, 3, 8, 13, 16] {
@@ -589,5 +507,74 @@ mod decompose {
             let expected: Vec<u32> = s.iter().flat_map(|x| signed_digits(x, c)).collect();
             assert_eq!(got, expected, "c = {c}");
         }
+    }
+}
+
+mod faults {
+    //! Device output is validated before use: a corrupted readback is a
+    //! device fault, and the fallback backends compute on the CPU instead,
+    //! as they do for a lost device or exhausted memory.
+    use super::*;
+    use crate::gpu::{Fault, GpuMsm};
+    use crate::workload::random_points;
+    use crate::{Error, FallbackMsm, FallbackNtt, MsmBackend};
+    use ark_bn254::G1Projective;
+    use ark_ec::VariableBaseMSM;
+
+    #[test]
+    fn corrupted_readbacks_are_device_faults_and_fall_back_to_the_cpu() {
+        let Some(dev) = device_for_tests() else { return };
+        let mut rng = StdRng::seed_from_u64(30);
+        let values: Vec<Fr> = (0..1 << 6).map(|_| Fr::rand(&mut rng)).collect();
+        let mut expected = values.clone();
+        CpuBackend.ntt(&mut expected, NttKind::Forward).unwrap();
+        let bases = random_points::<G1Projective>(300, &mut rng);
+        let scalars: Vec<Fr> = (0..300).map(|_| Fr::rand(&mut rng)).collect();
+        let want = G1Projective::msm_unchecked(&bases, &scalars);
+        for fault in [Fault::CorruptReadback, Fault::DeviceLost, Fault::OutOfMemory] {
+            let ntt = GpuNtt::new(dev.clone()).with_fault(fault);
+            let direct = ntt.ntt(&mut values.clone(), NttKind::Forward);
+            match fault {
+                Fault::CorruptReadback => assert!(matches!(direct, Err(Error::DeviceFault(_)))),
+                _ => assert!(direct.is_err(), "{fault:?}"),
+            }
+            let fallback = FallbackNtt::from_gpu(ntt);
+            let mut got = values.clone();
+            fallback.ntt(&mut got, NttKind::Forward).unwrap();
+            assert_eq!(got, expected, "{fault:?}");
+            assert_eq!(fallback.fallbacks(), 1, "{fault:?}");
+
+            let msm = GpuMsm::new(dev.clone()).with_fault(fault);
+            if fault == Fault::CorruptReadback {
+                let prepared = msm.prepare_g1(&bases).unwrap();
+                let direct = msm.msm_g1(&prepared, 0, &scalars);
+                assert!(matches!(direct, Err(Error::DeviceFault(_))), "{direct:?}");
+            }
+            let fallback = FallbackMsm::from_gpu(msm);
+            let prepared = fallback.prepare_g1(&bases).unwrap();
+            assert_eq!(fallback.msm_g1(&prepared, 0, &scalars).unwrap(), want, "{fault:?}");
+            assert!(fallback.fallbacks() >= 1, "{fault:?}");
+        }
+    }
+
+    #[test]
+    fn well_formed_wrong_results_pass_validation_and_are_left_to_the_self_check() {
+        let Some(dev) = device_for_tests() else { return };
+        let mut rng = StdRng::seed_from_u64(31);
+        let values: Vec<Fr> = (0..1 << 5).map(|_| Fr::rand(&mut rng)).collect();
+        let mut expected = values.clone();
+        CpuBackend.ntt(&mut expected, NttKind::Inverse).unwrap();
+        let mut got = values;
+        GpuNtt::new(dev.clone())
+            .with_fault(Fault::WrongResult)
+            .ntt(&mut got, NttKind::Inverse)
+            .unwrap();
+        assert_ne!(got, expected);
+        let bases = random_points::<G1Projective>(40, &mut rng);
+        let scalars: Vec<Fr> = (0..40).map(|_| Fr::rand(&mut rng)).collect();
+        let msm = GpuMsm::new(dev).with_fault(Fault::WrongResult);
+        let prepared = msm.prepare_g1(&bases).unwrap();
+        let got = msm.msm_g1(&prepared, 0, &scalars).unwrap();
+        assert_ne!(got, G1Projective::msm_unchecked(&bases, &scalars));
     }
 }

@@ -15,7 +15,7 @@
 //
 // Vectors larger than one storage binding are split into chunks of
 // 2^LOG_CHUNK elements over several bindings; load_*/store_* (generated, see
-// ntt.rs) hide the split. The field functions (fe_*) are prepended.
+// ntt/pipelines.rs) hide the split. The field functions (fe_*) are prepended.
 
 struct Params {
     n: u32,
@@ -164,10 +164,10 @@ fn mul_powers(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     store_data(i, fe_mul(load_data(i), f));
 }
 
-// The Groth16 quotient on the coset: a ← (a·b − c)·z⁻¹, with b in aux,
-// c in table and z⁻¹ in consts[0].
+// A program's combination step (the Groth16 quotient on the coset):
+// data ← (data·aux − table)·consts[0].
 @compute @workgroup_size(256)
-fn quotient_combine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn mul_sub(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = thread_index(gid, nwg);
     if (i >= params.n) {
         return;

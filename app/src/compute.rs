@@ -1,0 +1,243 @@
+//! The compute demo: deals opened and settled (one unanimous, one disputed
+//! by a lazy node and decided by mediators), each batch proven and verified.
+
+use crate::backend::{prover, BackendOptions};
+use crate::progress::{step, Progress};
+use crate::text::{fr, secs};
+use crate::{verify_bytes, AppError, Result};
+use serde::Serialize;
+use stateproof_circuits::compute::simulate::default_rules;
+use stateproof_circuits::compute::{
+    verdict_commitment, Deal, Ledger, OpenDealsCircuit, OpenShape, SettleDealsCircuit, SettleShape,
+    Settlement, SettlementRules, SignedResult, Verdict,
+};
+use stateproof_circuits::finality::{Statement, Threshold};
+use stateproof_circuits::ledger::{Account, State};
+use stateproof_circuits::primitives::eddsa::Signature;
+use stateproof_circuits::sample::{sample_key, SampleChain};
+use stateproof_circuits::Fr;
+use stateproof_prover::compute::{prove_open, prove_settle};
+use stateproof_prover::keys::{self, Keys, DEVELOPMENT_SETUP_WARNING};
+use std::fmt;
+use std::time::{Duration, Instant};
+
+const TREASURY: u64 = 15;
+
+fn sample_ledger(depth: usize) -> Result<Ledger> {
+    let mut state = State::new(depth).map_err(AppError::unusable)?;
+    for i in (0..8).chain([TREASURY]) {
+        let account = Account { public_key: sample_key(i).public_key(), balance: 10_000, nonce: 0 };
+        state.set_account(i, account).map_err(AppError::unusable)?;
+    }
+    Ledger::new(state, depth).map_err(AppError::unusable)
+}
+
+fn deal(id: u64, client: u64, nodes: [u64; 3], mediators: Fr) -> Deal {
+    Deal {
+        id,
+        client,
+        nodes: nodes.to_vec(),
+        job: Fr::from(1000 + id),
+        price: 100,
+        deposit: 400,
+        collateral: 250,
+        mediators,
+        mediation_fee: 60,
+        deadline: 50,
+    }
+}
+
+fn signed(d: Deal) -> (Deal, Vec<Signature>) {
+    let sigs = std::iter::once(d.client)
+        .chain(d.nodes.iter().copied())
+        .map(|i| sample_key(i).sign(d.hash()))
+        .collect();
+    (d, sigs)
+}
+
+/// What the compute demo did.
+#[derive(Clone, Debug, Serialize)]
+pub struct ComputeDemoReport {
+    /// Constraints of the opening circuit.
+    pub open_constraints: usize,
+    /// Constraints of the settlement circuit.
+    pub settle_constraints: usize,
+    /// Key generation time.
+    pub setup_seconds: f64,
+    /// What computed what.
+    pub backend: String,
+    /// The ledger's root before.
+    pub genesis_root: String,
+    /// Proving the openings.
+    pub open_seconds: f64,
+    /// Verifying them.
+    pub open_verify_seconds: f64,
+    /// Proving the settlements.
+    pub settle_seconds: f64,
+    /// Verifying them.
+    pub settle_verify_seconds: f64,
+    /// Both updates verified.
+    pub open_verified: bool,
+    /// See `open_verified`.
+    pub settle_verified: bool,
+    /// The settlement starts where the opening ended.
+    pub chained: bool,
+    /// Balances after: (account, balance).
+    pub balances: Vec<(u64, u64)>,
+    /// Value in the ledger before, after, and burned.
+    pub value: (String, String, String),
+    /// Value was conserved.
+    pub conserved: bool,
+    /// Units burned.
+    pub burned: String,
+    /// The ledger's root after.
+    pub new_root: String,
+    /// The mediator quorum.
+    pub threshold: String,
+    /// Keys from a development setup.
+    pub development_setup: bool,
+}
+
+impl fmt::Display for ComputeDemoReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = |x: f64| secs(Duration::from_secs_f64(x));
+        let balance = |i: u64| self.balances.iter().find(|(a, _)| *a == i).map_or(0, |(_, b)| *b);
+        writeln!(f, "stateproof compute demo: two replicated-compute deals (k = 3), opened and settled in proven batches")?;
+        writeln!(f, "  ledger:   9 accounts of 10,000, root {}", self.genesis_root)?;
+        writeln!(f, "  circuits: opening {} constraints (2 deal slots), settlement {} (2 slots, 4 mediator slots)", self.open_constraints, self.settle_constraints)?;
+        writeln!(f, "  setup:    {} ({DEVELOPMENT_SETUP_WARNING})", s(self.setup_seconds))?;
+        writeln!(f, "  prove:    {}", self.backend)?;
+        writeln!(f, "  open:     deals 1 and 2 lock 400 from each client and 250 from each node, proven in {}", s(self.open_seconds))?;
+        writeln!(f, "  verify:   opening batch VALID in {}", s(self.open_verify_seconds))?;
+        writeln!(f, "  settle:   both deals at time 60, proven in {}", s(self.settle_seconds))?;
+        writeln!(f, "  verify:   settlement batch VALID in {}", s(self.settle_verify_seconds))?;
+        writeln!(f, "  deal 1:   unanimous: nodes 1-3 get 100 + 250 back ({}, {}, {}), client 0 gets 100 back ({})", balance(1), balance(2), balance(3), balance(0))?;
+        writeln!(f, "  deal 2:   node 5 answered wrong; mediators 0-2 (more than 2/3) signed the verdict: node 5 loses 250 ({}), \
+             the fee 60 goes to the treasury ({}), the client gets its 200 back plus half of the rest ({}), {} burned", balance(5), balance(TREASURY), balance(4), self.burned)?;
+        write!(
+            f,
+            "  value:    before {}, after {} + {} burned: {}",
+            self.value.0,
+            self.value.1,
+            self.value.2,
+            if self.conserved { "conserved" } else { "NOT conserved" }
+        )
+    }
+}
+
+/// Two deals opened and settled in proven, verified batches.
+pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<ComputeDemoReport> {
+    let depth = 4;
+    let k = 3;
+    let rules = SettlementRules { treasury: TREASURY, ..default_rules() };
+    let committee = SampleChain::new(3, 4).map_err(AppError::unusable)?;
+    let open_shape = OpenShape { depth, deal_depth: depth, k, slots: 2 };
+    let settle_shape = SettleShape {
+        depth,
+        deal_depth: depth,
+        committee_depth: 3,
+        k,
+        mediator_slots: 4,
+        slots: 2,
+        rules,
+    };
+    let ledger = sample_ledger(depth)?;
+    let total_before = ledger.total_value();
+    let open_constraints =
+        keys::count_constraints(OpenDealsCircuit::for_setup(depth, depth, k, 2))?;
+    let settle_constraints = keys::count_constraints(SettleDealsCircuit::for_setup(settle_shape))?;
+    let start = Instant::now();
+    let (open_keys, settle_keys) = step(progress, "generating keys (development setup)", || {
+        Ok::<_, stateproof_prover::Error>((
+            Keys::setup::<OpenDealsCircuit>(&open_shape, &mut keys::os_rng())?,
+            Keys::setup::<SettleDealsCircuit>(&settle_shape, &mut keys::os_rng())?,
+        ))
+    })?;
+    let setup_seconds = start.elapsed().as_secs_f64();
+    // Deal 1: unanimous. Deal 2: node 5 is lazy; a mediator quorum decides.
+    let deals = vec![
+        signed(deal(1, 0, [1, 2, 3], committee.set.root())),
+        signed(deal(2, 4, [5, 6, 7], committee.set.root())),
+    ];
+    let backends = backend.open();
+    let open_prover = prover(&open_keys, &backends)?;
+    let start = Instant::now();
+    let (opened, open_update, _) = step(progress, "proving the openings", || {
+        prove_open(&open_prover, &open_keys, &ledger, &deals)
+    })?;
+    let open_seconds = start.elapsed().as_secs_f64();
+    let open_verify = verify_bytes("opening batch", &open_keys.verifying_key, &open_update)?;
+
+    let result = |d: &Deal, node: u64, value: u64| {
+        Some(SignedResult::sign(&sample_key(node), d, Fr::from(value)))
+    };
+    let (d1, d2) = (&deals[0].0, &deals[1].0);
+    let verdict_statement = Statement::Data(verdict_commitment(d2, Fr::from(42u64)));
+    let settlements = vec![
+        Settlement {
+            deal_id: 1,
+            results: vec![result(d1, 1, 7), result(d1, 2, 7), result(d1, 3, 7)],
+            verdict: None,
+        },
+        Settlement {
+            deal_id: 2,
+            results: vec![result(d2, 5, 13), result(d2, 6, 42), result(d2, 7, 42)],
+            verdict: Some(Verdict {
+                result: Fr::from(42u64),
+                attestations: committee.attest(&verdict_statement, &[0, 1, 2]),
+            }),
+        },
+    ];
+    let settle_prover = prover(&settle_keys, &backends)?;
+    let start = Instant::now();
+    let (settled, settle_update, _) = step(progress, "proving the settlements", || {
+        prove_settle(
+            &settle_prover,
+            &settle_keys,
+            &opened,
+            &settlements,
+            std::slice::from_ref(&committee.set),
+            60,
+        )
+    })?;
+    let settle_seconds = start.elapsed().as_secs_f64();
+    let settle_verify =
+        verify_bytes("settlement batch", &settle_keys.verifying_key, &settle_update)?;
+    let chained = open_update.input("new_root").ok() == settle_update.input("old_root").ok();
+    if !chained {
+        return Err(AppError::invalid("the settlement does not start where the opening ended"));
+    }
+    let conserved = settled.total_value() + settled.burned == total_before;
+    if !conserved {
+        return Err(AppError::invalid("value was not conserved"));
+    }
+    let balances = (0..8)
+        .chain([TREASURY])
+        .map(|i| (i, settled.accounts.account(i).map_or(0, |a| a.balance)))
+        .collect();
+    Ok(ComputeDemoReport {
+        open_constraints,
+        settle_constraints,
+        setup_seconds,
+        backend: backends.description(),
+        genesis_root: fr(&ledger.root()),
+        open_seconds,
+        open_verify_seconds: open_verify.as_secs_f64(),
+        settle_seconds,
+        settle_verify_seconds: settle_verify.as_secs_f64(),
+        open_verified: true,
+        settle_verified: true,
+        chained,
+        balances,
+        value: (
+            total_before.to_string(),
+            settled.total_value().to_string(),
+            settled.burned.to_string(),
+        ),
+        conserved,
+        burned: settled.burned.to_string(),
+        new_root: fr(&settled.root()),
+        threshold: Threshold::TWO_THIRDS.to_string(),
+        development_setup: true,
+    })
+}

@@ -1,0 +1,610 @@
+//! The batch circuits of compute deals.
+//!
+//! **Openings** ([`OpenDealsCircuit`]): each used slot proves a deal's terms
+//! (hashed as [`Deal::hash`]), the client's and every node's signature over
+//! them with the keys of their accounts, the terms' safety checks, the
+//! debits (deposit from the client, collateral from each node) without
+//! overdraft, and the deal's empty leaf becoming an open one. Public inputs:
+//! the ledger root before and after, and the digest `dᵢ₊₁ = Poseidon(dᵢ,
+//! deal hashᵢ)` of the opened deals.
+//!
+//! **Settlements** ([`SettleDealsCircuit`]): each used slot proves the deal
+//! is open in the deal tree (its terms hash to the open leaf) and becomes
+//! settled; each answered node signed its result with the key of its
+//! account; either all `k` results are present and equal (no mediation), or
+//! a quorum of the deal's mediator committee signed the verdict and each
+//! node matches iff it answered with the verdict; missing results only at or
+//! after the deadline (`now` is public); the payouts are exactly
+//! [`super::payouts`]'s, credited to the client, each node and the treasury.
+//! Public inputs: ledger root before and after, the digest of the settled
+//! deals (`dᵢ₊₁ = Poseidon(dᵢ, deal hashᵢ)`), and `now`.
+
+use super::{
+    Deal, OpenWitness, SettleWitness, SettlementRules, DEAL_DOMAIN, RESULT_DOMAIN, VERDICT_DOMAIN,
+};
+use crate::circuit::{plural, sizes, spec, Circuit, CircuitShape, CircuitSpec, ShapeError};
+use crate::finality::{quorum_gadget, QuorumParts, Threshold, DATA_DOMAIN, MAX_SET_DEPTH};
+use crate::primitives::babyjubjub::{bits_le_at_most, PointVar};
+use crate::primitives::eddsa::verify_gadget;
+use crate::primitives::gadgets::{enforce_u64, index_bits};
+use crate::primitives::merkle::{MerklePathVar, MAX_DEPTH};
+use crate::primitives::poseidon::{poseidon_gadget, PoseidonGadget};
+use crate::Fr;
+use ark_ff::{One, Zero};
+use ark_r1cs_std::fields::fp::FpVar;
+use ark_r1cs_std::prelude::*;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+
+/// Proves a batch of deal openings; see the module docs.
+#[derive(Clone, Debug)]
+pub struct OpenDealsCircuit {
+    /// The witness; [`OpenDealsCircuit::for_setup`] gives the shape.
+    pub witness: OpenWitness,
+}
+
+impl OpenDealsCircuit {
+    /// An all-unused witness of the given shape, for key generation.
+    pub fn for_setup(depth: usize, deal_depth: usize, k: usize, slots: usize) -> Self {
+        Self { witness: OpenWitness::empty(depth, deal_depth, k, slots) }
+    }
+}
+
+/// `a ≥ b` for values below 2^64 (both range-checked by the caller):
+/// `a − b` fits 65 bits only then (otherwise it wraps near the modulus).
+fn enforce_at_least(a: &FpVar<Fr>, b: &FpVar<Fr>) -> Result<(), SynthesisError> {
+    bits_le_at_most(&(a - b), 66, None).map(|_| ())
+}
+
+/// A deal's terms in a circuit: index bits, range-checked amounts and the
+/// hash of [`Deal::hash`], shared by the opening and settlement circuits.
+pub(crate) struct DealVars {
+    pub(crate) id_bits: Vec<Boolean<Fr>>,
+    /// The client's, then each node's account-index bits.
+    pub(crate) party_bits: Vec<Vec<Boolean<Fr>>>,
+    pub(crate) party_index: Vec<FpVar<Fr>>,
+    pub(crate) price: FpVar<Fr>,
+    pub(crate) deposit: FpVar<Fr>,
+    pub(crate) collateral: FpVar<Fr>,
+    pub(crate) mediators: FpVar<Fr>,
+    pub(crate) fee: FpVar<Fr>,
+    pub(crate) deadline: FpVar<Fr>,
+    pub(crate) hash: FpVar<Fr>,
+}
+
+/// Allocates `d`'s terms and hashes them.
+pub(crate) fn deal_gadget(
+    cs: &ConstraintSystemRef<Fr>,
+    d: &Deal,
+    depth: usize,
+    deal_depth: usize,
+) -> Result<DealVars, SynthesisError> {
+    let witness = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
+    let id_bits = index_bits(cs, d.id, deal_depth)?;
+    let id = Boolean::le_bits_to_fp(&id_bits)?;
+    let party_bits = std::iter::once(d.client)
+        .chain(d.nodes.iter().copied())
+        .map(|i| index_bits(cs, i, depth))
+        .collect::<Result<Vec<_>, _>>()?;
+    let party_index =
+        party_bits.iter().map(|b| Boolean::le_bits_to_fp(b)).collect::<Result<Vec<_>, _>>()?;
+    let job = witness(d.job)?;
+    let price = witness(Fr::from(d.price))?;
+    let deposit = witness(Fr::from(d.deposit))?;
+    let collateral = witness(Fr::from(d.collateral))?;
+    let mediators = witness(d.mediators)?;
+    let fee = witness(Fr::from(d.mediation_fee))?;
+    let deadline = witness(Fr::from(d.deadline))?;
+    for v in [&price, &deposit, &collateral, &fee, &deadline] {
+        enforce_u64(v)?;
+    }
+    let h1 = poseidon_gadget(&[
+        FpVar::Constant(Fr::from(DEAL_DOMAIN)),
+        id,
+        party_index[0].clone(),
+        job,
+        price.clone(),
+        deposit.clone(),
+    ])?;
+    let h2 = poseidon_gadget(&[
+        h1,
+        collateral.clone(),
+        mediators.clone(),
+        fee.clone(),
+        deadline.clone(),
+        FpVar::Constant(Fr::from(d.nodes.len() as u64)),
+    ])?;
+    let mut hash = h2;
+    for node in &party_index[1..] {
+        hash = PoseidonGadget::hash2(&hash, node)?;
+    }
+    Ok(DealVars {
+        id_bits,
+        party_bits,
+        party_index,
+        price,
+        deposit,
+        collateral,
+        mediators,
+        fee,
+        deadline,
+        hash,
+    })
+}
+
+impl ConstraintSynthesizer<Fr> for OpenDealsCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let w = self.witness;
+        let (depth, k) = (w.depth, w.k);
+        let input = |v: Fr| FpVar::new_input(cs.clone(), || Ok(v));
+        let witness = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
+        let old_root = input(w.old_root)?;
+        let new_root = input(w.new_root)?;
+        let digest_in = input(w.digest)?;
+        let mut accounts = witness(w.accounts_root)?;
+        let mut deals = witness(w.deals_root)?;
+        PoseidonGadget::hash2(&accounts, &deals)?.enforce_equal(&old_root)?;
+        let mut digest = FpVar::Constant(Fr::zero());
+        let zero = FpVar::Constant(Fr::zero());
+
+        for slot in &w.slots {
+            let d = &slot.deal;
+            let shape_ok = d.nodes.len() == k
+                && slot.parties.len() == k + 1
+                && slot.deal_path.len() == w.deal_depth
+                && slot.parties.iter().all(|p| p.path.len() == depth);
+            if !shape_ok {
+                return Err(SynthesisError::Unsatisfiable);
+            }
+            let used = Boolean::new_witness(cs.clone(), || Ok(slot.used))?;
+
+            // Terms, range-checked, and their hash.
+            let DealVars {
+                id_bits,
+                party_bits,
+                party_index,
+                price,
+                deposit,
+                collateral,
+                fee,
+                hash,
+                ..
+            } = deal_gadget(&cs, d, depth, w.deal_depth)?;
+
+            // Safety of the terms: deposit ≥ k·price + fee, collateral ≥
+            // fee, deposit + k·collateral < 2^64, nodes distinct and not the
+            // client.
+            enforce_at_least(&deposit, &(&price * Fr::from(k as u64) + &fee))?;
+            enforce_at_least(&collateral, &fee)?;
+            enforce_u64(&(&deposit + &collateral * Fr::from(k as u64)))?;
+            for i in 0..=k {
+                for j in i + 1..=k {
+                    party_index[i].conditional_enforce_not_equal(&party_index[j], &used)?;
+                }
+            }
+
+            // Each party: its account, its signature, its debit.
+            for (p, (party, bits)) in slot.parties.iter().zip(party_bits).enumerate() {
+                let key = PointVar::new_witness(cs.clone(), || {
+                    Ok((party.public_key.x, party.public_key.y))
+                })?;
+                let balance = witness(party.balance)?;
+                let nonce = witness(party.nonce)?;
+                enforce_u64(&balance)?;
+                let r8 =
+                    PointVar::new_witness(cs.clone(), || Ok((party.sig_r8.x, party.sig_r8.y)))?;
+                let s = witness(party.sig_s)?;
+                verify_gadget(&key, &hash, &r8, &s, &used)?;
+                let amount = if p == 0 { &deposit } else { &collateral };
+                let after = &balance - amount;
+                enforce_u64(&used.select(&after, &zero)?)?;
+                let leaf = |b: FpVar<Fr>| {
+                    poseidon_gadget(&[key.x.clone(), key.y.clone(), b, nonce.clone()])
+                };
+                let path = MerklePathVar::new_witness(cs.clone(), bits, &party.path)?;
+                let (before, updated) = path.update(&leaf(balance)?, &leaf(after)?)?;
+                before.conditional_enforce_equal(&accounts, &used)?;
+                accounts = used.select(&updated, &accounts)?;
+            }
+
+            // The deal leaf: empty before (no deal id twice), open after.
+            let path = MerklePathVar::new_witness(cs.clone(), id_bits, &slot.deal_path)?;
+            let open = PoseidonGadget::hash2(&hash, &FpVar::Constant(Fr::from(1u64)))?;
+            let (before, after) = path.update(&zero, &open)?;
+            before.conditional_enforce_equal(&deals, &used)?;
+            deals = used.select(&after, &deals)?;
+            let chained = PoseidonGadget::hash2(&digest, &hash)?;
+            digest = used.select(&chained, &digest)?;
+        }
+        PoseidonGadget::hash2(&accounts, &deals)?.enforce_equal(&new_root)?;
+        digest.enforce_equal(&digest_in)?;
+        Ok(())
+    }
+}
+
+/// The shape of a settlement circuit, fixed at setup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SettleShape {
+    /// Account tree depth.
+    pub depth: usize,
+    /// Deal tree depth.
+    pub deal_depth: usize,
+    /// Committee tree depth.
+    pub committee_depth: usize,
+    /// Nodes per deal.
+    pub k: usize,
+    /// Mediator signer slots.
+    pub mediator_slots: usize,
+    /// Deal slots.
+    pub slots: usize,
+    /// The payout and quorum rules.
+    pub rules: SettlementRules,
+}
+
+/// Proves a batch of settlements; see the module docs.
+#[derive(Clone, Debug)]
+pub struct SettleDealsCircuit {
+    /// The witness; [`SettleDealsCircuit::for_setup`] gives the shape.
+    pub witness: SettleWitness,
+}
+
+impl SettleDealsCircuit {
+    /// An all-unused witness of `shape`, for key generation.
+    pub fn for_setup(shape: SettleShape) -> Self {
+        Self { witness: SettleWitness::empty(shape) }
+    }
+}
+
+/// The largest client-share denominator the circuit takes.
+pub const MAX_SHARE_DEN: u64 = 1 << 16;
+
+impl ConstraintSynthesizer<Fr> for SettleDealsCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let w = self.witness;
+        let (depth, k) = (w.shape.depth, w.shape.k);
+        let (num, den) = w.shape.rules.client_share;
+        if den == 0 || den > MAX_SHARE_DEN || num > den {
+            return Err(SynthesisError::Unsatisfiable);
+        }
+        let input = |v: Fr| FpVar::new_input(cs.clone(), || Ok(v));
+        let witness = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
+        let zero = FpVar::Constant(Fr::zero());
+        let old_root = input(w.old_root)?;
+        let new_root = input(w.new_root)?;
+        let digest_in = input(w.digest)?;
+        let now = input(Fr::from(w.now))?;
+        enforce_u64(&now)?;
+        let mut accounts = witness(w.accounts_root)?;
+        let mut deals = witness(w.deals_root)?;
+        PoseidonGadget::hash2(&accounts, &deals)?.enforce_equal(&old_root)?;
+        let mut digest = zero.clone();
+        let treasury_bits_value = w.shape.rules.treasury;
+
+        for slot in &w.slots {
+            let d = &slot.deal;
+            let shape_ok = d.nodes.len() == k
+                && slot.results.len() == k
+                && slot.credits.len() == k + 2
+                && slot.deal_path.len() == w.shape.deal_depth
+                && slot.credits.iter().all(|c| c.path.len() == depth);
+            if !shape_ok {
+                return Err(SynthesisError::Unsatisfiable);
+            }
+            let used = Boolean::new_witness(cs.clone(), || Ok(slot.used))?;
+
+            // The terms and their hash, as at opening.
+            let DealVars {
+                id_bits,
+                mut party_bits,
+                price,
+                deposit,
+                collateral,
+                mediators: mediators_root,
+                fee,
+                deadline,
+                hash,
+                ..
+            } = deal_gadget(&cs, d, depth, w.shape.deal_depth)?;
+            // The treasury is fixed at setup: its index bits are constants.
+            party_bits.push(
+                (0..depth)
+                    .map(|i| Boolean::constant(i < 64 && (treasury_bits_value >> i) & 1 == 1))
+                    .collect(),
+            );
+
+            // Accounts to credit, in order; node keys come from theirs.
+            let credit_vars = slot
+                .credits
+                .iter()
+                .map(|c| -> Result<_, SynthesisError> {
+                    Ok((
+                        PointVar::new_witness(cs.clone(), || Ok((c.public_key.x, c.public_key.y)))?,
+                        witness(c.balance)?,
+                        witness(c.nonce)?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+
+            // Results: each answered one signed by its node.
+            let mediated = Boolean::new_witness(cs.clone(), || Ok(slot.mediated))?;
+            let verdict = witness(slot.verdict)?;
+            let mut answered_all = Boolean::TRUE;
+            let mut results = Vec::with_capacity(k);
+            for (i, r) in slot.results.iter().enumerate() {
+                let answered = Boolean::new_witness(cs.clone(), || Ok(r.answered))?;
+                let result = witness(r.result)?;
+                let msg = poseidon_gadget(&[
+                    FpVar::Constant(Fr::from(RESULT_DOMAIN)),
+                    hash.clone(),
+                    result.clone(),
+                ])?;
+                let r8 = PointVar::new_witness(cs.clone(), || Ok((r.sig_r8.x, r.sig_r8.y)))?;
+                let s = witness(r.sig_s)?;
+                verify_gadget(&credit_vars[1 + i].0, &msg, &r8, &s, &(&answered & &used))?;
+                answered_all = &answered_all & &answered;
+                results.push((answered, result));
+            }
+            // Missing results only at or after the deadline.
+            let late = &used & &!&answered_all;
+            bits_le_at_most(&late.select(&(&now - &deadline), &zero)?, 66, None)?;
+
+            // Without mediation: all answered, all equal. With it: a quorum
+            // of the deal's committee signed the verdict.
+            let unmediated = &used & &!&mediated;
+            answered_all.conditional_enforce_equal(&Boolean::TRUE, &unmediated)?;
+            for (_, result) in &results[1..] {
+                result.conditional_enforce_equal(&results[0].1, &unmediated)?;
+            }
+            let verdict_message = poseidon_gadget(&[
+                FpVar::Constant(Fr::from(DATA_DOMAIN)),
+                poseidon_gadget(&[
+                    FpVar::Constant(Fr::from(VERDICT_DOMAIN)),
+                    hash.clone(),
+                    verdict.clone(),
+                ])?,
+            ])?;
+            let parts = QuorumParts {
+                tree_root: slot.committee_tree_root,
+                total_stake: slot.committee_total,
+                slots: &slot.mediators,
+            };
+            quorum_gadget(
+                &cs,
+                &mediators_root,
+                &verdict_message,
+                &parts,
+                w.shape.committee_depth,
+                w.shape.rules.mediator_threshold,
+                &(&used & &mediated),
+            )?;
+
+            // Payouts.
+            let mut matched_count = zero.clone();
+            let mut node_pay = Vec::with_capacity(k);
+            for (answered, result) in &results {
+                let matches = answered & &result.is_eq(&verdict)?;
+                let matched =
+                    mediated.select(&FpVar::from(matches), &FpVar::Constant(Fr::one()))?;
+                matched_count += &matched;
+                node_pay.push(&matched * (&price + &collateral));
+            }
+            let faulty = FpVar::Constant(Fr::from(k as u64)) - &matched_count;
+            let any_fault = faulty.is_neq(&zero)?;
+            let fault = &any_fault & &mediated;
+            let rest = fault.select(&(&faulty * &collateral - &fee), &zero)?;
+            enforce_u64(&rest)?;
+            let compensation = witness(slot.compensation)?;
+            let rem = witness(slot.compensation_rem)?;
+            enforce_u64(&compensation)?;
+            // rem < den: rem and den − 1 − rem both fit 17 bits.
+            bits_le_at_most(&rem, 17, None)?;
+            bits_le_at_most(&(FpVar::Constant(Fr::from(den - 1)) - &rem), 17, None)?;
+            (&rest * Fr::from(num)).enforce_equal(&(&compensation * Fr::from(den) + &rem))?;
+            let remainder = &rest - &compensation;
+            let needless = &mediated & &!&any_fault;
+            let client_pay =
+                &deposit - &matched_count * &price - needless.select(&fee, &zero)? + &compensation;
+            let to_treasury = if w.shape.rules.burn_remainder { zero.clone() } else { remainder };
+            let treasury_pay = mediated.select(&fee, &zero)? + to_treasury;
+            let pays: Vec<FpVar<Fr>> = std::iter::once(client_pay)
+                .chain(node_pay)
+                .chain(std::iter::once(treasury_pay))
+                .collect();
+
+            // Credits: client, nodes, treasury.
+            for ((credit, (key, balance, nonce)), (bits, pay)) in
+                slot.credits.iter().zip(&credit_vars).zip(party_bits.into_iter().zip(&pays))
+            {
+                enforce_u64(balance)?;
+                enforce_u64(&used.select(pay, &zero)?)?;
+                let after = balance + pay;
+                enforce_u64(&used.select(&after, &zero)?)?;
+                let leaf = |b: FpVar<Fr>| {
+                    poseidon_gadget(&[key.x.clone(), key.y.clone(), b, nonce.clone()])
+                };
+                let path = MerklePathVar::new_witness(cs.clone(), bits, &credit.path)?;
+                let (before, updated) = path.update(&leaf(balance.clone())?, &leaf(after)?)?;
+                before.conditional_enforce_equal(&accounts, &used)?;
+                accounts = used.select(&updated, &accounts)?;
+            }
+
+            // The deal leaf: open before, settled after.
+            let path = MerklePathVar::new_witness(cs.clone(), id_bits, &slot.deal_path)?;
+            let open = PoseidonGadget::hash2(&hash, &FpVar::Constant(Fr::from(1u64)))?;
+            let settled = PoseidonGadget::hash2(&hash, &FpVar::Constant(Fr::from(2u64)))?;
+            let (before, after) = path.update(&open, &settled)?;
+            before.conditional_enforce_equal(&deals, &used)?;
+            deals = used.select(&after, &deals)?;
+            let chained = PoseidonGadget::hash2(&digest, &hash)?;
+            digest = used.select(&chained, &digest)?;
+        }
+        PoseidonGadget::hash2(&accounts, &deals)?.enforce_equal(&new_root)?;
+        digest.enforce_equal(&digest_in)?;
+        Ok(())
+    }
+}
+
+/// The most nodes a deal of a circuit has.
+pub const MAX_NODES: usize = 64;
+/// The most deal slots a circuit is made with.
+pub const MAX_DEAL_SLOTS: usize = 1024;
+
+/// The shape of an opening circuit: account and deal tree depths, nodes per
+/// deal, and deal slots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenShape {
+    /// Account tree depth.
+    pub depth: usize,
+    /// Deal tree depth.
+    pub deal_depth: usize,
+    /// Nodes per deal.
+    pub k: usize,
+    /// Deal slots.
+    pub slots: usize,
+}
+
+impl CircuitShape for OpenShape {
+    const KIND: &'static str = spec::COMPUTE_OPEN.id;
+
+    fn spec(&self) -> &'static CircuitSpec {
+        &spec::COMPUTE_OPEN
+    }
+
+    fn values(&self) -> Vec<u64> {
+        [self.depth, self.deal_depth, self.k, self.slots].map(|v| v as u64).to_vec()
+    }
+
+    fn from_values(spec: &'static CircuitSpec, values: &[u64]) -> Result<Self, ShapeError> {
+        let max = [MAX_DEPTH, MAX_DEPTH, MAX_NODES, MAX_DEAL_SLOTS].map(|v| v as u64);
+        let [depth, deal_depth, k, slots] = sizes(spec, values, max)?;
+        Ok(Self { depth, deal_depth, k, slots })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "account depth {}, deal depth {}, {} nodes per deal, {} slot{}",
+            self.depth,
+            self.deal_depth,
+            self.k,
+            self.slots,
+            plural(self.slots)
+        )
+    }
+}
+
+impl Circuit for OpenDealsCircuit {
+    type Shape = OpenShape;
+
+    fn shape(&self) -> OpenShape {
+        let w = &self.witness;
+        OpenShape { depth: w.depth, deal_depth: w.deal_depth, k: w.k, slots: w.slots.len() }
+    }
+
+    fn for_setup(shape: &OpenShape) -> Self {
+        Self::for_setup(shape.depth, shape.deal_depth, shape.k, shape.slots)
+    }
+
+    fn named_inputs(&self) -> Vec<(&'static str, Fr)> {
+        let w = &self.witness;
+        vec![("old_root", w.old_root), ("new_root", w.new_root), ("deal_digest", w.digest)]
+    }
+}
+
+impl CircuitShape for SettleShape {
+    const KIND: &'static str = spec::COMPUTE_SETTLE.id;
+
+    fn spec(&self) -> &'static CircuitSpec {
+        &spec::COMPUTE_SETTLE
+    }
+
+    fn values(&self) -> Vec<u64> {
+        let r = &self.rules;
+        let mut v = [
+            self.depth,
+            self.deal_depth,
+            self.committee_depth,
+            self.k,
+            self.mediator_slots,
+            self.slots,
+        ]
+        .map(|v| v as u64)
+        .to_vec();
+        v.extend([r.client_share.0, r.client_share.1, u64::from(r.burn_remainder), r.treasury]);
+        v.extend([r.mediator_threshold.num, r.mediator_threshold.den]);
+        v
+    }
+
+    fn from_values(spec: &'static CircuitSpec, values: &[u64]) -> Result<Self, ShapeError> {
+        if values.len() != 12 {
+            return Err(ShapeError::value(spec, "expected 12 parameters"));
+        }
+        let max = [MAX_DEPTH, MAX_DEPTH, MAX_SET_DEPTH, MAX_NODES, 1024, MAX_DEAL_SLOTS];
+        let [depth, deal_depth, committee_depth, k, mediator_slots, slots] =
+            sizes(spec, &values[..6], max.map(|v| v as u64))?;
+        let (num, den) = (values[6], values[7]);
+        if den == 0 || den > MAX_SHARE_DEN || num > den {
+            return Err(ShapeError::value(
+                spec,
+                format!("client share {num}/{den}: need num <= den, 1 <= den <= {MAX_SHARE_DEN}"),
+            ));
+        }
+        let burn_remainder = match values[8] {
+            0 => false,
+            1 => true,
+            other => {
+                return Err(ShapeError::value(spec, format!("burn must be 0 or 1, got {other}")))
+            }
+        };
+        let mediator_threshold = Threshold::new(values[10], values[11])
+            .map_err(|e| ShapeError::value(spec, e.to_string()))?;
+        let rules = SettlementRules {
+            client_share: (num, den),
+            burn_remainder,
+            treasury: values[9],
+            mediator_threshold,
+        };
+        Ok(Self { depth, deal_depth, committee_depth, k, mediator_slots, slots, rules })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "account depth {}, deal depth {}, committee depth {}, {} nodes per deal, {} mediator \
+             slot{}, {} slot{}; client share {}/{}, remainder {}, treasury account {}, mediator \
+             quorum {}",
+            self.depth,
+            self.deal_depth,
+            self.committee_depth,
+            self.k,
+            self.mediator_slots,
+            plural(self.mediator_slots),
+            self.slots,
+            plural(self.slots),
+            self.rules.client_share.0,
+            self.rules.client_share.1,
+            if self.rules.burn_remainder { "burned" } else { "to the treasury" },
+            self.rules.treasury,
+            self.rules.mediator_threshold
+        )
+    }
+}
+
+impl Circuit for SettleDealsCircuit {
+    type Shape = SettleShape;
+
+    fn shape(&self) -> SettleShape {
+        SettleShape { slots: self.witness.slots.len(), ..self.witness.shape }
+    }
+
+    fn for_setup(shape: &SettleShape) -> Self {
+        Self::for_setup(*shape)
+    }
+
+    fn named_inputs(&self) -> Vec<(&'static str, Fr)> {
+        let w = &self.witness;
+        vec![
+            ("old_root", w.old_root),
+            ("new_root", w.new_root),
+            ("settlement_digest", w.digest),
+            ("now", Fr::from(w.now)),
+        ]
+    }
+}

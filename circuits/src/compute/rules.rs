@@ -1,0 +1,597 @@
+//! The rules of compute deals: terms, results, verdicts, the payout rule,
+//! and the ledger of accounts and deals that openings and settlements move.
+
+use super::witness::{build_open_witness_unchecked, build_settle_witness_unchecked};
+use super::{OpenWitness, Result, SettleShape, SettleWitness};
+use crate::finality::{check_quorum, Attestation, Statement, Threshold, ValidatorSet};
+use crate::ledger::{Account, State};
+use crate::primitives::eddsa::{SecretKey, Signature};
+use crate::primitives::merkle::SparseMerkleTree;
+use crate::primitives::poseidon::{hash2, poseidon};
+use crate::Fr;
+use std::collections::BTreeMap;
+use thiserror::Error as ThisError;
+
+/// Domain tag of deal hashes (ASCII `sp:deal`).
+pub const DEAL_DOMAIN: u64 = 0x73_70_3a_64_65_61_6c;
+
+/// Domain tag of result messages (ASCII `sp:rslt`).
+pub const RESULT_DOMAIN: u64 = 0x73_70_3a_72_73_6c_74;
+
+/// Domain tag of verdicts (ASCII `sp:vrdct`).
+pub const VERDICT_DOMAIN: u64 = 0x73_70_3a_76_72_64_63_74;
+
+/// A deal's terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deal {
+    /// Unique deal id.
+    pub id: u64,
+    /// The client's account index.
+    pub client: u64,
+    /// The `k` compute nodes' account indices.
+    pub nodes: Vec<u64>,
+    /// Commitment to the job.
+    pub job: Fr,
+    /// Paid to each node whose result is accepted.
+    pub price: u64,
+    /// Locked by the client: at least `k·price + mediation_fee`.
+    pub deposit: u64,
+    /// Locked by each node: at least the mediation fee.
+    pub collateral: u64,
+    /// Root of the mediator committee (a validator set).
+    pub mediators: Fr,
+    /// Paid by the side at fault when mediation is called.
+    pub mediation_fee: u64,
+    /// After it, a missing result counts as not matching.
+    pub deadline: u64,
+}
+
+/// The rules fixed at setup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SettlementRules {
+    /// The client's share of forfeited collateral (after the fee), `num/den`.
+    pub client_share: (u64, u64),
+    /// Burn the rest of forfeited collateral instead of paying the treasury.
+    pub burn_remainder: bool,
+    /// The account receiving mediation fees (and the jackpot when not burning).
+    pub treasury: u64,
+    /// The mediator quorum.
+    pub mediator_threshold: Threshold,
+}
+
+/// The rules a deal, result or settlement can break, one variant each.
+#[derive(Debug, ThisError, Clone, Copy, PartialEq, Eq)]
+pub enum ComputeRule {
+    /// Terms that cannot be settled safely.
+    #[error("bad deal terms: {0}")]
+    BadTerms(&'static str),
+    /// A party's signature over the deal is missing or invalid.
+    #[error("the deal is not signed by party {party}")]
+    UnsignedDeal {
+        /// Position among the signers: 0 the client, then the nodes.
+        party: usize,
+    },
+    /// An account cannot cover what it must lock.
+    #[error("account {account} cannot cover its deposit or collateral")]
+    Overdrawn {
+        /// The account.
+        account: u64,
+    },
+    /// A deal id already used.
+    #[error("deal {0} already exists")]
+    DealExists(u64),
+    /// Settling a deal that was never opened.
+    #[error("deal {0} is not open")]
+    UnknownDeal(u64),
+    /// Settling a deal twice.
+    #[error("deal {0} is already settled")]
+    AlreadySettled(u64),
+    /// A result signed by someone other than the node of its slot.
+    #[error("the result of node {node} is not signed by that node")]
+    ResultByNonParty {
+        /// Position of the node in the deal.
+        node: usize,
+    },
+    /// Results disagree or are missing, and no mediation verdict is given.
+    #[error("results disagree or are missing: mediation is required")]
+    MediationRequired,
+    /// Missing results before the deadline.
+    #[error("results are missing before the deadline")]
+    TooEarly,
+    /// A verdict without a mediator quorum of the deal's committee.
+    #[error("the verdict lacks a quorum of the deal's mediators")]
+    MediatorQuorum,
+    /// A payout to an account that does not exist or would overflow.
+    #[error("payout to account {0} is impossible")]
+    Payout(u64),
+}
+
+/// Why a deal, a result or a settlement is refused.
+#[derive(Debug, ThisError, Clone, PartialEq, Eq)]
+pub enum ComputeError {
+    /// A rule of deals, results or settlements is broken.
+    #[error("compute settlement: {0}")]
+    Rule(ComputeRule),
+    /// Input that does not fit the circuit or the ledger (a deal of another
+    /// node count, a deal that is not open, no committee given).
+    #[error("compute settlement: {0}")]
+    Unfit(String),
+    /// More deals than the circuit has slots.
+    #[error("{len} deals for a circuit of {slots} slots")]
+    TooManyDeals {
+        /// Deals given.
+        len: usize,
+        /// Slots of the circuit.
+        slots: usize,
+    },
+    /// A verdict with more attestations than the circuit's mediator slots.
+    #[error("{len} mediator attestations for a circuit of {slots} mediator slots")]
+    TooManyAttestations {
+        /// Attestations given.
+        len: usize,
+        /// Mediator slots of the circuit.
+        slots: usize,
+    },
+    /// A malformed committee.
+    #[error(transparent)]
+    Finality(#[from] crate::finality::FinalityError),
+    /// A malformed key, index, tree or value.
+    #[error(transparent)]
+    Primitive(#[from] crate::primitives::Error),
+}
+
+impl ComputeError {
+    /// This error, said of `field` when it is about a malformed value.
+    pub fn at_field(self, field: &str) -> Self {
+        match self {
+            ComputeError::Primitive(e) => ComputeError::Primitive(e.at(field)),
+            other => other,
+        }
+    }
+}
+
+fn rule(r: ComputeRule) -> ComputeError {
+    ComputeError::Rule(r)
+}
+
+impl Deal {
+    /// `Poseidon` over the terms, chained by sixes:
+    /// `h₁ = P(DEAL_DOMAIN, id, client, job, price, deposit)`,
+    /// `h₂ = P(h₁, collateral, mediators, fee, deadline, k)`, then each node
+    /// folded in with `P(h, node)`.
+    pub fn hash(&self) -> Fr {
+        let p = |v: &[Fr]| poseidon(v).expect("Poseidon arities 2 and 6 have parameters");
+        let h1 = p(&[
+            Fr::from(DEAL_DOMAIN),
+            Fr::from(self.id),
+            Fr::from(self.client),
+            self.job,
+            Fr::from(self.price),
+            Fr::from(self.deposit),
+        ]);
+        let h2 = p(&[
+            h1,
+            Fr::from(self.collateral),
+            self.mediators,
+            Fr::from(self.mediation_fee),
+            Fr::from(self.deadline),
+            Fr::from(self.nodes.len() as u64),
+        ]);
+        self.nodes.iter().fold(h2, |h, n| p(&[h, Fr::from(*n)]))
+    }
+
+    /// The terms must make every settlement payable: `k ≥ 1` distinct nodes
+    /// other than the client, `deposit ≥ k·price + fee`, `collateral ≥ fee`.
+    pub fn check_terms(&self) -> std::result::Result<(), ComputeRule> {
+        let k = self.nodes.len() as u128;
+        if k == 0 {
+            return Err(ComputeRule::BadTerms("no compute nodes"));
+        }
+        let mut sorted = self.nodes.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if sorted.len() != self.nodes.len() || sorted.contains(&self.client) {
+            return Err(ComputeRule::BadTerms("nodes must be distinct and not the client"));
+        }
+        if u128::from(self.deposit) < k * u128::from(self.price) + u128::from(self.mediation_fee) {
+            return Err(ComputeRule::BadTerms("deposit below k·price + mediation fee"));
+        }
+        if self.collateral < self.mediation_fee {
+            return Err(ComputeRule::BadTerms("collateral below the mediation fee"));
+        }
+        Ok(())
+    }
+}
+
+/// The message a node signs for its result.
+pub fn result_message(deal: &Deal, result: Fr) -> Fr {
+    poseidon(&[Fr::from(RESULT_DOMAIN), deal.hash(), result]).expect("Poseidon(3)")
+}
+
+/// The commitment mediators sign (as a data statement) for a verdict.
+pub fn verdict_commitment(deal: &Deal, verdict: Fr) -> Fr {
+    poseidon(&[Fr::from(VERDICT_DOMAIN), deal.hash(), verdict]).expect("Poseidon(3)")
+}
+
+/// A node's signed result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignedResult {
+    /// The result hash.
+    pub result: Fr,
+    /// The node's signature over [`result_message`].
+    pub signature: Signature,
+}
+
+impl SignedResult {
+    /// Signs `result` for `deal`.
+    pub fn sign(key: &SecretKey, deal: &Deal, result: Fr) -> Self {
+        Self { result, signature: key.sign(result_message(deal, result)) }
+    }
+}
+
+/// A mediator committee's verdict: the correct result and the attestations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// The correct result hash.
+    pub result: Fr,
+    /// Attestations over `Statement::Data(verdict_commitment(deal, result))`.
+    pub attestations: Vec<Attestation>,
+}
+
+/// Which nodes' results matched, and whether mediation decided it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// One entry per node.
+    pub matched: Vec<bool>,
+    /// Whether a verdict was given.
+    pub mediated: bool,
+}
+
+/// What a settlement pays.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Payouts {
+    /// To the client.
+    pub client: u64,
+    /// To each node, in deal order.
+    pub nodes: Vec<u64>,
+    /// To the treasury.
+    pub treasury: u64,
+    /// Burned.
+    pub burned: u64,
+}
+
+impl Payouts {
+    /// Everything paid out or burned: always the deposit plus the collaterals.
+    pub fn total(&self) -> u128 {
+        u128::from(self.client)
+            + self.nodes.iter().map(|n| u128::from(*n)).sum::<u128>()
+            + u128::from(self.treasury)
+            + u128::from(self.burned)
+    }
+}
+
+/// The payout rule (see the module docs), for terms that passed
+/// [`Deal::check_terms`].
+pub fn payouts(deal: &Deal, outcome: &Outcome, rules: &SettlementRules) -> Payouts {
+    let k = deal.nodes.len() as u64;
+    let matched = outcome.matched.iter().filter(|m| **m).count() as u64;
+    let faulty = k - matched;
+    let nodes =
+        outcome.matched.iter().map(|m| if *m { deal.price + deal.collateral } else { 0 }).collect();
+    let paid = matched * deal.price;
+    if !outcome.mediated {
+        return Payouts { client: deal.deposit - paid, nodes, treasury: 0, burned: 0 };
+    }
+    if faulty == 0 {
+        // Mediation found nothing wrong: the client pays for it.
+        return Payouts {
+            client: deal.deposit - paid - deal.mediation_fee,
+            nodes,
+            treasury: deal.mediation_fee,
+            burned: 0,
+        };
+    }
+    let forfeited = u128::from(faulty) * u128::from(deal.collateral);
+    let rest = forfeited - u128::from(deal.mediation_fee);
+    let (num, den) = rules.client_share;
+    let compensation = rest * u128::from(num) / u128::from(den);
+    let remainder = rest - compensation;
+    let (to_treasury, burned) = if rules.burn_remainder { (0, remainder) } else { (remainder, 0) };
+    // Every amount is at most deposit + k·collateral, checked to fit u64 on opening.
+    Payouts {
+        client: deal.deposit - paid + compensation as u64,
+        nodes,
+        treasury: deal.mediation_fee + to_treasury as u64,
+        burned: burned as u64,
+    }
+}
+
+/// A deal's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DealStatus {
+    /// Funds locked, not settled.
+    Open,
+    /// Paid out.
+    Settled,
+}
+
+impl DealStatus {
+    fn code(self) -> u64 {
+        match self {
+            DealStatus::Open => 1,
+            DealStatus::Settled => 2,
+        }
+    }
+}
+
+/// A deal's leaf in the deal tree, `Poseidon(deal hash, status)` (1 open,
+/// 2 settled; an empty leaf is 0).
+pub fn deal_leaf(deal_hash: Fr, status: DealStatus) -> Fr {
+    hash2(deal_hash, Fr::from(status.code()))
+}
+
+/// Accounts (the transfer module's tree) and the deals opened on them, in a
+/// second sparse Merkle tree indexed by deal id. The ledger's root is
+/// `Poseidon(accounts root, deals root)`.
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    /// The accounts.
+    pub accounts: State,
+    deals: BTreeMap<u64, (Deal, DealStatus)>,
+    deal_tree: SparseMerkleTree,
+    /// Burned so far.
+    pub burned: u128,
+}
+
+impl Ledger {
+    /// A ledger over `accounts` with a deal tree of `deal_depth`.
+    pub fn new(accounts: State, deal_depth: usize) -> Result<Self> {
+        Ok(Self {
+            accounts,
+            deals: BTreeMap::new(),
+            deal_tree: SparseMerkleTree::new(deal_depth)?,
+            burned: 0,
+        })
+    }
+
+    /// The ledger's root.
+    pub fn root(&self) -> Fr {
+        hash2(self.accounts.root().0, self.deal_tree.root())
+    }
+
+    /// The deal tree.
+    pub fn deal_tree(&self) -> &SparseMerkleTree {
+        &self.deal_tree
+    }
+
+    /// The sum of all balances plus what open deals hold.
+    pub fn total_value(&self) -> u128 {
+        let balances: u128 = self.accounts.accounts().values().map(|a| u128::from(a.balance)).sum();
+        let locked: u128 = self
+            .deals
+            .values()
+            .filter(|(_, s)| *s == DealStatus::Open)
+            .map(|(d, _)| u128::from(d.deposit) + d.nodes.len() as u128 * u128::from(d.collateral))
+            .sum();
+        balances + locked
+    }
+
+    /// A deal and its status.
+    pub fn deal(&self, id: u64) -> Option<&(Deal, DealStatus)> {
+        self.deals.get(&id)
+    }
+
+    fn debit(&mut self, index: u64, amount: u64) -> Result<()> {
+        let account =
+            *self.accounts.account(index).ok_or(rule(ComputeRule::Overdrawn { account: index }))?;
+        let balance = account
+            .balance
+            .checked_sub(amount)
+            .ok_or(rule(ComputeRule::Overdrawn { account: index }))?;
+        Ok(self.accounts.set_account(index, Account { balance, ..account })?)
+    }
+
+    fn credit(&mut self, index: u64, amount: u64) -> Result<()> {
+        let account = *self.accounts.account(index).ok_or(rule(ComputeRule::Payout(index)))?;
+        let balance =
+            account.balance.checked_add(amount).ok_or(rule(ComputeRule::Payout(index)))?;
+        Ok(self.accounts.set_account(index, Account { balance, ..account })?)
+    }
+
+    /// Opens `deal`: checks its terms and the signatures of the client and
+    /// every node (`signatures[0]` the client's, then the nodes' in order),
+    /// then locks the deposit and the collaterals.
+    pub fn open(&mut self, deal: &Deal, signatures: &[Signature]) -> Result<()> {
+        deal.check_terms().map_err(rule)?;
+        if self.deals.contains_key(&deal.id) {
+            return Err(rule(ComputeRule::DealExists(deal.id)));
+        }
+        let total =
+            u128::from(deal.deposit) + deal.nodes.len() as u128 * u128::from(deal.collateral);
+        if total > u128::from(u64::MAX) {
+            return Err(rule(ComputeRule::BadTerms("deposit plus collaterals exceed 2^64 - 1")));
+        }
+        let parties: Vec<u64> =
+            std::iter::once(deal.client).chain(deal.nodes.iter().copied()).collect();
+        let message = deal.hash();
+        for (party, index) in parties.iter().enumerate() {
+            let signed = match (self.accounts.account(*index), signatures.get(party)) {
+                (Some(a), Some(sig)) => a.public_key.verify(message, sig).is_ok(),
+                _ => false,
+            };
+            if !signed {
+                return Err(rule(ComputeRule::UnsignedDeal { party }));
+            }
+        }
+        let mut next = self.clone();
+        next.debit(deal.client, deal.deposit)?;
+        for node in &deal.nodes {
+            next.debit(*node, deal.collateral)?;
+        }
+        next.deal_tree.set(deal.id, deal_leaf(deal.hash(), DealStatus::Open))?;
+        next.deals.insert(deal.id, (deal.clone(), DealStatus::Open));
+        *self = next;
+        Ok(())
+    }
+
+    /// Settles deal `id` at time `now` from the nodes' results (one entry
+    /// per node, `None` if it never answered) and an optional verdict of
+    /// `committee`. Returns the payouts; the ledger is unchanged on error.
+    pub fn settle(
+        &mut self,
+        id: u64,
+        now: u64,
+        results: &[Option<SignedResult>],
+        verdict: Option<&Verdict>,
+        committee: &ValidatorSet,
+        rules: &SettlementRules,
+    ) -> Result<Payouts> {
+        let (deal, status) =
+            self.deals.get(&id).cloned().ok_or(rule(ComputeRule::UnknownDeal(id)))?;
+        if status == DealStatus::Settled {
+            return Err(rule(ComputeRule::AlreadySettled(id)));
+        }
+        if results.len() != deal.nodes.len() {
+            return Err(rule(ComputeRule::BadTerms("one result entry per node is required")));
+        }
+        for (node, r) in results.iter().enumerate() {
+            if let Some(r) = r {
+                let key = self.accounts.account(deal.nodes[node]).map(|a| a.public_key);
+                let ok = key.is_some_and(|k| {
+                    k.verify(result_message(&deal, r.result), &r.signature).is_ok()
+                });
+                if !ok {
+                    return Err(rule(ComputeRule::ResultByNonParty { node }));
+                }
+            }
+        }
+        if results.iter().any(Option::is_none) && now < deal.deadline {
+            return Err(rule(ComputeRule::TooEarly));
+        }
+        let outcome = match verdict {
+            None => {
+                let first = results[0].map(|r| r.result);
+                let agree = first.is_some() && results.iter().all(|r| r.map(|r| r.result) == first);
+                if !agree {
+                    return Err(rule(ComputeRule::MediationRequired));
+                }
+                Outcome { matched: vec![true; results.len()], mediated: false }
+            }
+            Some(v) => {
+                if committee.root() != deal.mediators {
+                    return Err(rule(ComputeRule::MediatorQuorum));
+                }
+                let statement = Statement::Data(verdict_commitment(&deal, v.result));
+                let slots = v.attestations.len().max(1);
+                check_quorum(
+                    committee,
+                    &statement,
+                    &v.attestations,
+                    rules.mediator_threshold,
+                    slots,
+                )
+                .map_err(|_| rule(ComputeRule::MediatorQuorum))?;
+                let matched =
+                    results.iter().map(|r| r.map(|r| r.result) == Some(v.result)).collect();
+                Outcome { matched, mediated: true }
+            }
+        };
+        let pay = payouts(&deal, &outcome, rules);
+        debug_assert_eq!(
+            pay.total(),
+            u128::from(deal.deposit) + deal.nodes.len() as u128 * u128::from(deal.collateral)
+        );
+        let mut next = self.clone();
+        next.credit(deal.client, pay.client)?;
+        for (node, amount) in deal.nodes.iter().zip(&pay.nodes) {
+            next.credit(*node, *amount)?;
+        }
+        next.credit(rules.treasury, pay.treasury)?;
+        next.burned += u128::from(pay.burned);
+        next.deal_tree.set(id, deal_leaf(deal.hash(), DealStatus::Settled))?;
+        next.deals.insert(id, (deal, DealStatus::Settled));
+        *self = next;
+        Ok(pay)
+    }
+}
+
+/// Opens `deals` (each with its signatures: the client's, then the nodes')
+/// under the native rules and returns the ledger after them and the witness
+/// for a circuit of `slots` slots and `k` nodes per deal.
+pub fn open_batch(
+    ledger: &Ledger,
+    deals: &[(Deal, Vec<Signature>)],
+    k: usize,
+    slots: usize,
+) -> Result<(Ledger, OpenWitness)> {
+    let mut next = ledger.clone();
+    for (deal, signatures) in deals {
+        if deal.nodes.len() != k {
+            return Err(ComputeError::Unfit(format!("the circuit takes deals of {k} nodes")));
+        }
+        next.open(deal, signatures)?;
+    }
+    let witness = build_open_witness_unchecked(ledger, deals, k, slots)?;
+    debug_assert_eq!(witness.new_root, next.root());
+    Ok((next, witness))
+}
+
+/// The settlement of one deal, as a prover submits it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settlement {
+    /// The deal.
+    pub deal_id: u64,
+    /// One entry per node, `None` if it never answered.
+    pub results: Vec<Option<SignedResult>>,
+    /// The mediators' verdict, if mediation was called.
+    pub verdict: Option<Verdict>,
+}
+
+/// The committee named by the deal, or (when none is) the first given, which
+/// the quorum rule then refuses for a verdict.
+pub(super) fn committee_for<'a>(
+    committees: &'a [ValidatorSet],
+    deal: &Deal,
+) -> Result<&'a ValidatorSet> {
+    committees
+        .iter()
+        .find(|c| c.root() == deal.mediators)
+        .or(committees.first())
+        .ok_or_else(|| ComputeError::Unfit("no mediator committee given".into()))
+}
+
+/// Settles a batch under the native rules (each deal's committee looked up
+/// among `committees` by its root) and returns the ledger after it and the
+/// witness.
+pub fn settle_batch(
+    ledger: &Ledger,
+    settlements: &[Settlement],
+    committees: &[ValidatorSet],
+    shape: &SettleShape,
+    now: u64,
+) -> Result<(Ledger, SettleWitness)> {
+    let mut next = ledger.clone();
+    for s in settlements {
+        let (deal, _) = next
+            .deal(s.deal_id)
+            .cloned()
+            .ok_or_else(|| ComputeError::Unfit(format!("deal {} is not open", s.deal_id)))?;
+        if deal.nodes.len() != shape.k {
+            return Err(ComputeError::Unfit(format!(
+                "the circuit takes deals of {} nodes",
+                shape.k
+            )));
+        }
+        if s.verdict.as_ref().is_some_and(|v| v.attestations.len() > shape.mediator_slots) {
+            return Err(ComputeError::TooManyAttestations {
+                len: s.verdict.as_ref().map_or(0, |v| v.attestations.len()),
+                slots: shape.mediator_slots,
+            });
+        }
+        let committee = committee_for(committees, &deal)?;
+        next.settle(s.deal_id, now, &s.results, s.verdict.as_ref(), committee, &shape.rules)?;
+    }
+    let witness = build_settle_witness_unchecked(ledger, settlements, committees, shape, now)?;
+    debug_assert_eq!(witness.new_root, next.root());
+    Ok((next, witness))
+}

@@ -1,0 +1,471 @@
+//! The witnesses of the opening and settlement circuits, and the builders
+//! that make them without checking any rule (what a cheating prover would
+//! force in).
+
+use super::rules::committee_for;
+use super::{
+    deal_leaf, payouts, verdict_commitment, ComputeError, Deal, DealStatus, Ledger, Outcome,
+    Result, SettleShape, Settlement,
+};
+use crate::finality::{
+    build_quorum_witness_unchecked, QuorumWitness, SignerSlot, Statement, StatementKind, Threshold,
+    ValidatorSet,
+};
+use crate::primitives::babyjubjub::Point;
+use crate::primitives::eddsa::Signature;
+use crate::primitives::poseidon::{hash2, poseidon};
+use crate::Fr;
+use ark_ff::{One, Zero};
+use std::collections::BTreeMap;
+
+/// One party of a deal in a slot: the account it debits and its signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartySlot {
+    /// Account index.
+    pub index: u64,
+    /// Account key.
+    pub public_key: Point,
+    /// Balance before the debit.
+    pub balance: Fr,
+    /// Account nonce.
+    pub nonce: Fr,
+    /// Merkle path before the debit.
+    pub path: Vec<Fr>,
+    /// Signature over the deal hash.
+    pub sig_r8: Point,
+    /// Signature response.
+    pub sig_s: Fr,
+}
+
+/// One slot: a deal to open, or unused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenSlot {
+    /// Whether the slot opens a deal.
+    pub used: bool,
+    /// The deal's terms.
+    pub deal: Deal,
+    /// The client, then each node.
+    pub parties: Vec<PartySlot>,
+    /// The deal leaf's path in the deal tree before opening.
+    pub deal_path: Vec<Fr>,
+}
+
+/// The witness of an opening batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenWitness {
+    /// Account tree depth.
+    pub depth: usize,
+    /// Deal tree depth.
+    pub deal_depth: usize,
+    /// Nodes per deal (fixed at setup).
+    pub k: usize,
+    /// Accounts root before.
+    pub accounts_root: Fr,
+    /// Deals root before.
+    pub deals_root: Fr,
+    /// Ledger root before (public).
+    pub old_root: Fr,
+    /// Ledger root after (public).
+    pub new_root: Fr,
+    /// Digest of the opened deals (public).
+    pub digest: Fr,
+    /// Slots.
+    pub slots: Vec<OpenSlot>,
+}
+
+impl OpenWitness {
+    /// An all-unused witness of the given shape, for key generation.
+    pub fn empty(depth: usize, deal_depth: usize, k: usize, slots: usize) -> Self {
+        Self {
+            depth,
+            deal_depth,
+            k,
+            accounts_root: Fr::zero(),
+            deals_root: Fr::zero(),
+            old_root: Fr::zero(),
+            new_root: Fr::zero(),
+            digest: Fr::zero(),
+            slots: (0..slots).map(|_| unused_open_slot(depth, deal_depth, k)).collect(),
+        }
+    }
+}
+
+fn unused_party(depth: usize) -> PartySlot {
+    let identity = Point::new_unchecked(Fr::zero(), Fr::one());
+    PartySlot {
+        index: 0,
+        public_key: identity,
+        balance: Fr::zero(),
+        nonce: Fr::zero(),
+        path: vec![Fr::zero(); depth],
+        sig_r8: identity,
+        sig_s: Fr::zero(),
+    }
+}
+
+fn unused_open_slot(depth: usize, deal_depth: usize, k: usize) -> OpenSlot {
+    OpenSlot {
+        used: false,
+        deal: Deal {
+            id: 0,
+            client: 0,
+            nodes: vec![0; k],
+            job: Fr::zero(),
+            price: 0,
+            deposit: 0,
+            collateral: 0,
+            mediators: Fr::zero(),
+            mediation_fee: 0,
+            deadline: 0,
+        },
+        parties: (0..=k).map(|_| unused_party(depth)).collect(),
+        deal_path: vec![Fr::zero(); deal_depth],
+    }
+}
+
+/// The witness a prover would build, checking nothing: balances are field
+/// elements (a debit may go negative), unknown accounts read as empty, a
+/// missing signature is the identity.
+pub fn build_open_witness_unchecked(
+    ledger: &Ledger,
+    deals: &[(Deal, Vec<Signature>)],
+    k: usize,
+    slots: usize,
+) -> Result<OpenWitness> {
+    if deals.len() > slots {
+        return Err(ComputeError::TooManyDeals { len: deals.len(), slots });
+    }
+    let depth = ledger.accounts.depth();
+    let deal_depth = ledger.deal_tree().depth();
+    let identity = Point::new_unchecked(Fr::zero(), Fr::one());
+    let mut accounts = ledger.accounts.tree().clone();
+    let mut ledger_accounts: BTreeMap<u64, (Point, Fr, Fr)> = ledger
+        .accounts
+        .accounts()
+        .iter()
+        .map(|(i, a)| (*i, (a.public_key.0, Fr::from(a.balance), Fr::from(a.nonce))))
+        .collect();
+    let mut deal_tree = ledger.deal_tree().clone();
+    let (accounts_root, deals_root) = (accounts.root(), deal_tree.root());
+    let mut digest = Fr::zero();
+    let mut out = Vec::with_capacity(slots);
+    for (deal, signatures) in deals {
+        if deal.nodes.len() != k {
+            return Err(ComputeError::Unfit(format!("the circuit takes deals of {k} nodes")));
+        }
+        let hash = deal.hash();
+        let mut parties = Vec::with_capacity(k + 1);
+        let indices = std::iter::once(deal.client).chain(deal.nodes.iter().copied());
+        let amounts = std::iter::once(deal.deposit).chain(std::iter::repeat(deal.collateral));
+        for (party, (index, amount)) in indices.zip(amounts).enumerate() {
+            let (key, balance, nonce) =
+                ledger_accounts.get(&index).copied().unwrap_or((identity, Fr::zero(), Fr::zero()));
+            let path = accounts.proof(index)?.siblings;
+            let after = balance - Fr::from(amount);
+            let leaf = poseidon(&[key.x, key.y, after, nonce]).expect("Poseidon(4)");
+            accounts.set(index, leaf)?;
+            ledger_accounts.insert(index, (key, after, nonce));
+            let sig =
+                signatures.get(party).copied().unwrap_or(Signature { r8: identity, s: Fr::zero() });
+            parties.push(PartySlot {
+                index,
+                public_key: key,
+                balance,
+                nonce,
+                path,
+                sig_r8: sig.r8,
+                sig_s: sig.s,
+            });
+        }
+        let deal_path = deal_tree.proof(deal.id)?.siblings;
+        deal_tree.set(deal.id, deal_leaf(hash, DealStatus::Open))?;
+        digest = hash2(digest, hash);
+        out.push(OpenSlot { used: true, deal: deal.clone(), parties, deal_path });
+    }
+    out.resize_with(slots, || unused_open_slot(depth, deal_depth, k));
+    Ok(OpenWitness {
+        depth,
+        deal_depth,
+        k,
+        accounts_root,
+        deals_root,
+        old_root: hash2(accounts_root, deals_root),
+        new_root: hash2(accounts.root(), deal_tree.root()),
+        digest,
+        slots: out,
+    })
+}
+
+/// An account credited by a settlement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreditSlot {
+    /// Account index.
+    pub index: u64,
+    /// Its key.
+    pub public_key: Point,
+    /// Balance before the credit.
+    pub balance: Fr,
+    /// Nonce.
+    pub nonce: Fr,
+    /// Merkle path before the credit.
+    pub path: Vec<Fr>,
+}
+
+/// A node's result in a slot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResultSlot {
+    /// Whether the node answered.
+    pub answered: bool,
+    /// The result hash.
+    pub result: Fr,
+    /// Signature nonce point.
+    pub sig_r8: Point,
+    /// Signature response.
+    pub sig_s: Fr,
+}
+
+/// One settlement slot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettleSlot {
+    /// Whether the slot settles a deal.
+    pub used: bool,
+    /// The deal's terms.
+    pub deal: Deal,
+    /// The deal leaf's path.
+    pub deal_path: Vec<Fr>,
+    /// One per node.
+    pub results: Vec<ResultSlot>,
+    /// Whether a verdict is given.
+    pub mediated: bool,
+    /// The verdict.
+    pub verdict: Fr,
+    /// The committee's tree root.
+    pub committee_tree_root: Fr,
+    /// The committee's total stake.
+    pub committee_total: Fr,
+    /// Mediator signer slots.
+    pub mediators: Vec<SignerSlot>,
+    /// Credits: the client, then each node, then the treasury.
+    pub credits: Vec<CreditSlot>,
+    /// `⌊rest·num/den⌋`: the client's compensation.
+    pub compensation: Fr,
+    /// `rest·num mod den`.
+    pub compensation_rem: Fr,
+}
+
+/// The witness of a settlement batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettleWitness {
+    /// The circuit's shape, rules included.
+    pub shape: SettleShape,
+    /// Settlement time (public).
+    pub now: u64,
+    /// Accounts root before.
+    pub accounts_root: Fr,
+    /// Deals root before.
+    pub deals_root: Fr,
+    /// Ledger root before (public).
+    pub old_root: Fr,
+    /// Ledger root after (public).
+    pub new_root: Fr,
+    /// Digest (public).
+    pub digest: Fr,
+    /// Slots.
+    pub slots: Vec<SettleSlot>,
+}
+
+fn identity() -> Point {
+    Point::new_unchecked(Fr::zero(), Fr::one())
+}
+
+fn unused_credit(depth: usize) -> CreditSlot {
+    CreditSlot {
+        index: 0,
+        public_key: identity(),
+        balance: Fr::zero(),
+        nonce: Fr::zero(),
+        path: vec![Fr::zero(); depth],
+    }
+}
+
+fn unused_settle_slot(shape: &SettleShape) -> SettleSlot {
+    let committee = build_unused_signers(shape.committee_depth, shape.mediator_slots);
+    SettleSlot {
+        used: false,
+        deal: Deal {
+            id: 0,
+            client: 0,
+            nodes: vec![0; shape.k],
+            job: Fr::zero(),
+            price: 0,
+            deposit: 0,
+            collateral: 0,
+            mediators: Fr::zero(),
+            mediation_fee: 0,
+            deadline: 0,
+        },
+        deal_path: vec![Fr::zero(); shape.deal_depth],
+        results: (0..shape.k)
+            .map(|_| ResultSlot {
+                answered: false,
+                result: Fr::zero(),
+                sig_r8: identity(),
+                sig_s: Fr::zero(),
+            })
+            .collect(),
+        mediated: false,
+        verdict: Fr::zero(),
+        committee_tree_root: Fr::zero(),
+        committee_total: Fr::zero(),
+        mediators: committee,
+        credits: (0..shape.k + 2).map(|_| unused_credit(shape.depth)).collect(),
+        compensation: Fr::zero(),
+        compensation_rem: Fr::zero(),
+    }
+}
+
+fn build_unused_signers(depth: usize, slots: usize) -> Vec<SignerSlot> {
+    QuorumWitness::empty(depth, slots, Threshold::ALL, StatementKind::Data).slots
+}
+
+impl SettleWitness {
+    /// An all-unused witness of `shape`, for key generation.
+    pub fn empty(shape: SettleShape) -> Self {
+        Self {
+            shape,
+            now: 0,
+            accounts_root: Fr::zero(),
+            deals_root: Fr::zero(),
+            old_root: Fr::zero(),
+            new_root: Fr::zero(),
+            digest: Fr::zero(),
+            slots: (0..shape.slots).map(|_| unused_settle_slot(&shape)).collect(),
+        }
+    }
+}
+
+/// The witness a prover would build, checking nothing: the payouts are
+/// computed from what the results and verdict say, in the field.
+pub fn build_settle_witness_unchecked(
+    ledger: &Ledger,
+    settlements: &[Settlement],
+    committees: &[ValidatorSet],
+    shape: &SettleShape,
+    now: u64,
+) -> Result<SettleWitness> {
+    if settlements.len() > shape.slots {
+        return Err(ComputeError::TooManyDeals { len: settlements.len(), slots: shape.slots });
+    }
+    let rules = &shape.rules;
+    let mut accounts = ledger.accounts.tree().clone();
+    let mut balances: BTreeMap<u64, (Point, Fr, Fr)> = ledger
+        .accounts
+        .accounts()
+        .iter()
+        .map(|(i, a)| (*i, (a.public_key.0, Fr::from(a.balance), Fr::from(a.nonce))))
+        .collect();
+    let mut deal_tree = ledger.deal_tree().clone();
+    let (accounts_root, deals_root) = (accounts.root(), deal_tree.root());
+    let mut digest = Fr::zero();
+    let mut slots = Vec::with_capacity(shape.slots);
+    for s in settlements {
+        let deal = ledger
+            .deal(s.deal_id)
+            .map(|(d, _)| d.clone())
+            .ok_or_else(|| ComputeError::Unfit(format!("deal {} is unknown", s.deal_id)))?;
+        let hash = deal.hash();
+        let results: Vec<ResultSlot> = (0..shape.k)
+            .map(|i| match s.results.get(i).copied().flatten() {
+                Some(r) => ResultSlot {
+                    answered: true,
+                    result: r.result,
+                    sig_r8: r.signature.r8,
+                    sig_s: r.signature.s,
+                },
+                None => ResultSlot {
+                    answered: false,
+                    result: Fr::zero(),
+                    sig_r8: identity(),
+                    sig_s: Fr::zero(),
+                },
+            })
+            .collect();
+        let (mediated, verdict, tree_root, total, mediators) = match &s.verdict {
+            Some(v) => {
+                let committee = committee_for(committees, &deal)?;
+                let st = Statement::Data(verdict_commitment(&deal, v.result));
+                let q = build_quorum_witness_unchecked(
+                    committee,
+                    &st,
+                    &v.attestations,
+                    rules.mediator_threshold,
+                    shape.mediator_slots,
+                )?;
+                (true, v.result, q.tree_root, q.total_stake, q.slots)
+            }
+            None => (
+                false,
+                Fr::zero(),
+                Fr::zero(),
+                Fr::zero(),
+                build_unused_signers(shape.committee_depth, shape.mediator_slots),
+            ),
+        };
+        let matched: Vec<bool> = results
+            .iter()
+            .map(|r| if mediated { r.answered && r.result == verdict } else { true })
+            .collect();
+        let pay = payouts(&deal, &Outcome { matched: matched.clone(), mediated }, rules);
+        let faulty = matched.iter().filter(|m| !**m).count() as u128;
+        let rest = if mediated && faulty > 0 {
+            (faulty * u128::from(deal.collateral)).saturating_sub(u128::from(deal.mediation_fee))
+        } else {
+            0
+        };
+        let (num, den) = rules.client_share;
+        let compensation = rest * u128::from(num) / u128::from(den.max(1));
+        let compensation_rem = rest * u128::from(num) % u128::from(den.max(1));
+        // Credits in order: client, nodes, treasury.
+        let targets = std::iter::once((deal.client, pay.client))
+            .chain(deal.nodes.iter().copied().zip(pay.nodes.iter().copied()))
+            .chain(std::iter::once((rules.treasury, pay.treasury)));
+        let mut credits = Vec::with_capacity(shape.k + 2);
+        for (index, amount) in targets {
+            let (key, balance, nonce) =
+                balances.get(&index).copied().unwrap_or((identity(), Fr::zero(), Fr::zero()));
+            let path = accounts.proof(index)?.siblings;
+            let after = balance + Fr::from(amount);
+            accounts.set(index, poseidon(&[key.x, key.y, after, nonce]).expect("Poseidon(4)"))?;
+            balances.insert(index, (key, after, nonce));
+            credits.push(CreditSlot { index, public_key: key, balance, nonce, path });
+        }
+        let deal_path = deal_tree.proof(deal.id)?.siblings;
+        deal_tree.set(deal.id, deal_leaf(hash, DealStatus::Settled))?;
+        digest = hash2(digest, hash);
+        slots.push(SettleSlot {
+            used: true,
+            deal,
+            deal_path,
+            results,
+            mediated,
+            verdict,
+            committee_tree_root: tree_root,
+            committee_total: total,
+            mediators,
+            credits,
+            compensation: Fr::from(compensation as u64),
+            compensation_rem: Fr::from(compensation_rem as u64),
+        });
+    }
+    slots.resize_with(shape.slots, || unused_settle_slot(shape));
+    Ok(SettleWitness {
+        shape: *shape,
+        now,
+        accounts_root,
+        deals_root,
+        old_root: hash2(accounts_root, deals_root),
+        new_root: hash2(accounts.root(), deal_tree.root()),
+        digest,
+        slots,
+    })
+}

@@ -1,0 +1,88 @@
+//! The account ledger: accounts and the sparse Merkle tree that commits to
+//! them. Every domain that moves balances reads and writes it.
+
+mod json;
+
+pub use json::{AccountJson, StateJson};
+
+use crate::primitives::babyjubjub::Point;
+use crate::primitives::eddsa::PublicKey;
+use crate::primitives::merkle::SparseMerkleTree;
+use crate::primitives::poseidon::poseidon;
+use crate::primitives::Result;
+use crate::Fr;
+use std::collections::BTreeMap;
+
+/// An account: its key, balance and nonce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Account {
+    /// The key that signs the account's transfers.
+    pub public_key: PublicKey,
+    /// Balance, below 2^64.
+    pub balance: u64,
+    /// Number of transfers sent.
+    pub nonce: u64,
+}
+
+impl Account {
+    /// The account's leaf, `Poseidon(pk.x, pk.y, balance, nonce)`.
+    pub fn leaf(&self) -> Fr {
+        account_leaf(self.public_key.0, Fr::from(self.balance), Fr::from(self.nonce))
+    }
+}
+
+/// The leaf of an account whose balance and nonce are field elements (witness
+/// builders force values no `u64` holds, to show the circuit rejects them).
+pub fn account_leaf(pk: Point, balance: Fr, nonce: Fr) -> Fr {
+    poseidon(&[pk.x, pk.y, balance, nonce]).expect("Poseidon(4) has parameters")
+}
+
+/// The ledger: accounts and the Merkle tree that commits to them.
+#[derive(Clone, Debug)]
+pub struct State {
+    tree: SparseMerkleTree,
+    accounts: BTreeMap<u64, Account>,
+}
+
+/// The state root: the account tree's root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateRoot(pub Fr);
+
+impl State {
+    /// An empty ledger over a tree of the given depth.
+    pub fn new(depth: usize) -> Result<Self> {
+        Ok(Self { tree: SparseMerkleTree::new(depth)?, accounts: BTreeMap::new() })
+    }
+
+    /// Sets an account directly (genesis or loading a saved state).
+    pub fn set_account(&mut self, index: u64, account: Account) -> Result<()> {
+        self.tree.set(index, account.leaf())?;
+        self.accounts.insert(index, account);
+        Ok(())
+    }
+
+    /// The account at `index`, if any.
+    pub fn account(&self, index: u64) -> Option<&Account> {
+        self.accounts.get(&index)
+    }
+
+    /// All accounts by index.
+    pub fn accounts(&self) -> &BTreeMap<u64, Account> {
+        &self.accounts
+    }
+
+    /// The account tree.
+    pub fn tree(&self) -> &SparseMerkleTree {
+        &self.tree
+    }
+
+    /// The tree depth.
+    pub fn depth(&self) -> usize {
+        self.tree.depth()
+    }
+
+    /// The state root.
+    pub fn root(&self) -> StateRoot {
+        StateRoot(self.tree.root())
+    }
+}

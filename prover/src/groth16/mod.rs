@@ -1,0 +1,268 @@
+//! Groth16 proving on pluggable MSM and NTT backends: one assembler
+//! ([`assemble`]) for every key, the R1CS-to-QAP reduction as a type
+//! parameter ([`qap`]), and one self-check that every proof passes before
+//! it is returned, telling an unsatisfied witness from a backend fault.
+
+mod assemble;
+pub mod qap;
+
+pub use assemble::{KeyPoints, PreparedKey};
+pub use qap::{LibsnarkReduction, QapReduction, SnarkjsReduction};
+
+use crate::{Error, Result};
+use ark_bn254::{Bn254, Fr};
+use ark_ff::Zero;
+use ark_groth16::r1cs_to_qap::evaluate_constraint;
+use ark_groth16::{Proof, ProvingKey};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisMode,
+    R1CS_PREDICATE_LABEL,
+};
+use assemble::{assemble, verifies, Path};
+use rayon::prelude::*;
+use stateproof_kernels::cpu::CpuBackend;
+use stateproof_kernels::{MsmBackend, NttBackend};
+use std::marker::PhantomData;
+use std::time::{Duration, Instant};
+
+/// Time spent in each phase of one proof.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PhaseTimings {
+    /// Native rules and witness building (filled in by callers that do it).
+    pub witness_generation: Duration,
+    /// Constraint synthesis and LC inlining.
+    pub synthesis: Duration,
+    /// Building the constraint matrices and the full assignment.
+    pub matrices: Duration,
+    /// Constraint evaluation and the NTTs of the quotient (seven for
+    /// arkworks' reduction, six for snarkjs's).
+    pub witness_map: Duration,
+    /// MSM for A (G1).
+    pub msm_a: Duration,
+    /// MSM for B (G1).
+    pub msm_b_g1: Duration,
+    /// MSM for B (G2), on the CPU, concurrent with the G1 MSMs (so the
+    /// phases overlap and do not add up to the total).
+    pub msm_b_g2: Duration,
+    /// MSM over the quotient (G1).
+    pub msm_h: Duration,
+    /// MSM over the witness for C (G1).
+    pub msm_l: Duration,
+    /// Verifying the finished proof before returning it.
+    pub self_check: Duration,
+    /// The whole proof, synthesis to checked proof.
+    pub total: Duration,
+}
+
+impl PhaseTimings {
+    /// `(name, duration)` pairs in phase order, for reports.
+    pub fn phases(&self) -> [(&'static str, Duration); 11] {
+        [
+            ("witness generation", self.witness_generation),
+            ("constraint synthesis", self.synthesis),
+            ("matrices, assignment", self.matrices),
+            ("witness map (7 NTTs)", self.witness_map),
+            ("MSM A (G1)", self.msm_a),
+            ("MSM B (G1)", self.msm_b_g1),
+            ("MSM B (G2)", self.msm_b_g2),
+            ("MSM H (G1)", self.msm_h),
+            ("MSM L (G1)", self.msm_l),
+            ("self-check (pairing)", self.self_check),
+            ("total", self.total),
+        ]
+    }
+}
+
+/// How a failed self-check is explained.
+enum Diagnosis<'a> {
+    /// The constraint system is at hand: check it.
+    Constraints(&'a ConstraintSystemRef<Fr>),
+    /// Only the key's matrices are: recompute the proof on the CPU
+    /// reference and see whether that one verifies.
+    Reference,
+}
+
+/// A Groth16 prover holding its backends and a prepared proving key, with
+/// the QAP reduction `Q` (arkworks' by default; snarkjs's for zkeys).
+pub struct Prover<M: MsmBackend, N: NttBackend, Q: QapReduction = LibsnarkReduction> {
+    msm: M,
+    ntt: N,
+    key: PreparedKey<M>,
+    reduction: PhantomData<Q>,
+}
+
+fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    *slot = start.elapsed();
+    out
+}
+
+impl<M: MsmBackend, N: NttBackend, Q: QapReduction> Prover<M, N, Q> {
+    /// Prepares the key's points on the MSM backend.
+    pub fn from_points(msm: M, ntt: N, points: &KeyPoints<'_>) -> Result<Self> {
+        let key = PreparedKey::new(&msm, points)?;
+        Ok(Self { msm, ntt, key, reduction: PhantomData })
+    }
+
+    /// The MSM and NTT backends (for their counters and decisions).
+    pub fn backends(&self) -> (&M, &N) {
+        (&self.msm, &self.ntt)
+    }
+
+    /// Backend names, "msm/ntt".
+    pub fn backend_names(&self) -> (&'static str, &'static str) {
+        (self.msm.name(), self.ntt.name())
+    }
+
+    /// The prepared key.
+    pub fn key(&self) -> &PreparedKey<M> {
+        &self.key
+    }
+
+    /// Proves from the full assignment `z` (`[1, inputs, witness]`), with
+    /// `evaluate` giving `A·z`, `B·z`, `C·z` over the domain, and checks the
+    /// proof; a failed check is explained by `diagnosis`.
+    fn prove_with(
+        &self,
+        z: &[Fr],
+        evaluate: impl Fn() -> Result<[Vec<Fr>; 3]>,
+        randomness: (Fr, Fr),
+        t: &mut PhaseTimings,
+        diagnosis: Diagnosis<'_>,
+    ) -> Result<Proof<Bn254>> {
+        let h = timed(&mut t.witness_map, || -> Result<Vec<Fr>> {
+            let [a, b, c] = evaluate()?;
+            Q::h_scalars(&self.ntt, a, b, c)
+        })?;
+        let proof = assemble(&self.msm, &self.key, Path::Backend, z, &h, randomness, t)
+            .ok_or(Error::Unverifiable { msm: self.msm.name(), ntt: self.ntt.name() })??;
+        drop(h);
+        let inputs = &z[1..self.key.inputs().min(z.len())];
+        if timed(&mut t.self_check, || verifies(&self.key, &proof, inputs)) {
+            return Ok(proof);
+        }
+        let backend_fault = Error::BackendFault { msm: self.msm.name(), ntt: self.ntt.name() };
+        Err(match diagnosis {
+            Diagnosis::Constraints(cs) => match cs.which_is_unsatisfied()? {
+                Some(constraint) => Error::Unsatisfied(constraint),
+                None => backend_fault,
+            },
+            Diagnosis::Reference => {
+                let [a, b, c] = evaluate()?;
+                let h = Q::h_scalars(&CpuBackend, a, b, c)?;
+                let mut scratch = PhaseTimings::default();
+                match assemble(
+                    &self.msm,
+                    &self.key,
+                    Path::Reference,
+                    z,
+                    &h,
+                    randomness,
+                    &mut scratch,
+                ) {
+                    None => Error::Unverifiable { msm: self.msm.name(), ntt: self.ntt.name() },
+                    Some(Ok(p)) if verifies(&self.key, &p, inputs) => backend_fault,
+                    Some(Ok(_)) => Error::Unsatisfied(
+                        "the same proof computed on the CPU does not verify either".into(),
+                    ),
+                    Some(Err(e)) => e,
+                }
+            }
+        })
+    }
+
+    /// Proves from a full assignment `z` (`[1, inputs, witness]`) with
+    /// `evaluate` giving `A·z`, `B·z`, `C·z` over the domain, when no
+    /// constraint system is at hand (a snarkjs zkey): a failed self-check is
+    /// explained by recomputing the proof on the CPU reference.
+    pub fn prove_assignment(
+        &self,
+        z: &[Fr],
+        evaluate: impl Fn() -> Result<[Vec<Fr>; 3]>,
+        r: Fr,
+        s: Fr,
+    ) -> Result<(Proof<Bn254>, PhaseTimings)> {
+        let start = Instant::now();
+        let mut t = PhaseTimings::default();
+        if z.len() != self.key.variables() {
+            return Err(Error::KeyMismatch(format!(
+                "{} values for a key of {} variables",
+                z.len(),
+                self.key.variables()
+            )));
+        }
+        let proof = self.prove_with(z, evaluate, (r, s), &mut t, Diagnosis::Reference)?;
+        t.total = start.elapsed();
+        Ok((proof, t))
+    }
+}
+
+impl<M: MsmBackend, N: NttBackend> Prover<M, N, LibsnarkReduction> {
+    /// Prepares `pk`'s bases on the MSM backend.
+    pub fn new(msm: M, ntt: N, pk: &ProvingKey<Bn254>) -> Result<Self> {
+        Self::from_points(msm, ntt, &KeyPoints::of_arkworks(pk))
+    }
+
+    /// Proves `circuit` with zero-knowledge randomness `(r, s)`.
+    ///
+    /// Returns an error, not a proof, when the witness does not satisfy the
+    /// circuit (naming the first failing constraint), when the circuit's
+    /// shape does not fit the key, or when the finished proof does not
+    /// verify (so a faulty backend cannot hand out a wrong proof).
+    pub fn prove<C: ConstraintSynthesizer<Fr>>(
+        &self,
+        circuit: C,
+        r: Fr,
+        s: Fr,
+    ) -> Result<(Proof<Bn254>, PhaseTimings)> {
+        let start = Instant::now();
+        let mut t = PhaseTimings::default();
+        let cs = ConstraintSystem::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Prove {
+            construct_matrices: true,
+            generate_lc_assignments: false,
+        });
+        timed(&mut t.synthesis, || -> Result<()> {
+            circuit.generate_constraints(cs.clone())?;
+            cs.finalize();
+            Ok(())
+        })?;
+        let num_inputs = cs.num_instance_variables();
+        let num_constraints = cs.num_constraints();
+        let variables = num_inputs + cs.num_witness_variables();
+        if self.key.variables() != variables || self.key.inputs() != num_inputs {
+            return Err(Error::KeyMismatch(format!(
+                "the key is for {} variables ({} public), the circuit has {variables} ({num_inputs})",
+                self.key.variables(),
+                self.key.inputs(),
+            )));
+        }
+        let (matrices, z) = timed(&mut t.matrices, || -> Result<_> {
+            let mut matrices = cs.to_matrices()?;
+            let matrices = matrices.remove(R1CS_PREDICATE_LABEL).unwrap_or_default();
+            let assignment = [cs.instance_assignment()?, cs.witness_assignment()?].concat();
+            Ok((matrices, assignment))
+        })?;
+        // Evaluations of A·z, B·z, C·z over the domain; libsnark's
+        // reduction pins each public input into A's extra rows.
+        let evaluate = || -> Result<[Vec<Fr>; 3]> {
+            let n = LibsnarkReduction::domain_size(num_constraints, num_inputs);
+            let eval = |m: usize| -> Vec<Fr> {
+                let mut v = vec![Fr::zero(); n];
+                v[..num_constraints]
+                    .par_iter_mut()
+                    .zip(&matrices[m])
+                    .for_each(|(v, row)| *v = evaluate_constraint(row, &z));
+                v
+            };
+            let mut a = eval(0);
+            a[num_constraints..num_constraints + num_inputs].copy_from_slice(&z[..num_inputs]);
+            Ok([a, eval(1), eval(2)])
+        };
+        let proof = self.prove_with(&z, evaluate, (r, s), &mut t, Diagnosis::Constraints(&cs))?;
+        t.total = start.elapsed();
+        Ok((proof, t))
+    }
+}

@@ -1,0 +1,147 @@
+//! What the command prints: a report as text, or as one JSON object with
+//! `--json`; progress on stderr when it is a terminal; warnings (the
+//! libraries' `tracing` events) as `warning: …` lines on stderr.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use stateproof_app::progress::Progress;
+use stateproof_app::AppError;
+use std::cell::{Cell, RefCell};
+use std::fmt::Display;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// Where results and progress go.
+pub struct Output {
+    json: bool,
+    interactive: bool,
+    bar: RefCell<Option<ProgressBar>>,
+    /// A JSON object carrying the error was printed already.
+    error_printed: Cell<bool>,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Self {
+        Self {
+            json,
+            interactive: !json && std::io::stderr().is_terminal(),
+            bar: RefCell::new(None),
+            error_printed: Cell::new(false),
+        }
+    }
+
+    /// Prints a report: its text, or its JSON form.
+    pub fn report<R: Display + Serialize>(&self, report: &R) {
+        if self.json {
+            match serde_json::to_value(report) {
+                Ok(v) => println!("{v:#}"),
+                Err(e) => eprintln!("error: the report does not serialise: {e}"),
+            }
+        } else {
+            println!("{report}");
+        }
+    }
+
+    /// Prints a report, then fails with `error` when `ok` is false: with
+    /// `--json`, one object holding the report and the error.
+    pub fn report_or_fail<R: Display + Serialize>(
+        &self,
+        report: &R,
+        ok: bool,
+        error: impl FnOnce() -> AppError,
+    ) -> Result<(), AppError> {
+        if ok {
+            self.report(report);
+            return Ok(());
+        }
+        let e = error();
+        if self.json {
+            let mut v = serde_json::to_value(report).unwrap_or_default();
+            if let Some(map) = v.as_object_mut() {
+                map.insert("error".into(), e.json()["error"].clone());
+                println!("{v:#}");
+                self.error_printed.set(true);
+                return Err(e);
+            }
+        } else {
+            println!("{report}");
+        }
+        Err(e)
+    }
+
+    /// Prints a failure: one line on stderr, and with `--json` the error
+    /// object on stdout (unless a report already carried it).
+    pub fn error(&self, e: &AppError) {
+        if self.json && !self.error_printed.get() {
+            println!("{:#}", e.json());
+        }
+        eprintln!("error: {}", e.message);
+    }
+}
+
+impl Progress for Output {
+    fn begin(&self, step: &str) {
+        if !self.interactive {
+            return;
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_message(step.to_string());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        *self.bar.borrow_mut() = Some(bar);
+    }
+
+    fn end(&self) {
+        if let Some(bar) = self.bar.borrow_mut().take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn advance(&self, done: u64, total: u64, message: &str) {
+        if let Some(bar) = self.bar.borrow().as_ref() {
+            if bar.length() != Some(total) {
+                bar.set_length(total);
+                bar.set_style(
+                    ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+            }
+            bar.set_position(done);
+            bar.set_message(message.to_string());
+        }
+    }
+}
+
+/// Prints the libraries' warnings (`tracing` events at WARN and above) as
+/// `warning: …` lines on stderr, and nothing else.
+pub fn install_warnings() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let subscriber = tracing_subscriber::registry().with(WarningLines);
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}
+
+struct WarningLines;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for WarningLines {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if *event.metadata().level() > tracing::Level::WARN {
+            return;
+        }
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        let level =
+            if *event.metadata().level() == tracing::Level::ERROR { "error" } else { "warning" };
+        eprintln!("{level}: {}", message.0);
+    }
+}
