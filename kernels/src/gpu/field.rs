@@ -10,8 +10,8 @@ use ark_ff::{BigInteger, PrimeField};
 /// How `fe_mul` multiplies.
 ///
 /// Measured on llvmpipe (Mesa 22.3.6, LLVM 15, 2 cores) with the
-/// `mul_chain` microbenchmark (`cargo test -p stateproof-kernels --release
-/// mul_variant_microbenchmark -- --ignored --nocapture`): see
+/// `mul_chain` microbenchmark (group `field_mul_chain` of `cargo bench -p
+/// stateproof-kernels --features microbench,test-hooks --bench gpu_micro`): see
 /// kernels/README.md for the figures. The 32-bit-digit variant needs
 /// `SHADER_INT64`; the 16-bit one runs anywhere.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
