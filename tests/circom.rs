@@ -109,27 +109,24 @@ fn a_bad_witness_or_file_is_refused() {
 fn solidity_and_calldata_export() {
     let dir = temp();
     let sol = dir.join("V.sol");
-    let (code, out) = stateproof(&[
-        "export",
-        "solidity",
-        "--vk",
-        &testdata("verification_key.json"),
-        "--name",
-        "V",
-        "--out",
-        sol.to_str().unwrap(),
-    ]);
+    let vk = testdata("verification_key.json");
+    let solidity = |name: &str| {
+        stateproof(&[
+            "export",
+            "solidity",
+            "--vk",
+            &vk,
+            "--name",
+            name,
+            "--out",
+            sol.to_str().unwrap(),
+        ])
+    };
+    let (code, out) = solidity("V");
     assert_eq!(code, 0, "{out}");
     let source = std::fs::read_to_string(&sol).unwrap();
     assert!(source.contains("contract V {") && source.contains("uint256[3] calldata input"));
-    let (code, out) = stateproof(&[
-        "export",
-        "solidity",
-        "--vk",
-        &testdata("verification_key.json"),
-        "--name",
-        "1x",
-    ]);
+    let (code, out) = solidity("1x");
     assert_eq!(code, 2, "{out}");
 
     let (proof, public) = (dir.join("sp.json"), dir.join("sq.json"));

@@ -516,42 +516,49 @@ fn user_keys_sign_transfers_that_prove() {
         &u(""),
     ]);
     let (_, bob, _) = stateproof(&["keys", "show", &u("bob.key")]);
-    std::fs::remove_file(dir.join("batch.json")).unwrap();
-    ok(&[
-        "sign",
-        "--key",
-        &p("alice.key"),
-        "--from",
-        "0",
-        "--to",
-        "2",
-        "--to-key",
-        bob.trim(),
-        "--amount",
-        "7",
-        "--nonce",
-        "0",
-        "--batch",
-        &u("batch.json"),
-    ]);
-    let (code, out, err) = stateproof(&[
-        "prove",
-        "--pk",
-        &p("transfer.pk"),
-        "--state",
-        &u("state.json"),
-        "--batch",
-        &u("batch.json"),
-        "--out",
-        &u("update.bin"),
-        "--new-state",
-        &u("after.json"),
-        "--backend",
-        "cpu",
-    ]);
+    // One transfer of 7 from account 0 to a fresh account for bob, signed
+    // with `key`, proved into `out`.
+    let sign_and_prove = |key: &str, out: &str, extra: &[&str]| {
+        let _ = std::fs::remove_file(dir.join("batch.json"));
+        ok(&[
+            "sign",
+            "--key",
+            key,
+            "--from",
+            "0",
+            "--to",
+            "2",
+            "--to-key",
+            bob.trim(),
+            "--amount",
+            "7",
+            "--nonce",
+            "0",
+            "--batch",
+            &u("batch.json"),
+        ]);
+        let mut args = vec![
+            "prove".to_string(),
+            "--pk".into(),
+            p("transfer.pk"),
+            "--state".into(),
+            u("state.json"),
+            "--batch".into(),
+            u("batch.json"),
+            "--out".into(),
+            u(out),
+            "--backend".into(),
+            "cpu".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        stateproof(&args)
+    };
+    let after = u("after.json");
+    let (code, out, err) = sign_and_prove(&p("alice.key"), "update.bin", &["--new-state", &after]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("old root") && out.contains("new root"), "{out}");
-    let (_, out, _) = stateproof(&["--json", "inspect", &u("after.json")]);
+    let (_, out, _) = stateproof(&["--json", "inspect", &after]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["kind"], "state");
     assert_eq!(v["accounts"], 3, "bob's account was opened");
@@ -559,37 +566,7 @@ fn user_keys_sign_transfers_that_prove() {
     assert!(out.contains("transfer-batch (depth 4, 1 slot)"), "{out}");
     // The same transfer signed by a key that does not own account 0.
     ok(&["keys", "new", "--out", &u("mallory.key")]);
-    std::fs::remove_file(dir.join("batch.json")).unwrap();
-    ok(&[
-        "sign",
-        "--key",
-        &u("mallory.key"),
-        "--from",
-        "0",
-        "--to",
-        "2",
-        "--to-key",
-        bob.trim(),
-        "--amount",
-        "7",
-        "--nonce",
-        "0",
-        "--batch",
-        &u("batch.json"),
-    ]);
-    let (code, out, err) = stateproof(&[
-        "prove",
-        "--pk",
-        &p("transfer.pk"),
-        "--state",
-        &u("state.json"),
-        "--batch",
-        &u("batch.json"),
-        "--out",
-        &u("x.bin"),
-        "--backend",
-        "cpu",
-    ]);
+    let (code, out, err) = sign_and_prove(&u("mallory.key"), "x.bin", &[]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains("batch.json: transfer 0: bad signature"), "{err}");
 }

@@ -15,11 +15,19 @@ use thiserror::Error;
 /// A circuit's shape: what is fixed when its keys are made (tree depths,
 /// slot counts, thresholds, rules).
 pub trait CircuitShape: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static {
-    /// The circuit ids this shape type can be of, for messages.
-    const KIND: &'static str;
+    /// The circuits a shape of this type can be of (most types: one).
+    const SPECS: &'static [&'static CircuitSpec];
 
     /// The circuit this shape is of.
-    fn spec(&self) -> &'static CircuitSpec;
+    fn spec(&self) -> &'static CircuitSpec {
+        Self::SPECS[0]
+    }
+
+    /// The circuit ids of `SPECS`, for messages: `finality-quorum or
+    /// data-agreement`.
+    fn kind() -> String {
+        Self::SPECS.iter().map(|s| s.id).collect::<Vec<_>>().join(" or ")
+    }
 
     /// The parameter values, in the order of `spec().params`.
     fn values(&self) -> Vec<u64>;
@@ -71,7 +79,7 @@ pub enum ShapeError {
     #[error("this is a {found} key or update, not a {expected} one")]
     WrongCircuit {
         /// The circuit needed.
-        expected: &'static str,
+        expected: String,
         /// The circuit found.
         found: String,
     },
@@ -213,28 +221,15 @@ pub fn check_input_order<C: Circuit>(circuit: C) -> Result<(), String> {
     Ok(())
 }
 
-/// The shape of any of stateproof's circuits: what a key or update file
-/// names, read back into its type.
-#[derive(Clone, Debug, PartialEq)]
-pub enum AnyShape {
-    /// Transfer batches.
-    TransferBatch(crate::transfer::TransferShape),
-    /// Finality or data agreement (one circuit, two statement kinds).
-    Quorum(crate::finality::QuorumShape),
-    /// Double-sign slashing.
-    Slashing(crate::finality::SlashingShape),
-    /// Deal openings.
-    ComputeOpen(crate::compute::OpenShape),
-    /// Deal settlements.
-    ComputeSettle(crate::compute::SettleShape),
-    /// Sponsorship commitments.
-    TrustCommit(crate::trust::CommitShape),
-    /// Sponsorship reveals.
-    TrustResolve(crate::trust::ResolveShape),
-}
-
 macro_rules! any_shape {
-    ($($variant:ident($ty:ty)),* $(,)?) => {
+    ($($(#[$doc:meta])* $variant:ident($ty:ty)),* $(,)?) => {
+        /// The shape of any of stateproof's circuits: what a key or update
+        /// file names, read back into its type.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum AnyShape {
+            $($(#[$doc])* $variant($ty),)*
+        }
+
         $(
             impl From<$ty> for AnyShape {
                 fn from(shape: $ty) -> Self {
@@ -248,7 +243,7 @@ macro_rules! any_shape {
                     match shape {
                         AnyShape::$variant(s) => Ok(s.clone()),
                         other => Err(ShapeError::WrongCircuit {
-                            expected: <$ty as CircuitShape>::KIND,
+                            expected: <$ty as CircuitShape>::kind(),
                             found: other.spec().id.to_string(),
                         }),
                     }
@@ -257,6 +252,18 @@ macro_rules! any_shape {
         )*
 
         impl AnyShape {
+            /// The shape recorded as `id` and `params` in a key or update file.
+            pub fn parse(id: &str, params: &[(String, u64)]) -> Result<Self, ShapeError> {
+                let spec = spec_with_params(id, params)?;
+                let values: Vec<u64> = params.iter().map(|(_, v)| *v).collect();
+                $(
+                    if <$ty as CircuitShape>::SPECS.contains(&spec) {
+                        return Ok(<$ty>::from_values(spec, &values)?.into());
+                    }
+                )*
+                Err(ShapeError::UnknownCircuit(id.to_string()))
+            }
+
             /// The circuit's declaration.
             pub fn spec(&self) -> &'static CircuitSpec {
                 match self {
@@ -282,44 +289,18 @@ macro_rules! any_shape {
 }
 
 any_shape!(
+    /// Transfer batches.
     TransferBatch(crate::transfer::TransferShape),
+    /// Finality or data agreement (one circuit, two statement kinds).
     Quorum(crate::finality::QuorumShape),
+    /// Double-sign slashing.
     Slashing(crate::finality::SlashingShape),
+    /// Deal openings.
     ComputeOpen(crate::compute::OpenShape),
+    /// Deal settlements.
     ComputeSettle(crate::compute::SettleShape),
+    /// Sponsorship commitments.
     TrustCommit(crate::trust::CommitShape),
+    /// Sponsorship reveals.
     TrustResolve(crate::trust::ResolveShape),
 );
-
-impl AnyShape {
-    /// The shape recorded as `id` and `params` in a key or update file.
-    pub fn parse(id: &str, params: &[(String, u64)]) -> Result<Self, ShapeError> {
-        use crate::{compute, finality, transfer, trust};
-        let spec = spec_with_params(id, params)?;
-        let values: Vec<u64> = params.iter().map(|(_, v)| *v).collect();
-        Ok(match spec.id {
-            id if id == spec::TRANSFER_BATCH.id => {
-                transfer::TransferShape::from_values(spec, &values)?.into()
-            }
-            id if id == spec::FINALITY_QUORUM.id || id == spec::DATA_AGREEMENT.id => {
-                finality::QuorumShape::from_values(spec, &values)?.into()
-            }
-            id if id == spec::DOUBLE_SIGN_SLASH.id => {
-                finality::SlashingShape::from_values(spec, &values)?.into()
-            }
-            id if id == spec::COMPUTE_OPEN.id => {
-                compute::OpenShape::from_values(spec, &values)?.into()
-            }
-            id if id == spec::COMPUTE_SETTLE.id => {
-                compute::SettleShape::from_values(spec, &values)?.into()
-            }
-            id if id == spec::TRUST_COMMIT.id => {
-                trust::CommitShape::from_values(spec, &values)?.into()
-            }
-            id if id == spec::TRUST_RESOLVE.id => {
-                trust::ResolveShape::from_values(spec, &values)?.into()
-            }
-            other => return Err(ShapeError::UnknownCircuit(other.to_string())),
-        })
-    }
-}

@@ -55,22 +55,12 @@ impl MsmBackend for CpuBackend {
         Ok(crate::pippenger::msm(&bases.0[offset..offset + scalars.len()], scalars))
     }
 
-    fn msm_g1_reference(
-        &self,
-        bases: &Self::G1Bases,
-        offset: usize,
-        scalars: &[Fr],
-    ) -> Option<Result<G1Projective>> {
-        Some(self.msm_g1(bases, offset, scalars))
+    fn host_g1<'a>(&self, bases: &'a Self::G1Bases) -> Option<&'a HostBases<G1Affine>> {
+        Some(bases)
     }
 
-    fn msm_g2_reference(
-        &self,
-        bases: &Self::G2Bases,
-        offset: usize,
-        scalars: &[Fr],
-    ) -> Option<Result<G2Projective>> {
-        Some(self.msm_g2(bases, offset, scalars))
+    fn host_g2<'a>(&self, bases: &'a Self::G2Bases) -> Option<&'a HostBases<G2Affine>> {
+        Some(bases)
     }
 }
 

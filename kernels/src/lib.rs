@@ -48,6 +48,7 @@ pub use error::{Error, Result};
 
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ff::{FftField, Field};
+use cpu::{CpuBackend, HostBases};
 
 /// The largest NTT BN254's `Fr` allows: its two-adicity is 28.
 pub const MAX_LOG_NTT: u32 = <Fr as FftField>::TWO_ADICITY;
@@ -92,26 +93,36 @@ pub trait MsmBackend: Send + Sync {
         scalars: &[Fr],
     ) -> Result<G2Projective>;
 
-    /// The same G1 MSM by the CPU reference, where the backend keeps what
-    /// that needs (a host copy of the bases); `None` otherwise. The prover's
-    /// self-check uses it to tell a faulty device from a bad witness.
-    fn msm_g1_reference(
-        &self,
-        _bases: &Self::G1Bases,
-        _offset: usize,
-        _scalars: &[Fr],
-    ) -> Option<Result<G1Projective>> {
+    /// The host copy of prepared G1 bases, where the backend keeps one.
+    fn host_g1<'a>(&self, _bases: &'a Self::G1Bases) -> Option<&'a HostBases<G1Affine>> {
         None
     }
 
-    /// The same G2 MSM by the CPU reference, where the backend can.
+    /// The host copy of prepared G2 bases, where the backend keeps one.
+    fn host_g2<'a>(&self, _bases: &'a Self::G2Bases) -> Option<&'a HostBases<G2Affine>> {
+        None
+    }
+
+    /// The same G1 MSM by the CPU backend, where this backend keeps a host
+    /// copy of the bases; `None` otherwise. The prover's self-check uses it
+    /// to tell a faulty device from a bad witness.
+    fn msm_g1_reference(
+        &self,
+        bases: &Self::G1Bases,
+        offset: usize,
+        scalars: &[Fr],
+    ) -> Option<Result<G1Projective>> {
+        Some(CpuBackend.msm_g1(self.host_g1(bases)?, offset, scalars))
+    }
+
+    /// The same G2 MSM by the CPU backend, where this backend can.
     fn msm_g2_reference(
         &self,
-        _bases: &Self::G2Bases,
-        _offset: usize,
-        _scalars: &[Fr],
+        bases: &Self::G2Bases,
+        offset: usize,
+        scalars: &[Fr],
     ) -> Option<Result<G2Projective>> {
-        None
+        Some(CpuBackend.msm_g2(self.host_g2(bases)?, offset, scalars))
     }
 
     /// `Σ scalars[i] · bases[offset + i]` in G1.

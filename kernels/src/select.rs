@@ -487,24 +487,6 @@ impl MsmBackend for FallbackMsm {
         CpuBackend.msm_g1_unchecked(&bases.host, offset, scalars)
     }
 
-    fn msm_g1_reference(
-        &self,
-        bases: &FallbackG1Bases,
-        offset: usize,
-        scalars: &[Fr],
-    ) -> Option<Result<G1Projective>> {
-        Some(CpuBackend.msm_g1(&bases.host, offset, scalars))
-    }
-
-    fn msm_g2_reference(
-        &self,
-        bases: &Self::G2Bases,
-        offset: usize,
-        scalars: &[Fr],
-    ) -> Option<Result<G2Projective>> {
-        Some(CpuBackend.msm_g2(bases, offset, scalars))
-    }
-
     fn msm_g2_unchecked(
         &self,
         bases: &Self::G2Bases,
@@ -512,5 +494,13 @@ impl MsmBackend for FallbackMsm {
         scalars: &[Fr],
     ) -> Result<G2Projective> {
         CpuBackend.msm_g2_unchecked(bases, offset, scalars)
+    }
+
+    fn host_g1<'a>(&self, bases: &'a Self::G1Bases) -> Option<&'a HostBases<G1Affine>> {
+        Some(&bases.host)
+    }
+
+    fn host_g2<'a>(&self, bases: &'a Self::G2Bases) -> Option<&'a HostBases<G2Affine>> {
+        Some(bases)
     }
 }

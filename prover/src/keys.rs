@@ -115,7 +115,7 @@ impl Keys {
         S: CircuitShape + for<'a> TryFrom<&'a AnyShape, Error = ShapeError>,
     {
         S::try_from(&self.shape)
-            .map_err(|_| mismatch(&self.shape, &format!("a {} key is needed", S::KIND)))
+            .map_err(|_| mismatch(&self.shape, &format!("a {} key is needed", S::kind())))
     }
 
     /// The verifying key's blake3 fingerprint.

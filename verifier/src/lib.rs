@@ -35,6 +35,7 @@
 
 extern crate alloc;
 
+mod decimal;
 mod encoding;
 mod envelope;
 mod error;
@@ -45,6 +46,7 @@ mod light_client;
 pub mod snarkjs;
 pub mod spec;
 
+pub use decimal::{parse_decimal, DecimalError};
 pub use envelope::{verify_update_bytes, CompressedUpdate, FORMAT_VERSION, UPDATE_MAGIC};
 pub use error::{Error, Result};
 pub use finality::{Checkpoint, FinalityClient};

@@ -5,7 +5,7 @@
 
 use crate::{Fr, Proof, VerifyingKey};
 use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::PrimeField;
 use serde_json::{json, Value};
 
 fn fq(x: &Fq) -> Value {
@@ -66,29 +66,7 @@ fn bad(what: &str, why: impl std::fmt::Display) -> JsonError {
 /// A canonical decimal below the modulus of `F` (no sign, no leading zero).
 fn decimal<F: PrimeField>(v: &Value, what: &str) -> Result<F, JsonError> {
     let s = v.as_str().ok_or_else(|| bad(what, "expected a decimal string"))?;
-    if s.is_empty() || s.len() > 78 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad(what, format!("{s:?} is not a decimal number")));
-    }
-    if s.len() > 1 && s.starts_with('0') {
-        return Err(bad(what, format!("{s:?} has a leading zero")));
-    }
-    let mut acc = F::BigInt::from(0u64);
-    for b in s.bytes() {
-        // acc = acc·10 + digit, refusing to overflow 256 bits.
-        let mut times8 = acc;
-        let mut carry = times8.mul2();
-        carry |= times8.mul2();
-        carry |= times8.mul2();
-        let mut times2 = acc;
-        carry |= times2.mul2();
-        carry |= times8.add_with_carry(&times2);
-        carry |= times8.add_with_carry(&F::BigInt::from(u64::from(b - b'0')));
-        if carry {
-            return Err(bad(what, "not below the field modulus"));
-        }
-        acc = times8;
-    }
-    F::from_bigint(acc).ok_or_else(|| bad(what, "not below the field modulus"))
+    crate::parse_decimal(s).map_err(|e| bad(what, format_args!("{s:?}: {e}")))
 }
 
 fn array<'a>(v: &'a Value, len: usize, what: &str) -> Result<&'a Vec<Value>, JsonError> {

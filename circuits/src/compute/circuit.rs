@@ -20,7 +20,8 @@
 //! deals (`dᵢ₊₁ = Poseidon(dᵢ, deal hashᵢ)`), and `now`.
 
 use super::{
-    Deal, OpenWitness, SettleWitness, SettlementRules, DEAL_DOMAIN, RESULT_DOMAIN, VERDICT_DOMAIN,
+    Deal, DealStatus, OpenWitness, SettleWitness, SettlementRules, DEAL_DOMAIN, RESULT_DOMAIN,
+    VERDICT_DOMAIN,
 };
 use crate::circuit::{plural, sizes, spec, Circuit, CircuitShape, CircuitSpec, ShapeError};
 use crate::finality::{quorum_gadget, QuorumParts, Threshold, DATA_DOMAIN, MAX_SET_DEPTH};
@@ -53,6 +54,21 @@ impl OpenDealsCircuit {
 /// `a − b` fits 65 bits only then (otherwise it wraps near the modulus).
 fn enforce_at_least(a: &FpVar<Fr>, b: &FpVar<Fr>) -> Result<(), SynthesisError> {
     bits_le_at_most(&(a - b), 66, None).map(|_| ())
+}
+
+/// An account's leaf, `Poseidon(x, y, balance, nonce)` (as
+/// [`crate::ledger::account_leaf`]).
+fn account_leaf(
+    key: &PointVar,
+    balance: &FpVar<Fr>,
+    nonce: &FpVar<Fr>,
+) -> Result<FpVar<Fr>, SynthesisError> {
+    poseidon_gadget(&[key.x.clone(), key.y.clone(), balance.clone(), nonce.clone()])
+}
+
+/// A deal's leaf in the deal tree (as [`super::deal_leaf`]).
+fn deal_leaf(hash: &FpVar<Fr>, status: DealStatus) -> Result<FpVar<Fr>, SynthesisError> {
+    PoseidonGadget::hash2(hash, &FpVar::Constant(Fr::from(status.code())))
 }
 
 /// A deal's terms in a circuit: index bits, range-checked amounts and the
@@ -197,23 +213,15 @@ impl ConstraintSynthesizer<Fr> for OpenDealsCircuit {
                 let amount = if p == 0 { &deposit } else { &collateral };
                 let after = &balance - amount;
                 enforce_u64(&used.select(&after, &zero)?)?;
-                let leaf = |b: FpVar<Fr>| {
-                    poseidon_gadget(&[key.x.clone(), key.y.clone(), b, nonce.clone()])
-                };
                 let path = MerklePathVar::new_witness(cs.clone(), bits, &party.path)?;
-                let (before, updated) = path.update(&leaf(balance)?, &leaf(after)?)?;
-                before.conditional_enforce_equal(&accounts, &used)?;
-                accounts = used.select(&updated, &accounts)?;
+                let [old, new] = [&balance, &after].map(|b| account_leaf(&key, b, &nonce));
+                path.update_if(&mut accounts, &old?, &new?, &used)?;
             }
 
             // The deal leaf: empty before (no deal id twice), open after.
             let path = MerklePathVar::new_witness(cs.clone(), id_bits, &slot.deal_path)?;
-            let open = PoseidonGadget::hash2(&hash, &FpVar::Constant(Fr::from(1u64)))?;
-            let (before, after) = path.update(&zero, &open)?;
-            before.conditional_enforce_equal(&deals, &used)?;
-            deals = used.select(&after, &deals)?;
-            let chained = PoseidonGadget::hash2(&digest, &hash)?;
-            digest = used.select(&chained, &digest)?;
+            path.update_if(&mut deals, &zero, &deal_leaf(&hash, DealStatus::Open)?, &used)?;
+            PoseidonGadget::chain_if(&mut digest, &hash, &used)?;
         }
         PoseidonGadget::hash2(&accounts, &deals)?.enforce_equal(&new_root)?;
         digest.enforce_equal(&digest_in)?;
@@ -418,24 +426,17 @@ impl ConstraintSynthesizer<Fr> for SettleDealsCircuit {
                 enforce_u64(&used.select(pay, &zero)?)?;
                 let after = balance + pay;
                 enforce_u64(&used.select(&after, &zero)?)?;
-                let leaf = |b: FpVar<Fr>| {
-                    poseidon_gadget(&[key.x.clone(), key.y.clone(), b, nonce.clone()])
-                };
                 let path = MerklePathVar::new_witness(cs.clone(), bits, &credit.path)?;
-                let (before, updated) = path.update(&leaf(balance.clone())?, &leaf(after)?)?;
-                before.conditional_enforce_equal(&accounts, &used)?;
-                accounts = used.select(&updated, &accounts)?;
+                let [old, new] = [balance, &after].map(|b| account_leaf(key, b, nonce));
+                path.update_if(&mut accounts, &old?, &new?, &used)?;
             }
 
             // The deal leaf: open before, settled after.
             let path = MerklePathVar::new_witness(cs.clone(), id_bits, &slot.deal_path)?;
-            let open = PoseidonGadget::hash2(&hash, &FpVar::Constant(Fr::from(1u64)))?;
-            let settled = PoseidonGadget::hash2(&hash, &FpVar::Constant(Fr::from(2u64)))?;
-            let (before, after) = path.update(&open, &settled)?;
-            before.conditional_enforce_equal(&deals, &used)?;
-            deals = used.select(&after, &deals)?;
-            let chained = PoseidonGadget::hash2(&digest, &hash)?;
-            digest = used.select(&chained, &digest)?;
+            let [open, settled] =
+                [DealStatus::Open, DealStatus::Settled].map(|status| deal_leaf(&hash, status));
+            path.update_if(&mut deals, &open?, &settled?, &used)?;
+            PoseidonGadget::chain_if(&mut digest, &hash, &used)?;
         }
         PoseidonGadget::hash2(&accounts, &deals)?.enforce_equal(&new_root)?;
         digest.enforce_equal(&digest_in)?;
@@ -463,11 +464,7 @@ pub struct OpenShape {
 }
 
 impl CircuitShape for OpenShape {
-    const KIND: &'static str = spec::COMPUTE_OPEN.id;
-
-    fn spec(&self) -> &'static CircuitSpec {
-        &spec::COMPUTE_OPEN
-    }
+    const SPECS: &'static [&'static CircuitSpec] = &[&spec::COMPUTE_OPEN];
 
     fn values(&self) -> Vec<u64> {
         [self.depth, self.deal_depth, self.k, self.slots].map(|v| v as u64).to_vec()
@@ -510,11 +507,7 @@ impl Circuit for OpenDealsCircuit {
 }
 
 impl CircuitShape for SettleShape {
-    const KIND: &'static str = spec::COMPUTE_SETTLE.id;
-
-    fn spec(&self) -> &'static CircuitSpec {
-        &spec::COMPUTE_SETTLE
-    }
+    const SPECS: &'static [&'static CircuitSpec] = &[&spec::COMPUTE_SETTLE];
 
     fn values(&self) -> Vec<u64> {
         let r = &self.rules;

@@ -316,7 +316,7 @@ pub enum DealStatus {
 }
 
 impl DealStatus {
-    fn code(self) -> u64 {
+    pub(crate) fn code(self) -> u64 {
         match self {
             DealStatus::Open => 1,
             DealStatus::Settled => 2,

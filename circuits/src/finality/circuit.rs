@@ -60,7 +60,7 @@ pub struct QuorumShape {
 }
 
 impl CircuitShape for QuorumShape {
-    const KIND: &'static str = "finality-quorum or data-agreement";
+    const SPECS: &'static [&'static CircuitSpec] = &[&spec::FINALITY_QUORUM, &spec::DATA_AGREEMENT];
 
     fn spec(&self) -> &'static CircuitSpec {
         match self.kind {
@@ -79,7 +79,7 @@ impl CircuitShape for QuorumShape {
         } else if spec == &spec::FINALITY_QUORUM {
             StatementKind::Header
         } else {
-            return Err(ShapeError::WrongCircuit { expected: Self::KIND, found: spec.id.into() });
+            return Err(ShapeError::WrongCircuit { expected: Self::kind(), found: spec.id.into() });
         };
         if values.len() != 4 {
             return Err(ShapeError::value(spec, "expected 4 parameters"));
@@ -133,11 +133,7 @@ pub struct SlashingShape {
 }
 
 impl CircuitShape for SlashingShape {
-    const KIND: &'static str = spec::DOUBLE_SIGN_SLASH.id;
-
-    fn spec(&self) -> &'static CircuitSpec {
-        &spec::DOUBLE_SIGN_SLASH
-    }
+    const SPECS: &'static [&'static CircuitSpec] = &[&spec::DOUBLE_SIGN_SLASH];
 
     fn values(&self) -> Vec<u64> {
         vec![self.set_depth as u64]

@@ -6,7 +6,7 @@ use super::babyjubjub::Point;
 use super::eddsa::{PublicKey, Signature};
 use super::{Error, Result};
 use crate::Fr;
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::PrimeField;
 
 /// Parses a canonical decimal field element: digits only, no leading zeros
 /// (except "0" itself), value below the modulus. Unlike `Fr::from_str`, which
@@ -15,32 +15,7 @@ use ark_ff::{BigInteger, PrimeField};
 pub fn parse_fr(s: &str) -> Result<Fr> {
     let bad =
         |reason: &str| Error::Invalid { what: "field element", reason: format!("{reason}: {s:?}") };
-    if s.is_empty() || s.len() > 78 {
-        return Err(bad("expected 1 to 78 decimal digits"));
-    }
-    if !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad("not a decimal number"));
-    }
-    if s.len() > 1 && s.starts_with('0') {
-        return Err(bad("leading zero"));
-    }
-    let mut acc = <Fr as PrimeField>::BigInt::from(0u64);
-    for b in s.bytes() {
-        // acc = acc * 10 + digit, watching for overflow out of 256 bits.
-        let mut times8 = acc;
-        let mut carry = times8.mul2();
-        carry |= times8.mul2();
-        carry |= times8.mul2();
-        let mut times2 = acc;
-        carry |= times2.mul2();
-        carry |= times8.add_with_carry(&times2);
-        carry |= times8.add_with_carry(&u64::from(b - b'0').into());
-        if carry {
-            return Err(bad("not below the field modulus"));
-        }
-        acc = times8;
-    }
-    Fr::from_bigint(acc).ok_or_else(|| bad("not below the field modulus"))
+    stateproof_verifier::parse_decimal(s).map_err(|e| bad(&e.to_string()))
 }
 
 /// The canonical decimal form of a field element.

@@ -184,6 +184,22 @@ impl MerklePathVar {
     ) -> Result<(FpVar<Fr>, FpVar<Fr>), SynthesisError> {
         Ok((self.root(old_leaf)?, self.root(new_leaf)?))
     }
+
+    /// Where `on`: checks that `old_leaf` is at this path under `root` and
+    /// moves `root` to the root with `new_leaf` in its place. Elsewhere
+    /// checks nothing and leaves `root` as it is.
+    pub fn update_if(
+        &self,
+        root: &mut FpVar<Fr>,
+        old_leaf: &FpVar<Fr>,
+        new_leaf: &FpVar<Fr>,
+        on: &Boolean<Fr>,
+    ) -> Result<(), SynthesisError> {
+        let (before, after) = self.update(old_leaf, new_leaf)?;
+        before.conditional_enforce_equal(root, on)?;
+        *root = on.select(&after, root)?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -36,11 +36,7 @@ pub struct TransferShape {
 }
 
 impl CircuitShape for TransferShape {
-    const KIND: &'static str = spec::TRANSFER_BATCH.id;
-
-    fn spec(&self) -> &'static CircuitSpec {
-        &spec::TRANSFER_BATCH
-    }
+    const SPECS: &'static [&'static CircuitSpec] = &[&spec::TRANSFER_BATCH];
 
     fn values(&self) -> Vec<u64> {
         vec![self.depth as u64, self.slots as u64]
@@ -189,8 +185,7 @@ impl ConstraintSynthesizer<Fr> for TransferBatchCircuit {
 
             // An unused slot passes root and digest through unchanged.
             root = used.select(&root_after, &root)?;
-            let chained = PoseidonGadget::hash2(&digest, &msg)?;
-            digest = used.select(&chained, &digest)?;
+            PoseidonGadget::chain_if(&mut digest, &msg, &used)?;
         }
         root.enforce_equal(&new_root)?;
         digest.enforce_equal(&digest_in)?;

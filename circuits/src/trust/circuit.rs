@@ -99,13 +99,13 @@ impl ConstraintSynthesizer<Fr> for CommitCircuit {
             let s = witness(slot.sig_s)?;
             verify_gadget(&key, &c, &r8, &s, &used)?;
             let path = MerklePathVar::new_witness(cs.clone(), bits, &m.path)?;
-            let (before, after) = path.update(
+            path.update_if(
+                &mut root,
                 &leaf_gadget(&key, &susp, &lp1, &pending)?,
                 &leaf_gadget(&key, &susp, &period_plus_one, &c)?,
+                &used,
             )?;
-            before.conditional_enforce_equal(&root, &used)?;
-            root = used.select(&after, &root)?;
-            digest = used.select(&PoseidonGadget::hash2(&digest, &c)?, &digest)?;
+            PoseidonGadget::chain_if(&mut digest, &c, &used)?;
         }
         root.enforce_equal(&new_root)?;
         digest.enforce_equal(&digest_in)
@@ -225,12 +225,12 @@ impl ConstraintSynthesizer<Fr> for ResolveCircuit {
                 c.conditional_enforce_equal(&pending, &used)?;
                 let new_susp = defects[1 - i].select(&until, &susp)?;
                 let path = MerklePathVar::new_witness(cs.clone(), bits, &m.path)?;
-                let (before, after) = path.update(
+                path.update_if(
+                    &mut root,
                     &leaf_gadget(&key, &susp, &lp1, &pending)?,
                     &leaf_gadget(&key, &new_susp, &lp1, &zero)?,
+                    &used,
                 )?;
-                before.conditional_enforce_equal(&root, &used)?;
-                root = used.select(&after, &root)?;
             }
 
             // Admissions into empty leaves: both cooperate, the candidate;
@@ -249,12 +249,9 @@ impl ConstraintSynthesizer<Fr> for ResolveCircuit {
                 key8.x.conditional_enforce_not_equal(&zero, on)?;
                 let bits = index_bits(&cs, *index, w.depth)?;
                 let path = MerklePathVar::new_witness(cs.clone(), bits, path)?;
-                let (before, after) =
-                    path.update(&zero, &leaf_gadget(key, &zero, &zero, &zero)?)?;
-                before.conditional_enforce_equal(&root, on)?;
-                root = on.select(&after, &root)?;
+                path.update_if(&mut root, &zero, &leaf_gadget(key, &zero, &zero, &zero)?, on)?;
             }
-            digest = used.select(&PoseidonGadget::hash2(&digest, &hash)?, &digest)?;
+            PoseidonGadget::chain_if(&mut digest, &hash, &used)?;
         }
         root.enforce_equal(&new_root)?;
         digest.enforce_equal(&digest_in)
@@ -276,11 +273,7 @@ pub struct CommitShape {
 }
 
 impl CircuitShape for CommitShape {
-    const KIND: &'static str = spec::TRUST_COMMIT.id;
-
-    fn spec(&self) -> &'static CircuitSpec {
-        &spec::TRUST_COMMIT
-    }
+    const SPECS: &'static [&'static CircuitSpec] = &[&spec::TRUST_COMMIT];
 
     fn values(&self) -> Vec<u64> {
         vec![self.depth as u64, self.period, self.slots as u64]
@@ -339,11 +332,7 @@ pub struct ResolveShape {
 }
 
 impl CircuitShape for ResolveShape {
-    const KIND: &'static str = spec::TRUST_RESOLVE.id;
-
-    fn spec(&self) -> &'static CircuitSpec {
-        &spec::TRUST_RESOLVE
-    }
+    const SPECS: &'static [&'static CircuitSpec] = &[&spec::TRUST_RESOLVE];
 
     fn values(&self) -> Vec<u64> {
         vec![self.depth as u64, self.suspension, self.slots as u64]

@@ -53,6 +53,18 @@ impl PoseidonGadget {
     pub fn hash2(left: &FpVar<Fr>, right: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
         poseidon_gadget(&[left.clone(), right.clone()])
     }
+
+    /// Where `on`, chains `item` into a batch digest: `d ← Poseidon(d,
+    /// item)`; elsewhere leaves `d` as it is.
+    pub fn chain_if(
+        digest: &mut FpVar<Fr>,
+        item: &FpVar<Fr>,
+        on: &Boolean<Fr>,
+    ) -> Result<(), SynthesisError> {
+        let chained = Self::hash2(digest, item)?;
+        *digest = on.select(&chained, digest)?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -204,13 +204,8 @@ impl MsmBackend for GpuMsm {
         CpuBackend.msm_g2_unchecked(bases, offset, scalars)
     }
 
-    fn msm_g2_reference(
-        &self,
-        bases: &Self::G2Bases,
-        offset: usize,
-        scalars: &[Fr],
-    ) -> Option<Result<G2Projective>> {
-        Some(CpuBackend.msm_g2(bases, offset, scalars))
+    fn host_g2<'a>(&self, bases: &'a Self::G2Bases) -> Option<&'a HostBases<G2Affine>> {
+        Some(bases)
     }
 }
 
