@@ -81,7 +81,12 @@ pub fn new_key(path: &Path) -> Result<NewKeyReport> {
     }
     let mut seed = [0u8; 32];
     ark_std::rand::RngCore::fill_bytes(&mut stateproof_prover::keys::os_rng(), &mut seed);
-    let key = SecretKey::from_seed(&seed);
+    write_key(path, &seed)
+}
+
+/// Writes the key file of `seed` (owner-only permissions on Unix).
+pub fn write_key(path: &Path, seed: &[u8; 32]) -> Result<NewKeyReport> {
+    let key = SecretKey::from_seed(seed);
     let file = KeyFile {
         kind: KEY_KIND.into(),
         seed: hex::encode(seed),

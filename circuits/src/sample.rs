@@ -13,10 +13,15 @@ use std::collections::BTreeMap;
 
 /// The secret key of sample account `i` (a public seed: for demos only).
 pub fn sample_key(i: u64) -> SecretKey {
+    SecretKey::from_seed(&sample_seed(i))
+}
+
+/// The public seed of sample account `i`'s key.
+pub fn sample_seed(i: u64) -> [u8; 32] {
     let mut seed = [0u8; 32];
     seed[..8].copy_from_slice(&i.to_le_bytes());
     seed[8..22].copy_from_slice(b"stateproof-sam");
-    SecretKey::from_seed(&seed)
+    seed
 }
 
 /// A ledger whose accounts' keys are known: account `i` at index `i`.

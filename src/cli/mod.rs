@@ -4,6 +4,7 @@
 mod args;
 mod finality;
 mod groth16;
+mod node;
 pub mod output;
 mod transfer;
 
@@ -29,6 +30,23 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// The node: signed transfers in over HTTP, proven updates out, its
+    /// ledger on disk.
+    Node {
+        #[command(subcommand)]
+        command: node::NodeCommand,
+    },
+    /// Signs a transfer with a key file and submits it to a node.
+    Send(node::SendArgs),
+    /// A light client of a node: verifies every update, checks balances
+    /// against the verified root.
+    LightClient {
+        #[command(subcommand)]
+        command: node::LightClientCommand,
+    },
+    /// Offers signed transfers to a node at a steady rate and measures what
+    /// it accepts.
+    Load(node::LoadArgs),
     /// Genesis, a batch of signed transfers, setup, proof and verification, end to end.
     Demo(transfer::DemoArgs),
     /// Lists GPU adapters with their backend, type, limits and features.
@@ -130,6 +148,10 @@ pub enum SimulateWhat {
 /// Runs `command`, printing its report on `out`.
 pub fn run(command: Command, out: &Output) -> Result<(), AppError> {
     match command {
+        Command::Node { command } => node::run_node(out, command),
+        Command::Send(a) => node::send(out, a),
+        Command::LightClient { command } => node::light_client(out, command),
+        Command::Load(a) => node::load(out, a),
         Command::Demo(a) => transfer::demo(out, a),
         Command::Devices => {
             out.report(&args::Devices(stateproof_kernels::gpu::list_adapters()));

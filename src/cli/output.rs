@@ -123,11 +123,23 @@ pub fn install_warnings() {
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
+/// The node's log: its info lines (batches sealed and proven) as well as
+/// warnings, on stderr.
+pub fn install_node_log() {
+    NODE_LOG.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+static NODE_LOG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 struct WarningLines;
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for WarningLines {
     fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        if *event.metadata().level() > tracing::Level::WARN {
+        let level = *event.metadata().level();
+        let info = level == tracing::Level::INFO
+            && NODE_LOG.load(std::sync::atomic::Ordering::Relaxed)
+            && event.metadata().target().starts_with("stateproof_node");
+        if level > tracing::Level::WARN && !info {
             return;
         }
         struct Message(String);
@@ -140,8 +152,11 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for WarningLines {
         }
         let mut message = Message(String::new());
         event.record(&mut message);
-        let level =
-            if *event.metadata().level() == tracing::Level::ERROR { "error" } else { "warning" };
+        let level = match level {
+            tracing::Level::ERROR => "error",
+            tracing::Level::WARN => "warning",
+            _ => "node",
+        };
         eprintln!("{level}: {}", message.0);
     }
 }

@@ -54,6 +54,33 @@ impl State {
         Ok(Self { tree: SparseMerkleTree::new(depth)?, accounts: BTreeMap::new() })
     }
 
+    /// A ledger from what a store kept: its accounts and its tree's
+    /// non-empty nodes. Each account's leaf must be the stored leaf at its
+    /// index, and no leaf may be stored without its account (one hash per
+    /// account; the inner nodes are trusted to the store's own checks).
+    pub fn from_stored(
+        depth: usize,
+        accounts: BTreeMap<u64, Account>,
+        nodes: impl IntoIterator<Item = (usize, u64, Fr)>,
+    ) -> Result<Self> {
+        let tree = SparseMerkleTree::from_stored(depth, nodes)?;
+        let bad =
+            |reason: String| crate::primitives::Error::Invalid { what: "stored ledger", reason };
+        for (&index, account) in &accounts {
+            if tree.stored(0, index) != Some(account.leaf()) {
+                return Err(bad(format!("the leaf of account {index} does not match the account")));
+            }
+        }
+        if tree.stored_leaves() != accounts.len() {
+            return Err(bad(format!(
+                "{} stored leaves for {} accounts",
+                tree.stored_leaves(),
+                accounts.len()
+            )));
+        }
+        Ok(Self { tree, accounts })
+    }
+
     /// Sets an account directly (genesis or loading a saved state).
     pub fn set_account(&mut self, index: u64, account: Account) -> Result<()> {
         self.tree.set(index, account.leaf())?;

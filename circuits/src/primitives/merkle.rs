@@ -106,6 +106,72 @@ impl SparseMerkleTree {
         Ok(())
     }
 
+    /// The non-empty node at `(height, index)`, as a store keeps it (`None`
+    /// where the subtree is empty).
+    pub fn stored(&self, height: usize, index: u64) -> Option<Fr> {
+        self.nodes.get(&(height, index)).copied()
+    }
+
+    /// The nodes on the path from the leaf at `index` to the root, leaf
+    /// first: `(height, index at that height, node)` with `None` for empty
+    /// subtrees. What a store writes after the leaf changes.
+    pub fn path_nodes(&self, index: u64) -> Result<Vec<(usize, u64, Option<Fr>)>> {
+        check_index(index, self.depth)?;
+        Ok((0..=self.depth)
+            .map(|h| {
+                let i = if h >= 64 { 0 } else { index >> h };
+                (h, i, self.stored(h, i))
+            })
+            .collect())
+    }
+
+    /// A tree from the non-empty nodes a store kept, without rehashing:
+    /// refuses nodes outside the tree and empty-subtree values stored as
+    /// nodes. The caller checks what it can afford to (the leaves against
+    /// their accounts); a full check is [`SparseMerkleTree::check`].
+    pub fn from_stored(
+        depth: usize,
+        nodes: impl IntoIterator<Item = (usize, u64, Fr)>,
+    ) -> Result<Self> {
+        let mut tree = Self::new(depth)?;
+        for (h, i, node) in nodes {
+            let fits = h <= depth && (depth - h >= 64 || i >> (depth - h) == 0);
+            if !fits || node == tree.empty[h] {
+                return Err(Error::Invalid {
+                    what: "stored tree node",
+                    reason: format!("({h}, {i}) is outside a depth-{depth} tree or empty"),
+                });
+            }
+            tree.nodes.insert((h, i), node);
+        }
+        Ok(tree)
+    }
+
+    /// Every non-empty node, `(height, index, node)`, in no set order.
+    pub fn stored_nodes(&self) -> impl Iterator<Item = (usize, u64, Fr)> + '_ {
+        self.nodes.iter().map(|(&(h, i), &n)| (h, i, n))
+    }
+
+    /// Number of non-empty leaves.
+    pub fn stored_leaves(&self) -> usize {
+        self.nodes.keys().filter(|(h, _)| *h == 0).count()
+    }
+
+    /// Rehashes every stored inner node from its children: `Ok` when the
+    /// tree is consistent.
+    pub fn check(&self) -> Result<()> {
+        for (&(h, i), &node) in &self.nodes {
+            if h == 0 {
+                continue;
+            }
+            let (l, r) = (self.node(h - 1, i << 1), self.node(h - 1, (i << 1) | 1));
+            if hash2(l, r) != node {
+                return Err(Error::BadMerkleProof);
+            }
+        }
+        Ok(())
+    }
+
     /// The membership proof (sibling path) of the leaf at `index`.
     pub fn proof(&self, index: u64) -> Result<MerkleProof> {
         check_index(index, self.depth)?;
@@ -206,6 +272,37 @@ impl MerklePathVar {
 mod tests {
     use super::*;
     use ark_relations::gr1cs::ConstraintSystem;
+
+    #[test]
+    fn a_tree_rebuilt_from_its_stored_nodes_is_the_same_tree() {
+        let mut tree = SparseMerkleTree::new(8).unwrap();
+        for (i, v) in [(0u64, 5u64), (3, 7), (255, 9), (3, 0)] {
+            tree.set(i, Fr::from(v)).unwrap();
+        }
+        let stored: Vec<_> = (0..=8)
+            .flat_map(|h| (0..(256u64 >> h)).map(move |i| (h, i)))
+            .filter_map(|(h, i)| tree.stored(h, i).map(|n| (h, i, n)))
+            .collect();
+        let again = SparseMerkleTree::from_stored(8, stored.clone()).unwrap();
+        assert_eq!(again.root(), tree.root());
+        assert_eq!(again.proof(255).unwrap(), tree.proof(255).unwrap());
+        again.check().unwrap();
+        assert_eq!(again.stored_leaves(), 2);
+        // A tampered inner node is found by the full check.
+        let mut tampered = stored.clone();
+        let inner = tampered.iter_mut().find(|(h, _, _)| *h == 4).unwrap();
+        inner.2 += Fr::from(1u64);
+        assert!(SparseMerkleTree::from_stored(8, tampered).unwrap().check().is_err());
+        // Nodes outside the tree, and stored empty values, are refused.
+        assert!(SparseMerkleTree::from_stored(8, [(0, 256, Fr::from(1u64))]).is_err());
+        assert!(SparseMerkleTree::from_stored(8, [(9, 0, Fr::from(1u64))]).is_err());
+        assert!(SparseMerkleTree::from_stored(8, [(0, 1, Fr::zero())]).is_err());
+        // The path nodes are what a store writes after a leaf changes.
+        let path = tree.path_nodes(3).unwrap();
+        assert_eq!(path.len(), 9);
+        assert_eq!(path[0], (0, 3, None));
+        assert_eq!(path[8], (8, 0, Some(tree.root())));
+    }
 
     #[test]
     fn empty_tree_root_is_the_empty_root() {

@@ -19,6 +19,7 @@ pub struct BatchJson {
 
 /// One signed transfer.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TransferJson {
     /// Sender index.
@@ -45,42 +46,43 @@ impl BatchJson {
             .transfers
             .iter()
             .enumerate()
-            .map(|(i, t)| {
-                let at = |e: crate::primitives::Error| e.at(format!("transfers[{i}]"));
-                Ok(Transfer {
-                    from: t.from,
-                    to: t.to,
-                    to_public_key: key_from_strings(&t.to_public_key)
-                        .map_err(|e| at(e.at("to_public_key")))?,
-                    amount: t.amount,
-                    nonce: t.nonce,
-                    signature: signature_from_strings(&t.signature_r8, &t.signature_s)
-                        .map_err(at)?,
-                })
-            })
+            .map(|(i, t)| t.to_transfer().map_err(|e| e.at(format!("transfers[{i}]"))))
             .collect::<Result<Vec<_>>>()?;
         Ok(TransferBatch { transfers })
     }
 
     /// The JSON form of a batch.
     pub fn from_batch(batch: &TransferBatch) -> Self {
+        Self { transfers: batch.transfers.iter().map(TransferJson::from_transfer).collect() }
+    }
+}
+
+impl TransferJson {
+    /// The transfer, rejecting malformed keys and signature encodings (the
+    /// signature itself is checked against the sender's key by the rules).
+    pub fn to_transfer(&self) -> Result<Transfer> {
+        Ok(Transfer {
+            from: self.from,
+            to: self.to,
+            to_public_key: key_from_strings(&self.to_public_key)
+                .map_err(|e| e.at("to_public_key"))?,
+            amount: self.amount,
+            nonce: self.nonce,
+            signature: signature_from_strings(&self.signature_r8, &self.signature_s)?,
+        })
+    }
+
+    /// The JSON form of a transfer.
+    pub fn from_transfer(t: &Transfer) -> Self {
+        let (signature_r8, signature_s) = signature_to_strings(&t.signature);
         Self {
-            transfers: batch
-                .transfers
-                .iter()
-                .map(|t| {
-                    let (signature_r8, signature_s) = signature_to_strings(&t.signature);
-                    TransferJson {
-                        from: t.from,
-                        to: t.to,
-                        to_public_key: key_to_strings(&t.to_public_key),
-                        amount: t.amount,
-                        nonce: t.nonce,
-                        signature_r8,
-                        signature_s,
-                    }
-                })
-                .collect(),
+            from: t.from,
+            to: t.to,
+            to_public_key: key_to_strings(&t.to_public_key),
+            amount: t.amount,
+            nonce: t.nonce,
+            signature_r8,
+            signature_s,
         }
     }
 }

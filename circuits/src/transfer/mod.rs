@@ -26,7 +26,8 @@ mod witness;
 pub use circuit::{TransferBatchCircuit, TransferShape, MAX_SLOTS};
 pub use json::{BatchJson, TransferJson};
 pub use rules::{
-    apply_batch, transfer_message, Transfer, TransferBatch, TransferError, TransferRule,
+    apply_batch, check_transfer_rules, transfer_message, Transfer, TransferBatch, TransferError,
+    TransferRule,
 };
 pub use witness::{build_witness_unchecked, SlotWitness, TransferWitness};
 

@@ -150,6 +150,19 @@ impl TransferBatch {
 pub(crate) fn check_transfer(state: &State, t: &Transfer) -> Result<(), TransferRule> {
     let sender = state.account(t.from).ok_or(TransferRule::UnknownSender)?;
     sender.public_key.verify(t.message(), &t.signature).map_err(|_| TransferRule::BadSignature)?;
+    let receiver = if t.to == t.from { Some(sender) } else { state.account(t.to) };
+    check_transfer_rules(sender, receiver, t)
+}
+
+/// Every rule but the signature's, for a transfer whose sender is `sender`
+/// and whose receiver (`None`: an empty slot the transfer opens) is
+/// `receiver`: the checks a node makes at intake once the signature has been
+/// verified (in parallel, apart from the ordered checks).
+pub fn check_transfer_rules(
+    sender: &Account,
+    receiver: Option<&Account>,
+    t: &Transfer,
+) -> Result<(), TransferRule> {
     if t.nonce != sender.nonce {
         return Err(TransferRule::BadNonce);
     }
@@ -162,12 +175,9 @@ pub(crate) fn check_transfer(state: &State, t: &Transfer) -> Result<(), Transfer
     if t.amount > sender.balance {
         return Err(TransferRule::InsufficientBalance);
     }
-    let receiver_balance = if t.to == t.from {
-        sender.balance - t.amount
-    } else {
-        state.account(t.to).map_or(0, |a| a.balance)
-    };
-    match state.account(t.to) {
+    let receiver_balance =
+        if t.to == t.from { sender.balance - t.amount } else { receiver.map_or(0, |a| a.balance) };
+    match receiver {
         Some(r) if r.public_key != t.to_public_key => {
             return Err(TransferRule::ReceiverKeyMismatch)
         }

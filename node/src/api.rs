@@ -1,0 +1,411 @@
+//! The HTTP API (axum): intake, queries, metrics and the API's own OpenAPI
+//! description, generated from these handlers' annotations.
+//!
+//! Every error is `{"error": {"rule", "message"}}` with a 4xx status for the
+//! client's faults; path and query values and bodies are parsed here, not by
+//! extractors, so that no malformed request gets any other shape of answer.
+
+use crate::intake::{fits, Outcome, Submission};
+use crate::metrics::Gauges;
+use crate::node::Shared;
+use crate::store::TxStatus;
+use crate::wire::*;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use stateproof_app::text::fr;
+use stateproof_circuits::primitives::field::key_to_strings;
+use stateproof_circuits::transfer::TransferJson;
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use utoipa::OpenApi;
+
+/// Largest request body: a transfer is about 600 bytes.
+pub const MAX_BODY: usize = 64 * 1024;
+/// How long a client may take to send its body.
+const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a submission may wait for intake.
+const INTAKE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Requests served at once.
+const CONCURRENCY: usize = 1024;
+/// Most updates in one page.
+const MAX_PAGE: u32 = 1000;
+
+type Shared_ = Arc<Shared>;
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "stateproof node",
+        description = "Signed transfers in, Groth16-proven state updates out. Errors are `{\"error\": {\"rule\", \"message\"}}`."
+    ),
+    paths(submit, transaction, account, updates, update, key, status, metrics),
+    components(schemas(
+        TransferJson,
+        Accepted,
+        ErrorBody,
+        ErrorDetail,
+        TransactionView,
+        AccountView,
+        AccountFields,
+        UpdatesPage,
+        UpdateView,
+        StatusView
+    ))
+)]
+pub struct ApiDoc;
+
+/// The router over a running node.
+pub fn router(shared: Shared_) -> Router {
+    Router::new()
+        .route("/v1/transactions", post(submit))
+        .route("/v1/transactions/{id}", get(transaction))
+        .route("/v1/accounts/{index}", get(account))
+        .route("/v1/updates", get(updates))
+        .route("/v1/updates/{n}", get(update))
+        .route("/v1/keys/{circuit}", get(key))
+        .route("/v1/status", get(status))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found)
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(CONCURRENCY))
+        .with_state(shared)
+}
+
+/// An error answer.
+fn error(status: StatusCode, rule: &'static str, message: impl Into<String>) -> Response {
+    ApiError { status, rule, message: message.into() }.into_response()
+}
+
+/// An error before it is a response.
+struct ApiError {
+    status: StatusCode,
+    rule: &'static str,
+    message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body =
+            ErrorBody { error: ErrorDetail { rule: self.rule.into(), message: self.message } };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+fn storage(e: impl std::fmt::Display) -> Response {
+    error(StatusCode::SERVICE_UNAVAILABLE, "storage", format!("the node's store failed: {e}"))
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "not-found", "no such path; the API is described at /openapi.json")
+}
+
+/// A u64 from a path or query value, or a 400 naming it.
+fn parse_u64(name: &str, value: &str) -> Result<u64, ApiError> {
+    value.parse().map_err(|_| ApiError {
+        status: StatusCode::BAD_REQUEST,
+        rule: "malformed-parameter",
+        message: format!("{name}: expected an integer from 0 to 2^64-1, got {value:?}"),
+    })
+}
+
+/// Reads a body up to [`MAX_BODY`] within [`BODY_TIMEOUT`].
+async fn read_body(body: Body) -> Result<Bytes, ApiError> {
+    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
+        Err(_) => Err(ApiError {
+            status: StatusCode::REQUEST_TIMEOUT,
+            rule: "timeout",
+            message: format!("the body did not arrive within {} s", BODY_TIMEOUT.as_secs()),
+        }),
+        Ok(Err(_)) => Err(ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            rule: "body-too-large",
+            message: format!("bodies are limited to {MAX_BODY} bytes"),
+        }),
+        Ok(Ok(b)) => Ok(b),
+    }
+}
+
+/// Submits a signed transfer.
+///
+/// Checked at once against the ledger after every accepted transaction
+/// (signature, key, nonce, balance, overflow); answered 202 only once it is
+/// on disk. Resubmitting an accepted transaction is idempotent (202 with
+/// `duplicate`) until it is proven, then a `replay` (409).
+#[utoipa::path(
+    post,
+    path = "/v1/transactions",
+    request_body = TransferJson,
+    responses(
+        (status = 202, description = "Accepted and durable", body = Accepted),
+        (status = 400, description = "Malformed JSON or field", body = ErrorBody),
+        (status = 408, description = "The body came too slowly", body = ErrorBody),
+        (status = 409, description = "Already proven (a replay)", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "The transfer breaks a rule", body = ErrorBody),
+        (status = 503, description = "The node cannot take it now", body = ErrorBody),
+    )
+)]
+async fn submit(State(s): State<Shared_>, body: Body) -> Response {
+    let bytes = match read_body(body).await {
+        Ok(b) => b,
+        Err(r) => return r.into_response(),
+    };
+    let json: TransferJson = match serde_json::from_slice(&bytes) {
+        Ok(j) => j,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed-json", e.to_string()),
+    };
+    let transfer = match json.to_transfer() {
+        Ok(t) => t,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed-field", e.to_string()),
+    };
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    if s.intake.try_send(Submission { transfer, reply }).is_err() {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "busy", "the intake queue is full; retry");
+    }
+    match tokio::time::timeout(INTAKE_TIMEOUT, answer).await {
+        Ok(Ok(Outcome::Accepted { id, status, duplicate })) => (
+            StatusCode::ACCEPTED,
+            Json(Accepted { id, status: status_word(status).into(), duplicate }),
+        )
+            .into_response(),
+        Ok(Ok(Outcome::Refused { status, rule, message })) => {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            error(code, rule, message)
+        }
+        _ => error(StatusCode::SERVICE_UNAVAILABLE, "busy", "intake did not answer in time"),
+    }
+}
+
+fn status_word(s: TxStatus) -> &'static str {
+    match s {
+        TxStatus::Pending => "pending",
+        TxStatus::Batched(_) => "batched",
+        TxStatus::Proven(_) => "proven",
+    }
+}
+
+/// Where a transaction is.
+#[utoipa::path(
+    get,
+    path = "/v1/transactions/{id}",
+    params(("id" = String, Path, description = "The id `POST /v1/transactions` answered")),
+    responses(
+        (status = 200, description = "Its status", body = TransactionView),
+        (status = 404, description = "Not accepted by this node", body = ErrorBody),
+        (status = 503, description = "The store failed", body = ErrorBody),
+    )
+)]
+async fn transaction(State(s): State<Shared_>, Path(id): Path<String>) -> Response {
+    match s.store.status(&id).await {
+        Err(e) => storage(e),
+        Ok(None) => error(StatusCode::NOT_FOUND, "not-found", format!("no transaction {id:?}")),
+        Ok(Some(st)) => {
+            let batch = match st {
+                TxStatus::Pending => None,
+                TxStatus::Batched(n) | TxStatus::Proven(n) => Some(n),
+            };
+            Json(TransactionView { id, status: status_word(st).into(), batch }).into_response()
+        }
+    }
+}
+
+/// An account at the last proven root with its Merkle path.
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{index}",
+    params(("index" = String, Path, description = "The account index, below 2^depth")),
+    responses(
+        (status = 200, description = "The account (or an empty leaf) and its path", body = AccountView),
+        (status = 400, description = "Not an integer", body = ErrorBody),
+        (status = 404, description = "Outside the tree", body = ErrorBody),
+    )
+)]
+async fn account(State(s): State<Shared_>, Path(index): Path<String>) -> Response {
+    let index = match parse_u64("index", &index) {
+        Ok(i) => i,
+        Err(r) => return r.into_response(),
+    };
+    if !fits(index, s.meta.depth) {
+        return error(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("index {index} is outside a tree of depth {}", s.meta.depth),
+        );
+    }
+    let fields = |a: &stateproof_circuits::ledger::Account| AccountFields {
+        public_key: key_to_strings(&a.public_key),
+        balance: a.balance,
+        nonce: a.nonce,
+    };
+    let pending = s.head.read().expect("head lock").account(index).map(fields);
+    let proven = s.proven.read().expect("proven lock");
+    let (state, update) = (&proven.0, proven.1);
+    let siblings = match state.tree().proof(index) {
+        Ok(p) => p.siblings.iter().map(fr).collect(),
+        Err(e) => return error(StatusCode::NOT_FOUND, "not-found", e.to_string()),
+    };
+    Json(AccountView {
+        index,
+        root: fr(&state.root().0),
+        update,
+        account: state.account(index).map(fields),
+        siblings,
+        pending,
+    })
+    .into_response()
+}
+
+/// Proven updates from a number on, in order.
+#[utoipa::path(
+    get,
+    path = "/v1/updates",
+    params(
+        ("from" = Option<String>, Query, description = "The first update's number (default 1)"),
+        ("limit" = Option<String>, Query, description = "Most updates (default and at most 1000)"),
+    ),
+    responses(
+        (status = 200, description = "A page of updates", body = UpdatesPage),
+        (status = 400, description = "A malformed parameter", body = ErrorBody),
+        (status = 503, description = "The store failed", body = ErrorBody),
+    )
+)]
+async fn updates(State(s): State<Shared_>, RawQuery(q): RawQuery) -> Response {
+    // Parameters are integers: no percent-decoding to do; anything else is
+    // refused by the integer parse.
+    let q: HashMap<&str, &str> =
+        q.as_deref().unwrap_or("").split('&').filter_map(|kv| kv.split_once('=')).collect();
+    let from = match q.get("from").map(|v| parse_u64("from", v)).transpose() {
+        Ok(f) => f.unwrap_or(1).max(1),
+        Err(r) => return r.into_response(),
+    };
+    let limit = match q.get("limit").map(|v| parse_u64("limit", v)).transpose() {
+        Ok(l) => l.unwrap_or(u64::from(MAX_PAGE)).clamp(1, u64::from(MAX_PAGE)) as u32,
+        Err(r) => return r.into_response(),
+    };
+    match s.store.updates_from(from, limit).await {
+        Err(e) => storage(e),
+        Ok(list) => {
+            let next = list.last().map_or(from, |u| u.n + 1);
+            let updates = list
+                .into_iter()
+                .map(|u| UpdateView {
+                    n: u.n,
+                    old_root: fr(&u.old_root),
+                    new_root: fr(&u.new_root),
+                    transactions: u.transactions,
+                    update_hex: hex::encode(&u.bytes),
+                })
+                .collect();
+            Json(UpdatesPage { updates, next }).into_response()
+        }
+    }
+}
+
+/// One proven update's bytes (the compressed update light clients verify).
+#[utoipa::path(
+    get,
+    path = "/v1/updates/{n}",
+    params(("n" = String, Path, description = "The update's number, from 1")),
+    responses(
+        (status = 200, description = "The update", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, description = "Not an integer", body = ErrorBody),
+        (status = 404, description = "Not proven (yet)", body = ErrorBody),
+        (status = 503, description = "The store failed", body = ErrorBody),
+    )
+)]
+async fn update(State(s): State<Shared_>, Path(n): Path<String>) -> Response {
+    let n = match parse_u64("n", &n) {
+        Ok(n) => n,
+        Err(r) => return r.into_response(),
+    };
+    match s.store.update_bytes(n).await {
+        Err(e) => storage(e),
+        Ok(None) => error(StatusCode::NOT_FOUND, "not-found", format!("update {n} is not proven")),
+        Ok(Some(bytes)) => octets(bytes),
+    }
+}
+
+fn octets(bytes: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
+}
+
+/// A circuit's verifying key (stateproof's format, as `inspect` reads it).
+#[utoipa::path(
+    get,
+    path = "/v1/keys/{circuit}",
+    params(("circuit" = String, Path, description = "The circuit id: `transfer-batch`")),
+    responses(
+        (status = 200, description = "The verifying key", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, description = "Not a circuit this node proves", body = ErrorBody),
+    )
+)]
+async fn key(State(s): State<Shared_>, Path(circuit): Path<String>) -> Response {
+    if circuit != stateproof_verifier::spec::TRANSFER_BATCH.id {
+        return error(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!(
+                "this node proves {}, not {circuit:?}",
+                stateproof_verifier::spec::TRANSFER_BATCH.id
+            ),
+        );
+    }
+    octets(s.vk_bytes.clone())
+}
+
+/// The node at a glance.
+#[utoipa::path(
+    get,
+    path = "/v1/status",
+    responses(
+        (status = 200, description = "The node's state", body = StatusView),
+        (status = 503, description = "The store failed", body = ErrorBody),
+    )
+)]
+async fn status(State(s): State<Shared_>) -> Response {
+    let (proven_updates, sealed_batches, pending) = match s.store.counts().await {
+        Ok(c) => c,
+        Err(e) => return storage(e),
+    };
+    let proven_root = fr(&s.proven.read().expect("proven lock").0.root().0);
+    Json(StatusView {
+        circuit: stateproof_verifier::spec::TRANSFER_BATCH.id.into(),
+        depth: s.meta.depth as u64,
+        slots: s.meta.slots as u64,
+        genesis_root: fr(&s.meta.genesis_root),
+        vk_fingerprint: s.meta.vk_fingerprint.clone(),
+        proven_root,
+        proven_updates,
+        sealed_batches,
+        pending,
+        backend: s.backend.clone(),
+        sample_accounts: s.meta.sample_accounts,
+        proving: s.proving && s.halted.lock().expect("lock").is_none(),
+    })
+    .into_response()
+}
+
+/// Prometheus metrics.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String))
+)]
+async fn metrics(State(s): State<Shared_>) -> Response {
+    let pool = s.pool.lock().expect("pool lock").len();
+    let proven_updates = s.proven_updates.load(Ordering::SeqCst);
+    let in_flight = s.sealed_batches.load(Ordering::SeqCst).saturating_sub(proven_updates);
+    let text = s.metrics.render(&Gauges { pool, in_flight, backend: &s.backend, proven_updates });
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+async fn openapi() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}

@@ -1,0 +1,180 @@
+//! Sealing and proving: the batcher seals the pool's oldest transactions
+//! into a batch when the slots are full or the oldest has waited the batch
+//! age; one prover thread, created once with the key loaded, proves the
+//! sealed batches in order and publishes each update with the ledger after
+//! it in one commit.
+
+use crate::node::Shared;
+use crate::store::{ProvenCommit, Store, StoredTx};
+use stateproof_app::backend::{prover, BackendOptions};
+use stateproof_app::AppProver;
+use stateproof_circuits::ledger::State;
+use stateproof_circuits::transfer::TransferBatch;
+use stateproof_prover::keys::Keys;
+use stateproof_prover::transfer::prove_batch;
+use stateproof_verifier::LightClient;
+use std::sync::atomic::Ordering;
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+/// Most batches sealed and waiting for the prover: one proving, one whose
+/// witness is ready next. Later transactions wait in the pool, where they
+/// fill the next batch's slots instead of sealing many small batches.
+const MAX_IN_FLIGHT: u64 = 2;
+
+/// A sealed batch for the prover.
+pub struct Sealed {
+    /// Its number.
+    pub n: u64,
+    /// Its transactions, in slot order.
+    pub txs: Vec<StoredTx>,
+}
+
+/// The batcher task: seals batches until the node stops.
+pub async fn batcher(shared: Arc<Shared>, to_prover: mpsc::Sender<Sealed>, mut next: u64) {
+    let slots = shared.meta.slots;
+    loop {
+        let due = {
+            let pool = shared.pool.lock().expect("the pool lock is not poisoned");
+            match pool.front() {
+                None => None,
+                Some(_) if pool.len() >= slots => Some(Instant::now()),
+                Some((_, at)) => Some(*at + shared.batch_age),
+            }
+        };
+        let in_flight = next - 1 - shared.proven_updates.load(Ordering::SeqCst);
+        let ready = due.is_some_and(|d| d <= Instant::now()) && in_flight < MAX_IN_FLIGHT;
+        if !ready {
+            let wait = match due {
+                Some(d) if in_flight < MAX_IN_FLIGHT => d.saturating_duration_since(Instant::now()),
+                _ => Duration::from_secs(3600),
+            };
+            tokio::select! {
+                _ = shared.pool_changed.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+            continue;
+        }
+        let txs: Vec<StoredTx> = {
+            let pool = shared.pool.lock().expect("the pool lock is not poisoned");
+            pool.iter().take(slots).map(|(t, _)| t.clone()).collect()
+        };
+        let ids: Vec<&str> = txs.iter().map(|t| t.id.as_str()).collect();
+        if let Err(e) = shared.store.seal(next, &ids).await {
+            tracing::error!("batcher: {e}; retrying in a second");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        shared.pool.lock().expect("the pool lock is not poisoned").drain(..txs.len());
+        shared.metrics.sealed();
+        shared.sealed_batches.store(next, Ordering::SeqCst);
+        tracing::info!("sealed batch {next} ({} transactions)", txs.len());
+        if to_prover.send(Sealed { n: next, txs }).is_err() {
+            return;
+        }
+        next += 1;
+    }
+}
+
+/// The prover's side: the key, the prover on the chosen backends, and a
+/// CPU prover made on the first backend fault.
+pub struct ProverThread {
+    /// The shared node.
+    pub shared: Arc<Shared>,
+    /// The runtime, for the store's calls.
+    pub runtime: tokio::runtime::Handle,
+    /// The key, loaded once.
+    pub keys: Keys,
+    /// The prover, created once.
+    pub prover: AppProver,
+    /// The ledger at the last proven root.
+    pub state: State,
+}
+
+impl ProverThread {
+    /// Proves sealed batches in order until the batcher is gone or a batch
+    /// cannot be proven (then nothing later is published: no gaps).
+    pub fn run(mut self, sealed: mpsc::Receiver<Sealed>) {
+        let mut cpu: Option<AppProver> = None;
+        for batch in sealed {
+            if let Err(e) = self.prove_one(&batch, &mut cpu) {
+                self.shared.metrics.failed();
+                tracing::error!(
+                    "batch {} cannot be proven: {e}; the node publishes nothing after update {}",
+                    batch.n,
+                    batch.n - 1
+                );
+                *self.shared.halted.lock().expect("lock") = Some(format!("batch {}: {e}", batch.n));
+                return;
+            }
+        }
+    }
+
+    fn prove_one(&mut self, batch: &Sealed, cpu: &mut Option<AppProver>) -> Result<(), String> {
+        let transfers = TransferBatch { transfers: batch.txs.iter().map(|t| t.transfer).collect() };
+        let started = Instant::now();
+        let (proved, backend) = match prove_batch(&self.prover, &self.keys, &self.state, &transfers)
+        {
+            Ok(p) => (p, self.shared.backend.clone()),
+            Err(e) if is_backend_fault(&e) => {
+                tracing::warn!("batch {}: {e}; proving it again on the CPU", batch.n);
+                self.shared.metrics.cpu_retry();
+                if cpu.is_none() {
+                    let backends = BackendOptions::cpu().open();
+                    *cpu = Some(prover(&self.keys, &backends).map_err(|e| e.to_string())?);
+                }
+                let p = prove_batch(
+                    cpu.as_ref().expect("made above"),
+                    &self.keys,
+                    &self.state,
+                    &transfers,
+                )
+                .map_err(|e| e.to_string())?;
+                (p, "cpu (after a backend fault)".to_string())
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        let took = started.elapsed();
+        // The prover self-checked the proof; the update is checked once
+        // more as a light client will, before anything is published.
+        let old_root = self.state.root().0;
+        let mut client = LightClient::new(self.keys.verifying_key.clone(), old_root);
+        let new_root =
+            client.apply(&proved.update).map_err(|e| format!("the update does not verify: {e}"))?;
+        if new_root != proved.state.root().0 {
+            return Err("the update's new root is not the ledger's".into());
+        }
+        let bytes = proved.update.to_bytes();
+        let touched = Store::touched(&batch.txs);
+        self.runtime
+            .block_on(self.shared.store.commit_proven(ProvenCommit {
+                n: batch.n,
+                update: &bytes,
+                old_root,
+                state: &proved.state,
+                touched: &touched,
+                prove_time: took,
+                backend: &backend,
+            }))
+            .map_err(|e| e.to_string())?;
+        self.state = proved.state;
+        *self.shared.proven.write().expect("lock") = (self.state.clone(), batch.n);
+        self.shared.proven_updates.store(batch.n, Ordering::SeqCst);
+        self.shared.metrics.proven(&proved.timings.phases());
+        self.shared.pool_changed.notify_one();
+        tracing::info!(
+            "proved batch {} ({} transactions) in {:.2} s on {backend}",
+            batch.n,
+            batch.txs.len(),
+            took.as_secs_f64()
+        );
+        Ok(())
+    }
+}
+
+/// Whether a proof failed because of its backend (then the CPU may
+/// succeed) rather than its witness.
+fn is_backend_fault(e: &stateproof_prover::Error) -> bool {
+    use stateproof_prover::Error as E;
+    matches!(e, E::BackendFault { .. } | E::Unverifiable { .. } | E::Kernel(_))
+}

@@ -1,0 +1,240 @@
+//! The node and its clients: `node init|run`, `send`, `light-client`,
+//! `load`.
+
+use super::args::BackendArgs;
+use super::output::Output;
+use stateproof_app::AppError;
+use stateproof_node::client::{self, LoadOptions, SendOptions};
+use stateproof_node::{InitOptions, RunOptions};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A duration: `2s`, `500ms`, `1.5` (seconds).
+fn duration(s: &str) -> Result<Duration, String> {
+    let (number, scale) = if let Some(ms) = s.strip_suffix("ms") {
+        (ms, 1e-3)
+    } else if let Some(sec) = s.strip_suffix('s') {
+        (sec, 1.0)
+    } else {
+        (s, 1.0)
+    };
+    match number.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 && x * scale < 1e9 => {
+            Ok(Duration::from_secs_f64(x * scale))
+        }
+        _ => Err(format!("expected a duration such as 2s or 500ms, got {s:?}")),
+    }
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct InitArgs {
+    /// Account tree depth.
+    #[arg(long, default_value_t = 32)]
+    depth: usize,
+    /// Transfer slots per batch.
+    #[arg(long, default_value_t = 4)]
+    slots: usize,
+    /// Sample accounts to fund at genesis (indices 0 to N-1; their keys are
+    /// public seeds: for trying the node only).
+    #[arg(long, default_value_t = 16)]
+    fund_sample: u64,
+    /// A directory with `transfer.pk` and `transfer.vk` from a ceremony,
+    /// instead of a development setup.
+    #[arg(long)]
+    keys: Option<PathBuf>,
+}
+
+impl InitArgs {
+    fn options(&self) -> InitOptions {
+        InitOptions {
+            depth: self.depth,
+            slots: self.slots,
+            fund_sample: self.fund_sample,
+            keys: self.keys.clone(),
+        }
+    }
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum NodeCommand {
+    /// Makes a data directory: keys (a development setup unless --keys),
+    /// genesis (with sample-funded accounts) and the store.
+    Init {
+        /// The data directory.
+        #[arg(long)]
+        data: PathBuf,
+        #[command(flatten)]
+        init: InitArgs,
+    },
+    /// Runs the node: signed transfers in over HTTP, proven updates out.
+    /// An empty data directory is initialised first (development keys).
+    Run {
+        /// The data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Where the API listens.
+        #[arg(long, default_value = "127.0.0.1:8545")]
+        listen: SocketAddr,
+        /// How long the oldest pending transaction waits before a batch is
+        /// sealed with free slots.
+        #[arg(long, default_value = "2s", value_parser = duration)]
+        batch_age: Duration,
+        /// Takes transactions but seals and proves nothing (for measuring
+        /// intake).
+        #[arg(long)]
+        intake_only: bool,
+        #[command(flatten)]
+        backend: BackendArgs,
+        /// How to initialise an empty data directory.
+        #[command(flatten)]
+        init: InitArgs,
+    },
+}
+
+pub fn run_node(out: &Output, command: NodeCommand) -> Result<(), AppError> {
+    match command {
+        NodeCommand::Init { data, init } => {
+            out.report(&stateproof_node::init(out, &data, &init.options())?);
+            Ok(())
+        }
+        NodeCommand::Run { data, listen, batch_age, intake_only, backend, init } => {
+            super::output::install_node_log();
+            let options = RunOptions {
+                data,
+                listen,
+                backend: backend.options()?,
+                batch_age,
+                prove: !intake_only,
+                init: init.options(),
+            };
+            stateproof_node::run(out, &options, &|started| out.report(started))
+        }
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SendArgs {
+    /// The node's address.
+    #[arg(long, default_value = "http://127.0.0.1:8545")]
+    node: String,
+    /// The sender's key file (from `stateproof keys new`).
+    #[arg(long)]
+    key: PathBuf,
+    /// The sender's account.
+    #[arg(long)]
+    from: u64,
+    /// The receiver's account.
+    #[arg(long)]
+    to: u64,
+    /// The receiver's key (a key file, or `x,y` from `keys show`), to open
+    /// an empty account.
+    #[arg(long)]
+    to_key: Option<String>,
+    /// The amount.
+    #[arg(long)]
+    amount: u64,
+    /// Waits until the transfer is proven, at most this long.
+    #[arg(long, value_parser = duration, num_args = 0..=1, default_missing_value = "120s")]
+    wait: Option<Duration>,
+}
+
+pub fn send(out: &Output, a: SendArgs) -> Result<(), AppError> {
+    let report = client::send(&SendOptions {
+        node: a.node,
+        key: a.key,
+        from: a.from,
+        to: a.to,
+        to_key: a.to_key,
+        amount: a.amount,
+        wait: a.wait,
+    })?;
+    out.report(&report);
+    Ok(())
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum LightClientCommand {
+    /// Fetches the node's updates and verifies each (the node is not
+    /// trusted: a bad update is refused and the last good root kept).
+    Follow {
+        #[command(flatten)]
+        at: ClientArgs,
+    },
+    /// Follows, then checks an account's balance against the verified root
+    /// through its Merkle path.
+    Balance {
+        #[command(flatten)]
+        at: ClientArgs,
+        /// The account.
+        account: u64,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ClientArgs {
+    /// The node's address.
+    #[arg(long, default_value = "http://127.0.0.1:8545")]
+    node: String,
+    /// The client's state file (made on first use).
+    #[arg(long)]
+    state: PathBuf,
+    /// The node's genesis.json, to start from without trusting the node.
+    #[arg(long)]
+    genesis: Option<PathBuf>,
+}
+
+pub fn light_client(out: &Output, command: LightClientCommand) -> Result<(), AppError> {
+    match command {
+        LightClientCommand::Follow { at } => {
+            out.report(&client::follow(&at.node, &at.state, at.genesis.as_deref())?)
+        }
+        LightClientCommand::Balance { at, account } => {
+            out.report(&client::balance(&at.node, &at.state, at.genesis.as_deref(), account)?)
+        }
+    }
+    Ok(())
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LoadArgs {
+    /// The node's address.
+    #[arg(long, default_value = "http://127.0.0.1:8545")]
+    node: String,
+    /// Transfers per second to offer.
+    #[arg(long, default_value_t = 100.0)]
+    rate: f64,
+    /// For how long.
+    #[arg(long, default_value = "10s", value_parser = duration)]
+    duration: Duration,
+    /// Sample accounts to send from (default: all the node funded).
+    #[arg(long)]
+    senders: Option<u64>,
+}
+
+pub fn load(out: &Output, a: LoadArgs) -> Result<(), AppError> {
+    let report = client::load(&LoadOptions {
+        node: a.node,
+        rate: a.rate,
+        duration: a.duration,
+        senders: a.senders,
+    })?;
+    out.report(&report);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(duration("1.5"), Ok(Duration::from_millis(1500)));
+        for bad in ["", "s", "-1s", "2h", "nan", "1e30"] {
+            assert!(duration(bad).is_err(), "{bad:?}");
+        }
+    }
+}
