@@ -370,11 +370,15 @@ async fn key(State(s): State<Shared_>, Path(circuit): Path<String>) -> Response 
     )
 )]
 async fn status(State(s): State<Shared_>) -> Response {
-    let (proven_updates, sealed_batches, pending) = match s.store.counts().await {
+    let (_, sealed_batches, pending) = match s.store.counts().await {
         Ok(c) => c,
         Err(e) => return storage(e),
     };
-    let proven_root = fr(&s.proven.read().expect("proven lock").0.root().0);
+    // The root and its update's number together, as the prover set them.
+    let (proven_root, proven_updates) = {
+        let proven = s.proven.read().expect("proven lock");
+        (fr(&proven.0.root().0), proven.1)
+    };
     Json(StatusView {
         circuit: stateproof_verifier::spec::TRANSFER_BATCH.id.into(),
         depth: s.meta.depth as u64,

@@ -420,7 +420,9 @@ impl Follower {
             }
             self.save()?;
         };
-        self.save()?;
+        if accepted > 0 {
+            self.save()?;
+        }
         Ok(FollowReport {
             accepted,
             root: self.file.root.clone(),

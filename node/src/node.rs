@@ -224,9 +224,15 @@ pub fn init(progress: &dyn Progress, data: &Path, o: &InitOptions) -> Result<Ini
     runtime()?.block_on(async {
         let store = Store::create(&staging).await?;
         store.write_genesis(&meta, &ledger.state).await?;
+        store.checkpoint().await?;
         store.close().await;
         Ok::<_, AppError>(())
     })?;
+    // The log is empty after the checkpoint; its files are named after the
+    // staging file and would be stale beside the renamed one.
+    for sidecar in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{sidecar}", staging.display()));
+    }
     std::fs::rename(&staging, &db)
         .map_err(|e| AppError::unusable(format!("{}: {e}", db.display())))?;
     Ok(InitReport { data: data.to_path_buf(), genesis, key_seconds })

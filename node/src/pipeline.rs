@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 /// fill the next batch's slots instead of sealing many small batches.
 const MAX_IN_FLIGHT: u64 = 2;
 
+/// Times a proven batch's commit is tried before the prover stops.
+const COMMIT_ATTEMPTS: u32 = 10;
+
 /// A sealed batch for the prover.
 pub struct Sealed {
     /// Its number.
@@ -146,17 +149,26 @@ impl ProverThread {
         }
         let bytes = proved.update.to_bytes();
         let touched = Store::touched(&batch.txs);
-        self.runtime
-            .block_on(self.shared.store.commit_proven(ProvenCommit {
-                n: batch.n,
-                update: &bytes,
-                old_root,
-                state: &proved.state,
-                touched: &touched,
-                prove_time: took,
-                backend: &backend,
-            }))
-            .map_err(|e| e.to_string())?;
+        let commit = ProvenCommit {
+            n: batch.n,
+            update: &bytes,
+            old_root,
+            state: &proved.state,
+            touched: &touched,
+            prove_time: took,
+            backend: &backend,
+        };
+        // A store that fails now may not in a second (a full disk freed, a
+        // lock released); a proof is too costly to drop at the first error.
+        let mut attempt = 0;
+        while let Err(e) = self.runtime.block_on(self.shared.store.commit_proven(commit.clone())) {
+            attempt += 1;
+            if attempt == COMMIT_ATTEMPTS {
+                return Err(e.to_string());
+            }
+            tracing::warn!("batch {}: {e}; retrying the commit", batch.n);
+            std::thread::sleep(Duration::from_secs(1));
+        }
         self.state = proved.state;
         *self.shared.proven.write().expect("lock") = (self.state.clone(), batch.n);
         self.shared.proven_updates.store(batch.n, Ordering::SeqCst);

@@ -146,10 +146,48 @@ impl Store {
         if !path.is_file() {
             return Err(AppError::unusable(format!("{}: no such store", path.display())));
         }
-        {
-            let ro =
-                Self::connect(path, SqliteConnectOptions::new().filename(path).read_only(true))
-                    .await?;
+        let mut header = [0u8; 16];
+        let readable = std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header));
+        if readable.is_err() || &header != b"SQLite format 3\0" {
+            return Err(AppError::unusable(format!(
+                "{}: not a node database (no SQLite header)",
+                path.display()
+            )));
+        }
+        // SQLite makes a WAL database's -shm (and -wal) files even to read
+        // it; the probe removes those it made if it refuses the store.
+        let sidecars: Vec<PathBuf> = ["-wal", "-shm"]
+            .iter()
+            .map(|s| PathBuf::from(format!("{}{s}", path.display())))
+            .filter(|p| !p.exists())
+            .collect();
+        if let Err(e) = Self::probe(path).await {
+            for p in sidecars {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(e);
+        }
+        let store = Self::connect(path, Self::options(path)).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// A write transaction that takes SQLite's write lock at once (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that reads first and writes later
+    /// fails with "database is locked" instead of waiting its turn when
+    /// another writer got in between.
+    async fn begin(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// The read-only checks of [`Store::open`].
+    async fn probe(path: &Path) -> Result<()> {
+        let ro =
+            Self::connect(path, SqliteConnectOptions::new().filename(path).read_only(true)).await?;
+        let result = async {
             let check: String = sqlx::query_scalar("PRAGMA quick_check")
                 .fetch_one(&ro.pool)
                 .await
@@ -167,11 +205,21 @@ impl Store {
                     format!("schema version {version}, this node knows 1 to {}", MIGRATIONS.len()),
                 ));
             }
-            ro.pool.close().await;
+            Ok(())
         }
-        let store = Self::connect(path, Self::options(path)).await?;
-        store.migrate().await?;
-        Ok(store)
+        .await;
+        ro.pool.close().await;
+        result
+    }
+
+    /// Moves everything in the write-ahead log into the database file, so
+    /// that the file alone is the store (before it is renamed into place).
+    pub async fn checkpoint(&self) -> Result<()> {
+        sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| self.error("checkpoint", e))
     }
 
     /// Applies the migrations not yet applied, each in its own transaction.
@@ -181,7 +229,7 @@ impl Store {
             .await
             .map_err(|e| self.error("reading the schema version", e))?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let mut tx = self.pool.begin().await.map_err(|e| self.error("migration", e))?;
+            let mut tx = self.begin().await.map_err(|e| self.error("migration", e))?;
             sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(|e| self.error("migration", e))?;
             // PRAGMA takes no bound parameters; the value is a small integer.
             let set = format!("PRAGMA user_version = {}", i + 1);
@@ -199,7 +247,7 @@ impl Store {
     /// Writes genesis: the facts and the ledger, in one transaction.
     pub async fn write_genesis(&self, meta: &Meta, state: &State) -> Result<()> {
         let e = |e| self.error("writing genesis", e);
-        let mut tx = self.pool.begin().await.map_err(e)?;
+        let mut tx = self.begin().await.map_err(e)?;
         let facts = [
             ("depth", meta.depth.to_string()),
             ("slots", meta.slots.to_string()),
@@ -311,7 +359,7 @@ impl Store {
     pub async fn insert_transactions(&self, txs: &[StoredTx]) -> Result<()> {
         let e = |e| self.error("storing transactions", e);
         let now = now_ms();
-        let mut tx = self.pool.begin().await.map_err(e)?;
+        let mut tx = self.begin().await.map_err(e)?;
         for t in txs {
             let body = serde_json::to_string(&TransferJson::from_transfer(&t.transfer))
                 .expect("a transfer serializes");
@@ -380,7 +428,7 @@ impl Store {
     /// Seals batch `n` over the transactions `ids`, in slot order.
     pub async fn seal(&self, n: u64, ids: &[&str]) -> Result<()> {
         let e = |e| self.error("sealing a batch", e);
-        let mut tx = self.pool.begin().await.map_err(e)?;
+        let mut tx = self.begin().await.map_err(e)?;
         sqlx::query("INSERT INTO batches (n, sealed_at) VALUES (?, ?)")
             .bind(int(n))
             .bind(now_ms())
@@ -429,7 +477,7 @@ impl Store {
     /// transaction. Refuses a batch that is not the next one to prove.
     pub async fn commit_proven(&self, p: ProvenCommit<'_>) -> Result<()> {
         let e = |e| self.error("publishing an update", e);
-        let mut tx = self.pool.begin().await.map_err(e)?;
+        let mut tx = self.begin().await.map_err(e)?;
         let gap: Option<i64> =
             sqlx::query_scalar("SELECT MIN(n) FROM batches WHERE proven_at IS NULL")
                 .fetch_one(&mut *tx)
@@ -524,6 +572,7 @@ impl Store {
 }
 
 /// What [`Store::commit_proven`] publishes.
+#[derive(Clone, Copy)]
 pub struct ProvenCommit<'a> {
     /// The batch.
     pub n: u64,
