@@ -161,7 +161,7 @@ impl ProverThread {
         // A store that fails now may not in a second (a full disk freed, a
         // lock released); a proof is too costly to drop at the first error.
         let mut attempt = 0;
-        while let Err(e) = self.runtime.block_on(self.shared.store.commit_proven(commit.clone())) {
+        while let Err(e) = self.runtime.block_on(self.shared.store.commit_proven(commit)) {
             attempt += 1;
             if attempt == COMMIT_ATTEMPTS {
                 return Err(e.to_string());
