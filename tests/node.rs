@@ -65,7 +65,6 @@ fn stdout_json(out: &Output) -> serde_json::Value {
 struct Node {
     child: Child,
     url: String,
-    data: PathBuf,
 }
 
 impl Node {
@@ -104,7 +103,7 @@ impl Node {
         };
         // Keep draining stdout so that the node never blocks on it.
         std::thread::spawn(move || for _ in lines {});
-        Node { child, url, data: data.to_path_buf() }
+        Node { child, url }
     }
 
     fn client(&self) -> NodeClient {
@@ -137,7 +136,6 @@ impl Drop for Node {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = &self.data;
     }
 }
 
@@ -351,7 +349,6 @@ fn check_invariants(node: &Node, senders: u64, ledger: &Ledger, follower: &mut F
         n => client.updates(n).unwrap().updates[0].new_root.clone(),
     };
     assert_eq!(status.proven_root, root_after(status.proven_updates), "the tree root");
-    let _ = last_root;
     let total: u64 =
         (0..senders).map(|i| client.account(i).unwrap().account.unwrap().balance).sum();
     assert_eq!(total, senders * SAMPLE_BALANCE, "balances are conserved");

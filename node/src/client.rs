@@ -509,7 +509,7 @@ pub fn balance(
             return Err(AppError::invalid(format!("{}: {r}", f.node().url())));
         }
         let view = f.node().account(index)?;
-        if view.update + 1 != f.file.next_update {
+        if view.update.checked_add(1) != Some(f.file.next_update) {
             continue; // the node proved more meanwhile: follow again
         }
         let root = f.root();

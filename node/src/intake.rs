@@ -254,7 +254,12 @@ async fn decide_group(shared: &Shared, group: Vec<Submission>) {
                     message: format!("the node could not store the transaction: {e}"),
                 },
             },
-            Decision::Seen(id) => seen(shared, id, &accepted).await,
+            // A copy of a transaction in this group counts as a duplicate
+            // only if the group was stored.
+            Decision::Seen(id) => {
+                let here = if stored.is_ok() { accepted.as_slice() } else { &[] };
+                seen(shared, id, here).await
+            }
             Decision::Refuse(o) => o,
         };
         answers.push(outcome);

@@ -427,7 +427,6 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         .map_err(|e| AppError::unusable(format!("--listen {}: {e}", o.listen)))?;
 
     rt.spawn(intake::run(shared.clone(), intake_rx));
-    let mut prover_thread = None;
     if o.prove {
         let (to_prover, from_batcher) = std::sync::mpsc::channel();
         for b in sealed {
@@ -440,12 +439,12 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
             prover: the_prover,
             state: proven,
         };
-        prover_thread = Some(
-            std::thread::Builder::new()
-                .name("prover".into())
-                .spawn(move || worker.run(from_batcher))
-                .map_err(|e| AppError::unusable(format!("cannot start the prover: {e}")))?,
-        );
+        // Detached: a proof in progress at shutdown is abandoned (its batch
+        // stays sealed and is proven after the next start).
+        std::thread::Builder::new()
+            .name("prover".into())
+            .spawn(move || worker.run(from_batcher))
+            .map_err(|e| AppError::unusable(format!("cannot start the prover: {e}")))?;
         rt.spawn(pipeline::batcher(shared.clone(), to_prover, last_sealed + 1));
     }
     ready(&Started {
@@ -467,7 +466,6 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
     })?;
     tracing::info!("stopping: what was accepted is on disk; a restart resumes it");
     rt.block_on(shared.store.close());
-    drop(prover_thread);
     Ok(())
 }
 
