@@ -107,11 +107,14 @@ async fn not_found() -> Response {
 }
 
 /// A u64 from a path or query value, or a 400 naming it.
+/// Parses a path or query integer. The API describes them as OpenAPI's
+/// `int64` with minimum 0 (what most JSON clients can hold), so values
+/// from 2^63 up are refused like any other malformed parameter.
 fn parse_u64(name: &str, value: &str) -> Result<u64, ApiError> {
-    value.parse().map_err(|_| ApiError {
+    value.parse::<i64>().ok().and_then(|v| u64::try_from(v).ok()).ok_or_else(|| ApiError {
         status: StatusCode::BAD_REQUEST,
         rule: "malformed-parameter",
-        message: format!("{name}: expected an integer from 0 to 2^64-1, got {value:?}"),
+        message: format!("{name}: expected an integer from 0 to 2^63-1, got {value:?}"),
     })
 }
 
@@ -195,7 +198,7 @@ fn status_word(s: TxStatus) -> &'static str {
 #[utoipa::path(
     get,
     path = "/v1/transactions/{id}",
-    params(("id" = String, Path, description = "The id `POST /v1/transactions` answered")),
+    params(("id" = String, Path, pattern = "^[0-9a-f]{64}$", description = "The id `POST /v1/transactions` answered")),
     responses(
         (status = 200, description = "Its status", body = TransactionView),
         (status = 404, description = "Not accepted by this node", body = ErrorBody),
@@ -220,7 +223,7 @@ async fn transaction(State(s): State<Shared_>, Path(id): Path<String>) -> Respon
 #[utoipa::path(
     get,
     path = "/v1/accounts/{index}",
-    params(("index" = String, Path, description = "The account index, below 2^depth")),
+    params(("index" = u64, Path, description = "The account index, below 2^depth")),
     responses(
         (status = 200, description = "The account (or an empty leaf) and its path", body = AccountView),
         (status = 400, description = "Not an integer", body = ErrorBody),
@@ -267,8 +270,8 @@ async fn account(State(s): State<Shared_>, Path(index): Path<String>) -> Respons
     get,
     path = "/v1/updates",
     params(
-        ("from" = Option<String>, Query, description = "The first update's number (default 1)"),
-        ("limit" = Option<String>, Query, description = "Most updates (default and at most 1000)"),
+        ("from" = Option<u64>, Query, description = "The first update's number (default 1)"),
+        ("limit" = Option<u64>, Query, description = "Most updates (default 1000; larger is read as 1000)"),
     ),
     responses(
         (status = 200, description = "A page of updates", body = UpdatesPage),
@@ -312,7 +315,7 @@ async fn updates(State(s): State<Shared_>, RawQuery(q): RawQuery) -> Response {
 #[utoipa::path(
     get,
     path = "/v1/updates/{n}",
-    params(("n" = String, Path, description = "The update's number, from 1")),
+    params(("n" = u64, Path, description = "The update's number, from 1")),
     responses(
         (status = 200, description = "The update", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 400, description = "Not an integer", body = ErrorBody),

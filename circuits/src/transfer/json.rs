@@ -27,15 +27,43 @@ pub struct TransferJson {
     /// Receiver index.
     pub to: u64,
     /// Receiver key `[x, y]`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schema::decimal_pair))]
     pub to_public_key: [String; 2],
     /// Amount.
     pub amount: u64,
     /// Sender nonce.
     pub nonce: u64,
     /// Signature point `R8 = [x, y]`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schema::decimal_pair))]
     pub signature_r8: [String; 2],
     /// Signature scalar `S`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schema::decimal))]
     pub signature_s: String,
+}
+
+/// The schema of the field-element strings, for the node's API description.
+/// A pattern cannot say "below r" or "on the curve": values it admits can
+/// still be refused (`malformed-field`), and signatures are checked after.
+#[cfg(feature = "openapi")]
+mod schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+    use utoipa::openapi::RefOr;
+
+    /// A canonical decimal string: no sign, no leading zeros, at most 77
+    /// digits (r has 77).
+    const DECIMAL: &str = "^(0|[1-9][0-9]{0,76})$";
+
+    pub fn decimal() -> Schema {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(DECIMAL))
+            .description(Some("A field element below r, in canonical decimal"))
+            .into()
+    }
+
+    pub fn decimal_pair() -> Schema {
+        ArrayBuilder::new().items(RefOr::T(decimal())).min_items(Some(2)).max_items(Some(2)).into()
+    }
 }
 
 impl BatchJson {
