@@ -51,7 +51,14 @@ fn assert_identical_to_ark<C: ConstraintSynthesizer<Fr> + Clone>(circuit: C, see
     let mut rng = StdRng::seed_from_u64(seed);
     let pk = keys::setup(circuit.clone(), &mut rng).unwrap();
     let prover = Prover::new(CpuBackend, CpuBackend, &pk).unwrap();
-    for (r, s) in [(Fr::rand(&mut rng), Fr::rand(&mut rng)), (Fr::from(0u64), Fr::from(0u64))] {
+    // The first proof synthesizes the whole constraint system; the later
+    // ones only the assignment, over the matrices the first one kept.
+    let randomness = [
+        (Fr::rand(&mut rng), Fr::rand(&mut rng)),
+        (Fr::from(0u64), Fr::from(0u64)),
+        (Fr::rand(&mut rng), Fr::rand(&mut rng)),
+    ];
+    for (r, s) in randomness {
         let ours = prover.prove(circuit.clone(), r, s).unwrap().0;
         let ark =
             Groth16::<Bn254>::create_proof_with_reduction(circuit.clone(), &pk, r, s).unwrap();
@@ -161,8 +168,22 @@ fn unsatisfied_witness_is_an_error() {
             cur.enforce_equal(&out)
         }
     }
-    let r = prover.prove(Wrong(circuit), Fr::from(1u64), Fr::from(2u64));
-    assert!(matches!(r, Err(Error::Unsatisfied(_))));
+    let (r, s) = (Fr::from(1u64), Fr::from(2u64));
+    // On a first proof the whole constraint system is there to name the
+    // constraint; a failed proof keeps no matrices.
+    match prover.prove(Wrong(circuit.clone()), r, s) {
+        Err(Error::Unsatisfied(which)) => assert!(which.contains("R1CS"), "{which}"),
+        other => panic!("expected an unsatisfied witness, got {:?}", other.map(|_| ())),
+    }
+    // After a good proof, synthesis builds the assignment alone and the
+    // rows are checked over the kept matrices, before any MSM.
+    prover.prove(circuit.clone(), r, s).unwrap();
+    match prover.prove(Wrong(circuit), r, s) {
+        Err(Error::Unsatisfied(which)) => {
+            assert!(which.starts_with("constraint ") && which.contains(" of "), "{which}")
+        }
+        other => panic!("expected an unsatisfied witness, got {:?}", other.map(|_| ())),
+    }
 }
 
 /// A quorum over a header, an agreement over data, and a slashing, on a

@@ -210,6 +210,11 @@ pub struct LoadArgs {
     /// Sample accounts to send from (default: all the node funded).
     #[arg(long)]
     senders: Option<u64>,
+    /// Also follow the accepted transfers into proven updates (proven/s,
+    /// submission-to-proof latency), waiting at most this long after the
+    /// last submission.
+    #[arg(long, value_parser = duration)]
+    wait_proven: Option<Duration>,
 }
 
 pub fn load(out: &Output, a: LoadArgs) -> Result<(), AppError> {
@@ -218,6 +223,7 @@ pub fn load(out: &Output, a: LoadArgs) -> Result<(), AppError> {
         rate: a.rate,
         duration: a.duration,
         senders: a.senders,
+        wait_proven: a.wait_proven,
     })?;
     out.report(&report);
     Ok(())

@@ -15,7 +15,7 @@ use ark_ff::Zero;
 use ark_groth16::r1cs_to_qap::evaluate_constraint;
 use ark_groth16::{Proof, ProvingKey};
 use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisMode,
+    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
     R1CS_PREDICATE_LABEL,
 };
 use assemble::{assemble, verifies, Path};
@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use stateproof_kernels::cpu::CpuBackend;
 use stateproof_kernels::{MsmBackend, NttBackend};
 use std::marker::PhantomData;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Time spent in each phase of one proof.
@@ -30,9 +31,11 @@ use std::time::{Duration, Instant};
 pub struct PhaseTimings {
     /// Native rules and witness building (filled in by callers that do it).
     pub witness_generation: Duration,
-    /// Constraint synthesis and LC inlining.
+    /// Constraint synthesis: the whole constraint system with LC inlining
+    /// on a prover's first proof, the assignment alone after it.
     pub synthesis: Duration,
-    /// Building the constraint matrices and the full assignment.
+    /// Building the constraint matrices (first proof only) and the full
+    /// assignment.
     pub matrices: Duration,
     /// Constraint evaluation and the NTTs of the quotient (seven for
     /// arkworks' reduction, six for snarkjs's).
@@ -74,9 +77,10 @@ impl PhaseTimings {
 }
 
 /// How a failed self-check is explained.
-enum Diagnosis<'a> {
-    /// The constraint system is at hand: check it.
-    Constraints(&'a ConstraintSystemRef<Fr>),
+enum Diagnosis {
+    /// Every constraint was checked on the assignment before proving: the
+    /// fault is the backend's.
+    Checked,
     /// Only the key's matrices are: recompute the proof on the CPU
     /// reference and see whether that one verifies.
     Reference,
@@ -88,7 +92,17 @@ pub struct Prover<M: MsmBackend, N: NttBackend, Q: QapReduction = LibsnarkReduct
     msm: M,
     ntt: N,
     key: PreparedKey<M>,
+    /// The circuit's constraint matrices, kept from the first proof that
+    /// passed its self-check: a key fixes its circuit's constraints, so
+    /// later proofs synthesize the assignment alone.
+    matrices: OnceLock<Arc<R1csMatrices>>,
     reduction: PhantomData<Q>,
+}
+
+/// The A, B, C matrices of a circuit, rows over `z = [1, inputs, witness]`.
+struct R1csMatrices {
+    abc: Vec<Matrix<Fr>>,
+    constraints: usize,
 }
 
 fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
@@ -102,7 +116,7 @@ impl<M: MsmBackend, N: NttBackend, Q: QapReduction> Prover<M, N, Q> {
     /// Prepares the key's points on the MSM backend.
     pub fn from_points(msm: M, ntt: N, points: &KeyPoints<'_>) -> Result<Self> {
         let key = PreparedKey::new(&msm, points)?;
-        Ok(Self { msm, ntt, key, reduction: PhantomData })
+        Ok(Self { msm, ntt, key, matrices: OnceLock::new(), reduction: PhantomData })
     }
 
     /// The MSM and NTT backends (for their counters and decisions).
@@ -129,7 +143,7 @@ impl<M: MsmBackend, N: NttBackend, Q: QapReduction> Prover<M, N, Q> {
         evaluate: impl Fn() -> Result<[Vec<Fr>; 3]>,
         randomness: (Fr, Fr),
         t: &mut PhaseTimings,
-        diagnosis: Diagnosis<'_>,
+        diagnosis: Diagnosis,
     ) -> Result<Proof<Bn254>> {
         let h = timed(&mut t.witness_map, || -> Result<Vec<Fr>> {
             let [a, b, c] = evaluate()?;
@@ -144,10 +158,7 @@ impl<M: MsmBackend, N: NttBackend, Q: QapReduction> Prover<M, N, Q> {
         }
         let backend_fault = Error::BackendFault { msm: self.msm.name(), ntt: self.ntt.name() };
         Err(match diagnosis {
-            Diagnosis::Constraints(cs) => match cs.which_is_unsatisfied()? {
-                Some(constraint) => Error::Unsatisfied(constraint),
-                None => backend_fault,
-            },
+            Diagnosis::Checked => backend_fault,
             Diagnosis::Reference => {
                 let [a, b, c] = evaluate()?;
                 let h = Q::h_scalars(&CpuBackend, a, b, c)?;
@@ -218,10 +229,11 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N, LibsnarkReduction> {
     ) -> Result<(Proof<Bn254>, PhaseTimings)> {
         let start = Instant::now();
         let mut t = PhaseTimings::default();
+        let kept = self.matrices.get().cloned();
         let cs = ConstraintSystem::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
         cs.set_mode(SynthesisMode::Prove {
-            construct_matrices: true,
+            construct_matrices: kept.is_none(),
             generate_lc_assignments: false,
         });
         timed(&mut t.synthesis, || -> Result<()> {
@@ -230,7 +242,6 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N, LibsnarkReduction> {
             Ok(())
         })?;
         let num_inputs = cs.num_instance_variables();
-        let num_constraints = cs.num_constraints();
         let variables = num_inputs + cs.num_witness_variables();
         if self.key.variables() != variables || self.key.inputs() != num_inputs {
             return Err(Error::KeyMismatch(format!(
@@ -240,28 +251,53 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N, LibsnarkReduction> {
             )));
         }
         let (matrices, z) = timed(&mut t.matrices, || -> Result<_> {
-            let mut matrices = cs.to_matrices()?;
-            let matrices = matrices.remove(R1CS_PREDICATE_LABEL).unwrap_or_default();
             let assignment = [cs.instance_assignment()?, cs.witness_assignment()?].concat();
+            let matrices = match &kept {
+                Some(m) => m.clone(),
+                None => {
+                    let mut all = cs.to_matrices()?;
+                    let abc = all.remove(R1CS_PREDICATE_LABEL).unwrap_or_default();
+                    Arc::new(R1csMatrices { abc, constraints: cs.num_constraints() })
+                }
+            };
             Ok((matrices, assignment))
         })?;
+        let num_constraints = matrices.constraints;
+        if matrices.abc.len() != 3 || matrices.abc.iter().any(|m| m.len() != num_constraints) {
+            return Err(Error::KeyMismatch("the circuit has constraints other than R1CS".into()));
+        }
         // Evaluations of A·z, B·z, C·z over the domain; libsnark's
-        // reduction pins each public input into A's extra rows.
+        // reduction pins each public input into A's extra rows. A row
+        // where A·z · B·z ≠ C·z is an unsatisfied witness, found here on
+        // the CPU before any MSM, so a later failed self-check can only be
+        // a backend fault.
         let evaluate = || -> Result<[Vec<Fr>; 3]> {
             let n = LibsnarkReduction::domain_size(num_constraints, num_inputs);
             let eval = |m: usize| -> Vec<Fr> {
                 let mut v = vec![Fr::zero(); n];
                 v[..num_constraints]
                     .par_iter_mut()
-                    .zip(&matrices[m])
+                    .zip(&matrices.abc[m])
                     .for_each(|(v, row)| *v = evaluate_constraint(row, &z));
                 v
             };
-            let mut a = eval(0);
+            let [mut a, b, c] = [eval(0), eval(1), eval(2)];
+            if let Some(row) =
+                (0..num_constraints).into_par_iter().find_first(|&i| a[i] * b[i] != c[i])
+            {
+                return Err(Error::Unsatisfied(match cs.which_is_unsatisfied() {
+                    Ok(Some(name)) => name,
+                    // Assignment-only synthesis keeps no constraint names.
+                    _ => format!("constraint {row} of {num_constraints}"),
+                }));
+            }
             a[num_constraints..num_constraints + num_inputs].copy_from_slice(&z[..num_inputs]);
-            Ok([a, eval(1), eval(2)])
+            Ok([a, b, c])
         };
-        let proof = self.prove_with(&z, evaluate, (r, s), &mut t, Diagnosis::Constraints(&cs))?;
+        let proof = self.prove_with(&z, evaluate, (r, s), &mut t, Diagnosis::Checked)?;
+        if kept.is_none() {
+            let _ = self.matrices.set(matrices);
+        }
         t.total = start.elapsed();
         Ok((proof, t))
     }
