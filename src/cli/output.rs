@@ -116,10 +116,17 @@ impl Progress for Output {
 }
 
 /// Prints the libraries' warnings (`tracing` events at WARN and above) as
-/// `warning: …` lines on stderr, and nothing else.
+/// `warning: …` lines on stderr, and nothing else. Only events (of INFO and
+/// above) are enabled, at their call sites: arkworks' gadgets open an INFO
+/// span per gadget call, and recording those made constraint synthesis
+/// eight times slower (0.45 s against 54 ms for a 4-slot transfer batch at
+/// depth 32).
 pub fn install_warnings() {
     use tracing_subscriber::layer::SubscriberExt;
-    let subscriber = tracing_subscriber::registry().with(WarningLines);
+    let events = tracing_subscriber::filter::filter_fn(|meta| {
+        meta.is_event() && *meta.level() <= tracing::Level::INFO
+    });
+    let subscriber = tracing_subscriber::registry().with(events).with(WarningLines);
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
