@@ -426,7 +426,8 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         .local_addr()
         .map_err(|e| AppError::unusable(format!("--listen {}: {e}", o.listen)))?;
 
-    rt.spawn(intake::run(shared.clone(), intake_rx));
+    let intake = rt.spawn(intake::run(shared.clone(), intake_rx));
+    let mut batcher = None;
     if o.prove {
         let (to_prover, from_batcher) = std::sync::mpsc::channel();
         for b in sealed {
@@ -445,7 +446,7 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
             .name("prover".into())
             .spawn(move || worker.run(from_batcher))
             .map_err(|e| AppError::unusable(format!("cannot start the prover: {e}")))?;
-        rt.spawn(pipeline::batcher(shared.clone(), to_prover, last_sealed + 1));
+        batcher = Some(rt.spawn(pipeline::batcher(shared.clone(), to_prover, last_sealed + 1)));
     }
     ready(&Started {
         listen,
@@ -458,15 +459,67 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         initialised,
     });
     let app = crate::api::router(shared.clone());
+    let died = Arc::new(Mutex::new(None));
+    let stop = {
+        let died = died.clone();
+        async move {
+            tokio::select! {
+                _ = shutdown_signal() => {}
+                why = supervise(intake, batcher) => {
+                    tracing::error!("{why}: stopping the node (a restart resumes from the store)");
+                    *died.lock().expect("lock") = Some(why);
+                }
+            }
+        }
+    };
     rt.block_on(async move {
         axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(stop)
             .await
             .map_err(|e| AppError::unusable(format!("serving {listen}: {e}")))
     })?;
     tracing::info!("stopping: what was accepted is on disk; a restart resumes it");
     rt.block_on(shared.store.close());
-    Ok(())
+    let died = died.lock().expect("lock").take();
+    match died {
+        Some(why) => Err(AppError::unusable(why)),
+        None => Ok(()),
+    }
+}
+
+/// Resolves, with a sentence, when the intake task ends (it runs as long as
+/// the node serves) or the batcher panics; the node then stops rather than
+/// answer every submission with 503 and say nothing. The batcher ending on
+/// its own is the prover having halted, which the node reports and serves
+/// through.
+async fn supervise(
+    intake: tokio::task::JoinHandle<()>,
+    batcher: Option<tokio::task::JoinHandle<()>>,
+) -> String {
+    let batcher_panicked = async {
+        match batcher {
+            Some(b) => match b.await {
+                Err(e) if e.is_panic() => panic_message(e.into_panic()),
+                _ => std::future::pending().await,
+            },
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        r = intake => match r {
+            Err(e) if e.is_panic() => format!("the intake task failed: {}", panic_message(e.into_panic())),
+            _ => "the intake task ended".to_string(),
+        },
+        why = batcher_panicked => format!("the batcher failed: {why}"),
+    }
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
 }
 
 async fn shutdown_signal() {

@@ -161,24 +161,33 @@ fn g2<M: MsmBackend>(
     }
 }
 
-/// Assembles a proof from the full assignment `z` and the H scalars `h`
-/// with randomness `(r, s)`. The G2 MSM runs concurrently with the G1 ones
-/// (on the GPU when the backend has one): they share only the assignment.
-/// `None` when `path` is the reference and the backend keeps none.
+/// Assembles a proof from the full assignment `z` and `quotient`, which
+/// computes the H scalars (the witness map's transforms), with randomness
+/// `(r, s)`. The G2 MSM needs only the assignment, so it starts at once and
+/// runs beside the transforms and the G1 MSMs (which are on the GPU when
+/// the backend has one). `None` when `path` is the reference and the
+/// backend keeps none.
 pub(crate) fn assemble<M: MsmBackend>(
     msm: &M,
     key: &PreparedKey<M>,
     path: Path,
     z: &[Fr],
-    h: &[Fr],
+    quotient: impl FnOnce() -> Result<Vec<Fr>> + Send,
     (r, s): (Fr, Fr),
     t: &mut PhaseTimings,
 ) -> Option<Result<Proof<Bn254>>> {
     let witness = &z[key.inputs.min(z.len())..];
-    let h = &h[..h.len().min(key.h.len())];
     let mut g2_time = Duration::ZERO;
     let (g1_parts, g2_b) = rayon::join(
         || -> Option<Result<_>> {
+            let start = Instant::now();
+            let h = quotient();
+            t.witness_map += start.elapsed();
+            let h = match h {
+                Ok(h) => h,
+                Err(e) => return Some(Err(e)),
+            };
+            let h = &h[..h.len().min(key.h.len())];
             let h_acc = timed(&mut t.msm_h, || g1(msm, path, &key.h, 0, h))?;
             let l_acc = timed(&mut t.msm_l, || g1(msm, path, &key.l, 0, witness))?;
             let a_acc = timed(&mut t.msm_a, || g1(msm, path, &key.a, 0, z))?;

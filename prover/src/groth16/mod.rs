@@ -44,8 +44,9 @@ pub struct PhaseTimings {
     pub msm_a: Duration,
     /// MSM for B (G1).
     pub msm_b_g1: Duration,
-    /// MSM for B (G2), on the CPU, concurrent with the G1 MSMs (so the
-    /// phases overlap and do not add up to the total).
+    /// MSM for B (G2), on the CPU, started with the witness map's
+    /// transforms and concurrent with them and the G1 MSMs (so the phases
+    /// overlap and do not add up to the total).
     pub msm_b_g2: Duration,
     /// MSM over the quotient (G1).
     pub msm_h: Duration,
@@ -77,13 +78,13 @@ impl PhaseTimings {
 }
 
 /// How a failed self-check is explained.
-enum Diagnosis {
+enum Diagnosis<'a> {
     /// Every constraint was checked on the assignment before proving: the
     /// fault is the backend's.
     Checked,
     /// Only the key's matrices are: recompute the proof on the CPU
     /// reference and see whether that one verifies.
-    Reference,
+    Reference(&'a dyn Fn() -> Result<[Vec<Fr>; 3]>),
 }
 
 /// A Groth16 prover holding its backends and a prepared proving key, with
@@ -134,24 +135,21 @@ impl<M: MsmBackend, N: NttBackend, Q: QapReduction> Prover<M, N, Q> {
         &self.key
     }
 
-    /// Proves from the full assignment `z` (`[1, inputs, witness]`), with
-    /// `evaluate` giving `A·z`, `B·z`, `C·z` over the domain, and checks the
-    /// proof; a failed check is explained by `diagnosis`.
+    /// Proves from the full assignment `z` (`[1, inputs, witness]`) and
+    /// `abc`, the evaluations of `A·z`, `B·z`, `C·z` over the domain, and
+    /// checks the proof; a failed check is explained by `diagnosis`.
     fn prove_with(
         &self,
         z: &[Fr],
-        evaluate: impl Fn() -> Result<[Vec<Fr>; 3]>,
+        [a, b, c]: [Vec<Fr>; 3],
         randomness: (Fr, Fr),
         t: &mut PhaseTimings,
-        diagnosis: Diagnosis,
+        diagnosis: Diagnosis<'_>,
     ) -> Result<Proof<Bn254>> {
-        let h = timed(&mut t.witness_map, || -> Result<Vec<Fr>> {
-            let [a, b, c] = evaluate()?;
-            Q::h_scalars(&self.ntt, a, b, c)
-        })?;
-        let proof = assemble(&self.msm, &self.key, Path::Backend, z, &h, randomness, t)
+        let ntt = &self.ntt;
+        let quotient = move || Q::h_scalars(ntt, a, b, c);
+        let proof = assemble(&self.msm, &self.key, Path::Backend, z, quotient, randomness, t)
             .ok_or(Error::Unverifiable { msm: self.msm.name(), ntt: self.ntt.name() })??;
-        drop(h);
         let inputs = &z[1..self.key.inputs().min(z.len())];
         if timed(&mut t.self_check, || verifies(&self.key, &proof, inputs)) {
             return Ok(proof);
@@ -159,16 +157,16 @@ impl<M: MsmBackend, N: NttBackend, Q: QapReduction> Prover<M, N, Q> {
         let backend_fault = Error::BackendFault { msm: self.msm.name(), ntt: self.ntt.name() };
         Err(match diagnosis {
             Diagnosis::Checked => backend_fault,
-            Diagnosis::Reference => {
+            Diagnosis::Reference(evaluate) => {
                 let [a, b, c] = evaluate()?;
-                let h = Q::h_scalars(&CpuBackend, a, b, c)?;
+                let quotient = move || Q::h_scalars(&CpuBackend, a, b, c);
                 let mut scratch = PhaseTimings::default();
                 match assemble(
                     &self.msm,
                     &self.key,
                     Path::Reference,
                     z,
-                    &h,
+                    quotient,
                     randomness,
                     &mut scratch,
                 ) {
@@ -203,7 +201,8 @@ impl<M: MsmBackend, N: NttBackend, Q: QapReduction> Prover<M, N, Q> {
                 self.key.variables()
             )));
         }
-        let proof = self.prove_with(z, evaluate, (r, s), &mut t, Diagnosis::Reference)?;
+        let abc = timed(&mut t.witness_map, &evaluate)?;
+        let proof = self.prove_with(z, abc, (r, s), &mut t, Diagnosis::Reference(&evaluate))?;
         t.total = start.elapsed();
         Ok((proof, t))
     }
@@ -294,7 +293,8 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N, LibsnarkReduction> {
             a[num_constraints..num_constraints + num_inputs].copy_from_slice(&z[..num_inputs]);
             Ok([a, b, c])
         };
-        let proof = self.prove_with(&z, evaluate, (r, s), &mut t, Diagnosis::Checked)?;
+        let abc = timed(&mut t.witness_map, evaluate)?;
+        let proof = self.prove_with(&z, abc, (r, s), &mut t, Diagnosis::Checked)?;
         if kept.is_none() {
             let _ = self.matrices.set(matrices);
         }
