@@ -16,7 +16,7 @@
 //! for their inversions, it calls arkworks' MSM.
 
 use ark_ec::short_weierstrass::{Affine, Bucket, Projective, SWCurveConfig};
-use ark_ec::{AdditiveGroup, AffineRepr, VariableBaseMSM};
+use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{BigInteger, Field, PrimeField, Zero};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
@@ -140,6 +140,94 @@ fn batch_affine<P: SWCurveConfig>(
     acc
 }
 
+/// Fixed bases with every window's multiple precomputed: `table[i·W + j] =
+/// 2^(c·j) · bases[i]` for the W windows of a full-size scalar. An MSM over
+/// them is one bucket sum over n·W points, all windows sharing one set of
+/// buckets: no doublings, one bucket reduction per thread instead of one per
+/// window, so the window can be wider than Pippenger's for the same
+/// reduction cost. The table costs W times the bases' memory.
+pub struct FixedBases<P: SWCurveConfig> {
+    table: Vec<Affine<P>>,
+    n: usize,
+    windows: usize,
+    c: u32,
+}
+
+impl<P: SWCurveConfig> FixedBases<P> {
+    /// Precomputes the multiples of `bases` for windows of `c` bits (2..=22).
+    pub fn new(bases: &[Affine<P>], c: u32) -> Self {
+        let c = c.clamp(2, 22);
+        // Scalars are folded to ≤ r/2; the top signed digit may carry one bit.
+        let windows = P::ScalarField::MODULUS_BIT_SIZE.div_ceil(c) as usize;
+        let rows: Vec<Vec<Projective<P>>> = map(bases, |b| {
+            let mut p = Projective::<P>::from(*b);
+            (0..windows)
+                .map(|_| {
+                    let this = p;
+                    for _ in 0..c {
+                        p.double_in_place();
+                    }
+                    this
+                })
+                .collect()
+        });
+        let flat: Vec<Projective<P>> = rows.into_iter().flatten().collect();
+        let table = Projective::<P>::normalize_batch(&flat);
+        Self { table, n: bases.len(), windows, c }
+    }
+
+    /// The number of bases.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Whether there are no bases.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// `Σ scalars[i] · bases[i]` over the shorter of the two.
+    pub fn msm(&self, scalars: &[P::ScalarField]) -> Projective<P> {
+        let n = self.n.min(scalars.len());
+        let half = {
+            let mut h = P::ScalarField::MODULUS;
+            h.div2();
+            h
+        };
+        let signed: Vec<(<P::ScalarField as PrimeField>::BigInt, bool)> = map(&scalars[..n], |s| {
+            let v = s.into_bigint();
+            if v > half {
+                ((-*s).into_bigint(), true)
+            } else {
+                (v, false)
+            }
+        });
+        let (w, c) = (self.windows, self.c);
+        let parts = threads().min(n.div_ceil(1 << 10)).max(1);
+        let part_len = n.div_ceil(parts);
+        let ranges: Vec<(usize, usize)> =
+            (0..parts).map(|p| (p * part_len, ((p + 1) * part_len).min(n))).collect();
+        map(&ranges, |&(from, to)| {
+            let digit = |v: usize| {
+                let i = from + v / w;
+                if self.table[i * w].is_zero() {
+                    return 0;
+                }
+                let (int, negate) = &signed[i];
+                let d = signed_digit(int.as_ref(), v % w, c);
+                if *negate {
+                    -d
+                } else {
+                    d
+                }
+            };
+            bucket_sum((to - from) * w, c, digit, |v| self.table[from * w + v])
+        })
+        .into_iter()
+        .sum()
+    }
+}
+
 /// Threads `map` spreads work over.
 fn threads() -> usize {
     #[cfg(feature = "parallel")]
@@ -184,6 +272,24 @@ fn window_sum<P: SWCurveConfig>(
     k: usize,
     c: u32,
 ) -> Projective<P> {
+    let digit = |i: usize| {
+        if bases[i].is_zero() {
+            0
+        } else {
+            signed_digit(ints[i].as_ref(), k, c)
+        }
+    };
+    bucket_sum(bases.len(), c, digit, |i| bases[i])
+}
+
+/// Σ_i digit(i) · point(i) for `count` points and signed digits of `c` bits
+/// (|digit| ≤ 2^(c−1); 0 for a point at infinity), by batch-affine buckets.
+fn bucket_sum<P: SWCurveConfig>(
+    count: usize,
+    c: u32,
+    digit: impl Fn(usize) -> i32,
+    point: impl Fn(usize) -> Affine<P>,
+) -> Projective<P> {
     let buckets = 1usize << (c - 1);
     // The window's buckets, affine; `sums.infinity` marks empty ones.
     let mut sums = Points::<P>::new(buckets);
@@ -196,16 +302,10 @@ fn window_sum<P: SWCurveConfig>(
     let mut points = Points::<P>::new(0);
     let mut digits = Vec::with_capacity(chunk);
     let mut len = vec![0usize; buckets];
-    for from in (0..bases.len()).step_by(chunk) {
-        let to = (from + chunk).min(bases.len());
+    for from in (0..count).step_by(chunk) {
+        let to = (from + chunk).min(count);
         digits.clear();
-        digits.extend((from..to).map(|i| {
-            if bases[i].is_zero() {
-                0
-            } else {
-                signed_digit(ints[i].as_ref(), k, c)
-            }
-        }));
+        digits.extend((from..to).map(&digit));
         start.fill(0);
         for &d in &digits {
             if d != 0 {
@@ -228,7 +328,7 @@ fn window_sum<P: SWCurveConfig>(
         for (i, &d) in (from..to).zip(&digits) {
             if d != 0 {
                 let b = d.unsigned_abs() as usize - 1;
-                let p = if d < 0 { -bases[i] } else { bases[i] };
+                let p = if d < 0 { -point(i) } else { point(i) };
                 let at = cursor[b];
                 (points.x[at], points.y[at], points.infinity[at]) = (p.x, p.y, false);
                 cursor[b] += 1;
@@ -376,17 +476,26 @@ mod tests {
     use ark_ff::UniformRand;
     use ark_std::rand::{rngs::StdRng, SeedableRng};
 
-    fn check<P: SWCurveConfig<ScalarField = Fr>>(n: usize, seed: u64) {
-        let mut rng = StdRng::seed_from_u64(seed);
-        let g = Projective::<P>::rand(&mut rng);
+    /// `n` bases with the identity, a repeated point and its negation
+    /// among them.
+    fn hostile_bases<P: SWCurveConfig<ScalarField = Fr>>(
+        n: usize,
+        rng: &mut StdRng,
+    ) -> Vec<Affine<P>> {
+        let g = Projective::<P>::rand(rng);
         let all: Vec<Projective<P>> = (0..n).map(|i| g * Fr::from(i as u64 + 1)).collect();
         let mut bases = Projective::<P>::normalize_batch(&all);
-        // The identity, a repeated point and its negation among the bases.
         if n >= 4 {
             bases[1] = Affine::identity();
             bases[2] = bases[0];
             bases[3] = -bases[0];
         }
+        bases
+    }
+
+    fn check<P: SWCurveConfig<ScalarField = Fr>>(n: usize, seed: u64) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let bases = hostile_bases::<P>(n, &mut rng);
         for (what, scalars) in crate::workload::scalar_sets(n, &mut rng) {
             let want = Projective::<P>::msm_unchecked(&bases, &scalars);
             let ints: Vec<_> = scalars.iter().map(|s| s.into_bigint()).collect();
@@ -402,6 +511,29 @@ mod tests {
         }
         for n in [1usize, 4, 33, 1 << 11] {
             check::<ark_bn254::g2::Config>(n, n as u64);
+        }
+    }
+
+    #[test]
+    fn fixed_base_msm_matches_arkworks_in_g1_and_g2() {
+        fn check_fixed<P: SWCurveConfig<ScalarField = Fr>>(n: usize, c: u32, seed: u64) {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let bases = hostile_bases::<P>(n, &mut rng);
+            let fixed = FixedBases::new(&bases, c);
+            for (what, scalars) in crate::workload::scalar_sets(n, &mut rng) {
+                let want = Projective::<P>::msm_unchecked(&bases, &scalars);
+                assert_eq!(fixed.msm(&scalars), want, "{what}, n = {n}, c = {c}");
+                // Fewer scalars than bases: the shorter of the two.
+                let half = &scalars[..n / 2];
+                let want = Projective::<P>::msm_unchecked(&bases[..n / 2], half);
+                assert_eq!(fixed.msm(half), want, "{what}, first half, n = {n}, c = {c}");
+            }
+        }
+        for (n, c) in [(1usize, 4u32), (4, 2), (5, 7), (100, 9), (3500, 13), (1 << 11, 16)] {
+            check_fixed::<ark_bn254::g1::Config>(n, c, n as u64);
+        }
+        for (n, c) in [(4usize, 5u32), (33, 8), (1 << 10, 12)] {
+            check_fixed::<ark_bn254::g2::Config>(n, c, n as u64);
         }
     }
 
@@ -470,6 +602,46 @@ mod timing {
                     a * 1e3,
                     b * 1e3,
                     a / b
+                );
+            }
+        }
+    }
+
+    #[test]
+    #[ignore = "tuning aid: cargo test --release -p stateproof-kernels tuning -- --ignored --nocapture"]
+    fn tuning_fixed_bases_against_batch_affine() {
+        use ark_std::rand::{rngs::StdRng, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(2);
+        let g = ark_bn254::G1Projective::rand(&mut rng);
+        for log in [16u32, 18] {
+            let n = 1usize << log;
+            let all: Vec<_> = (0..n).map(|i| g * Fr::from(i as u64 + 7)).collect();
+            let bases = ark_bn254::G1Projective::normalize_batch(&all);
+            let scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            let median = |f: &dyn Fn() -> ark_bn254::G1Projective| {
+                let mut t: Vec<f64> = (0..5)
+                    .map(|_| {
+                        let s = Instant::now();
+                        let _ = std::hint::black_box(f());
+                        s.elapsed().as_secs_f64() * 1e3
+                    })
+                    .collect();
+                t.sort_by(f64::total_cmp);
+                t[2]
+            };
+            let plain = median(&|| msm(&bases, &scalars));
+            let ark = median(&|| ark_bn254::G1Projective::msm_unchecked(&bases, &scalars));
+            println!("G1 2^{log}: batch-affine {plain:.1} ms, arkworks {ark:.1} ms");
+            for c in [log - 3, log - 1, log + 1, 20] {
+                let start = Instant::now();
+                let fixed = FixedBases::new(&bases, c);
+                let prep = start.elapsed().as_secs_f64();
+                let t = median(&|| fixed.msm(&scalars));
+                println!(
+                    "  fixed c = {c}: {t:.1} ms ({:.2}x batch-affine, {:.2}x arkworks), table {} MB made in {prep:.1} s",
+                    t / plain,
+                    t / ark,
+                    fixed.table.len() * 64 >> 20
                 );
             }
         }
