@@ -433,6 +433,13 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         for b in sealed {
             let _ = to_prover.send(b);
         }
+        // One batch prepared ahead of the one being proven.
+        let (to_worker, prepared) = std::sync::mpsc::sync_channel(1);
+        let witness_state = proven.clone();
+        std::thread::Builder::new()
+            .name("witness".into())
+            .spawn(move || pipeline::prepare(shape, witness_state, from_batcher, to_worker))
+            .map_err(|e| AppError::unusable(format!("cannot start the witness thread: {e}")))?;
         let worker = ProverThread {
             shared: shared.clone(),
             runtime: rt.handle().clone(),
@@ -440,11 +447,12 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
             prover: the_prover,
             state: proven,
         };
-        // Detached: a proof in progress at shutdown is abandoned (its batch
-        // stays sealed and is proven after the next start).
+        // Detached, as the witness thread: a proof in progress at shutdown
+        // is abandoned (its batch stays sealed and is proven after the next
+        // start).
         std::thread::Builder::new()
             .name("prover".into())
-            .spawn(move || worker.run(from_batcher))
+            .spawn(move || worker.run(prepared))
             .map_err(|e| AppError::unusable(format!("cannot start the prover: {e}")))?;
         batcher = Some(rt.spawn(pipeline::batcher(shared.clone(), to_prover, last_sealed + 1)));
     }

@@ -1,17 +1,18 @@
 //! Sealing and proving: the batcher seals the pool's oldest transactions
 //! into a batch when the slots are full or the oldest has waited the batch
-//! age; one prover thread, created once with the key loaded, proves the
-//! sealed batches in order and publishes each update with the ledger after
-//! it in one commit.
+//! age; a witness thread applies each sealed batch under the native rules
+//! and synthesizes its assignment while the batch before is being proven;
+//! one prover thread, created once with the key loaded, proves them in
+//! order and publishes each update with the ledger after it in one commit.
 
 use crate::node::Shared;
 use crate::store::{ProvenCommit, Store, StoredTx};
 use stateproof_app::backend::{prover, BackendOptions};
 use stateproof_app::AppProver;
 use stateproof_circuits::ledger::State;
-use stateproof_circuits::transfer::TransferBatch;
+use stateproof_circuits::transfer::{TransferBatch, TransferShape};
 use stateproof_prover::keys::Keys;
-use stateproof_prover::transfer::prove_batch;
+use stateproof_prover::transfer::{prepare_batch, prove_prepared, PreparedBatch};
 use stateproof_verifier::LightClient;
 use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};
@@ -79,6 +80,33 @@ pub async fn batcher(shared: Arc<Shared>, to_prover: mpsc::Sender<Sealed>, mut n
     }
 }
 
+/// A sealed batch with the ledger after it and its prepared proof, or why
+/// it could not be prepared.
+pub type Prepared = (Sealed, Result<(State, PreparedBatch), String>);
+
+/// The witness thread: prepares each sealed batch in order from the ledger
+/// the batch before leaves (`state`: the last proven one at start), at most
+/// one batch ahead of the prover. Stops after a batch that cannot be
+/// prepared (the prover then halts on it) or when either side is gone.
+pub fn prepare(
+    shape: TransferShape,
+    mut state: State,
+    sealed: mpsc::Receiver<Sealed>,
+    to_prover: mpsc::SyncSender<Prepared>,
+) {
+    for batch in sealed {
+        let transfers = TransferBatch { transfers: batch.txs.iter().map(|t| t.transfer).collect() };
+        let prepared = prepare_batch(&shape, &state, &transfers).map_err(|e| e.to_string());
+        let failed = prepared.is_err();
+        if let Ok((next, _)) = &prepared {
+            state = next.clone();
+        }
+        if to_prover.send((batch, prepared)).is_err() || failed {
+            return;
+        }
+    }
+}
+
 /// The prover's side: the key, the prover on the chosen backends, and a
 /// CPU prover made on the first backend fault.
 pub struct ProverThread {
@@ -97,10 +125,10 @@ pub struct ProverThread {
 impl ProverThread {
     /// Proves sealed batches in order until the batcher is gone or a batch
     /// cannot be proven (then nothing later is published: no gaps).
-    pub fn run(mut self, sealed: mpsc::Receiver<Sealed>) {
+    pub fn run(mut self, prepared: mpsc::Receiver<Prepared>) {
         let mut cpu: Option<AppProver> = None;
-        for batch in sealed {
-            if let Err(e) = self.prove_one(&batch, &mut cpu) {
+        for (batch, ready) in prepared {
+            if let Err(e) = ready.and_then(|r| self.prove_one(&batch, r, &mut cpu)) {
                 self.shared.metrics.failed();
                 tracing::error!(
                     "batch {} cannot be proven: {e}; the node publishes nothing after update {}",
@@ -113,10 +141,14 @@ impl ProverThread {
         }
     }
 
-    fn prove_one(&mut self, batch: &Sealed, cpu: &mut Option<AppProver>) -> Result<(), String> {
-        let transfers = TransferBatch { transfers: batch.txs.iter().map(|t| t.transfer).collect() };
+    fn prove_one(
+        &mut self,
+        batch: &Sealed,
+        (next, prepared): (State, PreparedBatch),
+        cpu: &mut Option<AppProver>,
+    ) -> Result<(), String> {
         let started = Instant::now();
-        let (proved, backend) = match prove_batch(&self.prover, &self.keys, &self.state, &transfers)
+        let ((update, timings), backend) = match prove_prepared(&self.prover, &self.keys, &prepared)
         {
             Ok(p) => (p, self.shared.backend.clone()),
             Err(e) if is_backend_fault(&e) => {
@@ -126,13 +158,8 @@ impl ProverThread {
                     let backends = BackendOptions::cpu().open();
                     *cpu = Some(prover(&self.keys, &backends).map_err(|e| e.to_string())?);
                 }
-                let p = prove_batch(
-                    cpu.as_ref().expect("made above"),
-                    &self.keys,
-                    &self.state,
-                    &transfers,
-                )
-                .map_err(|e| e.to_string())?;
+                let p = prove_prepared(cpu.as_ref().expect("made above"), &self.keys, &prepared)
+                    .map_err(|e| e.to_string())?;
                 (p, "cpu (after a backend fault)".to_string())
             }
             Err(e) => return Err(e.to_string()),
@@ -143,17 +170,17 @@ impl ProverThread {
         let old_root = self.state.root().0;
         let mut client = LightClient::new(self.keys.verifying_key.clone(), old_root);
         let new_root =
-            client.apply(&proved.update).map_err(|e| format!("the update does not verify: {e}"))?;
-        if new_root != proved.state.root().0 {
+            client.apply(&update).map_err(|e| format!("the update does not verify: {e}"))?;
+        if new_root != next.root().0 {
             return Err("the update's new root is not the ledger's".into());
         }
-        let bytes = proved.update.to_bytes();
+        let bytes = update.to_bytes();
         let touched = Store::touched(&batch.txs);
         let commit = ProvenCommit {
             n: batch.n,
             update: &bytes,
             old_root,
-            state: &proved.state,
+            state: &next,
             touched: &touched,
             prove_time: took,
             backend: &backend,
@@ -169,10 +196,10 @@ impl ProverThread {
             tracing::warn!("batch {}: {e}; retrying the commit", batch.n);
             std::thread::sleep(Duration::from_secs(1));
         }
-        self.state = proved.state;
+        self.state = next;
         *self.shared.proven.write().expect("lock") = (self.state.clone(), batch.n);
         self.shared.proven_updates.store(batch.n, Ordering::SeqCst);
-        self.shared.metrics.proven(&proved.timings.phases());
+        self.shared.metrics.proven(&timings.phases());
         self.shared.pool_changed.notify_one();
         tracing::info!(
             "proved batch {} ({} transactions) in {:.2} s on {backend}",

@@ -7,7 +7,7 @@
 //! (e.g. a Powers of Tau plus a circuit-specific phase 2).
 
 use crate::files::write_atomic;
-use crate::{Error, PhaseTimings, Prover, Result};
+use crate::{Assignment, Error, PhaseTimings, Prover, Result};
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{Groth16, ProvingKey};
 use ark_relations::gr1cs::ConstraintSynthesizer;
@@ -136,6 +136,36 @@ impl Keys {
         M: MsmBackend,
         N: NttBackend,
     {
+        let inputs = self.inputs_of(&circuit)?;
+        self.wrap(inputs, |r, s| prover.prove(circuit, r, s))
+    }
+
+    /// [`Keys::prove`] for an assignment of `circuit` synthesized
+    /// beforehand ([`Prover::prove_synthesized`]: the prover must have
+    /// kept its matrices). An assignment whose public inputs are not
+    /// `circuit`'s is refused.
+    pub fn prove_synthesized<C, M, N>(
+        &self,
+        prover: &Prover<M, N>,
+        circuit: &C,
+        assignment: &Assignment,
+    ) -> Result<(CompressedUpdate, PhaseTimings)>
+    where
+        C: Circuit,
+        M: MsmBackend,
+        N: NttBackend,
+    {
+        let inputs = self.inputs_of(circuit)?;
+        if assignment.public_inputs() != inputs.as_slice() {
+            return Err(Error::KeyMismatch(
+                "the assignment's public inputs are not the circuit's".into(),
+            ));
+        }
+        self.wrap(inputs, |r, s| prover.prove_synthesized(assignment, r, s))
+    }
+
+    /// `circuit`'s public inputs, once its shape is checked to be the key's.
+    fn inputs_of<C: Circuit>(&self, circuit: &C) -> Result<Vec<Fr>> {
         let shape: AnyShape = circuit.shape().into();
         if shape != self.shape {
             let want = format!("the circuit is {} with {}", shape.spec().id, shape.describe());
@@ -149,10 +179,20 @@ impl Keys {
                 self.spec().inputs.len()
             )));
         }
+        Ok(inputs)
+    }
+
+    /// Proves with fresh randomness and wraps the proof with `inputs`, in
+    /// the declared order, into a compressed update.
+    fn wrap(
+        &self,
+        inputs: Vec<Fr>,
+        prove: impl FnOnce(Fr, Fr) -> Result<(ark_groth16::Proof<Bn254>, PhaseTimings)>,
+    ) -> Result<(CompressedUpdate, PhaseTimings)> {
         use ark_ff::UniformRand;
         let mut rng = os_rng();
         let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
-        let (proof, timings) = prover.prove(circuit, r, s)?;
+        let (proof, timings) = prove(r, s)?;
         let update = CompressedUpdate {
             circuit_id: self.spec().id.to_string(),
             params: self.shape.params(),

@@ -37,7 +37,8 @@ pub mod trust;
 
 pub use error::{Error, Result};
 pub use groth16::{
-    KeyPoints, LibsnarkReduction, PhaseTimings, PreparedKey, Prover, QapReduction, SnarkjsReduction,
+    Assignment, KeyPoints, LibsnarkReduction, PhaseTimings, PreparedKey, Prover, QapReduction,
+    SnarkjsReduction,
 };
 
 #[cfg(test)]

@@ -448,3 +448,42 @@ fn a_backend_that_returns_garbage_yields_an_error_not_a_proof() {
     let r = prover.prove(circuit, Fr::from(5u64), Fr::from(6u64));
     assert!(matches!(r, Err(Error::Kernel(_))), "{:?}", r.err());
 }
+
+#[test]
+fn an_assignment_made_beforehand_proves_what_the_circuit_proves() {
+    let ledger = SampleLedger::new(4, 3, 100).unwrap();
+    let mut rng = StdRng::seed_from_u64(6);
+    let shape = TransferShape { depth: 4, slots: 2 };
+    let keys = Keys::setup::<TransferBatchCircuit>(&shape, &mut rng).unwrap();
+    let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key).unwrap();
+    let circuit = |n| TransferBatchCircuit {
+        witness: apply_batch(&ledger.state, &ledger.batch(n), 2).unwrap().1,
+    };
+    let assignment = crate::Assignment::synthesize(circuit(2)).unwrap();
+    let (r, s) = (Fr::from(3u64), Fr::from(5u64));
+    // Before its first proof a prover has no matrices to prove it over.
+    assert!(!prover.keeps_matrices());
+    assert!(matches!(prover.prove_synthesized(&assignment, r, s), Err(Error::KeyMismatch(_))));
+    let whole = prover.prove(circuit(2), r, s).unwrap().0;
+    assert!(prover.keeps_matrices());
+    let ahead = prover.prove_synthesized(&assignment, r, s).unwrap().0;
+    assert_eq!(bytes(&ahead), bytes(&whole), "the same proof for the same randomness");
+    // An assignment of another batch is refused, not wrapped in this
+    // batch's update.
+    let other = crate::Assignment::synthesize(circuit(1)).unwrap();
+    let e = keys.prove_synthesized(&prover, &circuit(2), &other).err().map(|e| e.to_string());
+    assert!(e.is_some_and(|e| e.contains("public inputs are not the circuit's")));
+
+    // The node's path: prepared on one thread, proven on another.
+    let (next, prepared) =
+        transfer::prepare_batch(&shape, &ledger.state, &ledger.batch(2)).unwrap();
+    let (update, timings) = transfer::prove_prepared(&prover, &keys, &prepared).unwrap();
+    update.verify(&keys.verifying_key).unwrap();
+    assert_eq!(update.input("new_root").unwrap(), next.root().0);
+    assert!(timings.synthesis > std::time::Duration::ZERO);
+    let deeper = TransferShape { depth: 5, slots: 2 };
+    let e = transfer::prepare_batch(&deeper, &ledger.state, &ledger.batch(2)).err();
+    assert!(
+        e.is_some_and(|e| e.to_string().contains("the key is for depth 5, the state has depth 4"))
+    );
+}

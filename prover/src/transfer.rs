@@ -1,14 +1,14 @@
 //! Proving transfer batches into compressed updates.
 
 use crate::keys::Keys;
-use crate::{Error, PhaseTimings, Prover, Result};
+use crate::{Assignment, Error, PhaseTimings, Prover, Result};
 use stateproof_circuits::ledger::State;
 use stateproof_circuits::transfer::{
     apply_batch, TransferBatch, TransferBatchCircuit, TransferShape,
 };
 use stateproof_kernels::{MsmBackend, NttBackend};
 use stateproof_verifier::CompressedUpdate;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A proven batch: the state after it, the update, and phase timings.
 pub struct ProvedBatch {
@@ -23,6 +23,11 @@ pub struct ProvedBatch {
 /// The key's transfer shape, checked against `state`'s depth.
 pub fn shape_for(keys: &Keys, state: &State) -> Result<TransferShape> {
     let shape: TransferShape = keys.shape_as()?;
+    check_depth(&shape, state)?;
+    Ok(shape)
+}
+
+fn check_depth(shape: &TransferShape, state: &State) -> Result<()> {
     if shape.depth != state.depth() {
         return Err(Error::KeyMismatch(format!(
             "the key is for depth {}, the state has depth {}",
@@ -30,7 +35,7 @@ pub fn shape_for(keys: &Keys, state: &State) -> Result<TransferShape> {
             state.depth()
         )));
     }
-    Ok(shape)
+    Ok(())
 }
 
 /// Applies `batch` to `state` under the native rules and proves it in a
@@ -48,4 +53,47 @@ pub fn prove_batch<M: MsmBackend, N: NttBackend>(
     let (update, mut timings) = keys.prove(prover, TransferBatchCircuit { witness })?;
     timings.witness_generation = witness_generation;
     Ok(ProvedBatch { state: next, update, timings })
+}
+
+/// A batch applied under the native rules, with its circuit's assignment
+/// synthesized: the part of a proof that needs no prover, made on another
+/// thread while the prover proves the batch before it.
+#[derive(Clone, Debug)]
+pub struct PreparedBatch {
+    circuit: TransferBatchCircuit,
+    assignment: Assignment,
+    witness_generation: Duration,
+}
+
+/// Applies `batch` to `state` (a ledger of `shape`'s depth) under the native
+/// rules and synthesizes its circuit's assignment; returns the state after
+/// the batch and the prepared proof.
+pub fn prepare_batch(
+    shape: &TransferShape,
+    state: &State,
+    batch: &TransferBatch,
+) -> Result<(State, PreparedBatch)> {
+    check_depth(shape, state)?;
+    let start = Instant::now();
+    let (next, witness) = apply_batch(state, batch, shape.slots)?;
+    let witness_generation = start.elapsed();
+    let circuit = TransferBatchCircuit { witness };
+    let assignment = Assignment::synthesize(circuit.clone())?;
+    Ok((next, PreparedBatch { circuit, assignment, witness_generation }))
+}
+
+/// Proves a prepared batch: from its assignment when the prover keeps its
+/// matrices, else (the prover's first proof) from its circuit.
+pub fn prove_prepared<M: MsmBackend, N: NttBackend>(
+    prover: &Prover<M, N>,
+    keys: &Keys,
+    batch: &PreparedBatch,
+) -> Result<(CompressedUpdate, PhaseTimings)> {
+    let (update, mut timings) = if prover.keeps_matrices() {
+        keys.prove_synthesized(prover, &batch.circuit, &batch.assignment)?
+    } else {
+        keys.prove(prover, batch.circuit.clone())?
+    };
+    timings.witness_generation = batch.witness_generation;
+    Ok((update, timings))
 }

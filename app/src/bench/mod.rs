@@ -122,7 +122,11 @@ pub fn machine() -> serde_json::Value {
             .filter(|o| o.status.success())
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
     };
-    let commit = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    // Where there is no repository (a binary carried to a GPU host), the
+    // commit it was built from, as scripts/gpu-check.sh passes it.
+    let commit = git(&["rev-parse", "--short", "HEAD"])
+        .or_else(|| std::env::var("STATEPROOF_COMMIT").ok().filter(|c| !c.is_empty()))
+        .unwrap_or_else(|| "unknown".into());
     let dirty =
         git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
     let date = std::process::Command::new("date")

@@ -15,8 +15,8 @@ use ark_ff::Zero;
 use ark_groth16::r1cs_to_qap::evaluate_constraint;
 use ark_groth16::{Proof, ProvingKey};
 use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
-    R1CS_PREDICATE_LABEL,
+    ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, Matrix, OptimizationGoal,
+    SynthesisMode, R1CS_PREDICATE_LABEL,
 };
 use assemble::{assemble, verifies, Path};
 use rayon::prelude::*;
@@ -229,26 +229,14 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N, LibsnarkReduction> {
         let start = Instant::now();
         let mut t = PhaseTimings::default();
         let kept = self.matrices.get().cloned();
-        let cs = ConstraintSystem::new_ref();
-        cs.set_optimization_goal(OptimizationGoal::Constraints);
-        cs.set_mode(SynthesisMode::Prove {
-            construct_matrices: kept.is_none(),
-            generate_lc_assignments: false,
-        });
+        let cs = constraint_system(kept.is_none());
         timed(&mut t.synthesis, || -> Result<()> {
             circuit.generate_constraints(cs.clone())?;
             cs.finalize();
             Ok(())
         })?;
         let num_inputs = cs.num_instance_variables();
-        let variables = num_inputs + cs.num_witness_variables();
-        if self.key.variables() != variables || self.key.inputs() != num_inputs {
-            return Err(Error::KeyMismatch(format!(
-                "the key is for {} variables ({} public), the circuit has {variables} ({num_inputs})",
-                self.key.variables(),
-                self.key.inputs(),
-            )));
-        }
+        self.check_variables(num_inputs, num_inputs + cs.num_witness_variables())?;
         let (matrices, z) = timed(&mut t.matrices, || -> Result<_> {
             let assignment = [cs.instance_assignment()?, cs.witness_assignment()?].concat();
             let matrices = match &kept {
@@ -261,15 +249,77 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N, LibsnarkReduction> {
             };
             Ok((matrices, assignment))
         })?;
+        let name = || cs.which_is_unsatisfied().ok().flatten();
+        let proof = self.prove_rows(&z, num_inputs, &matrices, &name, (r, s), &mut t)?;
+        if kept.is_none() {
+            let _ = self.matrices.set(matrices);
+        }
+        t.total = start.elapsed();
+        Ok((proof, t))
+    }
+
+    /// Whether this prover has kept its circuit's matrices (after its first
+    /// proof), so that [`Prover::prove_synthesized`] can prove an
+    /// [`Assignment`].
+    pub fn keeps_matrices(&self) -> bool {
+        self.matrices.get().is_some()
+    }
+
+    /// Proves an assignment synthesized beforehand (on another thread,
+    /// while this prover was busy), over the matrices kept from the first
+    /// proof of [`Prover::prove`]; before that first proof this is an
+    /// error, not a proof.
+    pub fn prove_synthesized(
+        &self,
+        assignment: &Assignment,
+        r: Fr,
+        s: Fr,
+    ) -> Result<(Proof<Bn254>, PhaseTimings)> {
+        let start = Instant::now();
+        let mut t = PhaseTimings { synthesis: assignment.synthesis, ..Default::default() };
+        let Some(matrices) = self.matrices.get() else {
+            return Err(Error::KeyMismatch(
+                "no constraint matrices yet: prove one circuit with this prover first".into(),
+            ));
+        };
+        self.check_variables(assignment.inputs, assignment.z.len())?;
+        let z = &assignment.z;
+        let proof = self.prove_rows(z, assignment.inputs, matrices, &|| None, (r, s), &mut t)?;
+        // The synthesis was done beforehand, elsewhere: not in the total.
+        t.total = start.elapsed();
+        Ok((proof, t))
+    }
+
+    fn check_variables(&self, num_inputs: usize, variables: usize) -> Result<()> {
+        if self.key.variables() != variables || self.key.inputs() != num_inputs {
+            return Err(Error::KeyMismatch(format!(
+                "the key is for {} variables ({} public), the circuit has {variables} ({num_inputs})",
+                self.key.variables(),
+                self.key.inputs(),
+            )));
+        }
+        Ok(())
+    }
+
+    /// Checks every row of the matrices on `z`, then proves. A row where
+    /// A·z · B·z ≠ C·z is an unsatisfied witness (named by `name` where the
+    /// constraint system is at hand), found on the CPU before any MSM, so a
+    /// later failed self-check can only be a backend fault.
+    fn prove_rows(
+        &self,
+        z: &[Fr],
+        num_inputs: usize,
+        matrices: &R1csMatrices,
+        name: &dyn Fn() -> Option<String>,
+        randomness: (Fr, Fr),
+        t: &mut PhaseTimings,
+    ) -> Result<Proof<Bn254>> {
         let num_constraints = matrices.constraints;
         if matrices.abc.len() != 3 || matrices.abc.iter().any(|m| m.len() != num_constraints) {
             return Err(Error::KeyMismatch("the circuit has constraints other than R1CS".into()));
         }
         // Evaluations of A·z, B·z, C·z over the domain; libsnark's
-        // reduction pins each public input into A's extra rows. A row
-        // where A·z · B·z ≠ C·z is an unsatisfied witness, found here on
-        // the CPU before any MSM, so a later failed self-check can only be
-        // a backend fault.
+        // reduction pins each public input into A's extra rows.
         let evaluate = || -> Result<[Vec<Fr>; 3]> {
             let n = LibsnarkReduction::domain_size(num_constraints, num_inputs);
             let eval = |m: usize| -> Vec<Fr> {
@@ -277,28 +327,62 @@ impl<M: MsmBackend, N: NttBackend> Prover<M, N, LibsnarkReduction> {
                 v[..num_constraints]
                     .par_iter_mut()
                     .zip(&matrices.abc[m])
-                    .for_each(|(v, row)| *v = evaluate_constraint(row, &z));
+                    .for_each(|(v, row)| *v = evaluate_constraint(row, z));
                 v
             };
             let [mut a, b, c] = [eval(0), eval(1), eval(2)];
             if let Some(row) =
                 (0..num_constraints).into_par_iter().find_first(|&i| a[i] * b[i] != c[i])
             {
-                return Err(Error::Unsatisfied(match cs.which_is_unsatisfied() {
-                    Ok(Some(name)) => name,
+                return Err(Error::Unsatisfied(
                     // Assignment-only synthesis keeps no constraint names.
-                    _ => format!("constraint {row} of {num_constraints}"),
-                }));
+                    name().unwrap_or_else(|| format!("constraint {row} of {num_constraints}")),
+                ));
             }
             a[num_constraints..num_constraints + num_inputs].copy_from_slice(&z[..num_inputs]);
             Ok([a, b, c])
         };
         let abc = timed(&mut t.witness_map, evaluate)?;
-        let proof = self.prove_with(&z, abc, (r, s), &mut t, Diagnosis::Checked)?;
-        if kept.is_none() {
-            let _ = self.matrices.set(matrices);
-        }
-        t.total = start.elapsed();
-        Ok((proof, t))
+        self.prove_with(z, abc, randomness, t, Diagnosis::Checked)
     }
+}
+
+/// A circuit's full assignment `[1, inputs, witness]`, synthesized without
+/// its constraints: what a prover that keeps its circuit's matrices needs,
+/// made on another thread while that prover proves the batch before.
+#[derive(Clone, Debug)]
+pub struct Assignment {
+    z: Vec<Fr>,
+    inputs: usize,
+    synthesis: Duration,
+}
+
+impl Assignment {
+    /// Synthesizes `circuit`'s assignment alone (no constraints, no
+    /// matrices).
+    pub fn synthesize<C: ConstraintSynthesizer<Fr>>(circuit: C) -> Result<Self> {
+        let start = Instant::now();
+        let cs = constraint_system(false);
+        circuit.generate_constraints(cs.clone())?;
+        cs.finalize();
+        let z = [cs.instance_assignment()?, cs.witness_assignment()?].concat();
+        Ok(Self { z, inputs: cs.num_instance_variables(), synthesis: start.elapsed() })
+    }
+
+    /// The public inputs, without the constant one.
+    pub fn public_inputs(&self) -> &[Fr] {
+        self.z.get(1..self.inputs).unwrap_or(&[])
+    }
+}
+
+/// A constraint system for proving, building the constraint matrices or
+/// the assignment alone.
+fn constraint_system(with_matrices: bool) -> ConstraintSystemRef<Fr> {
+    let cs = ConstraintSystem::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Prove {
+        construct_matrices: with_matrices,
+        generate_lc_assignments: false,
+    });
+    cs
 }
