@@ -9,7 +9,7 @@ use stateproof_circuits::transfer::{Transfer, TransferJson};
 use stateproof_node::client::{Follower, NodeClient};
 use stateproof_node::node::SAMPLE_BALANCE;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -528,6 +528,35 @@ fn hostile_requests_get_a_4xx_that_names_the_rule() {
     drop(s);
     let _ = pump.join();
     assert_rule(parse_answer(&answer[..got]), 413, "body-too-large");
+
+    // A client that trickles header lines, one every 2 s, is cut off once
+    // the header timeout has passed, not served (or held) forever.
+    let header_timeout = stateproof_node::api::HEADER_TIMEOUT;
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    slow.write_all(b"GET /v1/status HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let started = Instant::now();
+    let limit = header_timeout + Duration::from_secs(15);
+    let mut answer = Vec::new();
+    let closed_after = loop {
+        assert!(started.elapsed() < limit, "a trickling client still held its connection");
+        if slow.write_all(b"X-Slow: 1\r\n").is_err() {
+            break started.elapsed();
+        }
+        let mut buf = [0u8; 512];
+        match slow.read(&mut buf) {
+            Ok(0) => break started.elapsed(),
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => break started.elapsed(),
+        }
+    };
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(!answer.contains(" 200 "), "unfinished headers were answered: {answer}");
+    assert!(
+        closed_after + Duration::from_secs(1) >= header_timeout,
+        "closed after {closed_after:?}, before the header timeout"
+    );
 
     // Query values the node cannot read.
     let get = |path: &str| {

@@ -61,6 +61,60 @@ type Shared_ = Arc<Shared>;
 )]
 pub struct ApiDoc;
 
+/// How long a client may take to send a request's headers before its
+/// connection is closed (a body has [`BODY_TIMEOUT`] more).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most connections open at once; more are closed as they arrive, so
+/// clients that hold connections cannot exhaust the node's descriptors.
+pub const MAX_CONNECTIONS: usize = 4096;
+/// How long a stopping node waits for requests in progress.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// Serves `app` on `listener` until `stop` resolves: HTTP/1 connections
+/// with a header timeout ([`HEADER_TIMEOUT`], which axum's own `serve` does
+/// not set: a client trickling header lines would hold its connection
+/// forever) and at most [`MAX_CONNECTIONS`] of them; then drains.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    tokio::pin!(stop);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors, a connection reset before accept:
+                    // the listener itself is fine.
+                    tracing::warn!("accepting a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            continue;
+        };
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(DRAIN) => {}
+    }
+}
+
 /// The router over a running node.
 pub fn router(shared: Shared_) -> Router {
     Router::new()

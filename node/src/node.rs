@@ -480,12 +480,7 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
             }
         }
     };
-    rt.block_on(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await
-            .map_err(|e| AppError::unusable(format!("serving {listen}: {e}")))
-    })?;
+    rt.block_on(crate::api::serve(listener, app, stop));
     tracing::info!("stopping: what was accepted is on disk; a restart resumes it");
     rt.block_on(shared.store.close());
     let died = died.lock().expect("lock").take();
