@@ -148,33 +148,32 @@ fn two_users_send_and_a_light_client_verifies_their_balances() {
     for key in [&alice, &bob] {
         stdout_json(&stateproof(&["--json", "keys", "new", "--out", key.to_str().unwrap()]));
     }
-    let send = |key: &Path, from: &str, to: &str, to_key: &Path, amount: &str| {
-        stdout_json(&stateproof(&[
-            "--json",
-            "send",
-            "--node",
-            &node.url,
-            "--key",
-            key.to_str().unwrap(),
-            "--from",
-            from,
-            "--to",
-            to,
-            "--to-key",
-            to_key.to_str().unwrap(),
-            "--amount",
-            amount,
-            "--wait",
-            "120s",
-        ]))
+    // `from: None`: the sender's account is found by its key.
+    let send_raw = |key: &Path, from: Option<&str>, to: &str, to_key: &Path, amount: &str| {
+        let mut args = vec!["--json", "send", "--node", &node.url, "--key", key.to_str().unwrap()];
+        if let Some(from) = from {
+            args.extend(["--from", from]);
+        }
+        args.extend(["--to", to, "--to-key", to_key.to_str().unwrap(), "--amount", amount]);
+        args.extend(["--wait", "120s"]);
+        stateproof(&args)
     };
-    // A sample account funds Alice's new account; Alice pays Bob's.
+    let send = |key: &Path, from: Option<&str>, to: &str, to_key: &Path, amount: &str| {
+        stdout_json(&send_raw(key, from, to, to_key, amount))
+    };
+    // Alice has no account yet: her key alone finds none.
+    let early = send_raw(&alice, None, "101", &bob, "1");
+    assert_eq!(early.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&early.stdout);
+    assert!(said.contains("no account on"), "{said}");
+    // A sample account funds Alice's new account; Alice pays Bob's, her
+    // account found by her key.
     let sample = data.join("sample-keys/account-0.key");
-    let funded = send(&sample, "0", "100", &alice, "5000");
+    let funded = send(&sample, Some("0"), "100", &alice, "5000");
     assert_eq!(funded["status"], "proven");
-    let paid = send(&alice, "100", "101", &bob, "1200");
+    let paid = send(&alice, None, "101", &bob, "1200");
     assert_eq!(paid["status"], "proven");
-    assert_eq!(paid["nonce"], 0);
+    assert_eq!((paid["from"].clone(), paid["nonce"].clone()), (100.into(), 0.into()));
 
     let state = dir.join("client.json");
     let genesis = data.join("genesis.json");
@@ -565,6 +564,8 @@ fn hostile_requests_get_a_4xx_that_names_the_rule() {
     assert_rule(get("/v1/accounts/abc"), 400, "malformed-parameter");
     assert_rule(get("/v1/accounts/18446744073709551616"), 400, "malformed-parameter");
     assert_rule(get("/v1/accounts/256"), 404, "not-found");
+    assert_rule(get("/v1/accounts?key_x=1"), 400, "malformed-parameter");
+    assert_rule(get("/v1/accounts?key_x=1&key_y=2"), 400, "malformed-parameter");
     assert_rule(get("/v1/updates?from=-1"), 400, "malformed-parameter");
     assert_rule(get("/v1/updates/999"), 404, "not-found");
     assert_rule(get("/v1/transactions/zz"), 404, "not-found");

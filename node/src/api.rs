@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use stateproof_app::text::fr;
-use stateproof_circuits::primitives::field::key_to_strings;
+use stateproof_circuits::primitives::field::{key_from_strings, key_to_strings};
 use stateproof_circuits::transfer::TransferJson;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -45,7 +45,7 @@ type Shared_ = Arc<Shared>;
         title = "stateproof node",
         description = "Signed transfers in, Groth16-proven state updates out. Errors are `{\"error\": {\"rule\", \"message\"}}`."
     ),
-    paths(submit, transaction, account, updates, update, key, status, metrics),
+    paths(submit, transaction, accounts_of_key, account, updates, update, key, status, metrics),
     components(schemas(
         TransferJson,
         Accepted,
@@ -54,6 +54,7 @@ type Shared_ = Arc<Shared>;
         TransactionView,
         AccountView,
         AccountFields,
+        KeyAccounts,
         UpdatesPage,
         UpdateView,
         StatusView
@@ -120,6 +121,7 @@ pub fn router(shared: Shared_) -> Router {
     Router::new()
         .route("/v1/transactions", post(submit))
         .route("/v1/transactions/{id}", get(transaction))
+        .route("/v1/accounts", get(accounts_of_key))
         .route("/v1/accounts/{index}", get(account))
         .route("/v1/updates", get(updates))
         .route("/v1/updates/{n}", get(update))
@@ -317,6 +319,45 @@ async fn account(State(s): State<Shared_>, Path(index): Path<String>) -> Respons
         pending,
     })
     .into_response()
+}
+
+/// Most accounts `GET /v1/accounts?key_x=..&key_y=..` lists.
+pub const MAX_KEY_ACCOUNTS: usize = 100;
+
+/// The accounts a key holds (so a client with only its key file can find
+/// its account), once the accepted transactions are applied.
+#[utoipa::path(
+    get,
+    path = "/v1/accounts",
+    params(
+        ("key_x" = String, Query, pattern = "^(0|[1-9][0-9]{0,76})$", description = "The key's x, decimal"),
+        ("key_y" = String, Query, pattern = "^(0|[1-9][0-9]{0,76})$", description = "The key's y, decimal"),
+    ),
+    responses(
+        (status = 200, description = "The accounts, ascending, at most 100 (none: an empty list)", body = KeyAccounts),
+        (status = 400, description = "A missing coordinate, or not a key on the curve", body = ErrorBody),
+    )
+)]
+async fn accounts_of_key(State(s): State<Shared_>, RawQuery(q): RawQuery) -> Response {
+    // Decimal digits need no percent-decoding; anything else is refused by
+    // the key's parse.
+    let q: HashMap<&str, &str> =
+        q.as_deref().unwrap_or("").split('&').filter_map(|kv| kv.split_once('=')).collect();
+    let (Some(x), Some(y)) = (q.get("key_x"), q.get("key_y")) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "malformed-parameter",
+            "key_x and key_y are both needed",
+        );
+    };
+    let key = match key_from_strings(&[x.to_string(), y.to_string()]) {
+        Ok(k) => k,
+        Err(e) => {
+            return error(StatusCode::BAD_REQUEST, "malformed-parameter", format!("key: {e}"))
+        }
+    };
+    let accounts = s.head.read().expect("head lock").accounts_of(&key, MAX_KEY_ACCOUNTS);
+    Json(KeyAccounts { accounts }).into_response()
 }
 
 /// Proven updates from a number on, in order.

@@ -13,7 +13,8 @@ use stateproof_app::text::{fr, hex32};
 use stateproof_app::userkeys::{read_key, read_public_key};
 use stateproof_app::{AppError, Result};
 use stateproof_circuits::ledger::Account;
-use stateproof_circuits::primitives::field::{key_from_strings, parse_fr};
+use stateproof_circuits::primitives::eddsa::PublicKey;
+use stateproof_circuits::primitives::field::{key_from_strings, key_to_strings, parse_fr};
 use stateproof_circuits::primitives::merkle::MerkleProof;
 use stateproof_circuits::sample::sample_key;
 use stateproof_circuits::transfer::{Transfer, TransferJson};
@@ -116,6 +117,13 @@ impl NodeClient {
         self.get_json(&format!("/v1/accounts/{index}"))
     }
 
+    /// `GET /v1/accounts?key_x=..&key_y=..`: the accounts `key` holds.
+    pub fn accounts_of(&self, key: &PublicKey) -> Result<Vec<u64>> {
+        let [x, y] = key_to_strings(key);
+        let found: KeyAccounts = self.get_json(&format!("/v1/accounts?key_x={x}&key_y={y}"))?;
+        Ok(found.accounts)
+    }
+
     /// `GET /v1/transactions/{id}`; `None` if the node does not know it.
     pub fn transaction(&self, id: &str) -> Result<Option<TransactionView>> {
         let path = format!("/v1/transactions/{id}");
@@ -175,8 +183,8 @@ pub struct SendOptions {
     pub node: String,
     /// The sender's key file.
     pub key: PathBuf,
-    /// The sender's account.
-    pub from: u64,
+    /// The sender's account; `None`: the one the key holds.
+    pub from: Option<u64>,
     /// The receiver's account.
     pub to: u64,
     /// The receiver's key (a key file or `x,y`), for an account the
@@ -225,11 +233,28 @@ impl fmt::Display for SendReport {
 pub fn send(o: &SendOptions) -> Result<SendReport> {
     let client = NodeClient::new(&o.node)?;
     let key = read_key(&o.key)?;
-    let sender = account_of(&client.account(o.from)?.pending, &format!("account {}", o.from))?;
+    let from = match o.from {
+        Some(from) => from,
+        None => match client.accounts_of(&key.public_key())?.as_slice() {
+            [one] => *one,
+            [] => return Err(AppError::invalid(format!(
+                "{}: no account on {} holds this key (an account is opened by a transfer to it)",
+                o.key.display(),
+                client.url()
+            ))),
+            several => {
+                return Err(AppError::invalid(format!(
+                    "{} holds accounts {several:?} on {}: say which with --from",
+                    o.key.display(),
+                    client.url()
+                )))
+            }
+        },
+    };
+    let sender = account_of(&client.account(from)?.pending, &format!("account {from}"))?;
     if sender.public_key != key.public_key() {
         return Err(AppError::invalid(format!(
-            "account {} does not belong to {}",
-            o.from,
+            "account {from} does not belong to {}",
             o.key.display()
         )));
     }
@@ -241,13 +266,13 @@ pub fn send(o: &SendOptions) -> Result<SendReport> {
                 .public_key
         }
     };
-    let t = Transfer::sign(&key, o.from, o.to, to_key, o.amount, sender.nonce);
+    let t = Transfer::sign(&key, from, o.to, to_key, o.amount, sender.nonce);
     let accepted = client
         .submit(&TransferJson::from_transfer(&t))?
         .map_err(|r| AppError::invalid(format!("{}: {r}", client.url())))?;
     let mut report = SendReport {
         id: accepted.id.clone(),
-        from: o.from,
+        from,
         to: o.to,
         amount: o.amount,
         nonce: t.nonce,

@@ -12,8 +12,10 @@ use crate::node::Shared;
 use crate::store::{StoredTx, TxStatus};
 use rayon::prelude::*;
 use stateproof_circuits::ledger::Account;
+use stateproof_circuits::primitives::eddsa::PublicKey;
 use stateproof_circuits::transfer::{check_transfer_rules, Transfer, TransferRule};
-use std::collections::HashMap;
+use stateproof_circuits::Fr;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
@@ -74,17 +76,37 @@ pub fn transaction_id(t: &Transfer) -> String {
 #[derive(Clone, Debug, Default)]
 pub struct Head {
     accounts: HashMap<u64, Account>,
+    /// The accounts each key holds (a key can hold several).
+    by_key: HashMap<(Fr, Fr), BTreeSet<u64>>,
 }
 
 impl Head {
     /// The head over `accounts`.
     pub fn new(accounts: impl IntoIterator<Item = (u64, Account)>) -> Self {
-        Self { accounts: accounts.into_iter().collect() }
+        let mut head = Self { accounts: HashMap::new(), by_key: HashMap::new() };
+        head.merge(accounts);
+        head
     }
 
     /// The account at `index` after everything accepted.
     pub fn account(&self, index: u64) -> Option<&Account> {
         self.accounts.get(&index)
+    }
+
+    /// The first `limit` accounts (by index) that `key` holds.
+    pub fn accounts_of(&self, key: &PublicKey, limit: usize) -> Vec<u64> {
+        let xy = (key.0.x, key.0.y);
+        self.by_key.get(&xy).map_or(Vec::new(), |s| s.iter().take(limit).copied().collect())
+    }
+
+    /// Replaces accounts with their new values. (An account's key is set
+    /// once, when it is opened, and never changes.)
+    fn merge(&mut self, accounts: impl IntoIterator<Item = (u64, Account)>) {
+        for (index, account) in accounts {
+            let key = account.public_key.0;
+            self.by_key.entry((key.x, key.y)).or_default().insert(index);
+            self.accounts.insert(index, account);
+        }
     }
 
     /// Checks `t` against the head and applies it: what a restart does with
@@ -96,7 +118,7 @@ impl Head {
         let mut view = View { head: self, scratch: HashMap::new() };
         view.check(t, None)?;
         let scratch = view.scratch;
-        self.accounts.extend(scratch);
+        self.merge(scratch);
         Ok(())
     }
 }
@@ -233,7 +255,7 @@ async fn decide_group(shared: &Shared, group: Vec<Submission>) {
     if let Err(e) = &stored {
         tracing::error!("intake: {e}");
     } else if !accepted.is_empty() {
-        shared.head.write().expect("the head lock is not poisoned").accounts.extend(scratch);
+        shared.head.write().expect("the head lock is not poisoned").merge(scratch);
         let now = Instant::now();
         {
             let mut pool = shared.pool.lock().expect("the pool lock is not poisoned");

@@ -60,6 +60,13 @@ pub struct AccountFields {
     pub nonce: u64,
 }
 
+/// The accounts a key holds, once the accepted transactions are applied.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct KeyAccounts {
+    /// Their indices, ascending; at most [`crate::api::MAX_KEY_ACCOUNTS`].
+    pub accounts: Vec<u64>,
+}
+
 /// An account at the last proven root, with its Merkle path, and as it
 /// stands once the accepted transactions are applied.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

@@ -121,9 +121,10 @@ pub struct SendArgs {
     /// The sender's key file (from `stateproof keys new`).
     #[arg(long)]
     key: PathBuf,
-    /// The sender's account.
+    /// The sender's account (default: the one account the key holds on the
+    /// node; a key that holds several needs it).
     #[arg(long)]
-    from: u64,
+    from: Option<u64>,
     /// The receiver's account.
     #[arg(long)]
     to: u64,
