@@ -39,6 +39,9 @@ STATEPROOF_FUZZ_TX=$("$bin" send --json --node "$url" --key "$work/node/sample-k
   --from 0 --to 1 --amount 5 --wait 120s | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
 export STATEPROOF_FUZZ_TX
 
+# Run from the scratch directory: schemathesis keeps a cache in its
+# working directory.
+cd "$work"
 schemathesis --config-file "$here/schemathesis.toml" run "$url/openapi.json" \
   --max-examples "$examples" --seed 1 --no-color
 kill -0 "$node_pid" || { echo "api-fuzz: the node died under fuzzing" >&2; cat "$work/node.log" >&2; exit 1; }
