@@ -237,11 +237,13 @@ pub fn send(o: &SendOptions) -> Result<SendReport> {
         Some(from) => from,
         None => match client.accounts_of(&key.public_key())?.as_slice() {
             [one] => *one,
-            [] => return Err(AppError::invalid(format!(
+            [] => {
+                return Err(AppError::invalid(format!(
                 "{}: no account on {} holds this key (an account is opened by a transfer to it)",
                 o.key.display(),
                 client.url()
-            ))),
+            )))
+            }
             several => {
                 return Err(AppError::invalid(format!(
                     "{} holds accounts {several:?} on {}: say which with --from",
