@@ -13,26 +13,11 @@ command -v schemathesis >/dev/null || {
   echo "api-fuzz: schemathesis is not installed (pip install schemathesis)" >&2
   exit 1
 }
-work=$(mktemp -d)
-node_pid=
-cleanup() {
-  [ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=node-lib.sh
+. "$here/node-lib.sh"
 
 "$bin" node init --data "$work/node" --depth 8 --slots 2 --fund-sample 4 >/dev/null 2>&1
-# Port 0 is not offered by `node run`: pick a free one.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-url="http://127.0.0.1:$port"
-"$bin" node run --data "$work/node" --listen "127.0.0.1:$port" --batch-age 200ms \
-  >"$work/node.log" 2>&1 &
-node_pid=$!
-for _ in $(seq 100); do
-  curl -fs "$url/v1/status" >/dev/null 2>&1 && break
-  kill -0 "$node_pid" 2>/dev/null || { cat "$work/node.log" >&2; exit 1; }
-  sleep 0.1
-done
+start_node "$bin" "$work/node" --batch-age 200ms
 # A proven transfer: its id is handed to schemathesis (scripts/schemathesis.toml
 # reads STATEPROOF_FUZZ_TX) so GET /v1/transactions/{id} is tried on a real one.
 STATEPROOF_FUZZ_TX=$("$bin" send --json --node "$url" --key "$work/node/sample-keys/account-0.key" \

@@ -8,26 +8,12 @@
 set -euo pipefail
 bin=$(realpath "$1")
 slots=$2 rate=$3 duration=$4 backend=${5:-cpu} age=${6:-2s}
-work=$(mktemp -d)
-node_pid=
-cleanup() {
-  [ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=node-lib.sh
+. "$(dirname "$0")/node-lib.sh"
 setup_start=$(date +%s.%N)
 "$bin" node init --data "$work/node" --slots "$slots" --fund-sample 64 >/dev/null 2>&1
 echo "node init (depth 32, $slots slots): $(python3 -c "import time; print(f'{time.time() - $setup_start:.1f}')") s"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-url="http://127.0.0.1:$port"
-"$bin" node run --data "$work/node" --listen "127.0.0.1:$port" --backend "$backend" \
-  --batch-age "$age" >"$work/node.log" 2>&1 &
-node_pid=$!
-for _ in $(seq 600); do
-  curl -fs "$url/v1/status" >/dev/null 2>&1 && break
-  kill -0 "$node_pid" 2>/dev/null || { cat "$work/node.log" >&2; exit 1; }
-  sleep 0.1
-done
+start_node "$bin" "$work/node" --backend "$backend" --batch-age "$age"
 "$bin" load --node "$url" --rate "$rate" --duration "$duration" --wait-proven 600s
 echo "prover time by phase (seconds, all batches; MSM B (G2) overlaps the G1 MSMs):"
 curl -fs "$url/metrics" | grep -E '^stateproof_(proof_phase_seconds_total|batches_proven_total|batches_cpu_retries_total)'

@@ -163,6 +163,12 @@ async fn not_found() -> Response {
 }
 
 /// A u64 from a path or query value, or a 400 naming it.
+/// A query string's `name=value` pairs, undecoded (the API's parameters
+/// are decimal digits, which need none).
+fn query_pairs(q: Option<&str>) -> HashMap<&str, &str> {
+    q.unwrap_or("").split('&').filter_map(|kv| kv.split_once('=')).collect()
+}
+
 /// Parses a path or query integer. The API describes them as OpenAPI's
 /// `int64` with minimum 0 (what most JSON clients can hold), so values
 /// from 2^63 up are refused like any other malformed parameter.
@@ -341,8 +347,7 @@ pub const MAX_KEY_ACCOUNTS: usize = 100;
 async fn accounts_of_key(State(s): State<Shared_>, RawQuery(q): RawQuery) -> Response {
     // Decimal digits need no percent-decoding; anything else is refused by
     // the key's parse.
-    let q: HashMap<&str, &str> =
-        q.as_deref().unwrap_or("").split('&').filter_map(|kv| kv.split_once('=')).collect();
+    let q = query_pairs(q.as_deref());
     let (Some(x), Some(y)) = (q.get("key_x"), q.get("key_y")) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -377,8 +382,7 @@ async fn accounts_of_key(State(s): State<Shared_>, RawQuery(q): RawQuery) -> Res
 async fn updates(State(s): State<Shared_>, RawQuery(q): RawQuery) -> Response {
     // Parameters are integers: no percent-decoding to do; anything else is
     // refused by the integer parse.
-    let q: HashMap<&str, &str> =
-        q.as_deref().unwrap_or("").split('&').filter_map(|kv| kv.split_once('=')).collect();
+    let q = query_pairs(q.as_deref());
     let from = match q.get("from").map(|v| parse_u64("from", v)).transpose() {
         Ok(f) => f.unwrap_or(1).max(1),
         Err(r) => return r.into_response(),

@@ -139,6 +139,11 @@ impl ProverThread {
                 return;
             }
         }
+        // The witness thread is gone without handing over a failed batch:
+        // it panicked. Say so, rather than stop publishing in silence.
+        let why = "the witness thread stopped: no later batch is proven".to_string();
+        tracing::error!("{why}");
+        *self.shared.halted.lock().expect("lock") = Some(why);
     }
 
     fn prove_one(
