@@ -1,21 +1,29 @@
 //! stateproof's node: a long-running process that takes signed transfers
 //! over HTTP, checks them against its ledger, keeps them durably in an
-//! embedded database, seals them into batches, proves each batch with its
-//! key kept loaded, and serves the proven updates to light clients; and the
-//! clients that talk to it (`send`, `light-client`, `load`).
+//! database (embedded SQLite, or PostgreSQL), seals them into batches, has
+//! each batch proven by a worker (in the node's process, or on other
+//! machines sharing its PostgreSQL database) with its key kept loaded, and
+//! serves the proven updates to light clients; and the clients that talk to
+//! it (`send`, `light-client`, `load`).
 //!
-//! The pieces: [`store`] (SQLite through sqlx), [`intake`] (checks and group
-//! commits), [`pipeline`] (the batcher and the prover thread), [`api`] (axum,
-//! with its OpenAPI description), [`client`] (HTTP clients), [`node`] (the
-//! data directory and the process).
+//! The pieces: [`store`] (SQLite or PostgreSQL through sqlx), [`intake`]
+//! (checks and group commits), [`pipeline`] (the batcher, the witness
+//! thread and the publisher), [`jobs`] (the prove-job queue in the store),
+//! [`worker`] (claims and proves jobs), [`api`] (axum, with its OpenAPI
+//! description), [`client`] (HTTP clients), [`node`] (the data directory
+//! and the process).
 
 pub mod api;
 pub mod client;
 pub mod intake;
+pub mod jobs;
 pub mod metrics;
 pub mod node;
 pub mod pipeline;
 pub mod store;
+#[cfg(any(test, feature = "test-hooks"))]
+pub mod testdb;
 pub mod wire;
+pub mod worker;
 
 pub use node::{init, run, Genesis, InitOptions, InitReport, RunOptions, Started};

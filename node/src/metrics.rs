@@ -19,6 +19,7 @@ pub struct Metrics {
     proven: AtomicU64,
     cpu_retries: AtomicU64,
     failed: AtomicU64,
+    rejected: AtomicU64,
     phases: Mutex<BTreeMap<&'static str, f64>>,
 }
 
@@ -58,9 +59,13 @@ impl Metrics {
         self.sealed.fetch_add(1, Relaxed);
     }
 
-    /// Counts a proven batch and the time of each of its phases.
-    pub fn proven(&self, phases: &[(&'static str, Duration)]) {
+    /// Counts a published update.
+    pub fn proven(&self) {
         self.proven.fetch_add(1, Relaxed);
+    }
+
+    /// Adds the time of each phase of a proof made in this process.
+    pub fn phases(&self, phases: &[(&'static str, Duration)]) {
         let mut sums = self.phases.lock().expect("metrics lock");
         for (name, d) in phases {
             *sums.entry(name).or_default() += d.as_secs_f64();
@@ -70,6 +75,12 @@ impl Metrics {
     /// Counts a batch retried on the CPU after a backend fault.
     pub fn cpu_retry(&self) {
         self.cpu_retries.fetch_add(1, Relaxed);
+    }
+
+    /// Counts a worker's proof that the node refused (the job is queued
+    /// again).
+    pub fn rejected(&self) {
+        self.rejected.fetch_add(1, Relaxed);
     }
 
     /// Counts a batch that could not be proven.
@@ -113,6 +124,11 @@ impl Metrics {
             "stateproof_batches_failed_total",
             "Batches that could not be proven (the node stops publishing).",
             self.failed.load(Relaxed),
+        );
+        counter(
+            "stateproof_proofs_rejected_total",
+            "Workers' proofs that did not verify, refused by the node and queued again.",
+            self.rejected.load(Relaxed),
         );
         let _ = writeln!(
             out,

@@ -13,9 +13,11 @@
 //!   accounts (public seeds: anyone can spend them; for trying the node).
 
 use crate::intake::{self, Head, Submission};
+use crate::jobs::LOCAL_WORKER_PREFIX;
 use crate::metrics::Metrics;
-use crate::pipeline::{self, ProverThread, Sealed};
-use crate::store::{Meta, Store, StoredTx, DB_FILE};
+use crate::pipeline::{self, Publisher, Sealed};
+use crate::store::{redact_url, Meta, Store, StoredTx, DB_FILE};
+use crate::worker::{Worker, WorkerOptions};
 use serde::{Deserialize, Serialize};
 use stateproof_app::backend::{prover, BackendOptions};
 use stateproof_app::files::{ensure_dir, read_json, write_json};
@@ -56,11 +58,14 @@ pub struct InitOptions {
     /// Keys from a ceremony (`transfer.pk`, `transfer.vk`), instead of a
     /// development setup.
     pub keys: Option<PathBuf>,
+    /// A PostgreSQL database for the store, instead of the embedded
+    /// `node.db`.
+    pub database: Option<String>,
 }
 
 impl Default for InitOptions {
     fn default() -> Self {
-        Self { depth: 32, slots: 4, fund_sample: 16, keys: None }
+        Self { depth: 32, slots: 4, fund_sample: 16, keys: None, database: None }
     }
 }
 
@@ -143,12 +148,30 @@ fn keys_dir(data: &Path) -> PathBuf {
 /// `--keys`), genesis, and the store, renamed into place last.
 pub fn init(progress: &dyn Progress, data: &Path, o: &InitOptions) -> Result<InitReport> {
     let db = data.join(DB_FILE);
-    if db.exists() {
+    let marker = initialised_marker(data, o.database.as_deref());
+    if marker.exists() {
         return Err(AppError::unusable(format!(
             "{}: the data directory is initialised already",
-            db.display()
+            marker.display()
         )));
     }
+    // A PostgreSQL database must be empty before keys are made for it.
+    let postgres = match &o.database {
+        Some(url) => {
+            let rt = runtime()?;
+            let store = rt.block_on(Store::connect_postgres(url, 2))?;
+            if rt.block_on(store.has_genesis())? {
+                let meta = rt.block_on(store.meta())?;
+                return Err(AppError::unusable(format!(
+                    "--database {}: it holds a node's store already (genesis root {}); give an empty database",
+                    redact_url(url),
+                    fr(&meta.genesis_root)
+                )));
+            }
+            Some((rt, store))
+        }
+        None => None,
+    };
     check_shape(o.depth, o.slots, "--slots")?;
     let shape = TransferShape { depth: o.depth, slots: o.slots };
     if o.depth < 64 && o.fund_sample > 1u64 << o.depth {
@@ -199,7 +222,6 @@ pub fn init(progress: &dyn Progress, data: &Path, o: &InitOptions) -> Result<Ini
         sample_accounts: o.fund_sample,
         development_setup,
     };
-    write_json(&data.join("genesis.json"), &genesis)?;
     let sample_keys = data.join("sample-keys");
     if o.fund_sample > 0 {
         ensure_dir(&sample_keys)?;
@@ -217,6 +239,20 @@ pub fn init(progress: &dyn Progress, data: &Path, o: &InitOptions) -> Result<Ini
         vk_fingerprint: genesis.vk_fingerprint.clone(),
         sample_accounts: o.fund_sample,
     };
+    if let Some((rt, store)) = postgres {
+        // Genesis in the database first (one transaction), the key for
+        // workers beside it, then genesis.json: its existence marks the
+        // directory initialised.
+        rt.block_on(async {
+            store.write_genesis(&meta, &ledger.state).await?;
+            upload_proving_key(&store, &keys_dir(data).join("transfer.pk"), &genesis).await?;
+            store.close().await;
+            Ok::<_, AppError>(())
+        })?;
+        write_json(&data.join("genesis.json"), &genesis)?;
+        return Ok(InitReport { data: data.to_path_buf(), genesis, key_seconds });
+    }
+    write_json(&data.join("genesis.json"), &genesis)?;
     let staging = data.join(format!("{DB_FILE}.init"));
     for leftover in ["", "-wal", "-shm", "-journal"] {
         let _ = std::fs::remove_file(format!("{}{leftover}", staging.display()));
@@ -236,6 +272,27 @@ pub fn init(progress: &dyn Progress, data: &Path, o: &InitOptions) -> Result<Ini
     std::fs::rename(&staging, &db)
         .map_err(|e| AppError::unusable(format!("{}: {e}", db.display())))?;
     Ok(InitReport { data: data.to_path_buf(), genesis, key_seconds })
+}
+
+/// The file whose existence means a data directory is initialised: the
+/// store for the embedded database, `genesis.json` (written last) for
+/// PostgreSQL.
+fn initialised_marker(data: &Path, database: Option<&str>) -> PathBuf {
+    match database {
+        Some(_) => data.join("genesis.json"),
+        None => data.join(DB_FILE),
+    }
+}
+
+/// Puts the proving key file's bytes in the database for workers, unless
+/// the key is there already.
+async fn upload_proving_key(store: &Store, path: &Path, genesis: &Genesis) -> Result<()> {
+    if store.has_proving_key(&genesis.vk_fingerprint).await? {
+        return Ok(());
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| AppError::unusable(format!("{}: {e}", path.display())))?;
+    store.put_proving_key(&genesis.vk_fingerprint, &genesis.circuit, &bytes).await
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -261,6 +318,33 @@ pub struct RunOptions {
     pub prove: bool,
     /// How to initialise an empty data directory.
     pub init: InitOptions,
+    /// A PostgreSQL database for the store and the job queue, instead of
+    /// the embedded `node.db`.
+    pub database: Option<String>,
+    /// Workers in this process (0: only workers elsewhere prove).
+    pub local_workers: usize,
+    /// Most batches sealed and not yet published.
+    pub in_flight: u64,
+    /// The lease of the in-process workers' claims.
+    pub lease: Duration,
+}
+
+impl RunOptions {
+    /// The defaults around a data directory and a listening address.
+    pub fn new(data: PathBuf, listen: SocketAddr) -> Self {
+        Self {
+            data,
+            listen,
+            backend: BackendOptions::cpu(),
+            batch_age: Duration::from_secs(2),
+            prove: true,
+            init: InitOptions::default(),
+            database: None,
+            local_workers: 1,
+            in_flight: pipeline::DEFAULT_IN_FLIGHT,
+            lease: Duration::from_secs(30),
+        }
+    }
 }
 
 /// What the running node shares between its tasks.
@@ -295,6 +379,14 @@ pub struct Shared {
     pub batch_age: Duration,
     /// Why proving stopped, if it did.
     pub halted: Mutex<Option<String>>,
+    /// The circuit its jobs prove.
+    pub circuit: String,
+    /// Most batches sealed and not yet published.
+    pub in_flight: u64,
+    /// Rung when a prove job is queued (wakes the in-process workers).
+    pub job_queued: Notify,
+    /// Rung when an in-process worker stores a proof (wakes the publisher).
+    pub job_done: Notify,
 }
 
 /// What a started node tells its caller.
@@ -339,18 +431,44 @@ impl fmt::Display for Started {
 
 /// Runs a node until SIGINT or SIGTERM; `ready` is told once it serves.
 pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) -> Result<()> {
-    let initialised = if o.data.join(DB_FILE).exists() {
+    let database = o.database.as_deref();
+    let initialised = if initialised_marker(&o.data, database).exists() {
         None
     } else {
         tracing::warn!(
             "{}: not initialised; making it with a development setup and sample accounts",
             o.data.display()
         );
-        Some(init(progress, &o.data, &o.init)?)
+        let init = InitOptions { database: o.database.clone(), ..o.init.clone() };
+        Some(self::init(progress, &o.data, &init)?)
     };
     let rt = runtime()?;
-    let store = rt.block_on(Store::open(&o.data.join(DB_FILE)))?;
+    let store = match database {
+        Some(url) => rt.block_on(Store::connect_postgres(url, 8))?,
+        None => rt.block_on(Store::open(&o.data.join(DB_FILE)))?,
+    };
+    if !rt.block_on(store.has_genesis())? {
+        return Err(AppError::unusable(format!(
+            "--database {}: the database is empty but {} says the node was initialised on it; give the database it was initialised on",
+            redact_url(database.unwrap_or_default()),
+            o.data.join("genesis.json").display()
+        )));
+    }
     let meta = rt.block_on(store.meta())?;
+    let genesis_path = o.data.join("genesis.json");
+    let genesis = Genesis::read(&genesis_path)?;
+    if genesis.root_fr(&genesis_path)? != meta.genesis_root
+        || genesis.vk_fingerprint != meta.vk_fingerprint
+    {
+        return Err(AppError::unusable(format!(
+            "{}: genesis root {} and key {} are not the store's ({} and {}): the data directory and the database belong to different nodes",
+            genesis_path.display(),
+            genesis.root,
+            genesis.vk_fingerprint,
+            fr(&meta.genesis_root),
+            meta.vk_fingerprint
+        )));
+    }
     let key_start = Instant::now();
     let vk_path = keys_dir(&o.data).join("transfer.vk");
     let vk = stateproof_app::transfer::load_vk(&vk_path)?;
@@ -362,21 +480,39 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
             meta.vk_fingerprint
         )));
     }
-    let keys = step(progress, "loading proving key", || {
-        Keys::load_proving_key(&keys_dir(&o.data).join("transfer.pk"), Some(&vk))
-    })?;
-    let shape: TransferShape = keys.shape_as()?;
-    if shape.depth != meta.depth || shape.slots != meta.slots {
-        return Err(AppError::unusable(format!(
-            "the keys are for {}, the store for depth {} and {} slots",
-            keys.shape.describe(),
-            meta.depth,
-            meta.slots
-        )));
+    let pk_path = keys_dir(&o.data).join("transfer.pk");
+    if database.is_some() {
+        rt.block_on(upload_proving_key(&store, &pk_path, &genesis))?;
     }
-    let backends = o.backend.open();
-    let backend = backends.description();
-    let the_prover = step(progress, "preparing the prover", || prover(&keys, &backends))?;
+    let shape = TransferShape { depth: meta.depth, slots: meta.slots };
+    // The key is loaded only where this process proves.
+    let local = if o.prove && o.local_workers > 0 {
+        let keys =
+            step(progress, "loading proving key", || Keys::load_proving_key(&pk_path, Some(&vk)))?;
+        let theirs: TransferShape = keys.shape_as()?;
+        if theirs != shape {
+            return Err(AppError::unusable(format!(
+                "{}: the key is for {}, the store for depth {} and {} slots",
+                pk_path.display(),
+                keys.shape.describe(),
+                meta.depth,
+                meta.slots
+            )));
+        }
+        let backends = o.backend.open();
+        // One prover per in-process worker (each holds its prepared key).
+        let provers = step(progress, "preparing the prover", || {
+            (0..o.local_workers).map(|_| prover(&keys, &backends)).collect::<Result<Vec<_>>>()
+        })?;
+        Some((Arc::new(keys), provers, backends.description()))
+    } else {
+        None
+    };
+    let backend = match &local {
+        Some((_, _, b)) => b.clone(),
+        None if o.prove => "workers elsewhere (no worker in the node)".to_string(),
+        None => "nothing (intake only)".to_string(),
+    };
     let key_seconds = key_start.elapsed().as_secs_f64();
 
     // The ledger, the batches to prove and the pool, as the store has them.
@@ -399,6 +535,12 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         })?;
     }
     let last_sealed = rt.block_on(store.last_sealed())?;
+    // What this node's own workers held when it stopped is free again now,
+    // rather than after their leases.
+    let released = rt.block_on(store.release_claims(LOCAL_WORKER_PREFIX))?;
+    if released > 0 {
+        tracing::info!("released {released} prove jobs this node's workers held when it stopped");
+    }
 
     let (intake_tx, intake_rx) = mpsc::channel(4096);
     let now = Instant::now();
@@ -418,6 +560,10 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         proving: o.prove,
         batch_age: o.batch_age,
         halted: Mutex::new(None),
+        circuit: genesis.circuit.clone(),
+        in_flight: o.in_flight.max(1),
+        job_queued: Notify::new(),
+        job_done: Notify::new(),
     });
     let listener = rt
         .block_on(tokio::net::TcpListener::bind(o.listen))
@@ -429,32 +575,52 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
     let intake = rt.spawn(intake::run(shared.clone(), intake_rx));
     let mut batcher = None;
     if o.prove {
-        let (to_prover, from_batcher) = std::sync::mpsc::channel();
+        let (to_witness, from_batcher) = std::sync::mpsc::channel();
         for b in sealed {
-            let _ = to_prover.send(b);
+            let _ = to_witness.send(b);
         }
-        // One batch prepared ahead of the one being proven.
-        let (to_worker, prepared) = std::sync::mpsc::sync_channel(1);
-        let witness_state = proven.clone();
-        std::thread::Builder::new()
-            .name("witness".into())
-            .spawn(move || pipeline::prepare(shape, witness_state, from_batcher, to_worker))
-            .map_err(|e| AppError::unusable(format!("cannot start the witness thread: {e}")))?;
-        let worker = ProverThread {
+        let (to_publisher, applied) = std::sync::mpsc::sync_channel(shared.in_flight as usize);
+        let (witness_shared, handle, witness_state) =
+            (shared.clone(), rt.handle().clone(), proven.clone());
+        // The threads are detached: a proof in progress at shutdown is
+        // abandoned (its batch stays sealed and its job queued, proven
+        // after the next start or by another worker).
+        spawn("witness", move || {
+            pipeline::prepare(
+                witness_shared,
+                handle,
+                shape,
+                witness_state,
+                from_batcher,
+                to_publisher,
+            )
+        })?;
+        let publisher = Publisher {
             shared: shared.clone(),
             runtime: rt.handle().clone(),
-            keys,
-            prover: the_prover,
+            vk: vk.clone(),
             state: proven,
         };
-        // Detached, as the witness thread: a proof in progress at shutdown
-        // is abandoned (its batch stays sealed and is proven after the next
-        // start).
-        std::thread::Builder::new()
-            .name("prover".into())
-            .spawn(move || worker.run(prepared))
-            .map_err(|e| AppError::unusable(format!("cannot start the prover: {e}")))?;
-        batcher = Some(rt.spawn(pipeline::batcher(shared.clone(), to_prover, last_sealed + 1)));
+        spawn("publisher", move || publisher.run(applied))?;
+        if let Some((keys, provers, _)) = local {
+            for (i, the_prover) in (1..).zip(provers) {
+                let options = WorkerOptions {
+                    name: format!("{LOCAL_WORKER_PREFIX}{i}"),
+                    lease: o.lease,
+                    poll: Duration::from_millis(250),
+                    backend: o.backend.clone(),
+                };
+                let worker = Worker::local(
+                    shared.clone(),
+                    rt.handle().clone(),
+                    options,
+                    keys.clone(),
+                    the_prover,
+                );
+                spawn(&format!("worker-{i}"), move || worker.run())?;
+            }
+        }
+        batcher = Some(rt.spawn(pipeline::batcher(shared.clone(), to_witness, last_sealed + 1)));
     }
     ready(&Started {
         listen,
@@ -488,6 +654,15 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         Some(why) => Err(AppError::unusable(why)),
         None => Ok(()),
     }
+}
+
+/// Starts a named, detached thread.
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<()> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .map(|_| ())
+        .map_err(|e| AppError::unusable(format!("cannot start the {name} thread: {e}")))
 }
 
 /// Resolves, with a sentence, when the intake task ends (it runs as long as
@@ -525,7 +700,7 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "a panic".into())
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -1,27 +1,28 @@
-//! Sealing and proving: the batcher seals the pool's oldest transactions
-//! into a batch when the slots are full or the oldest has waited the batch
-//! age; a witness thread applies each sealed batch under the native rules
-//! and synthesizes its assignment while the batch before is being proven;
-//! one prover thread, created once with the key loaded, proves them in
-//! order and publishes each update with the ledger after it in one commit.
+//! Sealing, proving and publishing: the batcher seals the pool's oldest
+//! transactions into a batch when the slots are full or the oldest has
+//! waited the batch age; a witness thread applies each sealed batch under
+//! the native rules and queues its prove job (the circuit's witness) in the
+//! store; workers (`worker.rs`: in this process, or on other machines) prove
+//! the jobs; the publisher takes each batch's proof in batch order, checks
+//! it as a light client will, and publishes the update with the ledger
+//! after it in one commit.
 
+use crate::jobs::JobOutcome;
 use crate::node::Shared;
 use crate::store::{ProvenCommit, Store, StoredTx};
-use stateproof_app::backend::{prover, BackendOptions};
-use stateproof_app::AppProver;
 use stateproof_circuits::ledger::State;
-use stateproof_circuits::transfer::{TransferBatch, TransferShape};
-use stateproof_prover::keys::Keys;
-use stateproof_prover::transfer::{prepare_batch, prove_prepared, PreparedBatch};
-use stateproof_verifier::LightClient;
+use stateproof_circuits::transfer::{apply_batch, TransferBatch, TransferShape};
+use stateproof_circuits::Fr;
+use stateproof_verifier::{CompressedUpdate, LightClient, VerifyingKey};
 use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-/// Most batches sealed and waiting for the prover: one proving, one whose
-/// witness is ready next. Later transactions wait in the pool, where they
-/// fill the next batch's slots instead of sealing many small batches.
-const MAX_IN_FLIGHT: u64 = 2;
+/// Most batches sealed and not yet published, by default: one proving, one
+/// queued next (`--in-flight` raises it for several workers). Later
+/// transactions wait in the pool, where they fill the next batch's slots
+/// instead of sealing many small batches.
+pub const DEFAULT_IN_FLIGHT: u64 = 2;
 
 /// Times a proven batch's commit is tried before the prover stops.
 const COMMIT_ATTEMPTS: u32 = 10;
@@ -47,10 +48,12 @@ pub async fn batcher(shared: Arc<Shared>, to_prover: mpsc::Sender<Sealed>, mut n
             }
         };
         let in_flight = next - 1 - shared.proven_updates.load(Ordering::SeqCst);
-        let ready = due.is_some_and(|d| d <= Instant::now()) && in_flight < MAX_IN_FLIGHT;
+        let ready = due.is_some_and(|d| d <= Instant::now()) && in_flight < shared.in_flight;
         if !ready {
             let wait = match due {
-                Some(d) if in_flight < MAX_IN_FLIGHT => d.saturating_duration_since(Instant::now()),
+                Some(d) if in_flight < shared.in_flight => {
+                    d.saturating_duration_since(Instant::now())
+                }
                 _ => Duration::from_secs(3600),
             };
             tokio::select! {
@@ -80,55 +83,76 @@ pub async fn batcher(shared: Arc<Shared>, to_prover: mpsc::Sender<Sealed>, mut n
     }
 }
 
-/// A sealed batch with the ledger after it and its prepared proof, or why
-/// it could not be prepared.
-pub type Prepared = (Sealed, Result<(State, PreparedBatch), String>);
+/// A sealed batch applied: the ledger after it and its digest (what its
+/// proof must show), or why it could not be applied.
+pub type Applied = (Sealed, Result<(State, Fr), String>);
 
-/// The witness thread: prepares each sealed batch in order from the ledger
-/// the batch before leaves (`state`: the last proven one at start), at most
-/// one batch ahead of the prover. Stops after a batch that cannot be
-/// prepared (the prover then halts on it) or when either side is gone.
+/// The witness thread: applies each sealed batch in order under the native
+/// rules from the ledger the batch before leaves (`state`: the last proven
+/// one at start), and queues its prove job with the circuit's witness.
+/// Stops after a batch that cannot be applied (the publisher then halts on
+/// it) or when either side is gone.
 pub fn prepare(
+    shared: Arc<Shared>,
+    runtime: tokio::runtime::Handle,
     shape: TransferShape,
     mut state: State,
     sealed: mpsc::Receiver<Sealed>,
-    to_prover: mpsc::SyncSender<Prepared>,
+    to_publisher: mpsc::SyncSender<Applied>,
 ) {
     for batch in sealed {
         let transfers = TransferBatch { transfers: batch.txs.iter().map(|t| t.transfer).collect() };
-        let prepared = prepare_batch(&shape, &state, &transfers).map_err(|e| e.to_string());
-        let failed = prepared.is_err();
-        if let Ok((next, _)) = &prepared {
-            state = next.clone();
-        }
-        if to_prover.send((batch, prepared)).is_err() || failed {
+        let applied = match apply_batch(&state, &transfers, shape.slots) {
+            Ok((next, witness)) => {
+                let inputs = witness.to_bytes();
+                // A store that fails now may not in a second; the batch is
+                // sealed and must be proven, so its job is queued whatever
+                // it takes.
+                while let Err(e) = runtime.block_on(shared.store.enqueue(
+                    batch.n,
+                    &shared.circuit,
+                    &shared.meta.vk_fingerprint,
+                    &inputs,
+                )) {
+                    tracing::warn!("batch {}: {e}; retrying in a second", batch.n);
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+                shared.job_queued.notify_one();
+                state = next.clone();
+                Ok((next, witness.digest))
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        let failed = applied.is_err();
+        if to_publisher.send((batch, applied)).is_err() || failed {
             return;
         }
     }
 }
 
-/// The prover's side: the key, the prover on the chosen backends, and a
-/// CPU prover made on the first backend fault.
-pub struct ProverThread {
+/// The publisher: waits for each batch's proof, in order, checks it as a
+/// light client will, and publishes it with the ledger after it.
+pub struct Publisher {
     /// The shared node.
     pub shared: Arc<Shared>,
     /// The runtime, for the store's calls.
     pub runtime: tokio::runtime::Handle,
-    /// The key, loaded once.
-    pub keys: Keys,
-    /// The prover, created once.
-    pub prover: AppProver,
+    /// The verifying key.
+    pub vk: VerifyingKey,
     /// The ledger at the last proven root.
     pub state: State,
 }
 
-impl ProverThread {
-    /// Proves sealed batches in order until the batcher is gone or a batch
-    /// cannot be proven (then nothing later is published: no gaps).
-    pub fn run(mut self, prepared: mpsc::Receiver<Prepared>) {
-        let mut cpu: Option<AppProver> = None;
-        for (batch, ready) in prepared {
-            if let Err(e) = ready.and_then(|r| self.prove_one(&batch, r, &mut cpu)) {
+/// How long the publisher waits between looks at a job not yet proven
+/// (a worker in the node's process wakes it at once).
+const JOB_POLL: Duration = Duration::from_millis(100);
+
+impl Publisher {
+    /// Publishes batches in order until the witness thread is gone or a
+    /// batch cannot be proven (then nothing later is published: no gaps).
+    pub fn run(mut self, applied: mpsc::Receiver<Applied>) {
+        for (batch, ready) in applied {
+            if let Err(e) = ready.and_then(|a| self.publish(&batch, a)) {
                 self.shared.metrics.failed();
                 tracing::error!(
                     "batch {} cannot be proven: {e}; the node publishes nothing after update {}",
@@ -146,52 +170,102 @@ impl ProverThread {
         *self.shared.halted.lock().expect("lock") = Some(why);
     }
 
-    fn prove_one(
+    /// Waits for batch `batch`'s proof and publishes it. Database errors
+    /// are waited out (a server restarting); a proof that does not check
+    /// is refused and its job queued again.
+    fn publish(&mut self, batch: &Sealed, (next, digest): (State, Fr)) -> Result<(), String> {
+        let mut store_down = false;
+        let mut last_sweep = Instant::now();
+        loop {
+            let outcome = match self.runtime.block_on(self.shared.store.job_outcome(batch.n)) {
+                Ok(o) => o,
+                Err(e) => {
+                    if !store_down {
+                        tracing::warn!("batch {}: {e}; retrying every second", batch.n);
+                        store_down = true;
+                    }
+                    std::thread::sleep(Duration::from_secs(1));
+                    continue;
+                }
+            };
+            store_down = false;
+            match outcome {
+                JobOutcome::Missing => return Err("its prove job is missing from the store".into()),
+                JobOutcome::Failed(why) => return Err(format!("its prove job failed: {why}")),
+                JobOutcome::Pending => {
+                    if last_sweep.elapsed() > Duration::from_secs(1) {
+                        last_sweep = Instant::now();
+                        let _ = self.runtime.block_on(self.shared.store.expire_exhausted());
+                    }
+                    self.runtime.block_on(async {
+                        tokio::select! {
+                            _ = self.shared.job_done.notified() => {}
+                            _ = tokio::time::sleep(JOB_POLL) => {}
+                        }
+                    });
+                }
+                JobOutcome::Done { update, backend, prove_ms } => {
+                    match self.check(&update, &next, digest) {
+                        Ok(()) => {
+                            let took = Duration::from_millis(prove_ms.max(0) as u64);
+                            return self.commit(batch, &update, next, took, &backend);
+                        }
+                        Err(why) => {
+                            tracing::warn!(
+                                "batch {}: the proof from {backend} is refused ({why}); queued again",
+                                batch.n
+                            );
+                            self.shared.metrics.rejected();
+                            if let Err(e) =
+                                self.runtime.block_on(self.shared.store.reject(batch.n, &why))
+                            {
+                                tracing::warn!("batch {}: {e}", batch.n);
+                                std::thread::sleep(Duration::from_secs(1));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Checks a worker's update as a light client will: it verifies, moves
+    /// the published root, and shows the ledger's new root and the batch's
+    /// digest.
+    fn check(&self, bytes: &[u8], next: &State, digest: Fr) -> Result<(), String> {
+        let update = CompressedUpdate::from_bytes(bytes).map_err(|e| format!("unreadable: {e}"))?;
+        let mut client = LightClient::new(self.vk.clone(), self.state.root().0);
+        let new_root = client.apply(&update).map_err(|e| format!("does not verify: {e}"))?;
+        if new_root != next.root().0 {
+            return Err("its new root is not the ledger's".into());
+        }
+        if update.input("batch_digest").ok() != Some(digest) {
+            return Err("its batch digest is not the sealed batch's".into());
+        }
+        Ok(())
+    }
+
+    fn commit(
         &mut self,
         batch: &Sealed,
-        (next, prepared): (State, PreparedBatch),
-        cpu: &mut Option<AppProver>,
+        bytes: &[u8],
+        next: State,
+        took: Duration,
+        backend: &str,
     ) -> Result<(), String> {
-        let started = Instant::now();
-        let ((update, timings), backend) = match prove_prepared(&self.prover, &self.keys, &prepared)
-        {
-            Ok(p) => (p, self.shared.backend.clone()),
-            Err(e) if is_backend_fault(&e) => {
-                tracing::warn!("batch {}: {e}; proving it again on the CPU", batch.n);
-                self.shared.metrics.cpu_retry();
-                if cpu.is_none() {
-                    let backends = BackendOptions::cpu().open();
-                    *cpu = Some(prover(&self.keys, &backends).map_err(|e| e.to_string())?);
-                }
-                let p = prove_prepared(cpu.as_ref().expect("made above"), &self.keys, &prepared)
-                    .map_err(|e| e.to_string())?;
-                (p, "cpu (after a backend fault)".to_string())
-            }
-            Err(e) => return Err(e.to_string()),
-        };
-        let took = started.elapsed();
-        // The prover self-checked the proof; the update is checked once
-        // more as a light client will, before anything is published.
-        let old_root = self.state.root().0;
-        let mut client = LightClient::new(self.keys.verifying_key.clone(), old_root);
-        let new_root =
-            client.apply(&update).map_err(|e| format!("the update does not verify: {e}"))?;
-        if new_root != next.root().0 {
-            return Err("the update's new root is not the ledger's".into());
-        }
-        let bytes = update.to_bytes();
         let touched = Store::touched(&batch.txs);
         let commit = ProvenCommit {
             n: batch.n,
-            update: &bytes,
-            old_root,
+            update: bytes,
+            old_root: self.state.root().0,
             state: &next,
             touched: &touched,
             prove_time: took,
-            backend: &backend,
+            backend,
         };
         // A store that fails now may not in a second (a full disk freed, a
-        // lock released); a proof is too costly to drop at the first error.
+        // lock released, a server restarted); the proof is kept in its job
+        // meanwhile, so a node that gives up finds it after a restart.
         let mut attempt = 0;
         while let Err(e) = self.runtime.block_on(self.shared.store.commit_proven(commit)) {
             attempt += 1;
@@ -204,21 +278,14 @@ impl ProverThread {
         self.state = next;
         *self.shared.proven.write().expect("lock") = (self.state.clone(), batch.n);
         self.shared.proven_updates.store(batch.n, Ordering::SeqCst);
-        self.shared.metrics.proven(&timings.phases());
+        self.shared.metrics.proven();
         self.shared.pool_changed.notify_one();
         tracing::info!(
-            "proved batch {} ({} transactions) in {:.2} s on {backend}",
+            "published update {} ({} transactions), proven in {:.2} s by {backend}",
             batch.n,
             batch.txs.len(),
             took.as_secs_f64()
         );
         Ok(())
     }
-}
-
-/// Whether a proof failed because of its backend (then the CPU may
-/// succeed) rather than its witness.
-fn is_backend_fault(e: &stateproof_prover::Error) -> bool {
-    use stateproof_prover::Error as E;
-    matches!(e, E::BackendFault { .. } | E::Unverifiable { .. } | E::Kernel(_))
 }

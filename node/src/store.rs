@@ -1,16 +1,19 @@
-//! The node's store: an embedded SQLite database through sqlx (the same
-//! queries serve PostgreSQL later). Every write that the node acknowledges
-//! is committed (WAL, `synchronous=FULL`) before the acknowledgement.
+//! The node's store, through sqlx on either engine: an embedded SQLite
+//! file (the default) or a PostgreSQL server (`--database postgres://...`),
+//! with the same schema (one migration set per engine, `migrations/`) and
+//! the same queries. Every write that the node acknowledges is committed
+//! (SQLite: WAL with `synchronous=FULL`) before the acknowledgement.
 //!
 //! What it holds: the facts fixed at genesis, the ledger at the last proven
 //! root (accounts and the tree's non-empty nodes), the accepted
-//! transactions, and the sealed batches with their updates once proven.
+//! transactions, the sealed batches with their updates once proven, and
+//! the prove jobs and proving keys of the job queue (`jobs.rs`).
 
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::Row;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::AnyPool;
+use sqlx::{ConnectOptions, Executor, Row};
 use stateproof_app::{AppError, Result};
 use stateproof_circuits::ledger::{Account, State};
 use stateproof_circuits::primitives::eddsa::PublicKey;
@@ -19,14 +22,65 @@ use stateproof_circuits::transfer::TransferJson;
 use stateproof_circuits::Fr;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The schema, one migration per version; `PRAGMA user_version` records how
-/// many have been applied.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_ledger.sql")];
+/// SQLite's schema, one migration per version; `PRAGMA user_version`
+/// records how many have been applied.
+const SQLITE_MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/sqlite/0001_ledger.sql"),
+    include_str!("../migrations/sqlite/0002_jobs.sql"),
+];
+
+/// PostgreSQL's, the same tables in its types; the table
+/// `stateproof_schema` records the version.
+const POSTGRES_MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/postgres/0001_ledger.sql"),
+    include_str!("../migrations/postgres/0002_jobs.sql"),
+];
 
 /// The store's file in a data directory.
 pub const DB_FILE: &str = "node.db";
+
+/// Which database engine a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Engine {
+    fn migrations(self) -> &'static [&'static str] {
+        match self {
+            Engine::Sqlite => SQLITE_MIGRATIONS,
+            Engine::Postgres => POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
+/// Whether `url` names a PostgreSQL server.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// A database URL fit for messages and logs: its password replaced.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "(an unparseable database URL)".to_string(),
+    }
+}
+
+fn install_drivers() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(sqlx::any::install_default_drivers);
+}
 
 /// The facts fixed at genesis.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,8 +135,10 @@ pub struct UpdateRecord {
 /// The store.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
-    path: PathBuf,
+    pub(crate) pool: AnyPool,
+    /// The file or the (redacted) URL, for messages.
+    name: String,
+    pub(crate) engine: Engine,
 }
 
 /// A u64 as SQLite keeps it (its bit pattern as i64).
@@ -107,41 +163,80 @@ pub fn now_ms() -> i64 {
 }
 
 impl Store {
-    fn error(&self, what: &str, e: impl std::fmt::Display) -> AppError {
-        AppError::unusable(format!("{}: {what}: {e}", self.path.display()))
+    pub(crate) fn error(&self, what: &str, e: impl std::fmt::Display) -> AppError {
+        AppError::unusable(format!("{}: {what}: {e}", self.name))
     }
 
-    fn options(path: &Path) -> SqliteConnectOptions {
-        SqliteConnectOptions::new()
-            .filename(path)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
+    /// The engine this store runs on.
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
-    async fn connect(path: &Path, options: SqliteConnectOptions) -> Result<Self> {
-        let pool = SqlitePoolOptions::new()
+    fn sqlite_options(path: &Path) -> SqliteConnectOptions {
+        SqliteConnectOptions::new().filename(path)
+    }
+
+    /// Connects to SQLite through sqlx's Any driver. The Any driver keeps
+    /// only the URL of the options, so the settings the store relies on are
+    /// set on every new connection.
+    async fn connect_sqlite(path: &Path, options: SqliteConnectOptions) -> Result<Self> {
+        install_drivers();
+        let name = path.display().to_string();
+        let any = AnyConnectOptions::from_url(&options.to_url_lossy())
+            .map_err(|e| AppError::unusable(format!("{name}: cannot open: {e}")))?;
+        let read_only = options.to_url_lossy().query().is_some_and(|q| q.contains("mode=ro"));
+        let pool = AnyPoolOptions::new()
             .max_connections(4)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    let pragmas = if read_only {
+                        "PRAGMA busy_timeout = 10000;"
+                    } else {
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;"
+                    };
+                    conn.execute(sqlx::raw_sql(pragmas)).await.map(|_| ())
+                })
+            })
+            .connect_with(any)
+            .await
+            .map_err(|e| AppError::unusable(format!("{name}: cannot open: {e}")))?;
+        Ok(Self { pool, name, engine: Engine::Sqlite })
+    }
+
+    /// Connects to the PostgreSQL server at `url` and brings its schema up
+    /// to date (several processes may do so at once: the migrations take a
+    /// lock). `connections` bounds the pool.
+    pub async fn connect_postgres(url: &str, connections: u32) -> Result<Self> {
+        install_drivers();
+        let name = redact_url(url);
+        let options = AnyConnectOptions::from_str(url)
+            .map_err(|e| AppError::unusable(format!("--database {name}: {e}")))?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(connections)
+            .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
-            .map_err(|e| AppError::unusable(format!("{}: cannot open: {e}", path.display())))?;
-        Ok(Self { pool, path: path.to_path_buf() })
-    }
-
-    /// Creates a new store at `path` (which must not exist) with the schema.
-    pub async fn create(path: &Path) -> Result<Self> {
-        if path.exists() {
-            return Err(AppError::unusable(format!("{}: already exists", path.display())));
-        }
-        let store = Self::connect(path, Self::options(path).create_if_missing(true)).await?;
+            .map_err(|e| AppError::unusable(format!("--database {name}: cannot connect: {e}")))?;
+        let store = Self { pool, name, engine: Engine::Postgres };
         store.migrate().await?;
         Ok(store)
     }
 
-    /// Opens an existing store. The file is first checked read-only (SQLite's
-    /// integrity check and the schema version), so that a corrupt or foreign
-    /// file is refused with a clear message and left as it was.
+    /// Creates a new SQLite store at `path` (which must not exist) with the
+    /// schema.
+    pub async fn create(path: &Path) -> Result<Self> {
+        if path.exists() {
+            return Err(AppError::unusable(format!("{}: already exists", path.display())));
+        }
+        let store =
+            Self::connect_sqlite(path, Self::sqlite_options(path).create_if_missing(true)).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens an existing SQLite store. The file is first checked read-only
+    /// (SQLite's integrity check and the schema version), so that a corrupt
+    /// or foreign file is refused with a clear message and left as it was.
     pub async fn open(path: &Path) -> Result<Self> {
         if !path.is_file() {
             return Err(AppError::unusable(format!("{}: no such store", path.display())));
@@ -168,25 +263,27 @@ impl Store {
             }
             return Err(e);
         }
-        let store = Self::connect(path, Self::options(path)).await?;
+        let store = Self::connect_sqlite(path, Self::sqlite_options(path)).await?;
         store.migrate().await?;
         Ok(store)
     }
 
-    /// A write transaction that takes SQLite's write lock at once (`BEGIN
-    /// IMMEDIATE`): a deferred transaction that reads first and writes later
-    /// fails with "database is locked" instead of waiting its turn when
-    /// another writer got in between.
-    async fn begin(
+    /// A write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and
+    /// writes later fails with "database is locked" instead of waiting its
+    /// turn when another writer got in between.
+    pub(crate) async fn begin(
         &self,
-    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Postgres => self.pool.begin().await,
+        }
     }
 
     /// The read-only checks of [`Store::open`].
     async fn probe(path: &Path) -> Result<()> {
-        let ro =
-            Self::connect(path, SqliteConnectOptions::new().filename(path).read_only(true)).await?;
+        let ro = Self::connect_sqlite(path, Self::sqlite_options(path).read_only(true)).await?;
         let result = async {
             let check: String = sqlx::query_scalar("PRAGMA quick_check")
                 .fetch_one(&ro.pool)
@@ -199,10 +296,13 @@ impl Store {
                 .fetch_one(&ro.pool)
                 .await
                 .map_err(|e| ro.error("not a usable node database", e))?;
-            if version == 0 || version as usize > MIGRATIONS.len() {
+            if version == 0 || version as usize > SQLITE_MIGRATIONS.len() {
                 return Err(ro.error(
                     "not a stateproof node database",
-                    format!("schema version {version}, this node knows 1 to {}", MIGRATIONS.len()),
+                    format!(
+                        "schema version {version}, this node knows 1 to {}",
+                        SQLITE_MIGRATIONS.len()
+                    ),
                 ));
             }
             Ok(())
@@ -212,9 +312,12 @@ impl Store {
         result
     }
 
-    /// Moves everything in the write-ahead log into the database file, so
-    /// that the file alone is the store (before it is renamed into place).
+    /// Moves everything in SQLite's write-ahead log into the database file,
+    /// so that the file alone is the store (before it is renamed into place).
     pub async fn checkpoint(&self) -> Result<()> {
+        if self.engine != Engine::Sqlite {
+            return Ok(());
+        }
         sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&self.pool)
             .await
@@ -222,26 +325,75 @@ impl Store {
             .map_err(|e| self.error("checkpoint", e))
     }
 
+    /// The schema version inside `tx` (PostgreSQL: after taking the
+    /// migration lock, so that concurrent starts apply each migration once).
+    async fn schema_version(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ) -> std::result::Result<i64, sqlx::Error> {
+        match self.engine {
+            Engine::Sqlite => sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut **tx).await,
+            Engine::Postgres => {
+                // An arbitrary constant names the lock: "stateproof" in ASCII.
+                sqlx::raw_sql("SELECT pg_advisory_xact_lock(7310595034652898914)")
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::raw_sql(
+                    "CREATE TABLE IF NOT EXISTS stateproof_schema (version BIGINT NOT NULL)",
+                )
+                .execute(&mut **tx)
+                .await?;
+                let v: Option<i64> =
+                    sqlx::query_scalar("SELECT MAX(version) FROM stateproof_schema")
+                        .fetch_one(&mut **tx)
+                        .await?;
+                Ok(v.unwrap_or(0))
+            }
+        }
+    }
+
     /// Applies the migrations not yet applied, each in its own transaction.
     async fn migrate(&self) -> Result<()> {
-        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| self.error("reading the schema version", e))?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let mut tx = self.begin().await.map_err(|e| self.error("migration", e))?;
-            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(|e| self.error("migration", e))?;
-            // PRAGMA takes no bound parameters; the value is a small integer.
-            let set = format!("PRAGMA user_version = {}", i + 1);
-            sqlx::raw_sql(&set).execute(&mut *tx).await.map_err(|e| self.error("migration", e))?;
-            tx.commit().await.map_err(|e| self.error("migration", e))?;
+        let e = |e| self.error("migration", e);
+        let migrations = self.engine.migrations();
+        for (i, sql) in migrations.iter().enumerate() {
+            let mut tx = self.begin().await.map_err(e)?;
+            let version = self.schema_version(&mut tx).await.map_err(e)?;
+            if version as usize > migrations.len() {
+                return Err(self.error(
+                    "not a stateproof node database",
+                    format!("schema version {version}, this node knows 1 to {}", migrations.len()),
+                ));
+            }
+            if version as usize > i {
+                continue;
+            }
+            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(e)?;
+            // Neither statement takes bound parameters; the value is a
+            // small integer.
+            let set = match self.engine {
+                Engine::Sqlite => format!("PRAGMA user_version = {}", i + 1),
+                Engine::Postgres => format!("INSERT INTO stateproof_schema VALUES ({})", i + 1),
+            };
+            sqlx::raw_sql(&set).execute(&mut *tx).await.map_err(e)?;
+            tx.commit().await.map_err(e)?;
         }
         Ok(())
     }
 
-    /// Closes the pool (checkpointing the WAL).
+    /// Closes the pool (on SQLite, checkpointing the WAL).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Whether genesis has been written (a PostgreSQL database may be
+    /// migrated and still empty).
+    pub async fn has_genesis(&self) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM meta")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| self.error("reading meta", e))?;
+        Ok(n > 0)
     }
 
     /// Writes genesis: the facts and the ledger, in one transaction.
@@ -256,7 +408,7 @@ impl Store {
             ("sample_accounts", meta.sample_accounts.to_string()),
         ];
         for (k, v) in facts {
-            sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?)")
+            sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
                 .bind(k)
                 .bind(v)
                 .execute(&mut *tx)
@@ -364,7 +516,7 @@ impl Store {
             let body = serde_json::to_string(&TransferJson::from_transfer(&t.transfer))
                 .expect("a transfer serializes");
             sqlx::query(
-                "INSERT INTO transactions (id, sender, nonce, body, received_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO transactions (id, sender, nonce, body, received_at) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(&t.id)
             .bind(int(t.transfer.from))
@@ -381,7 +533,7 @@ impl Store {
     /// Where the transaction `id` is, if it was accepted.
     pub async fn status(&self, id: &str) -> Result<Option<TxStatus>> {
         let row = sqlx::query(
-            "SELECT t.batch, b.proven_at FROM transactions t LEFT JOIN batches b ON b.n = t.batch WHERE t.id = ?",
+            "SELECT t.batch, b.proven_at FROM transactions t LEFT JOIN batches b ON b.n = t.batch WHERE t.id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -429,7 +581,7 @@ impl Store {
     pub async fn seal(&self, n: u64, ids: &[&str]) -> Result<()> {
         let e = |e| self.error("sealing a batch", e);
         let mut tx = self.begin().await.map_err(e)?;
-        sqlx::query("INSERT INTO batches (n, sealed_at) VALUES (?, ?)")
+        sqlx::query("INSERT INTO batches (n, sealed_at) VALUES ($1, $2)")
             .bind(int(n))
             .bind(now_ms())
             .execute(&mut *tx)
@@ -437,7 +589,7 @@ impl Store {
             .map_err(e)?;
         for (slot, id) in ids.iter().enumerate() {
             let done = sqlx::query(
-                "UPDATE transactions SET batch = ?, slot = ? WHERE id = ? AND batch IS NULL",
+                "UPDATE transactions SET batch = $1, slot = $2 WHERE id = $3 AND batch IS NULL",
             )
             .bind(int(n))
             .bind(slot as i64)
@@ -454,7 +606,7 @@ impl Store {
 
     /// The transactions of batch `n`, in slot order.
     pub async fn batch_transactions(&self, n: u64) -> Result<Vec<StoredTx>> {
-        let rows = sqlx::query("SELECT id, body FROM transactions WHERE batch = ? ORDER BY slot")
+        let rows = sqlx::query("SELECT id, body FROM transactions WHERE batch = $1 ORDER BY slot")
             .bind(int(n))
             .fetch_all(&self.pool)
             .await
@@ -490,7 +642,7 @@ impl Store {
             ));
         }
         sqlx::query(
-            "UPDATE batches SET old_root = ?, new_root = ?, update_bytes = ?, proven_at = ?, prove_ms = ?, backend = ? WHERE n = ?",
+            "UPDATE batches SET old_root = $1, new_root = $2, update_bytes = $3, proven_at = $4, prove_ms = $5, backend = $6 WHERE n = $7",
         )
         .bind(fr_bytes(&p.old_root))
         .bind(fr_bytes(&p.state.root().0))
@@ -516,18 +668,20 @@ impl Store {
 
     /// The proven update `n`'s bytes.
     pub async fn update_bytes(&self, n: u64) -> Result<Option<Vec<u8>>> {
-        sqlx::query_scalar("SELECT update_bytes FROM batches WHERE n = ? AND proven_at IS NOT NULL")
-            .bind(int(n))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| self.error("reading an update", e))
+        sqlx::query_scalar(
+            "SELECT update_bytes FROM batches WHERE n = $1 AND proven_at IS NOT NULL",
+        )
+        .bind(int(n))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| self.error("reading an update", e))
     }
 
     /// Up to `limit` proven updates from number `from` on, in order.
     pub async fn updates_from(&self, from: u64, limit: u32) -> Result<Vec<UpdateRecord>> {
         let e = |e| self.error("reading updates", e);
         let rows = sqlx::query(
-            "SELECT n, old_root, new_root, update_bytes FROM batches WHERE n >= ? AND proven_at IS NOT NULL ORDER BY n LIMIT ?",
+            "SELECT n, old_root, new_root, update_bytes FROM batches WHERE n >= $1 AND proven_at IS NOT NULL ORDER BY n LIMIT $2",
         )
         .bind(int(from.min(i64::MAX as u64)))
         .bind(i64::from(limit))
@@ -538,7 +692,7 @@ impl Store {
         for r in rows {
             let n = uint(r.get(0));
             let ids: Vec<String> =
-                sqlx::query_scalar("SELECT id FROM transactions WHERE batch = ? ORDER BY slot")
+                sqlx::query_scalar("SELECT id FROM transactions WHERE batch = $1 ORDER BY slot")
                     .bind(int(n))
                     .fetch_all(&self.pool)
                     .await
@@ -600,12 +754,12 @@ pub fn decode_fr(bytes: &[u8]) -> Option<Fr> {
 }
 
 async fn put_account(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     i: u64,
     a: &Account,
 ) -> std::result::Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO accounts (idx, pk_x, pk_y, balance, nonce) VALUES (?, ?, ?, ?, ?) ON CONFLICT (idx) DO UPDATE SET pk_x = excluded.pk_x, pk_y = excluded.pk_y, balance = excluded.balance, nonce = excluded.nonce",
+        "INSERT INTO accounts (idx, pk_x, pk_y, balance, nonce) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idx) DO UPDATE SET pk_x = excluded.pk_x, pk_y = excluded.pk_y, balance = excluded.balance, nonce = excluded.nonce",
     )
     .bind(int(i))
     .bind(fr_bytes(&a.public_key.0.x))
@@ -618,19 +772,19 @@ async fn put_account(
 }
 
 async fn put_node(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     h: usize,
     i: u64,
     node: Option<Fr>,
 ) -> std::result::Result<(), sqlx::Error> {
     let q = match node {
         Some(n) => sqlx::query(
-            "INSERT INTO tree_nodes (height, idx, hash) VALUES (?, ?, ?) ON CONFLICT (height, idx) DO UPDATE SET hash = excluded.hash",
+            "INSERT INTO tree_nodes (height, idx, hash) VALUES ($1, $2, $3) ON CONFLICT (height, idx) DO UPDATE SET hash = excluded.hash",
         )
         .bind(h as i64)
         .bind(int(i))
         .bind(fr_bytes(&n)),
-        None => sqlx::query("DELETE FROM tree_nodes WHERE height = ? AND idx = ?")
+        None => sqlx::query("DELETE FROM tree_nodes WHERE height = $1 AND idx = $2")
             .bind(h as i64)
             .bind(int(i)),
     };

@@ -228,8 +228,17 @@ impl Keys {
     /// Reads a proving key file, validating every point, and checks that it
     /// belongs with `vk` when one is given.
     pub fn load_proving_key(path: &Path, vk: Option<&VerifyingKey>) -> Result<Self> {
-        let bytes = crate::files::read(path)?;
-        let bad = |why: &str| Error::KeyFile(format!("{}: {why}", path.display()));
+        Self::proving_key_from_bytes(&crate::files::read(path)?, &path.display().to_string(), vk)
+    }
+
+    /// Reads the bytes of a proving key file (from `origin`, named in
+    /// errors), as [`Keys::load_proving_key`] does.
+    pub fn proving_key_from_bytes(
+        bytes: &[u8],
+        origin: &str,
+        vk: Option<&VerifyingKey>,
+    ) -> Result<Self> {
+        let bad = |why: &str| Error::KeyFile(format!("{origin}: {why}"));
         let rest =
             bytes.strip_prefix(PK_MAGIC).ok_or_else(|| bad("not a stateproof proving key"))?;
         let mut lines = rest.splitn(3, |b| *b == b'\n');

@@ -4,7 +4,7 @@ use crate::keys::Keys;
 use crate::{Assignment, Error, PhaseTimings, Prover, Result};
 use stateproof_circuits::ledger::State;
 use stateproof_circuits::transfer::{
-    apply_batch, TransferBatch, TransferBatchCircuit, TransferShape,
+    apply_batch, TransferBatch, TransferBatchCircuit, TransferShape, TransferWitness,
 };
 use stateproof_kernels::{MsmBackend, NttBackend};
 use stateproof_verifier::CompressedUpdate;
@@ -80,6 +80,25 @@ pub fn prepare_batch(
     let circuit = TransferBatchCircuit { witness };
     let assignment = Assignment::synthesize(circuit.clone())?;
     Ok((next, PreparedBatch { circuit, assignment, witness_generation }))
+}
+
+impl PreparedBatch {
+    /// A batch's circuit witness, as a node computed it applying the batch
+    /// under the native rules (perhaps on another machine: a prove job),
+    /// with its assignment synthesized here. Nothing is checked beyond
+    /// what synthesis needs: an unsatisfying witness fails the proof's
+    /// self-check.
+    pub fn from_witness(witness: TransferWitness) -> Result<Self> {
+        let start = Instant::now();
+        let circuit = TransferBatchCircuit { witness };
+        let assignment = Assignment::synthesize(circuit.clone())?;
+        Ok(Self { circuit, assignment, witness_generation: start.elapsed() })
+    }
+
+    /// The circuit's witness.
+    pub fn witness(&self) -> &TransferWitness {
+        &self.circuit.witness
+    }
 }
 
 /// Proves a prepared batch: from its assignment when the prover keeps its

@@ -36,6 +36,12 @@ pub enum Command {
         #[command(subcommand)]
         command: node::NodeCommand,
     },
+    /// A prover for a node on another machine: claims the node's prove jobs
+    /// from its PostgreSQL database.
+    Worker {
+        #[command(subcommand)]
+        command: node::WorkerCommand,
+    },
     /// Signs a transfer with a key file and submits it to a node.
     Send(node::SendArgs),
     /// A light client of a node: verifies every update, checks balances
@@ -149,6 +155,7 @@ pub enum SimulateWhat {
 pub fn run(command: Command, out: &Output) -> Result<(), AppError> {
     match command {
         Command::Node { command } => node::run_node(out, command),
+        Command::Worker { command } => node::run_worker(out, command),
         Command::Send(a) => node::send(out, a),
         Command::LightClient { command } => node::light_client(out, command),
         Command::Load(a) => node::load(out, a),

@@ -1,10 +1,11 @@
-//! The node and its clients: `node init|run`, `send`, `light-client`,
-//! `load`.
+//! The node, its workers and its clients: `node init|run`, `worker run`,
+//! `send`, `light-client`, `load`.
 
 use super::args::BackendArgs;
 use super::output::Output;
 use stateproof_app::AppError;
 use stateproof_node::client::{self, LoadOptions, SendOptions};
+use stateproof_node::worker::WorkerOptions;
 use stateproof_node::{InitOptions, RunOptions};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -52,8 +53,19 @@ impl InitArgs {
             slots: self.slots,
             fund_sample: self.fund_sample,
             keys: self.keys.clone(),
+            database: None,
         }
     }
+}
+
+/// Where the store is.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DatabaseArgs {
+    /// A PostgreSQL database for the store and the prove-job queue
+    /// (postgres://user:password@host/db), shared with workers on other
+    /// machines; default: the embedded `node.db` in the data directory.
+    #[arg(long, env = "STATEPROOF_DATABASE_URL")]
+    database: Option<String>,
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -64,6 +76,8 @@ pub enum NodeCommand {
         /// The data directory.
         #[arg(long)]
         data: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
         #[command(flatten)]
         init: InitArgs,
     },
@@ -85,6 +99,16 @@ pub enum NodeCommand {
         #[arg(long)]
         intake_only: bool,
         #[command(flatten)]
+        database: DatabaseArgs,
+        /// Workers proving in this process (0: only workers elsewhere,
+        /// `stateproof worker run`, prove; the key is then not loaded here).
+        #[arg(long, default_value_t = 1)]
+        local_workers: usize,
+        /// Most batches sealed and not yet published: 2 keeps one worker
+        /// busy; give it the number of workers plus one.
+        #[arg(long, default_value_t = stateproof_node::pipeline::DEFAULT_IN_FLIGHT)]
+        in_flight: u64,
+        #[command(flatten)]
         backend: BackendArgs,
         /// How to initialise an empty data directory.
         #[command(flatten)]
@@ -94,22 +118,91 @@ pub enum NodeCommand {
 
 pub fn run_node(out: &Output, command: NodeCommand) -> Result<(), AppError> {
     match command {
-        NodeCommand::Init { data, init } => {
-            out.report(&stateproof_node::init(out, &data, &init.options())?);
+        NodeCommand::Init { data, database, init } => {
+            let options = InitOptions { database: database.database, ..init.options() };
+            out.report(&stateproof_node::init(out, &data, &options)?);
             Ok(())
         }
-        NodeCommand::Run { data, listen, batch_age, intake_only, backend, init } => {
+        NodeCommand::Run {
+            data,
+            listen,
+            batch_age,
+            intake_only,
+            database,
+            local_workers,
+            in_flight,
+            backend,
+            init,
+        } => {
             super::output::install_node_log();
             let options = RunOptions {
-                data,
-                listen,
                 backend: backend.options()?,
                 batch_age,
                 prove: !intake_only,
                 init: init.options(),
+                database: database.database,
+                local_workers,
+                in_flight,
+                ..RunOptions::new(data, listen)
             };
             stateproof_node::run(out, &options, &|started| out.report(started))
         }
+    }
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum WorkerCommand {
+    /// Claims prove jobs from a node's PostgreSQL database and proves them
+    /// until SIGINT or SIGTERM (the job in progress is finished first).
+    Run {
+        /// The node's PostgreSQL database.
+        #[arg(long, env = "STATEPROOF_DATABASE_URL")]
+        database: String,
+        /// The worker's name in the jobs table; default: host/pid.
+        #[arg(long)]
+        name: Option<String>,
+        /// The lease a claim holds, renewed every third of it while
+        /// proving: a worker that dies loses its job this long after.
+        #[arg(long, default_value = "30s", value_parser = duration)]
+        lease: Duration,
+        /// How often an idle worker looks for a job.
+        #[arg(long, default_value = "250ms", value_parser = duration)]
+        poll: Duration,
+        #[command(flatten)]
+        backend: BackendArgs,
+    },
+}
+
+pub fn run_worker(out: &Output, command: WorkerCommand) -> Result<(), AppError> {
+    let WorkerCommand::Run { database, name, lease, poll, backend } = command;
+    if lease < Duration::from_millis(300) {
+        return Err(AppError::unusable(format!(
+            "--lease {} s is too short to renew (at least 300ms)",
+            lease.as_secs_f64()
+        )));
+    }
+    super::output::install_node_log();
+    let options = WorkerOptions {
+        name: name.unwrap_or_else(WorkerOptions::default_name),
+        lease,
+        poll,
+        backend: backend.options()?,
+    };
+    stateproof_node::worker::run(&database, options, &|name, backend| {
+        out.report(&WorkerStarted { name: name.into(), backend: backend.into() })
+    })
+}
+
+/// What a started worker reports.
+#[derive(serde::Serialize)]
+struct WorkerStarted {
+    name: String,
+    backend: String,
+}
+
+impl std::fmt::Display for WorkerStarted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "worker {} proving on {}; waiting for jobs", self.name, self.backend)
     }
 }
 

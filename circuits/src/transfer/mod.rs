@@ -19,11 +19,13 @@
 //! recompute it and tie a proof to them.
 
 mod circuit;
+mod codec;
 mod json;
 mod rules;
 mod witness;
 
 pub use circuit::{TransferBatchCircuit, TransferShape, MAX_SLOTS};
+pub use codec::WitnessDecodeError;
 pub use json::{BatchJson, TransferJson};
 pub use rules::{
     apply_batch, check_transfer_rules, transfer_message, Transfer, TransferBatch, TransferError,

@@ -1,0 +1,354 @@
+//! Workers: claim prove jobs from the store, prove them, store the proofs.
+//! The same code runs inside the node (`node run`, its in-process workers,
+//! on SQLite or PostgreSQL) and on other machines (`worker run --database
+//! postgres://...`). A worker loads each proving key once, by fingerprint,
+//! and keeps it and its prover (with the device's resident bases and the
+//! constraint matrices) for every later job of that key.
+//!
+//! What a worker stores is checked by the node before it is published: a
+//! worker is trusted with nothing but its share of the proving time.
+
+use crate::jobs::Job;
+use crate::node::Shared;
+use crate::store::{is_postgres_url, redact_url, Store};
+use stateproof_app::backend::{prover, BackendOptions};
+use stateproof_app::text::hex32;
+use stateproof_app::{AppError, AppProver, Result};
+use stateproof_circuits::transfer::{TransferShape, TransferWitness};
+use stateproof_kernels::Backends;
+use stateproof_prover::keys::Keys;
+use stateproof_prover::transfer::{prove_prepared, PreparedBatch};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How a worker runs.
+#[derive(Clone, Debug)]
+pub struct WorkerOptions {
+    /// Its name in the jobs table (default: host name and process id).
+    pub name: String,
+    /// The lease a claim holds; renewed every third of it while proving.
+    pub lease: Duration,
+    /// How often an idle worker looks for a job.
+    pub poll: Duration,
+    /// What proves.
+    pub backend: BackendOptions,
+}
+
+impl WorkerOptions {
+    /// The default name: `host/pid`.
+    pub fn default_name() -> String {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_else(|_| "worker".into());
+        format!("{host}/{}", std::process::id())
+    }
+}
+
+/// A loaded key and its provers.
+struct Loaded {
+    keys: Arc<Keys>,
+    prover: AppProver,
+    /// Made on the first backend fault, for the retry.
+    cpu: Option<AppProver>,
+}
+
+/// A worker: its store, its backends and the keys it has loaded.
+pub struct Worker {
+    store: Store,
+    runtime: tokio::runtime::Handle,
+    options: WorkerOptions,
+    backends: Backends,
+    backend_name: String,
+    keys: HashMap<String, Loaded>,
+    /// The node this worker runs in, if it does: told of proofs at once,
+    /// and its metrics kept.
+    local: Option<Arc<Shared>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Worker {
+    /// A worker on `store`; its backends are opened now.
+    pub fn new(store: Store, runtime: tokio::runtime::Handle, options: WorkerOptions) -> Self {
+        let backends = options.backend.open();
+        let backend_name = backends.description();
+        Self {
+            store,
+            runtime,
+            options,
+            backends,
+            backend_name,
+            keys: HashMap::new(),
+            local: None,
+            stop: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// The node's in-process worker: its key already loaded, and the node
+    /// told of each proof.
+    pub fn local(
+        shared: Arc<Shared>,
+        runtime: tokio::runtime::Handle,
+        options: WorkerOptions,
+        keys: Arc<Keys>,
+        prover: AppProver,
+    ) -> Self {
+        let mut w = Self::new(shared.store.clone(), runtime, options);
+        w.backend_name = shared.backend.clone();
+        w.keys.insert(hex32(&keys.fingerprint()), Loaded { keys, prover, cpu: None });
+        w.local = Some(shared);
+        w
+    }
+
+    /// Set to stop the worker after its current job.
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// What proves, in words.
+    pub fn backend(&self) -> &str {
+        &self.backend_name
+    }
+
+    /// Claims and proves jobs until stopped. Database errors (a server
+    /// restarting) are waited out: the pool reconnects.
+    pub fn run(mut self) {
+        let mut down_since: Option<Instant> = None;
+        while !self.stop.load(Ordering::SeqCst) {
+            match self.runtime.block_on(self.store.claim(&self.options.name, self.options.lease)) {
+                Ok(Some(job)) => {
+                    if down_since.take().is_some() {
+                        tracing::info!("the database answers again");
+                    }
+                    self.work(job);
+                }
+                Ok(None) => {
+                    if down_since.take().is_some() {
+                        tracing::info!("the database answers again");
+                    }
+                    self.idle();
+                }
+                Err(e) => {
+                    if down_since.is_none() {
+                        tracing::warn!("{e}; retrying every second");
+                        down_since = Some(Instant::now());
+                    }
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
+        }
+    }
+
+    /// Waits for the next poll, or (in the node) until a job is queued.
+    fn idle(&self) {
+        match &self.local {
+            Some(shared) => self.runtime.block_on(async {
+                tokio::select! {
+                    _ = shared.job_queued.notified() => {}
+                    _ = tokio::time::sleep(self.options.poll) => {}
+                }
+            }),
+            None => std::thread::sleep(self.options.poll),
+        }
+    }
+
+    fn work(&mut self, job: Job) {
+        tracing::info!("claimed batch {} (attempt {})", job.batch, job.attempts);
+        let renewer = {
+            let (store, job, lease) = (self.store.clone(), job.clone(), self.options.lease);
+            self.runtime.spawn(async move {
+                loop {
+                    tokio::time::sleep(lease / 3).await;
+                    match store.renew(&job, lease).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::warn!(
+                                "batch {}: the lease lapsed and another worker took the job; this proof will be discarded",
+                                job.batch
+                            );
+                            return;
+                        }
+                        Err(e) => tracing::warn!("batch {}: renewing the lease: {e}", job.batch),
+                    }
+                }
+            })
+        };
+        let result = self.prove(&job);
+        renewer.abort();
+        // The job's outcome is stored whatever the database is doing: a
+        // proof is too costly to drop, and a failure unrecorded would
+        // leave the job to wait out its lease.
+        loop {
+            let stored = match &result {
+                Ok((update, backend, took)) => {
+                    self.runtime.block_on(self.store.complete(&job, update, backend, *took))
+                }
+                Err(why) => self.runtime.block_on(self.store.fail(&job, &self.options.name, why)),
+            };
+            match (stored, &result) {
+                (Ok(true), Ok((_, backend, took))) => {
+                    tracing::info!(
+                        "proved batch {} in {:.2} s on {backend}",
+                        job.batch,
+                        took.as_secs_f64()
+                    );
+                    if let Some(shared) = &self.local {
+                        shared.job_done.notify_one();
+                    }
+                }
+                (Ok(true), Err(why)) => {
+                    tracing::error!("batch {} cannot be proven here: {why}", job.batch)
+                }
+                (Ok(false), _) => tracing::warn!(
+                    "batch {}: the claim was taken over while proving; its outcome is discarded",
+                    job.batch
+                ),
+                (Err(e), _) => {
+                    tracing::warn!(
+                        "batch {}: {e}; storing the outcome again in a second",
+                        job.batch
+                    );
+                    std::thread::sleep(Duration::from_secs(1));
+                    continue;
+                }
+            }
+            return;
+        }
+    }
+
+    /// Proves a job: the update's bytes, what proved it, how long it took;
+    /// or why it cannot be proven here.
+    fn prove(&mut self, job: &Job) -> std::result::Result<(Vec<u8>, String, Duration), String> {
+        let witness = TransferWitness::from_bytes(&job.inputs)
+            .map_err(|e| format!("the job's witness: {e}"))?;
+        self.load_key(&job.key_fingerprint)?;
+        let local = self.local.clone();
+        let backend_name = self.backend_name.clone();
+        let backends_cpu = || BackendOptions::cpu().open();
+        let loaded = self.keys.get_mut(&job.key_fingerprint).expect("loaded above");
+        if job.circuit != loaded.keys.spec().id {
+            return Err(format!(
+                "the job is for circuit {:?}, its key for {}",
+                job.circuit,
+                loaded.keys.spec().id
+            ));
+        }
+        let shape: TransferShape = loaded.keys.shape_as().map_err(|e| e.to_string())?;
+        if witness.depth != shape.depth || witness.slots.len() != shape.slots {
+            return Err(format!(
+                "the witness is for depth {} and {} slots, the key for depth {} and {} slots",
+                witness.depth,
+                witness.slots.len(),
+                shape.depth,
+                shape.slots
+            ));
+        }
+        let (old_root, new_root) = (witness.old_root, witness.new_root);
+        let started = Instant::now();
+        let prepared = PreparedBatch::from_witness(witness).map_err(|e| e.to_string())?;
+        let ((update, timings), backend) =
+            match prove_prepared(&loaded.prover, &loaded.keys, &prepared) {
+                Ok(p) => (p, backend_name),
+                Err(e) if is_backend_fault(&e) => {
+                    tracing::warn!("batch {}: {e}; proving it again on the CPU", job.batch);
+                    if let Some(shared) = &local {
+                        shared.metrics.cpu_retry();
+                    }
+                    if loaded.cpu.is_none() {
+                        let cpu =
+                            prover(&loaded.keys, &backends_cpu()).map_err(|e| e.to_string())?;
+                        loaded.cpu = Some(cpu);
+                    }
+                    let cpu = loaded.cpu.as_ref().expect("made above");
+                    let p =
+                        prove_prepared(cpu, &loaded.keys, &prepared).map_err(|e| e.to_string())?;
+                    (p, "cpu (after a backend fault)".to_string())
+                }
+                Err(e) => return Err(e.to_string()),
+            };
+        let took = started.elapsed();
+        // The prover self-checked the proof; its public inputs must also be
+        // the witness's (the node checks both again).
+        let inputs = (update.input("old_root").ok(), update.input("new_root").ok());
+        if inputs != (Some(old_root), Some(new_root)) {
+            return Err("the proof's roots are not the witness's".into());
+        }
+        if let Some(shared) = &local {
+            shared.metrics.phases(&timings.phases());
+        }
+        Ok((update.to_bytes(), backend, took))
+    }
+
+    /// Loads the proving key `fingerprint` from the store, once.
+    fn load_key(&mut self, fingerprint: &str) -> std::result::Result<(), String> {
+        if self.keys.contains_key(fingerprint) {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let bytes = self
+            .runtime
+            .block_on(self.store.proving_key(fingerprint))
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("the database holds no proving key {fingerprint}"))?;
+        let origin = format!("the database's proving key {fingerprint}");
+        let keys =
+            Keys::proving_key_from_bytes(&bytes, &origin, None).map_err(|e| e.to_string())?;
+        drop(bytes);
+        if hex32(&keys.fingerprint()) != fingerprint {
+            return Err(format!("{origin}: its fingerprint is {}", hex32(&keys.fingerprint())));
+        }
+        let prover = prover(&keys, &self.backends).map_err(|e| e.to_string())?;
+        tracing::info!(
+            "loaded proving key {fingerprint} ({}) in {:.1} s",
+            keys.shape.describe(),
+            started.elapsed().as_secs_f64()
+        );
+        self.keys
+            .insert(fingerprint.to_string(), Loaded { keys: Arc::new(keys), prover, cpu: None });
+        Ok(())
+    }
+}
+
+/// Whether a proof failed because of its backend (then the CPU may
+/// succeed) rather than its witness.
+fn is_backend_fault(e: &stateproof_prover::Error) -> bool {
+    use stateproof_prover::Error as E;
+    matches!(e, E::BackendFault { .. } | E::Unverifiable { .. } | E::Kernel(_))
+}
+
+/// `stateproof worker run`: connects to the node's PostgreSQL database and
+/// proves jobs until SIGINT or SIGTERM (the job in progress is finished
+/// first; a second signal, or SIGKILL, abandons it to its lease).
+pub fn run(database: &str, options: WorkerOptions, ready: &dyn Fn(&str, &str)) -> Result<()> {
+    if !is_postgres_url(database) {
+        return Err(AppError::unusable(format!(
+            "--database {}: workers share a PostgreSQL database with the node (postgres://...)",
+            redact_url(database)
+        )));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| AppError::unusable(format!("cannot start the async runtime: {e}")))?;
+    let store = rt.block_on(Store::connect_postgres(database, 4))?;
+    let worker = Worker::new(store.clone(), rt.handle().clone(), options.clone());
+    ready(&options.name, worker.backend());
+    let stop = worker.stop_flag();
+    let handle = std::thread::Builder::new()
+        .name("worker".into())
+        .spawn(move || worker.run())
+        .map_err(|e| AppError::unusable(format!("cannot start the worker thread: {e}")))?;
+    rt.block_on(async {
+        crate::node::shutdown_signal().await;
+        tracing::info!("stopping after the job in progress (signal again to abandon it)");
+        stop.store(true, Ordering::SeqCst);
+        tokio::select! {
+            _ = crate::node::shutdown_signal() => {}
+            _ = tokio::task::spawn_blocking(move || { let _ = handle.join(); }) => {}
+        }
+    });
+    rt.block_on(store.close());
+    Ok(())
+}
