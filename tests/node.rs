@@ -14,17 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_stateproof");
-/// Small shapes: a proof takes about a second on the CI machine.
-const DEPTH: &str = "8";
-const SLOTS: &str = "2";
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("stateproof-node-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{temp_dir, Node, BIN};
 
 fn stateproof(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().expect("the binary runs")
@@ -62,82 +53,6 @@ fn stdout_json(out: &Output) -> serde_json::Value {
 }
 
 /// A node process on a free loopback port.
-struct Node {
-    child: Child,
-    url: String,
-}
-
-impl Node {
-    /// Starts `node run` on `data` (initialising it when empty), waiting
-    /// until it serves.
-    fn start(data: &Path, extra: &[&str]) -> Node {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(data.with_extension("log"))
-            .unwrap();
-        let mut child = Command::new(BIN)
-            .args(["node", "run", "--data"])
-            .arg(data)
-            .args(["--listen", "127.0.0.1:0", "--backend", "cpu", "--batch-age", "200ms"])
-            .args(["--depth", DEPTH, "--slots", SLOTS, "--fund-sample", "8"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .expect("the node starts");
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let url = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(rest) = line.strip_prefix("listening on ") {
-                        break rest.split_whitespace().next().unwrap().to_string();
-                    }
-                }
-                _ => panic!(
-                    "the node exited before serving; its log:\n{}",
-                    std::fs::read_to_string(data.with_extension("log")).unwrap_or_default()
-                ),
-            }
-        };
-        // Keep draining stdout so that the node never blocks on it.
-        std::thread::spawn(move || for _ in lines {});
-        Node { child, url }
-    }
-
-    fn client(&self) -> NodeClient {
-        NodeClient::new(&self.url).unwrap()
-    }
-
-    fn kill9(&mut self) {
-        self.child.kill().unwrap(); // SIGKILL
-        self.child.wait().unwrap();
-    }
-
-    /// Waits until every transaction in `ids` is proven.
-    fn wait_proven(&self, ids: &[String], within: Duration) {
-        let client = self.client();
-        let deadline = Instant::now() + within;
-        for id in ids {
-            loop {
-                let v = client.transaction(id).unwrap().expect("an accepted id is known");
-                if v.status == "proven" {
-                    break;
-                }
-                assert!(Instant::now() < deadline, "{id} still {} after {within:?}", v.status);
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[test]
 fn two_users_send_and_a_light_client_verifies_their_balances() {

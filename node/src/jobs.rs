@@ -121,7 +121,7 @@ impl Store {
         let sql = format!(
             "UPDATE prove_jobs SET state = 'claimed', claim = $1, worker = $2, lease_until = $3, attempts = attempts + 1 \
              WHERE batch = (SELECT batch FROM prove_jobs \
-                 WHERE attempts < $4 AND (state = 'queued' OR (state = 'claimed' AND lease_until < $5)) \
+                 WHERE state IN ('queued', 'claimed') AND attempts < $4 AND (state = 'queued' OR lease_until < $5) \
                  AND (failed_by IS NULL OR failed_by <> $2 OR failed_at < $6) \
                  ORDER BY batch LIMIT 1 {lock}) \
              RETURNING batch, circuit, key_fingerprint, inputs, claim, attempts"

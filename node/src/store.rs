@@ -654,6 +654,13 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(e)?;
+        // The job's witness and proof are not needed once published.
+        sqlx::query("UPDATE prove_jobs SET inputs = $1, update_bytes = NULL WHERE batch = $2")
+            .bind(Vec::<u8>::new())
+            .bind(int(p.n))
+            .execute(&mut *tx)
+            .await
+            .map_err(e)?;
         for &i in p.touched {
             if let Some(a) = p.state.account(i) {
                 put_account(&mut tx, i, a).await.map_err(e)?;

@@ -162,6 +162,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for WarningLines {
         let level = match level {
             tracing::Level::ERROR => "error",
             tracing::Level::WARN => "warning",
+            _ if event.metadata().target().starts_with("stateproof_node::worker") => "worker",
             _ => "node",
         };
         eprintln!("{level}: {}", message.0);

@@ -5,7 +5,8 @@
 -- worker claims it. A claim holds a lease that the worker renews while it
 -- proves; a lapsed lease makes the job claimable again. `claim` is the
 -- token of the current claim: only its holder can complete or fail it, so
--- two workers racing for one job never both complete it.
+-- two workers racing for one job never both complete it. Once its update
+-- is published, a job keeps its record but not its witness or proof.
 
 CREATE TABLE proving_keys (
     fingerprint TEXT PRIMARY KEY,
@@ -34,4 +35,6 @@ CREATE TABLE prove_jobs (
     created_at      INTEGER NOT NULL,
     finished_at     INTEGER
 );
-CREATE INDEX prove_jobs_open ON prove_jobs (state, batch);
+-- Claims look only at open jobs; a partial index keeps that cheap however
+-- many proven jobs the table keeps.
+CREATE INDEX prove_jobs_open ON prove_jobs (batch) WHERE state IN ('queued', 'claimed');
