@@ -36,3 +36,6 @@ echo "depth $depth, $slots slots, $workers workers of $threads threads, CPU"
 for i in $(seq "$workers"); do
   echo "w$i: $(grep -c 'proved batch' "$work/w$i.log") batches"
 done
+# The node's serial part per update: checking the proof and committing it.
+grep -o 'checked and committed in [0-9.]* ms' "$work/node.log" | awk '{print $5}' | sort -n |
+  awk '{v[NR] = $1} END {if (NR) printf "node: checked and committed each update in %.1f ms (median of %d), %.1f ms (max)\n", v[int((NR + 1) / 2)], NR, v[NR]}'

@@ -9,9 +9,9 @@ use stateproof_circuits::transfer::{Transfer, TransferJson};
 use stateproof_node::client::{Follower, NodeClient};
 use stateproof_node::node::SAMPLE_BALANCE;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::io::{ErrorKind, Read, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;

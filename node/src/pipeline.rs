@@ -205,10 +205,11 @@ impl Publisher {
                     });
                 }
                 JobOutcome::Done { update, backend, prove_ms } => {
+                    let publishing = Instant::now();
                     match self.check(&update, &next, digest) {
                         Ok(()) => {
                             let took = Duration::from_millis(prove_ms.max(0) as u64);
-                            return self.commit(batch, &update, next, took, &backend);
+                            return self.commit(batch, &update, next, took, &backend, publishing);
                         }
                         Err(why) => {
                             tracing::warn!(
@@ -252,6 +253,7 @@ impl Publisher {
         next: State,
         took: Duration,
         backend: &str,
+        publishing: Instant,
     ) -> Result<(), String> {
         let touched = Store::touched(&batch.txs);
         let commit = ProvenCommit {
@@ -281,10 +283,11 @@ impl Publisher {
         self.shared.metrics.proven();
         self.shared.pool_changed.notify_one();
         tracing::info!(
-            "published update {} ({} transactions), proven in {:.2} s by {backend}",
+            "published update {} ({} transactions), proven in {:.2} s by {backend}; checked and committed in {:.1} ms",
             batch.n,
             batch.txs.len(),
-            took.as_secs_f64()
+            took.as_secs_f64(),
+            publishing.elapsed().as_secs_f64() * 1e3
         );
         Ok(())
     }
