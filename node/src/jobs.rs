@@ -365,7 +365,6 @@ fn claim_token() -> i64 {
 mod tests {
     use super::*;
     use crate::testdb;
-    use std::collections::BTreeSet;
 
     const LEASE: Duration = Duration::from_secs(30);
 
@@ -515,9 +514,8 @@ mod tests {
             assert!(store.renew(&theirs, LEASE).await.expect("renew"));
             // Enqueueing a batch again keeps the first job.
             store.enqueue(ours.batch, "transfer-batch", "fp", b"other").await.expect("enqueue");
+            // (A replaced job would have lost this claim.)
             assert!(store.complete(&again, b"p", "cpu", Duration::ZERO).await.expect("complete"));
-            let seen: BTreeSet<u64> = [again.batch, theirs.batch].into();
-            assert_eq!(seen.len(), 2);
         })
         .await;
     }

@@ -185,19 +185,13 @@ pub fn init(progress: &dyn Progress, data: &Path, o: &InitOptions) -> Result<Ini
     let (keys, development_setup) = match &o.keys {
         Some(dir) => {
             let vk = stateproof_app::transfer::load_vk(&dir.join("transfer.vk"))?;
-            let keys = step(progress, "loading proving key", || {
-                Keys::load_proving_key(&dir.join("transfer.pk"), Some(&vk))
-            })?;
-            let theirs: TransferShape = keys.shape_as()?;
-            if theirs != shape {
-                return Err(AppError::unusable(format!(
-                    "{}: the keys are for {}, the node is asked for depth {} and {} slots",
-                    dir.display(),
-                    keys.shape.describe(),
-                    o.depth,
-                    o.slots
-                )));
-            }
+            let keys = load_proving_key(
+                progress,
+                &dir.join("transfer.pk"),
+                &vk,
+                shape,
+                "the node is asked for",
+            )?;
             (keys, false)
         }
         None => {
@@ -282,6 +276,29 @@ fn initialised_marker(data: &Path, database: Option<&str>) -> PathBuf {
         Some(_) => data.join("genesis.json"),
         None => data.join(DB_FILE),
     }
+}
+
+/// Loads the proving key at `path` (checked against `vk`) and checks that it
+/// is for `shape`; `wanted` says whose shape that is, in the error.
+fn load_proving_key(
+    progress: &dyn Progress,
+    path: &Path,
+    vk: &stateproof_verifier::VerifyingKey,
+    shape: TransferShape,
+    wanted: &str,
+) -> Result<Keys> {
+    let keys = step(progress, "loading proving key", || Keys::load_proving_key(path, Some(vk)))?;
+    let theirs: TransferShape = keys.shape_as()?;
+    if theirs != shape {
+        return Err(AppError::unusable(format!(
+            "{}: the key is for {}, {wanted} depth {} and {} slots",
+            path.display(),
+            keys.shape.describe(),
+            shape.depth,
+            shape.slots
+        )));
+    }
+    Ok(keys)
 }
 
 /// Puts the proving key file's bytes in the database for workers, unless
@@ -487,18 +504,7 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
     let shape = TransferShape { depth: meta.depth, slots: meta.slots };
     // The key is loaded only where this process proves.
     let local = if o.prove && o.local_workers > 0 {
-        let keys =
-            step(progress, "loading proving key", || Keys::load_proving_key(&pk_path, Some(&vk)))?;
-        let theirs: TransferShape = keys.shape_as()?;
-        if theirs != shape {
-            return Err(AppError::unusable(format!(
-                "{}: the key is for {}, the store for depth {} and {} slots",
-                pk_path.display(),
-                keys.shape.describe(),
-                meta.depth,
-                meta.slots
-            )));
-        }
+        let keys = load_proving_key(progress, &pk_path, &vk, shape, "the store is for")?;
         let backends = o.backend.open();
         // One prover per in-process worker (each holds its prepared key).
         let provers = step(progress, "preparing the prover", || {
@@ -601,7 +607,7 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
             vk: vk.clone(),
             state: proven,
         };
-        spawn("publisher", move || publisher.run(applied))?;
+        spawn_watched("publisher", shared.clone(), move || publisher.run(applied))?;
         if let Some((keys, provers, _)) = local {
             for (i, the_prover) in (1..).zip(provers) {
                 let options = WorkerOptions {
@@ -617,7 +623,7 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
                     keys.clone(),
                     the_prover,
                 );
-                spawn(&format!("worker-{i}"), move || worker.run())?;
+                spawn_watched(&format!("worker-{i}"), shared.clone(), move || worker.run())?;
             }
         }
         batcher = Some(rt.spawn(pipeline::batcher(shared.clone(), to_witness, last_sealed + 1)));
@@ -654,6 +660,20 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         Some(why) => Err(AppError::unusable(why)),
         None => Ok(()),
     }
+}
+
+/// Starts a named, detached thread that marks the node halted, saying
+/// why, if it panics: a dead publisher or in-process worker would
+/// otherwise leave the node serving and publishing nothing, in silence.
+fn spawn_watched(name: &str, shared: Arc<Shared>, f: impl FnOnce() + Send + 'static) -> Result<()> {
+    let thread = name.to_string();
+    spawn(name, move || {
+        if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            let why = format!("the {thread} thread failed: {}", panic_message(payload));
+            tracing::error!("{why}; no later batch is published");
+            *shared.halted.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
+        }
+    })
 }
 
 /// Starts a named, detached thread.
