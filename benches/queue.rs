@@ -9,6 +9,7 @@
 //! 250 ms by default; the node's own workers are woken at once) plus one
 //! claim round trip.
 
+use stateproof_node::jobs::JobKind;
 use stateproof_node::store::Store;
 use stateproof_node::testdb;
 use std::time::{Duration, Instant};
@@ -30,7 +31,9 @@ async fn cycles(store: &Store, claimers: usize) -> f64 {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             let mut done = 0u64;
-            while let Some(job) = store.claim(&format!("w{w}"), LEASE).await.expect("claim") {
+            while let Some(job) =
+                store.claim(JobKind::Batch, &format!("w{w}"), LEASE).await.expect("claim")
+            {
                 assert!(store.complete(&job, b"p", "cpu", Duration::ZERO).await.expect("complete"));
                 done += 1;
             }
@@ -49,7 +52,7 @@ async fn empty_claim_ms(store: &Store) -> f64 {
     let mut times: Vec<f64> = Vec::new();
     for _ in 0..200 {
         let t = Instant::now();
-        assert!(store.claim("idle", LEASE).await.expect("claim").is_none());
+        assert!(store.claim(JobKind::Batch, "idle", LEASE).await.expect("claim").is_none());
         times.push(t.elapsed().as_secs_f64() * 1e3);
     }
     times.sort_by(f64::total_cmp);

@@ -23,6 +23,13 @@ start_node "$bin" "$work/node" --batch-age 200ms
 STATEPROOF_FUZZ_TX=$("$bin" send --json --node "$url" --key "$work/node/sample-keys/account-0.key" \
   --from 0 --to 1 --amount 5 --wait 120s | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
 export STATEPROOF_FUZZ_TX
+# A zkey and a proof request of the circom service, likewise.
+circom="$here/../prover/testdata/circom"
+"$bin" groth16 prove "$circom/preimage.zkey" "$circom/preimage.wtns" "$work/proof.json" "$work/public.json" \
+  --node "$url" --json > "$work/circom.json"
+STATEPROOF_FUZZ_ZKEY=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["key"])' "$work/circom.json")
+STATEPROOF_FUZZ_PROOF=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["request"])' "$work/circom.json")
+export STATEPROOF_FUZZ_ZKEY STATEPROOF_FUZZ_PROOF
 
 # Run from the scratch directory: schemathesis keeps a cache in its
 # working directory.

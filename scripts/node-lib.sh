@@ -1,5 +1,5 @@
 # Sourced by the scripts that run a throwaway node (api-fuzz.sh,
-# node-bench.sh): a scratch directory `$work` removed on exit, and
+# node-bench.sh, snarkjs-verify.sh): a scratch directory `$work` removed on exit, and
 # `start_node BIN DATA [node run options...]`, which starts the node on a
 # free port, waits until it answers and sets `$url` and `$node_pid` (the
 # node is stopped on exit; its log is `$work/node.log`).

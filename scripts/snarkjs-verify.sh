@@ -5,7 +5,9 @@
 # proves the committed circom test set (a snarkjs .zkey and a circom .wtns)
 # with `stateproof groth16 prove` and has snarkjs verify that proof with the
 # zkey's verification_key.json, and compares the public signals with the
-# ones snarkjs computed.
+# ones snarkjs computed. Last, a node's circom proving service proves 20
+# requests over two zkeys from concurrent clients, and snarkjs verifies
+# every proof it returned.
 # Usage: scripts/snarkjs-verify.sh PATH/TO/stateproof
 set -euo pipefail
 bin=$(realpath "$1")
@@ -14,8 +16,8 @@ snarkjs="$here/vectors/node_modules/snarkjs/build/cli.cjs"
 if [ ! -f "$snarkjs" ]; then
   (cd "$here/vectors" && npm install --no-save --no-audit --no-fund snarkjs@0.7.6 >/dev/null)
 fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=node-lib.sh
+. "$here/node-lib.sh"
 cd "$work"
 "$bin" sample --depth 4 --accounts 3 --transfers 2 --out . >/dev/null
 "$bin" setup --depth 4 --slots 2 --out . >/dev/null
@@ -44,3 +46,24 @@ ours, theirs = (json.load(open(p)) for p in sys.argv[1:3])
 assert ours == theirs, f"public signals differ: {ours} vs {theirs}"
 PY
 echo "snarkjs: stateproof's proof from a snarkjs zkey and a circom witness verified; public signals equal snarkjs's"
+
+# The node's circom proving service: 20 proof requests over two zkeys from
+# concurrent clients (`groth16 prove --node`), each proof verified by
+# snarkjs with its zkey's verification_key.json.
+start_node "$bin" "$work/node" --backend cpu --depth 4 --slots 2
+sets=("$circom" "$circom/one-round")
+pids=()
+for i in $(seq 0 19); do
+  set_dir=${sets[$((i % 2))]}
+  "$bin" groth16 prove "$set_dir/preimage.zkey" "$set_dir/preimage.wtns" "svc_proof_$i.json" "svc_public_$i.json" \
+    --node "$url" > "svc_$i.log" 2>&1 &
+  pids+=($!)
+done
+for i in "${!pids[@]}"; do
+  wait "${pids[$i]}" || { echo "request $i failed:" >&2; cat "svc_$i.log" >&2; exit 1; }
+done
+for i in $(seq 0 19); do
+  set_dir=${sets[$((i % 2))]}
+  node "$snarkjs" groth16 verify "$set_dir/verification_key.json" "svc_public_$i.json" "svc_proof_$i.json" >/dev/null
+done
+echo "snarkjs: 20 proofs from the node's circom service over 2 zkeys verified"

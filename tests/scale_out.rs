@@ -13,7 +13,7 @@
 use stateproof_circuits::sample::sample_key;
 use stateproof_circuits::transfer::{Transfer, TransferJson};
 use stateproof_node::client::{Follower, NodeClient};
-use stateproof_node::jobs::JobOutcome;
+use stateproof_node::jobs::{JobKind, JobOutcome};
 use stateproof_node::node::SAMPLE_BALANCE;
 use stateproof_node::store::Store;
 use stateproof_node::testdb;
@@ -135,7 +135,7 @@ fn three_workers_prove_every_batch_once_in_order_through_a_kill_and_a_database_r
     // batch finished by another worker.
     let store = rt.block_on(Store::connect_postgres(&url, 2)).unwrap();
     for n in 1..=published {
-        match rt.block_on(store.job_outcome(n)).unwrap() {
+        match rt.block_on(store.job_outcome(JobKind::Batch, n)).unwrap() {
             JobOutcome::Done { backend, .. } => {
                 if n == killed_batch {
                     assert!(!backend.ends_with("on w1"), "batch {n}: {backend}");
@@ -144,7 +144,7 @@ fn three_workers_prove_every_batch_once_in_order_through_a_kill_and_a_database_r
             other => panic!("batch {n}: {other:?}"),
         }
     }
-    let counts = rt.block_on(store.job_counts()).unwrap();
+    let counts = rt.block_on(store.job_counts(JobKind::Batch)).unwrap();
     assert_eq!((counts.done, counts.failed), (published, 0), "{counts:?}");
     let metrics = http_get(&format!("{}/metrics", node.url));
     assert!(metrics.contains("stateproof_proofs_rejected_total 0"), "{metrics}");

@@ -43,9 +43,23 @@ type Shared_ = Arc<Shared>;
 #[openapi(
     info(
         title = "stateproof node",
-        description = "Signed transfers in, Groth16-proven state updates out. Errors are `{\"error\": {\"rule\", \"message\"}}`."
+        description = "Signed transfers in, Groth16-proven state updates out; and Groth16 proofs of circom circuits from snarkjs zkeys. Errors are `{\"error\": {\"rule\", \"message\"}}`."
     ),
-    paths(submit, transaction, accounts_of_key, account, updates, update, key, status, metrics),
+    paths(
+        submit,
+        transaction,
+        accounts_of_key,
+        account,
+        updates,
+        update,
+        key,
+        status,
+        metrics,
+        crate::circom::upload_key,
+        crate::circom::key_info,
+        crate::circom::request_proof,
+        crate::circom::proof
+    ),
     components(schemas(
         TransferJson,
         Accepted,
@@ -57,7 +71,9 @@ type Shared_ = Arc<Shared>;
         KeyAccounts,
         UpdatesPage,
         UpdateView,
-        StatusView
+        StatusView,
+        crate::circom::KeyView,
+        crate::circom::ProofView
     ))
 )]
 pub struct ApiDoc;
@@ -127,6 +143,10 @@ pub fn router(shared: Shared_) -> Router {
         .route("/v1/updates/{n}", get(update))
         .route("/v1/keys/{circuit}", get(key))
         .route("/v1/status", get(status))
+        .route("/v1/circom/keys", post(crate::circom::upload_key))
+        .route("/v1/circom/keys/{id}", get(crate::circom::key_info))
+        .route("/v1/circom/proofs", post(crate::circom::request_proof))
+        .route("/v1/circom/proofs/{id}", get(crate::circom::proof))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
@@ -135,12 +155,16 @@ pub fn router(shared: Shared_) -> Router {
 }
 
 /// An error answer.
-fn error(status: StatusCode, rule: &'static str, message: impl Into<String>) -> Response {
+pub(crate) fn error(
+    status: StatusCode,
+    rule: &'static str,
+    message: impl Into<String>,
+) -> Response {
     ApiError { status, rule, message: message.into() }.into_response()
 }
 
 /// An error before it is a response.
-struct ApiError {
+pub(crate) struct ApiError {
     status: StatusCode,
     rule: &'static str,
     message: String,
@@ -154,7 +178,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn storage(e: impl std::fmt::Display) -> Response {
+pub(crate) fn storage(e: impl std::fmt::Display) -> Response {
     error(StatusCode::SERVICE_UNAVAILABLE, "storage", format!("the node's store failed: {e}"))
 }
 
@@ -162,10 +186,9 @@ async fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "not-found", "no such path; the API is described at /openapi.json")
 }
 
-/// A u64 from a path or query value, or a 400 naming it.
 /// A query string's `name=value` pairs, undecoded (the API's parameters
 /// are decimal digits, which need none).
-fn query_pairs(q: Option<&str>) -> HashMap<&str, &str> {
+pub(crate) fn query_pairs(q: Option<&str>) -> HashMap<&str, &str> {
     q.unwrap_or("").split('&').filter_map(|kv| kv.split_once('=')).collect()
 }
 
@@ -182,16 +205,25 @@ fn parse_u64(name: &str, value: &str) -> Result<u64, ApiError> {
 
 /// Reads a body up to [`MAX_BODY`] within [`BODY_TIMEOUT`].
 async fn read_body(body: Body) -> Result<Bytes, ApiError> {
-    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
+    read_body_within(body, MAX_BODY, BODY_TIMEOUT).await
+}
+
+/// Reads a body of up to `limit` bytes within `timeout`.
+pub(crate) async fn read_body_within(
+    body: Body,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, ApiError> {
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await {
         Err(_) => Err(ApiError {
             status: StatusCode::REQUEST_TIMEOUT,
             rule: "timeout",
-            message: format!("the body did not arrive within {} s", BODY_TIMEOUT.as_secs()),
+            message: format!("the body did not arrive within {} s", timeout.as_secs()),
         }),
         Ok(Err(_)) => Err(ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             rule: "body-too-large",
-            message: format!("bodies are limited to {MAX_BODY} bytes"),
+            message: format!("bodies here are limited to {limit} bytes"),
         }),
         Ok(Ok(b)) => Ok(b),
     }

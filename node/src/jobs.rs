@@ -32,16 +32,69 @@ pub const RETRY_ELSEWHERE: Duration = Duration::from_secs(10);
 /// what its own workers held when it stopped.
 pub const LOCAL_WORKER_PREFIX: &str = "node/";
 
+/// The two kinds of job, each in its own table with the same columns
+/// (the queue code is one): the node's batches, and circom proof requests
+/// (see [`crate::circom`]). Workers take batch jobs first: the ledger
+/// waits on them in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    /// A sealed batch's transfer proof; its number is the batch's.
+    Batch,
+    /// A circom proof request; its number orders the requests.
+    Circom,
+}
+
+impl JobKind {
+    /// Both kinds, in the order workers look for them.
+    pub const ALL: [JobKind; 2] = [JobKind::Batch, JobKind::Circom];
+
+    fn table(self) -> &'static str {
+        match self {
+            JobKind::Batch => "prove_jobs",
+            JobKind::Circom => "circom_jobs",
+        }
+    }
+
+    /// The column that numbers the jobs.
+    fn seq(self) -> &'static str {
+        match self {
+            JobKind::Batch => "batch",
+            JobKind::Circom => "seq",
+        }
+    }
+
+    /// The column that holds the proof.
+    fn output(self) -> &'static str {
+        match self {
+            JobKind::Batch => "update_bytes",
+            JobKind::Circom => "output",
+        }
+    }
+
+    /// In words, for logs: "batch 4", "circom job 7".
+    pub fn describe(self, seq: u64) -> String {
+        match self {
+            JobKind::Batch => format!("batch {seq}"),
+            JobKind::Circom => format!("circom job {seq}"),
+        }
+    }
+}
+
 /// A claimed job.
 #[derive(Clone, Debug)]
 pub struct Job {
-    /// The batch it proves.
-    pub batch: u64,
+    /// Its kind.
+    pub kind: JobKind,
+    /// Its number: the batch it proves, or the circom request's.
+    pub seq: u64,
     /// The circuit.
     pub circuit: String,
     /// The proving key's fingerprint (hex).
     pub key_fingerprint: String,
-    /// The circuit's witness, encoded.
+    /// The circuit's witness, encoded (a [`TransferWitness`], or the circom
+    /// witness's values, 32 bytes little-endian each).
+    ///
+    /// [`TransferWitness`]: stateproof_circuits::transfer::TransferWitness
     pub inputs: Vec<u8>,
     /// This claim's token.
     pub claim: i64,
@@ -67,6 +120,17 @@ pub enum JobOutcome {
     },
     /// Given up on, with the last reason.
     Failed(String),
+}
+
+/// Whether a failed job is worth another worker's attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// The worker or its device failed: queue it again (within the job's
+    /// attempts), for another worker first.
+    Elsewhere,
+    /// The job's own input is at fault (a witness that does not satisfy
+    /// its circuit): fail it now.
+    Never,
 }
 
 /// Jobs by state.
@@ -110,21 +174,22 @@ impl Store {
         .map_err(|e| self.error("queueing a prove job", e))
     }
 
-    /// Claims the oldest claimable job for `worker` under a lease of
-    /// `lease`, if there is one.
-    pub async fn claim(&self, worker: &str, lease: Duration) -> Result<Option<Job>> {
+    /// Claims the oldest claimable job of `kind` for `worker` under a
+    /// lease of `lease`, if there is one.
+    pub async fn claim(&self, kind: JobKind, worker: &str, lease: Duration) -> Result<Option<Job>> {
         let lock = match self.engine {
             Engine::Postgres => "FOR UPDATE SKIP LOCKED",
             Engine::Sqlite => "",
         };
+        let (table, seq) = (kind.table(), kind.seq());
         let now = now_ms();
         let sql = format!(
-            "UPDATE prove_jobs SET state = 'claimed', claim = $1, worker = $2, lease_until = $3, attempts = attempts + 1 \
-             WHERE batch = (SELECT batch FROM prove_jobs \
+            "UPDATE {table} SET state = 'claimed', claim = $1, worker = $2, lease_until = $3, attempts = attempts + 1 \
+             WHERE {seq} = (SELECT {seq} FROM {table} \
                  WHERE state IN ('queued', 'claimed') AND attempts < $4 AND (state = 'queued' OR lease_until < $5) \
                  AND (failed_by IS NULL OR failed_by <> $2 OR failed_at < $6) \
-                 ORDER BY batch LIMIT 1 {lock}) \
-             RETURNING batch, circuit, key_fingerprint, inputs, claim, attempts"
+                 ORDER BY {seq} LIMIT 1 {lock}) \
+             RETURNING {seq}, circuit, key_fingerprint, inputs, claim, attempts"
         );
         let claim = claim_token();
         let row = sqlx::query(&sql)
@@ -138,7 +203,8 @@ impl Store {
             .await
             .map_err(|e| self.error("claiming a prove job", e))?;
         Ok(row.map(|r| Job {
-            batch: r.get::<i64, _>(0) as u64,
+            kind,
+            seq: r.get::<i64, _>(0) as u64,
             circuit: r.get(1),
             key_fingerprint: r.get(2),
             inputs: r.get(3),
@@ -147,14 +213,26 @@ impl Store {
         }))
     }
 
+    /// Claims the oldest claimable job of the first kind (in
+    /// [`JobKind::ALL`]'s order) that has one.
+    pub async fn claim_any(&self, worker: &str, lease: Duration) -> Result<Option<Job>> {
+        for kind in JobKind::ALL {
+            if let Some(job) = self.claim(kind, worker, lease).await? {
+                return Ok(Some(job));
+            }
+        }
+        Ok(None)
+    }
+
     /// Extends a claim's lease; false when the claim is no longer held
     /// (it lapsed and another worker took the job).
     pub async fn renew(&self, job: &Job, lease: Duration) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE prove_jobs SET lease_until = $1 WHERE batch = $2 AND claim = $3 AND state = 'claimed'",
-        )
+        let (table, seq) = (job.kind.table(), job.kind.seq());
+        let done = sqlx::query(&format!(
+            "UPDATE {table} SET lease_until = $1 WHERE {seq} = $2 AND claim = $3 AND state = 'claimed'"
+        ))
         .bind(now_ms().saturating_add(ms(lease)))
-        .bind(job.batch as i64)
+        .bind(job.seq as i64)
         .bind(job.claim)
         .execute(&self.pool)
         .await
@@ -167,19 +245,20 @@ impl Store {
     pub async fn complete(
         &self,
         job: &Job,
-        update: &[u8],
+        output: &[u8],
         backend: &str,
         prove_time: Duration,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE prove_jobs SET state = 'done', update_bytes = $1, backend = $2, prove_ms = $3, finished_at = $4, lease_until = NULL \
-             WHERE batch = $5 AND claim = $6 AND state = 'claimed'",
-        )
-        .bind(update)
+        let (table, seq, column) = (job.kind.table(), job.kind.seq(), job.kind.output());
+        let done = sqlx::query(&format!(
+            "UPDATE {table} SET state = 'done', {column} = $1, backend = $2, prove_ms = $3, finished_at = $4, lease_until = NULL \
+             WHERE {seq} = $5 AND claim = $6 AND state = 'claimed'"
+        ))
+        .bind(output)
         .bind(backend)
         .bind(ms(prove_time))
         .bind(now_ms())
-        .bind(job.batch as i64)
+        .bind(job.seq as i64)
         .bind(job.claim)
         .execute(&self.pool)
         .await
@@ -188,18 +267,25 @@ impl Store {
     }
 
     /// Gives up a claim with the reason: the job is queued again for
-    /// another worker, or marked failed once it has had its attempts.
-    pub async fn fail(&self, job: &Job, worker: &str, error: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE prove_jobs SET state = CASE WHEN attempts >= $1 THEN 'failed' ELSE 'queued' END, \
+    /// another worker, or marked failed once it has had its attempts (or
+    /// at once when `retry` is [`Retry::Never`]: its input is at fault,
+    /// not the worker).
+    pub async fn fail(&self, job: &Job, worker: &str, error: &str, retry: Retry) -> Result<bool> {
+        let (table, seq) = (job.kind.table(), job.kind.seq());
+        let attempts = match retry {
+            Retry::Elsewhere => MAX_ATTEMPTS,
+            Retry::Never => 0,
+        };
+        let done = sqlx::query(&format!(
+            "UPDATE {table} SET state = CASE WHEN attempts >= $1 THEN 'failed' ELSE 'queued' END, \
              error = $2, failed_by = $3, failed_at = $4, claim = NULL, lease_until = NULL \
-             WHERE batch = $5 AND claim = $6 AND state = 'claimed'",
-        )
-        .bind(MAX_ATTEMPTS)
+             WHERE {seq} = $5 AND claim = $6 AND state = 'claimed'"
+        ))
+        .bind(attempts)
         .bind(error)
         .bind(worker)
         .bind(now_ms())
-        .bind(job.batch as i64)
+        .bind(job.seq as i64)
         .bind(job.claim)
         .execute(&self.pool)
         .await
@@ -209,16 +295,17 @@ impl Store {
 
     /// Refuses a proven job's proof (the node found it does not verify):
     /// queued again for another worker, or failed after its attempts.
-    pub async fn reject(&self, batch: u64, error: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE prove_jobs SET state = CASE WHEN attempts >= $1 THEN 'failed' ELSE 'queued' END, \
-             error = $2, failed_by = worker, failed_at = $3, update_bytes = NULL, claim = NULL \
-             WHERE batch = $4 AND state = 'done'",
-        )
+    pub async fn reject(&self, kind: JobKind, n: u64, error: &str) -> Result<()> {
+        let (table, seq, column) = (kind.table(), kind.seq(), kind.output());
+        sqlx::query(&format!(
+            "UPDATE {table} SET state = CASE WHEN attempts >= $1 THEN 'failed' ELSE 'queued' END, \
+             error = $2, failed_by = worker, failed_at = $3, {column} = NULL, claim = NULL \
+             WHERE {seq} = $4 AND state = 'done'"
+        ))
         .bind(MAX_ATTEMPTS)
         .bind(error)
         .bind(now_ms())
-        .bind(batch as i64)
+        .bind(n as i64)
         .execute(&self.pool)
         .await
         .map(|_| ())
@@ -227,11 +314,12 @@ impl Store {
 
     /// Marks failed the jobs whose last lease lapsed with no attempts left
     /// (their workers died mid-proof every time); returns how many.
-    pub async fn expire_exhausted(&self) -> Result<u64> {
-        let done = sqlx::query(
-            "UPDATE prove_jobs SET state = 'failed', error = $1, claim = NULL \
+    pub async fn expire_exhausted(&self, kind: JobKind) -> Result<u64> {
+        let done = sqlx::query(&format!(
+            "UPDATE {} SET state = 'failed', error = $1, claim = NULL \
              WHERE state = 'claimed' AND lease_until < $2 AND attempts >= $3",
-        )
+            kind.table()
+        ))
         .bind(format!("{MAX_ATTEMPTS} workers stopped renewing their lease on this job"))
         .bind(now_ms())
         .bind(MAX_ATTEMPTS)
@@ -241,35 +329,43 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Queues again, without counting the attempt, the jobs held by
-    /// workers whose names start with `prefix`: a node starting releases
-    /// what its own in-process workers held when it stopped, rather than
-    /// wait out their leases.
+    /// Queues again, without counting the attempt, the jobs of every kind
+    /// held by workers whose names start with `prefix`: a node starting
+    /// releases what its own in-process workers held when it stopped,
+    /// rather than wait out their leases.
     pub async fn release_claims(&self, prefix: &str) -> Result<u64> {
-        let done = sqlx::query(
-            "UPDATE prove_jobs SET state = 'queued', claim = NULL, lease_until = NULL, attempts = attempts - 1 \
-             WHERE state = 'claimed' AND worker LIKE $1",
-        )
-        .bind(format!("{prefix}%"))
-        .execute(&self.pool)
-        .await
-        .map_err(|e| self.error("releasing prove jobs", e))?;
-        Ok(done.rows_affected())
+        let mut released = 0;
+        for kind in JobKind::ALL {
+            let done = sqlx::query(&format!(
+                "UPDATE {} SET state = 'queued', claim = NULL, lease_until = NULL, attempts = attempts - 1 \
+                 WHERE state = 'claimed' AND worker LIKE $1",
+                kind.table()
+            ))
+            .bind(format!("{prefix}%"))
+            .execute(&self.pool)
+            .await
+            .map_err(|e| self.error("releasing prove jobs", e))?;
+            released += done.rows_affected();
+        }
+        Ok(released)
     }
 
-    /// Where batch `batch`'s job is.
-    pub async fn job_outcome(&self, batch: u64) -> Result<JobOutcome> {
-        let row = sqlx::query(
-            "SELECT state, update_bytes, worker, backend, prove_ms, error FROM prove_jobs WHERE batch = $1",
-        )
-        .bind(batch as i64)
+    /// Where job `n` of `kind` is.
+    pub async fn job_outcome(&self, kind: JobKind, n: u64) -> Result<JobOutcome> {
+        let row = sqlx::query(&format!(
+            "SELECT state, {}, worker, backend, prove_ms, error FROM {} WHERE {} = $1",
+            kind.output(),
+            kind.table(),
+            kind.seq()
+        ))
+        .bind(n as i64)
         .fetch_optional(&self.pool)
         .await
         .map_err(|e| self.error("reading a prove job", e))?;
         let Some(r) = row else { return Ok(JobOutcome::Missing) };
         let state: String = r.get(0);
         Ok(match state.as_str() {
-            "done" => {
+            "done" | "checked" => {
                 let worker: Option<String> = r.get(2);
                 let backend: Option<String> = r.get(3);
                 JobOutcome::Done {
@@ -287,19 +383,20 @@ impl Store {
         })
     }
 
-    /// Jobs by state.
-    pub async fn job_counts(&self) -> Result<JobCounts> {
-        let rows = sqlx::query("SELECT state, COUNT(*) FROM prove_jobs GROUP BY state")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| self.error("counting prove jobs", e))?;
+    /// Jobs of `kind` by state.
+    pub async fn job_counts(&self, kind: JobKind) -> Result<JobCounts> {
+        let rows =
+            sqlx::query(&format!("SELECT state, COUNT(*) FROM {} GROUP BY state", kind.table()))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| self.error("counting prove jobs", e))?;
         let mut c = JobCounts::default();
         for r in rows {
             let n = r.get::<i64, _>(1) as u64;
             match r.get::<String, _>(0).as_str() {
                 "queued" => c.queued = n,
                 "claimed" => c.claimed = n,
-                "done" => c.done = n,
+                "done" | "checked" => c.done += n,
                 _ => c.failed += n,
             }
         }
@@ -399,13 +496,14 @@ mod tests {
                 let store = store.clone();
                 tasks.push(tokio::spawn(async move {
                     let mut mine = Vec::new();
-                    while let Some(job) = store.claim(&format!("w{w}"), LEASE).await.expect("claim")
+                    while let Some(job) =
+                        store.claim(JobKind::Batch, &format!("w{w}"), LEASE).await.expect("claim")
                     {
                         assert!(store
                             .complete(&job, b"proof", "cpu", Duration::ZERO)
                             .await
                             .expect("complete"));
-                        mine.push(job.batch);
+                        mine.push(job.seq);
                     }
                     mine
                 }));
@@ -416,7 +514,7 @@ mod tests {
             }
             all.sort_unstable();
             assert_eq!(all, (1..=40).collect::<Vec<_>>());
-            let counts = store.job_counts().await.expect("counts");
+            let counts = store.job_counts(JobKind::Batch).await.expect("counts");
             assert_eq!(counts, JobCounts { done: 40, ..JobCounts::default() });
         })
         .await;
@@ -426,16 +524,24 @@ mod tests {
     async fn a_lapsed_lease_hands_the_job_over_and_the_old_claim_can_do_nothing() {
         on_each_engine(|store| async move {
             with_jobs(&store, 1..=1).await;
-            let first = store.claim("a", Duration::ZERO).await.expect("claim").expect("a job");
+            let first = store
+                .claim(JobKind::Batch, "a", Duration::ZERO)
+                .await
+                .expect("claim")
+                .expect("a job");
             tokio::time::sleep(Duration::from_millis(5)).await;
-            let second = store.claim("b", LEASE).await.expect("claim").expect("the lapsed job");
-            assert_eq!((second.batch, second.attempts), (1, 2));
+            let second = store
+                .claim(JobKind::Batch, "b", LEASE)
+                .await
+                .expect("claim")
+                .expect("the lapsed job");
+            assert_eq!((second.seq, second.attempts), (1, 2));
             assert!(!store.renew(&first, LEASE).await.expect("renew"), "the old claim renewed");
             assert!(!store
                 .complete(&first, b"old", "cpu", Duration::ZERO)
                 .await
                 .expect("complete"));
-            assert!(!store.fail(&first, "a", "late").await.expect("fail"));
+            assert!(!store.fail(&first, "a", "late", Retry::Elsewhere).await.expect("fail"));
             assert!(store.renew(&second, LEASE).await.expect("renew"));
             assert!(store
                 .complete(&second, b"new", "cpu", Duration::ZERO)
@@ -446,14 +552,14 @@ mod tests {
                 .complete(&second, b"again", "cpu", Duration::ZERO)
                 .await
                 .expect("complete"));
-            match store.job_outcome(1).await.expect("outcome") {
+            match store.job_outcome(JobKind::Batch, 1).await.expect("outcome") {
                 JobOutcome::Done { update, backend, .. } => {
                     assert_eq!(update, b"new");
                     assert_eq!(backend, "cpu on b");
                 }
                 other => panic!("{other:?}"),
             }
-            assert!(store.claim("c", LEASE).await.expect("claim").is_none());
+            assert!(store.claim(JobKind::Batch, "c", LEASE).await.expect("claim").is_none());
         })
         .await;
     }
@@ -462,20 +568,28 @@ mod tests {
     async fn a_failed_job_goes_to_another_worker_then_fails_after_its_attempts() {
         on_each_engine(|store| async move {
             with_jobs(&store, 1..=1).await;
-            let job = store.claim("a", LEASE).await.expect("claim").expect("a job");
-            assert!(store.fail(&job, "a", "device lost").await.expect("fail"));
+            let job = store.claim(JobKind::Batch, "a", LEASE).await.expect("claim").expect("a job");
+            assert!(store.fail(&job, "a", "device lost", Retry::Elsewhere).await.expect("fail"));
             // Not `a` again (within the retry delay), but `b`.
-            assert!(store.claim("a", LEASE).await.expect("claim").is_none());
-            let job = store.claim("b", LEASE).await.expect("claim").expect("the retry");
-            assert!(store.fail(&job, "b", "device lost").await.expect("fail"));
-            let job = store.claim("c", LEASE).await.expect("claim").expect("the last try");
+            assert!(store.claim(JobKind::Batch, "a", LEASE).await.expect("claim").is_none());
+            let job =
+                store.claim(JobKind::Batch, "b", LEASE).await.expect("claim").expect("the retry");
+            assert!(store.fail(&job, "b", "device lost", Retry::Elsewhere).await.expect("fail"));
+            let job = store
+                .claim(JobKind::Batch, "c", LEASE)
+                .await
+                .expect("claim")
+                .expect("the last try");
             assert_eq!(job.attempts, MAX_ATTEMPTS);
-            assert!(store.fail(&job, "c", "the witness does not satisfy").await.expect("fail"));
+            assert!(store
+                .fail(&job, "c", "the witness does not satisfy", Retry::Elsewhere)
+                .await
+                .expect("fail"));
             assert_eq!(
-                store.job_outcome(1).await.expect("outcome"),
+                store.job_outcome(JobKind::Batch, 1).await.expect("outcome"),
                 JobOutcome::Failed("the witness does not satisfy".into())
             );
-            assert!(store.claim("d", LEASE).await.expect("claim").is_none());
+            assert!(store.claim(JobKind::Batch, "d", LEASE).await.expect("claim").is_none());
         })
         .await;
     }
@@ -484,20 +598,31 @@ mod tests {
     async fn a_rejected_proof_is_queued_again_and_dead_workers_exhaust_a_job() {
         on_each_engine(|store| async move {
             with_jobs(&store, 1..=2).await;
-            let job = store.claim("a", LEASE).await.expect("claim").expect("a job");
+            let job = store.claim(JobKind::Batch, "a", LEASE).await.expect("claim").expect("a job");
             assert!(store.complete(&job, b"bad", "gpu", Duration::ZERO).await.expect("complete"));
-            store.reject(1, "the proof does not verify").await.expect("reject");
-            assert_eq!(store.job_outcome(1).await.expect("outcome"), JobOutcome::Pending);
-            let retry = store.claim("b", LEASE).await.expect("claim").expect("the retry");
-            assert_eq!(retry.batch, 1);
+            store.reject(JobKind::Batch, 1, "the proof does not verify").await.expect("reject");
+            assert_eq!(
+                store.job_outcome(JobKind::Batch, 1).await.expect("outcome"),
+                JobOutcome::Pending
+            );
+            let retry =
+                store.claim(JobKind::Batch, "b", LEASE).await.expect("claim").expect("the retry");
+            assert_eq!(retry.seq, 1);
             // Job 2's workers all die: three lapsed leases, then failed.
             for w in ["x", "y", "z"] {
-                let job = store.claim(w, Duration::ZERO).await.expect("claim").expect("job 2");
-                assert_eq!(job.batch, 2);
+                let job = store
+                    .claim(JobKind::Batch, w, Duration::ZERO)
+                    .await
+                    .expect("claim")
+                    .expect("job 2");
+                assert_eq!(job.seq, 2);
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
-            assert_eq!(store.expire_exhausted().await.expect("expire"), 1);
-            assert!(matches!(store.job_outcome(2).await.expect("outcome"), JobOutcome::Failed(_)));
+            assert_eq!(store.expire_exhausted(JobKind::Batch).await.expect("expire"), 1);
+            assert!(matches!(
+                store.job_outcome(JobKind::Batch, 2).await.expect("outcome"),
+                JobOutcome::Failed(_)
+            ));
         })
         .await;
     }
@@ -506,14 +631,20 @@ mod tests {
     async fn a_restarted_node_releases_its_own_claims_only_and_enqueue_is_idempotent() {
         on_each_engine(|store| async move {
             with_jobs(&store, 1..=2).await;
-            let ours = store.claim("node/1", LEASE).await.expect("claim").expect("a job");
-            let theirs = store.claim("remote", LEASE).await.expect("claim").expect("a job");
+            let ours =
+                store.claim(JobKind::Batch, "node/1", LEASE).await.expect("claim").expect("a job");
+            let theirs =
+                store.claim(JobKind::Batch, "remote", LEASE).await.expect("claim").expect("a job");
             assert_eq!(store.release_claims(LOCAL_WORKER_PREFIX).await.expect("release"), 1);
-            let again = store.claim("node/1", LEASE).await.expect("claim").expect("released");
-            assert_eq!((again.batch, again.attempts), (ours.batch, 1));
+            let again = store
+                .claim(JobKind::Batch, "node/1", LEASE)
+                .await
+                .expect("claim")
+                .expect("released");
+            assert_eq!((again.seq, again.attempts), (ours.seq, 1));
             assert!(store.renew(&theirs, LEASE).await.expect("renew"));
             // Enqueueing a batch again keeps the first job.
-            store.enqueue(ours.batch, "transfer-batch", "fp", b"other").await.expect("enqueue");
+            store.enqueue(ours.seq, "transfer-batch", "fp", b"other").await.expect("enqueue");
             // (A replaced job would have lost this claim.)
             assert!(store.complete(&again, b"p", "cpu", Duration::ZERO).await.expect("complete"));
         })

@@ -9,11 +9,13 @@
 //! The pieces: [`store`] (SQLite or PostgreSQL through sqlx), [`intake`]
 //! (checks and group commits), [`pipeline`] (the batcher, the witness
 //! thread and the publisher), [`jobs`] (the prove-job queue in the store),
-//! [`worker`] (claims and proves jobs), [`api`] (axum, with its OpenAPI
+//! [`worker`] (claims and proves jobs), [`circom`] (the circom proving
+//! service: zkeys, proof requests), [`api`] (axum, with its OpenAPI
 //! description), [`client`] (HTTP clients), [`node`] (the data directory
 //! and the process).
 
 pub mod api;
+pub mod circom;
 pub mod client;
 pub mod intake;
 pub mod jobs;

@@ -344,6 +344,10 @@ pub struct RunOptions {
     pub in_flight: u64,
     /// The lease of the in-process workers' claims.
     pub lease: Duration,
+    /// The largest zkey or witness the circom service takes, in bytes.
+    pub max_upload: usize,
+    /// Each in-process worker's budget for prepared zkeys, in bytes.
+    pub key_cache: usize,
 }
 
 impl RunOptions {
@@ -360,6 +364,8 @@ impl RunOptions {
             local_workers: 1,
             in_flight: pipeline::DEFAULT_IN_FLIGHT,
             lease: Duration::from_secs(30),
+            max_upload: crate::circom::DEFAULT_MAX_UPLOAD_MB << 20,
+            key_cache: crate::circom::DEFAULT_KEY_CACHE_MB << 20,
         }
     }
 }
@@ -404,6 +410,8 @@ pub struct Shared {
     pub job_queued: Notify,
     /// Rung when an in-process worker stores a proof (wakes the publisher).
     pub job_done: Notify,
+    /// The circom proving service.
+    pub circom: crate::circom::Service,
 }
 
 /// What a started node tells its caller.
@@ -570,6 +578,7 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         in_flight: o.in_flight.max(1),
         job_queued: Notify::new(),
         job_done: Notify::new(),
+        circom: crate::circom::Service::new(o.max_upload),
     });
     let listener = rt
         .block_on(tokio::net::TcpListener::bind(o.listen))
@@ -615,6 +624,7 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
                     lease: o.lease,
                     poll: Duration::from_millis(250),
                     backend: o.backend.clone(),
+                    key_cache: o.key_cache,
                 };
                 let worker = Worker::local(
                     shared.clone(),

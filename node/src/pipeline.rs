@@ -7,7 +7,7 @@
 //! it as a light client will, and publishes the update with the ledger
 //! after it in one commit.
 
-use crate::jobs::JobOutcome;
+use crate::jobs::{JobKind, JobOutcome};
 use crate::node::Shared;
 use crate::store::{ProvenCommit, Store, StoredTx};
 use stateproof_circuits::ledger::State;
@@ -177,17 +177,19 @@ impl Publisher {
         let mut store_down = false;
         let mut last_sweep = Instant::now();
         loop {
-            let outcome = match self.runtime.block_on(self.shared.store.job_outcome(batch.n)) {
-                Ok(o) => o,
-                Err(e) => {
-                    if !store_down {
-                        tracing::warn!("batch {}: {e}; retrying every second", batch.n);
-                        store_down = true;
+            let outcome =
+                match self.runtime.block_on(self.shared.store.job_outcome(JobKind::Batch, batch.n))
+                {
+                    Ok(o) => o,
+                    Err(e) => {
+                        if !store_down {
+                            tracing::warn!("batch {}: {e}; retrying every second", batch.n);
+                            store_down = true;
+                        }
+                        std::thread::sleep(Duration::from_secs(1));
+                        continue;
                     }
-                    std::thread::sleep(Duration::from_secs(1));
-                    continue;
-                }
-            };
+                };
             store_down = false;
             match outcome {
                 JobOutcome::Missing => return Err("its prove job is missing from the store".into()),
@@ -195,7 +197,9 @@ impl Publisher {
                 JobOutcome::Pending => {
                     if last_sweep.elapsed() > Duration::from_secs(1) {
                         last_sweep = Instant::now();
-                        let _ = self.runtime.block_on(self.shared.store.expire_exhausted());
+                        let _ = self
+                            .runtime
+                            .block_on(self.shared.store.expire_exhausted(JobKind::Batch));
                     }
                     self.runtime.block_on(async {
                         tokio::select! {
@@ -217,9 +221,11 @@ impl Publisher {
                                 batch.n
                             );
                             self.shared.metrics.rejected();
-                            if let Err(e) =
-                                self.runtime.block_on(self.shared.store.reject(batch.n, &why))
-                            {
+                            if let Err(e) = self.runtime.block_on(self.shared.store.reject(
+                                JobKind::Batch,
+                                batch.n,
+                                &why,
+                            )) {
                                 tracing::warn!("batch {}: {e}", batch.n);
                                 std::thread::sleep(Duration::from_secs(1));
                             }

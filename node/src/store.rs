@@ -30,6 +30,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_ledger.sql"),
     include_str!("../migrations/sqlite/0002_jobs.sql"),
+    include_str!("../migrations/sqlite/0003_circom.sql"),
 ];
 
 /// PostgreSQL's, the same tables in its types; the table
@@ -37,6 +38,7 @@ const SQLITE_MIGRATIONS: &[&str] = &[
 const POSTGRES_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0001_ledger.sql"),
     include_str!("../migrations/postgres/0002_jobs.sql"),
+    include_str!("../migrations/postgres/0003_circom.sql"),
 ];
 
 /// The store's file in a data directory.

@@ -8,7 +8,8 @@
 //! What a worker stores is checked by the node before it is published: a
 //! worker is trusted with nothing but its share of the proving time.
 
-use crate::jobs::Job;
+use crate::circom::{KeyCache, PreparedZkey};
+use crate::jobs::{Job, JobKind, Retry};
 use crate::node::Shared;
 use crate::store::{is_postgres_url, redact_url, Store};
 use stateproof_app::backend::{prover, BackendOptions};
@@ -34,6 +35,9 @@ pub struct WorkerOptions {
     pub poll: Duration,
     /// What proves.
     pub backend: BackendOptions,
+    /// The budget for prepared circom zkeys, in bytes (least recently
+    /// used dropped first).
+    pub key_cache: usize,
 }
 
 impl WorkerOptions {
@@ -62,6 +66,8 @@ pub struct Worker {
     backends: Backends,
     backend_name: String,
     keys: HashMap<String, Loaded>,
+    /// Prepared circom zkeys, by id.
+    zkeys: KeyCache<PreparedZkey>,
     /// The node this worker runs in, if it does: told of proofs at once,
     /// and its metrics kept.
     local: Option<Arc<Shared>>,
@@ -73,6 +79,7 @@ impl Worker {
     pub fn new(store: Store, runtime: tokio::runtime::Handle, options: WorkerOptions) -> Self {
         let backends = options.backend.open();
         let backend_name = backends.description();
+        let zkeys = KeyCache::new(options.key_cache);
         Self {
             store,
             runtime,
@@ -80,6 +87,7 @@ impl Worker {
             backends,
             backend_name,
             keys: HashMap::new(),
+            zkeys,
             local: None,
             stop: Arc::new(AtomicBool::new(false)),
         }
@@ -116,7 +124,10 @@ impl Worker {
     pub fn run(mut self) {
         let mut down_since: Option<Instant> = None;
         while !self.stop.load(Ordering::SeqCst) {
-            match self.runtime.block_on(self.store.claim(&self.options.name, self.options.lease)) {
+            match self
+                .runtime
+                .block_on(self.store.claim_any(&self.options.name, self.options.lease))
+            {
                 Ok(Some(job)) => {
                     if down_since.take().is_some() {
                         tracing::info!("the database answers again");
@@ -154,7 +165,8 @@ impl Worker {
     }
 
     fn work(&mut self, job: Job) {
-        tracing::info!("claimed batch {} (attempt {})", job.batch, job.attempts);
+        let what = job.kind.describe(job.seq);
+        tracing::info!("claimed {what} (attempt {})", job.attempts);
         let renewer = {
             let (store, job, lease) = (self.store.clone(), job.clone(), self.options.lease);
             self.runtime.spawn(async move {
@@ -164,17 +176,30 @@ impl Worker {
                         Ok(true) => {}
                         Ok(false) => {
                             tracing::warn!(
-                                "batch {}: the lease lapsed and another worker took the job; this proof will be discarded",
-                                job.batch
+                                "{}: the lease lapsed and another worker took the job; this proof will be discarded",
+                                job.kind.describe(job.seq)
                             );
                             return;
                         }
-                        Err(e) => tracing::warn!("batch {}: renewing the lease: {e}", job.batch),
+                        Err(e) => tracing::warn!(
+                            "{}: renewing the lease: {e}",
+                            job.kind.describe(job.seq)
+                        ),
                     }
                 }
             })
         };
-        let result = self.prove(&job);
+        let result = match job.kind {
+            JobKind::Batch => self.prove(&job).map_err(|why| (why, Retry::Elsewhere)),
+            JobKind::Circom => crate::circom::prove_job(
+                &mut self.zkeys,
+                &self.store,
+                &self.runtime,
+                &self.backends,
+                &job,
+            )
+            .map(|(proof, took)| (proof, self.backend_name.clone(), took)),
+        };
         renewer.abort();
         // The job's outcome is stored whatever the database is doing: a
         // proof is too costly to drop, and a failure unrecorded would
@@ -184,31 +209,23 @@ impl Worker {
                 Ok((update, backend, took)) => {
                     self.runtime.block_on(self.store.complete(&job, update, backend, *took))
                 }
-                Err(why) => self.runtime.block_on(self.store.fail(&job, &self.options.name, why)),
+                Err((why, retry)) => {
+                    self.runtime.block_on(self.store.fail(&job, &self.options.name, why, *retry))
+                }
             };
             match (stored, &result) {
                 (Ok(true), Ok((_, backend, took))) => {
-                    tracing::info!(
-                        "proved batch {} in {:.2} s on {backend}",
-                        job.batch,
-                        took.as_secs_f64()
-                    );
+                    tracing::info!("proved {what} in {:.2} s on {backend}", took.as_secs_f64());
                     if let Some(shared) = &self.local {
                         shared.job_done.notify_one();
                     }
                 }
-                (Ok(true), Err(why)) => {
-                    tracing::error!("batch {} cannot be proven here: {why}", job.batch)
-                }
+                (Ok(true), Err((why, _))) => tracing::error!("{what} cannot be proven here: {why}"),
                 (Ok(false), _) => tracing::warn!(
-                    "batch {}: the claim was taken over while proving; its outcome is discarded",
-                    job.batch
+                    "{what}: the claim was taken over while proving; its outcome is discarded"
                 ),
                 (Err(e), _) => {
-                    tracing::warn!(
-                        "batch {}: {e}; storing the outcome again in a second",
-                        job.batch
-                    );
+                    tracing::warn!("{what}: {e}; storing the outcome again in a second");
                     std::thread::sleep(Duration::from_secs(1));
                     continue;
                 }
@@ -251,7 +268,7 @@ impl Worker {
             match prove_prepared(&loaded.prover, &loaded.keys, &prepared) {
                 Ok(p) => (p, backend_name),
                 Err(e) if is_backend_fault(&e) => {
-                    tracing::warn!("batch {}: {e}; proving it again on the CPU", job.batch);
+                    tracing::warn!("batch {}: {e}; proving it again on the CPU", job.seq);
                     if let Some(shared) = &local {
                         shared.metrics.cpu_retry();
                     }

@@ -7,7 +7,9 @@
 #   Groth16 phase 2 with one contribution -> .zkey, verification_key.json
 #   snarkjs's own proof of the same witness -> snarkjs_public.json
 # Usage: scripts/circom/generate.sh [ROUNDS POWER OUTDIR]
-#   defaults: 2 rounds, 2^12, prover/testdata/circom (the committed set)
+#   defaults: 2 rounds, 2^12, prover/testdata/circom (the committed set);
+#   the second committed set (the circom service tests use two zkeys) is
+#   `generate.sh 1 10 prover/testdata/circom/one-round`
 # The committed set is tiny (under 1,000 constraints). For the side-by-side
 # benchmark, e.g. 260 rounds and 2^16 give about 62,000 constraints.
 set -euo pipefail

@@ -22,8 +22,16 @@ pub enum Groth16Command {
         /// Where to write the public signals (snarkjs JSON).
         public: PathBuf,
         /// Check the witness against this .r1cs first, naming a failing constraint.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "node")]
         r1cs: Option<PathBuf>,
+        /// Prove on this node's circom service instead (http://HOST:PORT):
+        /// the zkey is uploaded once, the proof checked here before it is
+        /// written. A witness ending in .json is sent as snarkjs's JSON.
+        #[arg(long)]
+        node: Option<String>,
+        /// With --node: how long to wait for the proof.
+        #[arg(long, default_value = "600s", value_parser = super::node::duration, requires = "node")]
+        wait: std::time::Duration,
         #[command(flatten)]
         backend: BackendArgs,
     },
@@ -48,7 +56,15 @@ pub enum Groth16Command {
 
 pub fn run(out: &Output, command: Groth16Command) -> Result<(), AppError> {
     match command {
-        Groth16Command::Prove { zkey, witness, proof, public, r1cs, backend } => {
+        Groth16Command::Prove { zkey, witness, proof, public, node: Some(node), wait, .. } => {
+            let client = stateproof_node::client::NodeClient::new(&node)?;
+            out.report(&stateproof_node::client::prove_remote(
+                &client, &zkey, &witness, &proof, &public, wait,
+            )?);
+        }
+        Groth16Command::Prove {
+            zkey, witness, proof, public, r1cs, backend, node: None, ..
+        } => {
             let files = ProveFiles {
                 zkey: &zkey,
                 witness: &witness,

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// A duration: `2s`, `500ms`, `1.5` (seconds).
-fn duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn duration(s: &str) -> Result<Duration, String> {
     let (number, scale) = if let Some(ms) = s.strip_suffix("ms") {
         (ms, 1e-3)
     } else if let Some(sec) = s.strip_suffix('s') {
@@ -108,6 +108,12 @@ pub enum NodeCommand {
         /// busy; give it the number of workers plus one.
         #[arg(long, default_value_t = stateproof_node::pipeline::DEFAULT_IN_FLIGHT)]
         in_flight: u64,
+        /// The largest zkey or witness the circom proving service
+        /// (`/v1/circom/...`) takes, in MiB.
+        #[arg(long, default_value_t = stateproof_node::circom::DEFAULT_MAX_UPLOAD_MB)]
+        max_upload_mb: usize,
+        #[command(flatten)]
+        cache: KeyCacheArgs,
         #[command(flatten)]
         backend: BackendArgs,
         /// How to initialise an empty data directory.
@@ -131,6 +137,8 @@ pub fn run_node(out: &Output, command: NodeCommand) -> Result<(), AppError> {
             database,
             local_workers,
             in_flight,
+            max_upload_mb,
+            cache,
             backend,
             init,
         } => {
@@ -143,6 +151,8 @@ pub fn run_node(out: &Output, command: NodeCommand) -> Result<(), AppError> {
                 database: database.database,
                 local_workers,
                 in_flight,
+                max_upload: mb(max_upload_mb, "--max-upload-mb")?,
+                key_cache: mb(cache.key_cache_mb, "--key-cache-mb")?,
                 ..RunOptions::new(data, listen)
             };
             stateproof_node::run(out, &options, &|started| out.report(started))
@@ -169,12 +179,31 @@ pub enum WorkerCommand {
         #[arg(long, default_value = "250ms", value_parser = duration)]
         poll: Duration,
         #[command(flatten)]
+        cache: KeyCacheArgs,
+        #[command(flatten)]
         backend: BackendArgs,
     },
 }
 
+/// The circom zkeys a worker keeps prepared.
+#[derive(clap::Args, Debug, Clone)]
+pub struct KeyCacheArgs {
+    /// Memory for the circom zkeys a worker keeps prepared, in MiB (each
+    /// counted at its file's size; the least recently used is dropped
+    /// first; one larger key is still loaded, alone). Per worker.
+    #[arg(long, default_value_t = stateproof_node::circom::DEFAULT_KEY_CACHE_MB)]
+    key_cache_mb: usize,
+}
+
+/// MiB to bytes, refusing what does not fit.
+fn mb(v: usize, flag: &str) -> Result<usize, AppError> {
+    v.checked_mul(1 << 20).filter(|b| *b > 0).ok_or_else(|| {
+        AppError::unusable(format!("{flag} {v}: expected 1 MiB or more that fits in memory"))
+    })
+}
+
 pub fn run_worker(out: &Output, command: WorkerCommand) -> Result<(), AppError> {
-    let WorkerCommand::Run { database, name, lease, poll, backend } = command;
+    let WorkerCommand::Run { database, name, lease, poll, cache, backend } = command;
     if lease < Duration::from_millis(300) {
         return Err(AppError::unusable(format!(
             "--lease {} s is too short to renew (at least 300ms)",
@@ -187,6 +216,7 @@ pub fn run_worker(out: &Output, command: WorkerCommand) -> Result<(), AppError> 
         lease,
         poll,
         backend: backend.options()?,
+        key_cache: mb(cache.key_cache_mb, "--key-cache-mb")?,
     };
     stateproof_node::worker::run(&database, options, &|name, backend| {
         out.report(&WorkerStarted { name: name.into(), backend: backend.into() })
