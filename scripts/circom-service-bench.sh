@@ -33,6 +33,7 @@ done
 oneshot=$(python3 -c "print($(now) - $start)")
 
 start_node "$bin" "$work/node" --backend cpu --depth 4 --slots 2 --local-workers "$workers"
+# (its log, with each proof's time: $work/node.log)
 # The zkey uploaded (and prepared by the worker) before the clock starts.
 "$bin" groth16 prove "$zkey" "$wtns" p.json q.json --node "$url" >/dev/null
 start=$(now)
@@ -48,10 +49,12 @@ wait $(jobs -p | grep -v "^$node_pid$")
 service=$(python3 -c "print($(now) - $start)")
 cat service.*.times > service.times
 
-python3 - "$n" "$oneshot" "$service" "$(median < oneshot.times)" "$(median < service.times)" "$clients" "$workers" <<'PY'
-import sys
+python3 - "$n" "$oneshot" "$service" "$(median < oneshot.times)" "$(median < service.times)" "$clients" "$workers" "$work/node.log" <<'PY'
+import re, sys
 n, oneshot, service, m1, m2 = int(sys.argv[1]), *map(float, sys.argv[2:6])
-clients, workers = sys.argv[6:8]
+clients, workers, log = sys.argv[6:9]
+proofs = sorted(float(t) for t in re.findall(r"proved circom job \d+ in ([0-9.]+) s", open(log).read()))
 print(f"one-shot `groth16 prove`: {n} proofs in {oneshot:.2f} s, {n / oneshot:.2f} proofs/s, median {m1:.3f} s each")
 print(f"service ({clients} clients, {workers} worker(s)): {n} proofs in {service:.2f} s, {n / service:.2f} proofs/s, median request {m2:.3f} s")
+print(f"  the worker's proof (prepared zkey): median {proofs[len(proofs) // 2]:.3f} s of {len(proofs)}")
 PY

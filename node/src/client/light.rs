@@ -1,0 +1,269 @@
+//! `light-client follow` and `balance`: every update verified with the
+//! `no_std` verifier, every balance against the verified root.
+
+use super::*;
+
+/// What a light client keeps between runs.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ClientFile {
+    /// Always [`CLIENT_KIND`].
+    pub kind: String,
+    /// The circuit followed.
+    pub circuit: String,
+    /// Its account tree's depth.
+    pub depth: usize,
+    /// The verifying key, hex (stateproof's format).
+    pub vk: String,
+    /// The genesis root it started from.
+    pub genesis_root: String,
+    /// The last verified root.
+    pub root: String,
+    /// The next update's number.
+    pub next_update: u64,
+}
+
+/// What a light-client state file says it is.
+pub const CLIENT_KIND: &str = "stateproof transfer light client";
+
+/// A light client over a node: its verified root and where it goes next.
+pub struct Follower {
+    client: NodeClient,
+    light: LightClient,
+    file: ClientFile,
+    path: PathBuf,
+}
+
+/// What `light-client follow` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct FollowReport {
+    /// Updates verified and applied in this run.
+    pub accepted: u64,
+    /// The verified root now.
+    pub root: String,
+    /// The next update's number.
+    pub next_update: u64,
+    /// The client started from the node's word for genesis (no --genesis).
+    pub trusted_node_for_genesis: bool,
+    /// Why an update was rejected, if one was (the client kept its root).
+    pub rejected: Option<String>,
+}
+
+impl fmt::Display for FollowReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.trusted_node_for_genesis {
+            writeln!(f, "warning: genesis taken from the node itself (pass --genesis genesis.json to check it)")?;
+        }
+        match &self.rejected {
+            None => write!(
+                f,
+                "verified {} updates; root {} (next update {})",
+                self.accepted, self.root, self.next_update
+            ),
+            Some(r) => write!(
+                f,
+                "REJECTED update {}: {r}; kept root {} after {} verified updates",
+                self.next_update, self.root, self.accepted
+            ),
+        }
+    }
+}
+
+impl Follower {
+    /// Opens the state file, or starts one from `genesis` (or, without it,
+    /// from the node's word, reported as such).
+    pub fn open(node: &str, path: &Path, genesis: Option<&Path>) -> Result<(Self, bool)> {
+        let client = NodeClient::new(node)?;
+        let bad = |why: String| AppError::unusable(format!("{}: {why}", path.display()));
+        let (file, trusted) = if path.exists() {
+            let file: ClientFile = read_json(path)?;
+            if file.kind != CLIENT_KIND {
+                return Err(bad(format!("kind: expected {CLIENT_KIND:?}")));
+            }
+            (file, false)
+        } else {
+            let vk = client.verifying_key()?;
+            let (root, fingerprint, depth, trusted) = match genesis {
+                Some(g) => {
+                    let gen = Genesis::read(g)?;
+                    gen.root_fr(g)?;
+                    (gen.root, gen.vk_fingerprint, gen.depth, false)
+                }
+                None => {
+                    let s = client.status()?;
+                    (s.genesis_root, s.vk_fingerprint, s.depth as usize, true)
+                }
+            };
+            if hex32(&vk.fingerprint()) != fingerprint {
+                return Err(AppError::invalid(format!(
+                    "{}: the node's verifying key ({}) is not the genesis's ({fingerprint})",
+                    client.url(),
+                    hex32(&vk.fingerprint())
+                )));
+            }
+            let file = ClientFile {
+                kind: CLIENT_KIND.into(),
+                circuit: stateproof_verifier::spec::TRANSFER_BATCH.id.into(),
+                depth,
+                vk: hex::encode(vk.to_bytes()),
+                genesis_root: root.clone(),
+                root,
+                next_update: 1,
+            };
+            (file, trusted)
+        };
+        let vk_bytes = hex::decode(&file.vk).map_err(|e| bad(format!("vk: {e}")))?;
+        let vk = VerifyingKey::from_bytes(&vk_bytes).map_err(|e| bad(format!("vk: {e}")))?;
+        let root = parse_fr(&file.root).map_err(|e| bad(format!("root: {e}")))?;
+        let light = LightClient::new(vk, root);
+        Ok((Self { client, light, file, path: path.to_path_buf() }, trusted))
+    }
+
+    /// The verified root.
+    pub fn root(&self) -> Fr {
+        self.light.root()
+    }
+
+    /// The node.
+    pub fn node(&self) -> &NodeClient {
+        &self.client
+    }
+
+    /// Fetches and verifies every update the node has from the next one on,
+    /// saving the state after each page; stops at the first bad update.
+    pub fn follow(&mut self, trusted: bool) -> Result<FollowReport> {
+        let mut accepted = 0;
+        let rejected = 'pages: loop {
+            let page = self.client.updates(self.file.next_update)?;
+            if page.updates.is_empty() {
+                break None;
+            }
+            for u in &page.updates {
+                if let Err(why) = self.apply(u) {
+                    break 'pages Some(why);
+                }
+                accepted += 1;
+            }
+            self.save()?;
+        };
+        if accepted > 0 {
+            self.save()?;
+        }
+        Ok(FollowReport {
+            accepted,
+            root: self.file.root.clone(),
+            next_update: self.file.next_update,
+            trusted_node_for_genesis: trusted,
+            rejected,
+        })
+    }
+
+    fn apply(&mut self, u: &UpdateView) -> std::result::Result<(), String> {
+        if u.n != self.file.next_update {
+            return Err(format!("the node sent update {} for {}", u.n, self.file.next_update));
+        }
+        let bytes = hex::decode(&u.update_hex).map_err(|e| format!("update_hex: {e}"))?;
+        let update = CompressedUpdate::from_bytes(&bytes).map_err(|e| e.to_string())?;
+        let root = self.light.apply(&update).map_err(|e| e.to_string())?;
+        self.file.root = fr(&root);
+        self.file.next_update += 1;
+        Ok(())
+    }
+
+    fn save(&self) -> Result<()> {
+        write_json(&self.path, &self.file)
+    }
+}
+
+/// Follows a node into a state file.
+pub fn follow(node: &str, state: &Path, genesis: Option<&Path>) -> Result<FollowReport> {
+    let (mut f, trusted) = Follower::open(node, state, genesis)?;
+    let report = f.follow(trusted)?;
+    if let Some(r) = &report.rejected {
+        return Err(AppError::invalid(format!("{}: {r}", f.node().url())));
+    }
+    Ok(report)
+}
+
+/// What `light-client balance` found.
+#[derive(Clone, Debug, Serialize)]
+pub struct BalanceReport {
+    /// The account.
+    pub index: u64,
+    /// Its balance at the verified root (0 for an empty leaf).
+    pub balance: u64,
+    /// Its nonce there.
+    pub nonce: u64,
+    /// Whether the leaf is empty.
+    pub empty: bool,
+    /// The verified root the Merkle path leads to.
+    pub root: String,
+    /// The update that root is after.
+    pub update: u64,
+}
+
+impl fmt::Display for BalanceReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.empty {
+            write!(
+                f,
+                "account {}: empty (verified against root {} of update {})",
+                self.index, self.root, self.update
+            )
+        } else {
+            write!(
+                f,
+                "account {}: balance {} nonce {} (verified against root {} of update {})",
+                self.index, self.balance, self.nonce, self.root, self.update
+            )
+        }
+    }
+}
+
+/// Follows the node, then checks the account's Merkle path against the
+/// verified root.
+pub fn balance(
+    node: &str,
+    state: &Path,
+    genesis: Option<&Path>,
+    index: u64,
+) -> Result<BalanceReport> {
+    let (mut f, trusted) = Follower::open(node, state, genesis)?;
+    for _ in 0..3 {
+        let report = f.follow(trusted)?;
+        if let Some(r) = report.rejected {
+            return Err(AppError::invalid(format!("{}: {r}", f.node().url())));
+        }
+        let view = f.node().account(index)?;
+        if view.update.checked_add(1) != Some(f.file.next_update) {
+            continue; // the node proved more meanwhile: follow again
+        }
+        let root = f.root();
+        let account =
+            view.account.as_ref().map(|_| account_of(&view.account, "account")).transpose()?;
+        let siblings = view
+            .siblings
+            .iter()
+            .map(|s| parse_fr(s))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| AppError::invalid(format!("{}: siblings: {e}", f.node().url())))?;
+        let leaf = account.map_or(Fr::from(0u64), |a| a.leaf());
+        let proof = MerkleProof { index, siblings };
+        let depth = f.file.depth;
+        if proof.siblings.len() != depth || proof.verify(root, leaf).is_err() {
+            return Err(AppError::invalid(format!(
+                "{}: account {index}'s Merkle path does not lead to the verified root",
+                f.node().url()
+            )));
+        }
+        return Ok(BalanceReport {
+            index,
+            balance: account.map_or(0, |a| a.balance),
+            nonce: account.map_or(0, |a| a.nonce),
+            empty: account.is_none(),
+            root: fr(&root),
+            update: view.update,
+        });
+    }
+    Err(AppError::invalid(format!("{}: the node kept moving; try again", f.node().url())))
+}
