@@ -3,7 +3,8 @@
 //! every batch proven and published once, in order, while one worker is
 //! killed with SIGKILL mid-proof and (where the test may) the database
 //! server is restarted under load. A light client follows every update and
-//! checks the balances.
+//! checks the balances. A job whose workers all die halts publishing until
+//! `node retry` queues it again.
 //!
 //! Needs `STATEPROOF_TEST_DATABASE_URL` (skips without it, fails with
 //! `STATEPROOF_REQUIRE_POSTGRES=1`); the restart needs
@@ -150,6 +151,66 @@ fn three_workers_prove_every_batch_once_in_order_through_a_kill_and_a_database_r
     assert!(metrics.contains("stateproof_proofs_rejected_total 0"), "{metrics}");
     rt.block_on(store.close());
     drop(workers);
+}
+
+#[test]
+fn a_job_whose_workers_all_die_halts_publishing_until_node_retry_queues_it_again() {
+    let rt = runtime();
+    let Some((url, _, _)) = rt.block_on(testdb::fresh_database("retry")) else { return };
+    let dir = temp_dir("retry");
+    let data = dir.join("data");
+    let node = Node::start(&data, &["--database", &url, "--local-workers", "0"]);
+    let client = node.client();
+    let mut payments = Payments::new();
+    payments.send(&client, 2, Duration::from_secs(30));
+
+    // Three workers in turn claim batch 1 and are killed before they prove
+    // it: once the last lease lapses the job has no attempts left.
+    for i in 1..=3 {
+        let mut w = WorkerProcess::start(&url, &format!("dies{i}"), &dir, "1s");
+        w.wait_for("claimed batch 1", Duration::from_secs(120));
+        w.kill9();
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let halted = loop {
+        let status = client.status().unwrap();
+        if let Some(why) = status.halted.clone() {
+            assert!(!status.proving, "{status:?}");
+            assert_eq!(status.proven_updates, 0, "{status:?}");
+            break why;
+        }
+        assert!(Instant::now() < deadline, "the node never said it halted: {status:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(halted.contains("batch 1") && halted.contains("stopped renewing"), "{halted}");
+    assert!(halted.contains("stateproof node retry"), "{halted}");
+
+    // The operator queues it again; a second retry finds nothing failed.
+    let retry = |batch: &str| {
+        std::process::Command::new(common::BIN)
+            .args(["node", "retry", "--data"])
+            .arg(&data)
+            .args(["--database", &url, "--batch", batch])
+            .output()
+            .unwrap()
+    };
+    let out = retry("1");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains("batch 1 queued again") && stdout.contains("stopped renewing"),
+        "{stdout}"
+    );
+    let again = retry("1");
+    assert_eq!(again.status.code(), Some(1), "{again:?}");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("batch 1 has no failed prove job"));
+
+    // A worker that lives proves it and the node publishes again.
+    let worker = WorkerProcess::start(&url, "mended", &dir, "2s");
+    node.wait_proven(&payments.ids, Duration::from_secs(120));
+    let status = client.status().unwrap();
+    assert_eq!((status.halted, status.proving, status.proven_updates), (None, true, 1));
+    drop(worker);
 }
 
 /// A plain HTTP/1.0 GET's whole answer.

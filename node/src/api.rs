@@ -513,6 +513,7 @@ async fn status(State(s): State<Shared_>) -> Response {
         let proven = s.proven.read().expect("proven lock");
         (fr(&proven.0.root().0), proven.1)
     };
+    let halted = s.halted.lock().expect("lock").clone();
     Json(StatusView {
         circuit: stateproof_verifier::spec::TRANSFER_BATCH.id.into(),
         depth: s.meta.depth as u64,
@@ -525,7 +526,8 @@ async fn status(State(s): State<Shared_>) -> Response {
         pending,
         backend: s.backend.clone(),
         sample_accounts: s.meta.sample_accounts,
-        proving: s.proving && s.halted.lock().expect("lock").is_none(),
+        proving: s.proving && halted.is_none(),
+        halted,
     })
     .into_response()
 }

@@ -11,13 +11,14 @@
 use crate::node::Shared;
 use crate::store::{StoredTx, TxStatus};
 use rayon::prelude::*;
+use stateproof_app::AppError;
 use stateproof_circuits::ledger::Account;
 use stateproof_circuits::primitives::eddsa::PublicKey;
 use stateproof_circuits::transfer::{check_transfer_rules, Transfer, TransferRule};
 use stateproof_circuits::Fr;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most submissions decided and committed together.
@@ -247,10 +248,12 @@ async fn decide_group(shared: &Shared, group: Vec<Submission>) {
             _ => None,
         })
         .collect();
-    let stored = if accepted.is_empty() {
-        Ok(())
-    } else {
-        shared.store.insert_transactions(&accepted).await
+    let stored = match accepted.first() {
+        None => Ok(()),
+        Some(first) => match shared.store.insert_transactions(&accepted).await {
+            Ok(()) => Ok(()),
+            Err(e) => settle(shared, &first.id, e).await,
+        },
     };
     if let Err(e) = &stored {
         tracing::error!("intake: {e}");
@@ -289,6 +292,34 @@ async fn decide_group(shared: &Shared, group: Vec<Submission>) {
     shared.metrics.intake(&answers, started.elapsed());
     for (s, outcome) in group.into_iter().zip(answers) {
         let _ = s.reply.send(outcome);
+    }
+}
+
+/// A commit that failed may still have been applied (the connection died
+/// between the server's commit and its answer, as in a database restart).
+/// Before anything else is decided, find out whether the group (one
+/// transaction: all or none) is stored, by its first id, so that the
+/// node's memory never disagrees with its store; while the store cannot
+/// answer, ask again every second.
+async fn settle(shared: &Shared, first: &str, error: AppError) -> Result<(), AppError> {
+    let mut asking = false;
+    loop {
+        match shared.store.status(first).await {
+            Ok(Some(_)) => {
+                tracing::warn!("intake: {error}; yet the group was stored, so it is accepted");
+                return Ok(());
+            }
+            Ok(None) => return Err(error),
+            Err(e) => {
+                if !asking {
+                    tracing::warn!(
+                        "intake: {error}; whether the group was stored is unknown ({e}); asking every second"
+                    );
+                    asking = true;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
     }
 }
 

@@ -350,6 +350,40 @@ impl Store {
         Ok(released)
     }
 
+    /// Queues again the failed jobs of `kind` (only job `only`, when
+    /// given), with their attempts back at zero, once an operator has
+    /// mended what failed them; returns each one's number and the reason
+    /// it had failed. Jobs in any other state are left alone.
+    pub async fn requeue_failed(
+        &self,
+        kind: JobKind,
+        only: Option<u64>,
+    ) -> Result<Vec<(u64, String)>> {
+        let (table, seq) = (kind.table(), kind.seq());
+        let mut tx = self.begin().await.map_err(|e| self.error("queueing failed jobs again", e))?;
+        let failed = sqlx::query(&format!(
+            "SELECT {seq}, error FROM {table} WHERE state = 'failed' AND ($1 < 0 OR {seq} = $1) ORDER BY {seq}"
+        ))
+        .bind(only.map_or(-1, |n| n as i64))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| self.error("reading failed jobs", e))?;
+        sqlx::query(&format!(
+            "UPDATE {table} SET state = 'queued', attempts = 0, claim = NULL, worker = NULL, \
+             lease_until = NULL, failed_by = NULL, failed_at = NULL \
+             WHERE state = 'failed' AND ($1 < 0 OR {seq} = $1)"
+        ))
+        .bind(only.map_or(-1, |n| n as i64))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.error("queueing failed jobs again", e))?;
+        tx.commit().await.map_err(|e| self.error("queueing failed jobs again", e))?;
+        Ok(failed
+            .into_iter()
+            .map(|r| (r.get::<i64, _>(0) as u64, r.get::<Option<String>, _>(1).unwrap_or_default()))
+            .collect())
+    }
+
     /// Where job `n` of `kind` is.
     pub async fn job_outcome(&self, kind: JobKind, n: u64) -> Result<JobOutcome> {
         let row = sqlx::query(&format!(
@@ -590,6 +624,20 @@ mod tests {
                 JobOutcome::Failed("the witness does not satisfy".into())
             );
             assert!(store.claim(JobKind::Batch, "d", LEASE).await.expect("claim").is_none());
+
+            // An operator queues it again: any worker, all attempts back.
+            let none = store.requeue_failed(JobKind::Batch, Some(2)).await.expect("requeue");
+            assert!(none.is_empty(), "job 2 does not exist: {none:?}");
+            let again = store.requeue_failed(JobKind::Batch, None).await.expect("requeue");
+            assert_eq!(again, vec![(1, "the witness does not satisfy".to_string())]);
+            assert_eq!(
+                store.job_outcome(JobKind::Batch, 1).await.expect("outcome"),
+                JobOutcome::Pending
+            );
+            let job =
+                store.claim(JobKind::Batch, "c", LEASE).await.expect("claim").expect("requeued");
+            assert_eq!(job.attempts, 1);
+            assert!(store.requeue_failed(JobKind::Batch, None).await.expect("requeue").is_empty());
         })
         .await;
     }

@@ -28,4 +28,7 @@ pub mod testdb;
 pub mod wire;
 pub mod worker;
 
-pub use node::{init, run, Genesis, InitOptions, InitReport, RunOptions, Started};
+pub use node::{
+    init, retry, run, Genesis, InitOptions, InitReport, RetriedJob, RetryReport, RunOptions,
+    Started,
+};

@@ -147,9 +147,15 @@ pub struct Publisher {
 /// (a worker in the node's process wakes it at once).
 const JOB_POLL: Duration = Duration::from_millis(100);
 
+/// How often the publisher looks again at a failed job, for an operator's
+/// `stateproof node retry`.
+const FAILED_POLL: Duration = Duration::from_secs(1);
+
 impl Publisher {
     /// Publishes batches in order until the witness thread is gone or a
-    /// batch cannot be proven (then nothing later is published: no gaps).
+    /// batch cannot be applied (then nothing later is published: no gaps).
+    /// A batch whose prove job failed holds publishing, the node halted
+    /// with the reason, until the job is queued again.
     pub fn run(mut self, applied: mpsc::Receiver<Applied>) {
         for (batch, ready) in applied {
             if let Err(e) = ready.and_then(|a| self.publish(&batch, a)) {
@@ -175,6 +181,7 @@ impl Publisher {
     /// is refused and its job queued again.
     fn publish(&mut self, batch: &Sealed, (next, digest): (State, Fr)) -> Result<(), String> {
         let mut store_down = false;
+        let mut failed: Option<String> = None;
         let mut last_sweep = Instant::now();
         loop {
             let outcome =
@@ -191,9 +198,37 @@ impl Publisher {
                     }
                 };
             store_down = false;
+            if let Some(halt) = failed.take_if(|_| !matches!(outcome, JobOutcome::Failed(_))) {
+                let mut halted = self.shared.halted.lock().expect("lock");
+                if halted.as_deref() == Some(halt.as_str()) {
+                    *halted = None;
+                }
+                tracing::info!(
+                    "batch {}: its prove job was queued again; publishing resumes",
+                    batch.n
+                );
+            }
             match outcome {
                 JobOutcome::Missing => return Err("its prove job is missing from the store".into()),
-                JobOutcome::Failed(why) => return Err(format!("its prove job failed: {why}")),
+                JobOutcome::Failed(why) => {
+                    // Nothing later is published (no gaps) until an operator
+                    // mends the cause and queues the job again.
+                    if failed.is_none() {
+                        let halt = format!(
+                            "batch {}: its prove job failed: {why}; `stateproof node retry` queues it again",
+                            batch.n
+                        );
+                        tracing::error!(
+                            "{halt}; the node publishes nothing after update {}",
+                            batch.n - 1
+                        );
+                        self.shared.metrics.failed();
+                        *self.shared.halted.lock().expect("lock") = Some(halt.clone());
+                        failed = Some(halt);
+                    }
+                    std::thread::sleep(FAILED_POLL);
+                    continue;
+                }
                 JobOutcome::Pending => {
                     if last_sweep.elapsed() > Duration::from_secs(1) {
                         last_sweep = Instant::now();

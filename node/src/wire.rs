@@ -136,6 +136,11 @@ pub struct StatusView {
     /// Sample accounts funded at genesis, indices 0 to n-1 (their keys come
     /// from public seeds: for trying the node only).
     pub sample_accounts: u64,
-    /// Whether the node proves (false: intake only, for benchmarks).
+    /// Whether the node proves (false: intake only, for benchmarks, or
+    /// halted).
     pub proving: bool,
+    /// Why nothing more is published, when publishing has stopped (a
+    /// failed prove job: `stateproof node retry` queues it again).
+    #[serde(default)]
+    pub halted: Option<String>,
 }

@@ -120,6 +120,18 @@ pub enum NodeCommand {
         #[command(flatten)]
         init: InitArgs,
     },
+    /// Queues again the prove jobs that failed (all, or one batch's) once
+    /// their cause is mended; a running node resumes publishing.
+    Retry {
+        /// The data directory.
+        #[arg(long)]
+        data: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Only this batch's job.
+        #[arg(long)]
+        batch: Option<u64>,
+    },
 }
 
 pub fn run_node(out: &Output, command: NodeCommand) -> Result<(), AppError> {
@@ -156,6 +168,10 @@ pub fn run_node(out: &Output, command: NodeCommand) -> Result<(), AppError> {
                 ..RunOptions::new(data, listen)
             };
             stateproof_node::run(out, &options, &|started| out.report(started))
+        }
+        NodeCommand::Retry { data, database, batch } => {
+            out.report(&stateproof_node::retry(&data, database.database.as_deref(), batch)?);
+            Ok(())
         }
     }
 }
