@@ -13,11 +13,14 @@ pub struct BackendOptions {
     pub choice: BackendChoice,
     /// The GPU adapter, precompute factor and limits.
     pub gpu: GpuConfig,
+    /// Bytes the CPU's G1 MSMs may spend on fixed-base tables (0: none);
+    /// worth it only for a prover that keeps its key.
+    pub msm_tables: usize,
 }
 
 impl Default for BackendOptions {
     fn default() -> Self {
-        Self { choice: BackendChoice::Auto, gpu: GpuConfig::default() }
+        Self { choice: BackendChoice::Auto, gpu: GpuConfig::default(), msm_tables: 0 }
     }
 }
 
@@ -29,6 +32,10 @@ impl BackendOptions {
 
     /// Opens the backends (the GPU, where chosen and usable).
     pub fn open(&self) -> Backends {
+        self.open_backends().with_table_budget(self.msm_tables)
+    }
+
+    fn open_backends(&self) -> Backends {
         #[cfg(feature = "test-hooks")]
         if let Some(fault) = hooks::fault() {
             return match fault {

@@ -186,9 +186,26 @@ impl<P: SWCurveConfig> FixedBases<P> {
         self.n == 0
     }
 
+    /// The table's size in bytes.
+    pub fn bytes(&self) -> usize {
+        self.table.len() * std::mem::size_of::<Affine<P>>()
+    }
+
+    /// The table's size in bytes for `n` bases and windows of `c` bits.
+    pub fn bytes_for(n: usize, c: u32) -> usize {
+        let windows = P::ScalarField::MODULUS_BIT_SIZE.div_ceil(c.clamp(2, 22)) as usize;
+        n * windows * std::mem::size_of::<Affine<P>>()
+    }
+
     /// `Σ scalars[i] · bases[i]` over the shorter of the two.
     pub fn msm(&self, scalars: &[P::ScalarField]) -> Projective<P> {
-        let n = self.n.min(scalars.len());
+        self.msm_at(0, scalars)
+    }
+
+    /// `Σ scalars[i] · bases[offset + i]` over the bases there are.
+    pub fn msm_at(&self, offset: usize, scalars: &[P::ScalarField]) -> Projective<P> {
+        let offset = offset.min(self.n);
+        let n = (self.n - offset).min(scalars.len());
         let half = {
             let mut h = P::ScalarField::MODULUS;
             h.div2();
@@ -210,7 +227,7 @@ impl<P: SWCurveConfig> FixedBases<P> {
         map(&ranges, |&(from, to)| {
             let digit = |v: usize| {
                 let i = from + v / w;
-                if self.table[i * w].is_zero() {
+                if self.table[(offset + i) * w].is_zero() {
                     return 0;
                 }
                 let (int, negate) = &signed[i];
@@ -221,7 +238,7 @@ impl<P: SWCurveConfig> FixedBases<P> {
                     d
                 }
             };
-            bucket_sum((to - from) * w, c, digit, |v| self.table[from * w + v])
+            bucket_sum((to - from) * w, c, digit, |v| self.table[(offset + from) * w + v])
         })
         .into_iter()
         .sum()
@@ -527,6 +544,10 @@ mod tests {
                 let half = &scalars[..n / 2];
                 let want = Projective::<P>::msm_unchecked(&bases[..n / 2], half);
                 assert_eq!(fixed.msm(half), want, "{what}, first half, n = {n}, c = {c}");
+                // From an offset, as the prover's queries are read.
+                let (at, tail) = (n / 3, &scalars[..n - n / 3]);
+                let want = Projective::<P>::msm_unchecked(&bases[at..], tail);
+                assert_eq!(fixed.msm_at(at, tail), want, "{what}, at {at}, n = {n}, c = {c}");
             }
         }
         for (n, c) in [(1usize, 4u32), (4, 2), (5, 7), (100, 9), (3500, 13), (1 << 11, 16)] {

@@ -193,6 +193,13 @@ impl Backends {
         Self::cpu()
     }
 
+    /// The same backends with fixed-base tables for the CPU's G1 MSMs
+    /// within `bytes` ([`Fallback::with_table_budget`]).
+    pub fn with_table_budget(mut self, bytes: usize) -> Self {
+        self.msm = self.msm.with_table_budget(bytes);
+        self
+    }
+
     /// The same backends simulating `fault` on the GPU (tests only).
     #[cfg(feature = "test-hooks")]
     pub fn with_fault(mut self, fault: crate::gpu::Fault) -> Self {
@@ -203,7 +210,15 @@ impl Backends {
 
     /// What computes what, for reports: `NTT …, G1 MSM …, G2 MSM cpu`.
     pub fn description(&self) -> String {
-        format!("NTT {}, G1 MSM {}, G2 MSM cpu", self.ntt.description(), self.msm.description())
+        let tables = match &self.msm.tables {
+            Some(_) => " (fixed-base tables on the CPU)",
+            None => "",
+        };
+        format!(
+            "NTT {}, G1 MSM {}{tables}, G2 MSM cpu",
+            self.ntt.description(),
+            self.msm.description()
+        )
     }
 
     /// Operations that fell back from the GPU to the CPU, both backends.
@@ -244,6 +259,48 @@ fn shared_gpu(config: &GpuConfig) -> Result<(GpuMsm, GpuNtt)> {
 pub struct Fallback<G> {
     gpu: Option<G>,
     router: Arc<Router>,
+    /// MSM only: the memory the CPU path may still spend on fixed-base
+    /// tables (none: no tables).
+    tables: Option<Arc<TableBudget>>,
+}
+
+/// Memory left for fixed-base tables, shared by every key a backend
+/// prepares; a table gives its bytes back when its bases are dropped.
+#[derive(Debug)]
+pub struct TableBudget {
+    left: AtomicUsize,
+}
+
+impl TableBudget {
+    /// Takes `bytes` if that many are left.
+    fn take(&self, bytes: usize) -> bool {
+        self.left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(bytes))
+            .is_ok()
+    }
+}
+
+/// G1 MSMs below this many bases keep the plain batch-affine Pippenger:
+/// fixed-base tables were measured from 2^16 up (kernels/README.md).
+pub const TABLE_MIN_BASES: usize = 1 << 14;
+
+/// Window width of the fixed-base tables: one bit under log2 n, at most
+/// 15 (wider windows' buckets leave the cache; measured at 2^16 and 2^18).
+fn table_window(n: usize) -> u32 {
+    (usize::BITS - n.leading_zeros()).saturating_sub(2).clamp(4, 15)
+}
+
+/// A fixed-base table over a key's G1 bases, holding its share of the
+/// budget until dropped.
+pub struct Table {
+    fixed: crate::pippenger::FixedBases<ark_bn254::g1::Config>,
+    budget: Arc<TableBudget>,
+}
+
+impl Drop for Table {
+    fn drop(&mut self) {
+        self.budget.left.fetch_add(self.fixed.bytes(), Ordering::SeqCst);
+    }
 }
 
 /// What a fallback backend's GPU half can say of itself.
@@ -283,16 +340,28 @@ type NttGpu = NoGpu;
 
 impl<G> Fallback<G> {
     fn cpu_only(warned: Arc<AtomicBool>) -> Self {
-        Self { gpu: None, router: Router::new(Route::Cpu, "cpu".to_string(), warned) }
+        Self { gpu: None, router: Router::new(Route::Cpu, "cpu".to_string(), warned), tables: None }
     }
 
     fn routed(gpu: G, route: Route, description: String, warned: Arc<AtomicBool>) -> Self {
-        Self { gpu: Some(gpu), router: Router::new(route, description, warned) }
+        Self { gpu: Some(gpu), router: Router::new(route, description, warned), tables: None }
     }
 
     /// How many operations fell back from the GPU to the CPU.
     pub fn fallbacks(&self) -> usize {
         self.router.fallbacks.load(Ordering::SeqCst)
+    }
+
+    /// The same backend, whose CPU G1 MSMs over bases of
+    /// [`TABLE_MIN_BASES`] or more run over fixed-base tables (every
+    /// window's multiple of every base precomputed: about 17 times the
+    /// bases' memory, made once per key) within `bytes` in all; keys
+    /// prepared once the budget is spent keep the plain MSM. For provers
+    /// that keep their keys (the node, workers): a one-shot proof would
+    /// spend longer making the tables than they save.
+    pub fn with_table_budget(mut self, bytes: usize) -> Self {
+        self.tables = (bytes > 0).then(|| Arc::new(TableBudget { left: AtomicUsize::new(bytes) }));
+        self
     }
 
     /// The measured decisions so far: (⌈log2 size⌉, a multi-step NTT
@@ -392,6 +461,8 @@ impl NttBackend for FallbackNtt {
 /// fallback) and, when the GPU serves this key, the resident device copy.
 pub struct FallbackG1Bases {
     host: HostBases<G1Affine>,
+    /// The CPU path's fixed-base table, where the budget allowed one.
+    table: Option<Table>,
     #[cfg(feature = "gpu")]
     device: Option<crate::gpu::msm::GpuBases>,
 }
@@ -433,6 +504,33 @@ fn measure_msm_gpu_faster(
     cpu.is_ok() && t_gpu < start.elapsed()
 }
 
+impl FallbackMsm {
+    /// A fixed-base table over `bases` if the budget has room for it.
+    fn table(&self, bases: &[G1Affine]) -> Option<Table> {
+        let budget = self.tables.as_ref()?;
+        let c = table_window(bases.len());
+        let bytes =
+            crate::pippenger::FixedBases::<ark_bn254::g1::Config>::bytes_for(bases.len(), c);
+        if bases.len() < TABLE_MIN_BASES || !budget.take(bytes) {
+            return None;
+        }
+        let start = std::time::Instant::now();
+        let fixed = crate::pippenger::FixedBases::new(bases, c);
+        tracing::info!(
+            "fixed-base table for {} G1 bases: {} MiB, windows of {c} bits, made in {:.1} s",
+            bases.len(),
+            bytes >> 20,
+            start.elapsed().as_secs_f64()
+        );
+        Some(Table { fixed, budget: budget.clone() })
+    }
+
+    /// Whether `bases` are served by a fixed-base table.
+    pub fn has_table(bases: &FallbackG1Bases) -> bool {
+        bases.table.is_some()
+    }
+}
+
 impl MsmBackend for FallbackMsm {
     type G1Bases = FallbackG1Bases;
     type G2Bases = HostBases<G2Affine>;
@@ -455,10 +553,11 @@ impl MsmBackend for FallbackMsm {
                 },
                 None => None,
             };
-            Ok(FallbackG1Bases { host, device })
+            let table = if device.is_none() { self.table(bases) } else { None };
+            Ok(FallbackG1Bases { host, table, device })
         }
         #[cfg(not(feature = "gpu"))]
-        Ok(FallbackG1Bases { host })
+        Ok(FallbackG1Bases { host, table: self.table(bases) })
     }
 
     fn prepare_g2(&self, bases: &[G2Affine]) -> Result<Self::G2Bases> {
@@ -484,7 +583,10 @@ impl MsmBackend for FallbackMsm {
                 }
             }
         }
-        CpuBackend.msm_g1_unchecked(&bases.host, offset, scalars)
+        match &bases.table {
+            Some(t) => Ok(t.fixed.msm_at(offset, scalars)),
+            None => CpuBackend.msm_g1_unchecked(&bases.host, offset, scalars),
+        }
     }
 
     fn msm_g2_unchecked(
@@ -502,5 +604,45 @@ impl MsmBackend for FallbackMsm {
 
     fn host_g2<'a>(&self, bases: &'a Self::G2Bases) -> Option<&'a HostBases<G2Affine>> {
         Some(bases)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ec::{CurveGroup, VariableBaseMSM};
+    use ark_std::rand::{rngs::StdRng, SeedableRng};
+    use ark_std::UniformRand;
+
+    #[test]
+    fn fixed_base_tables_match_arkworks_within_their_budget_and_give_it_back() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let n = TABLE_MIN_BASES;
+        let all: Vec<G1Projective> = (0..n).map(|_| G1Projective::rand(&mut rng)).collect();
+        let bases = G1Projective::normalize_batch(&all);
+        let scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        let bytes =
+            crate::pippenger::FixedBases::<ark_bn254::g1::Config>::bytes_for(n, table_window(n));
+        let msm = FallbackMsm::cpu_only(Default::default()).with_table_budget(bytes);
+
+        let prepared = msm.prepare_g1(&bases).unwrap();
+        assert!(FallbackMsm::has_table(&prepared));
+        for (offset, len) in [(0, n), (1, n - 1), (n / 2, n / 4), (n - 1, 1), (n, 0)] {
+            let got = msm.msm_g1(&prepared, offset, &scalars[..len]).unwrap();
+            let want = G1Projective::msm_unchecked(&bases[offset..offset + len], &scalars[..len]);
+            assert_eq!(got, want, "offset {offset}, {len} scalars");
+        }
+        // The budget is spent: a second key keeps the plain MSM, and still
+        // agrees; below the minimum size no table is made at all.
+        let second = msm.prepare_g1(&bases).unwrap();
+        assert!(!FallbackMsm::has_table(&second));
+        assert_eq!(
+            msm.msm_g1(&second, 3, &scalars[..100]).unwrap(),
+            G1Projective::msm_unchecked(&bases[3..103], &scalars[..100])
+        );
+        drop(prepared);
+        assert!(FallbackMsm::has_table(&msm.prepare_g1(&bases).unwrap()));
+        let small = FallbackMsm::cpu_only(Default::default()).with_table_budget(usize::MAX);
+        assert!(!FallbackMsm::has_table(&small.prepare_g1(&bases[..n - 1]).unwrap()));
     }
 }

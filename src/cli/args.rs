@@ -36,6 +36,11 @@ pub struct BackendArgs {
     /// default 8 on hardware adapters, 1 on software ones).
     #[arg(long, env = "STATEPROOF_MSM_PRECOMPUTE")]
     pub precompute: Option<usize>,
+    /// MiB the CPU's G1 MSMs may spend on fixed-base tables of the proving
+    /// key (about 17 times its bases; made once when the key loads). For
+    /// `node run` and `worker run`, which keep their keys; 0: none.
+    #[arg(long, default_value_t = 0, value_name = "MIB")]
+    pub msm_tables_mb: usize,
 }
 
 impl BackendArgs {
@@ -53,7 +58,10 @@ impl BackendArgs {
         };
         let gpu =
             GpuConfig { device: self.device, precompute: self.precompute, ..Default::default() };
-        Ok(BackendOptions { choice, gpu })
+        let msm_tables = self.msm_tables_mb.checked_mul(1 << 20).ok_or_else(|| {
+            AppError::unusable(format!("--msm-tables-mb {} is too large", self.msm_tables_mb))
+        })?;
+        Ok(BackendOptions { choice, gpu, msm_tables })
     }
 }
 
@@ -96,8 +104,12 @@ pub struct BenchArgs {
 
 impl BenchArgs {
     pub fn plan(&self) -> Result<BenchPlan, AppError> {
-        let backend =
-            BackendArgs { backend: Backend::Gpu, device: self.device, precompute: self.precompute };
+        let backend = BackendArgs {
+            backend: Backend::Gpu,
+            device: self.device,
+            precompute: self.precompute,
+            msm_tables_mb: 0,
+        };
         Ok(BenchPlan {
             log_sizes: self.sizes.clone(),
             proof_slots: self.proof_slots.clone(),

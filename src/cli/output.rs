@@ -145,7 +145,9 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for WarningLines {
         let level = *event.metadata().level();
         let info = level == tracing::Level::INFO
             && NODE_LOG.load(std::sync::atomic::Ordering::Relaxed)
-            && event.metadata().target().starts_with("stateproof_node");
+            && ["stateproof_node", "stateproof_kernels::select"]
+                .iter()
+                .any(|t| event.metadata().target().starts_with(t));
         if level > tracing::Level::WARN && !info {
             return;
         }

@@ -21,6 +21,7 @@ use stateproof_circuits::transfer::{apply_batch, TransferBatchCircuit};
 use stateproof_kernels::cpu::CpuBackend;
 use stateproof_kernels::gpu::{GpuConfig, GpuDevice, GpuMsm, GpuNtt};
 use stateproof_kernels::workload::{random_points, skewed_scalars};
+use stateproof_kernels::{Backends, FallbackMsm};
 use stateproof_kernels::{MsmBackend, NttBackend, NttKind};
 use stateproof_prover::{keys, Prover};
 use std::path::{Path, PathBuf};
@@ -157,6 +158,9 @@ struct ProofData {
     circuit: TransferBatchCircuit,
     pk: ark_groth16::ProvingKey<Bn254>,
     cpu: Prover<CpuBackend, CpuBackend>,
+    /// The CPU prover as a node or worker runs it with `--msm-tables-mb`:
+    /// fixed-base tables for its G1 MSMs (made once, before timing).
+    tables: Prover<FallbackMsm, CpuBackend>,
     gpu: Option<Prover<GpuMsm, GpuNtt>>,
 }
 
@@ -266,6 +270,13 @@ fn proof_case(proof: &ProofData) -> Case<'_> {
             cpu.prove(circuit.clone(), r, s).map(|p| encode(&p.0)).map_err(|e| e.to_string())
         }),
     ));
+    let tables = &proof.tables;
+    runs.push((
+        "stateproof-cpu-tables".into(),
+        Box::new(move || {
+            tables.prove(circuit.clone(), r, s).map(|p| encode(&p.0)).map_err(|e| e.to_string())
+        }),
+    ));
     if let Some(gpu) = &proof.gpu {
         runs.push((
             "stateproof-gpu".into(),
@@ -354,13 +365,15 @@ fn prepare(plan: &BenchPlan, gpu: Option<&Gpu>) -> Result<BenchData> {
         let constraints = keys::count_constraints(circuit.clone())?;
         let pk = keys::setup(circuit.clone(), &mut rng)?;
         let cpu = Prover::new(CpuBackend, CpuBackend, &pk)?;
+        let msm = Backends::cpu().with_table_budget(usize::MAX).msm;
+        let tables = Prover::new(msm, CpuBackend, &pk)?;
         // Whole proofs on a software adapter take minutes and say nothing
         // about a GPU; its primitives already show the path works.
         let gpu = match gpu.filter(|g| g.msm.device().is_hardware) {
             Some(g) => Some(Prover::new(g.msm.clone(), g.ntt.clone(), &pk)?),
             None => None,
         };
-        d.proofs.push(ProofData { slots, constraints, circuit, pk, cpu, gpu });
+        d.proofs.push(ProofData { slots, constraints, circuit, pk, cpu, tables, gpu });
     }
     Ok(d)
 }
