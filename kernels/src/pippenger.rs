@@ -662,7 +662,7 @@ mod timing {
                     "  fixed c = {c}: {t:.1} ms ({:.2}x batch-affine, {:.2}x arkworks), table {} MB made in {prep:.1} s",
                     t / plain,
                     t / ark,
-                    (fixed.table.len() * 64) >> 20
+                    fixed.bytes() >> 20
                 );
             }
         }

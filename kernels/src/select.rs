@@ -267,7 +267,7 @@ pub struct Fallback<G> {
 /// Memory left for fixed-base tables, shared by every key a backend
 /// prepares; a table gives its bytes back when its bases are dropped.
 #[derive(Debug)]
-pub struct TableBudget {
+struct TableBudget {
     left: AtomicUsize,
 }
 
@@ -280,8 +280,9 @@ impl TableBudget {
     }
 }
 
-/// G1 MSMs below this many bases keep the plain batch-affine Pippenger:
-/// fixed-base tables were measured from 2^16 up (kernels/README.md).
+/// G1 MSMs below this many bases keep the plain batch-affine Pippenger
+/// (single MSMs over tables measured at 2^16 and 2^18, kernels/README.md;
+/// whole proofs with this threshold, BENCHMARKS.md).
 pub const TABLE_MIN_BASES: usize = 1 << 14;
 
 /// Window width of the fixed-base tables: one bit under log2 n, at most
@@ -292,7 +293,7 @@ fn table_window(n: usize) -> u32 {
 
 /// A fixed-base table over a key's G1 bases, holding its share of the
 /// budget until dropped.
-pub struct Table {
+struct Table {
     fixed: crate::pippenger::FixedBases<ark_bn254::g1::Config>,
     budget: Arc<TableBudget>,
 }
@@ -526,7 +527,8 @@ impl FallbackMsm {
     }
 
     /// Whether `bases` are served by a fixed-base table.
-    pub fn has_table(bases: &FallbackG1Bases) -> bool {
+    #[cfg(test)]
+    fn has_table(bases: &FallbackG1Bases) -> bool {
         bases.table.is_some()
     }
 }

@@ -360,28 +360,28 @@ impl Store {
         only: Option<u64>,
     ) -> Result<Vec<(u64, String)>> {
         let (table, seq) = (kind.table(), kind.seq());
-        let mut tx = self.begin().await.map_err(|e| self.error("queueing failed jobs again", e))?;
+        // -1: every job (numbers are from 1); a number past i64 names none.
+        let only = match only.map(i64::try_from) {
+            None => -1,
+            Some(Ok(n)) => n,
+            Some(Err(_)) => return Ok(vec![]),
+        };
+        // One statement: a job that fails meanwhile is either in it or not.
         let failed = sqlx::query(&format!(
-            "SELECT {seq}, error FROM {table} WHERE state = 'failed' AND ($1 < 0 OR {seq} = $1) ORDER BY {seq}"
-        ))
-        .bind(only.map_or(-1, |n| n as i64))
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(|e| self.error("reading failed jobs", e))?;
-        sqlx::query(&format!(
             "UPDATE {table} SET state = 'queued', attempts = 0, claim = NULL, worker = NULL, \
              lease_until = NULL, failed_by = NULL, failed_at = NULL \
-             WHERE state = 'failed' AND ($1 < 0 OR {seq} = $1)"
+             WHERE state = 'failed' AND ($1 < 0 OR {seq} = $1) RETURNING {seq}, error"
         ))
-        .bind(only.map_or(-1, |n| n as i64))
-        .execute(&mut *tx)
+        .bind(only)
+        .fetch_all(&self.pool)
         .await
         .map_err(|e| self.error("queueing failed jobs again", e))?;
-        tx.commit().await.map_err(|e| self.error("queueing failed jobs again", e))?;
-        Ok(failed
+        let mut failed: Vec<(u64, String)> = failed
             .into_iter()
             .map(|r| (r.get::<i64, _>(0) as u64, r.get::<Option<String>, _>(1).unwrap_or_default()))
-            .collect())
+            .collect();
+        failed.sort();
+        Ok(failed)
     }
 
     /// Where job `n` of `kind` is.
@@ -626,8 +626,10 @@ mod tests {
             assert!(store.claim(JobKind::Batch, "d", LEASE).await.expect("claim").is_none());
 
             // An operator queues it again: any worker, all attempts back.
-            let none = store.requeue_failed(JobKind::Batch, Some(2)).await.expect("requeue");
-            assert!(none.is_empty(), "job 2 does not exist: {none:?}");
+            for n in [2, u64::MAX] {
+                let none = store.requeue_failed(JobKind::Batch, Some(n)).await.expect("requeue");
+                assert!(none.is_empty(), "job {n} does not exist: {none:?}");
+            }
             let again = store.requeue_failed(JobKind::Batch, None).await.expect("requeue");
             assert_eq!(again, vec![(1, "the witness does not satisfy".to_string())]);
             assert_eq!(

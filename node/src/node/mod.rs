@@ -12,33 +12,22 @@
 //! - `sample-keys/account-N.key`: key files of the first sample-funded
 //!   accounts (public seeds: anyone can spend them; for trying the node).
 
-use crate::intake::{self, Head, Submission};
-use crate::jobs::{JobKind, LOCAL_WORKER_PREFIX};
-use crate::metrics::Metrics;
-use crate::pipeline::{self, Publisher, Sealed};
-use crate::store::{redact_url, Meta, Store, StoredTx, DB_FILE};
-use crate::worker::{Worker, WorkerOptions};
+use crate::jobs::JobKind;
+use crate::store::{redact_url, Meta, Store, DB_FILE};
 use serde::{Deserialize, Serialize};
-use stateproof_app::backend::{prover, BackendOptions};
 use stateproof_app::files::{ensure_dir, read_json, write_json};
 use stateproof_app::progress::{step, Progress};
 use stateproof_app::text::{fr, hex32};
 use stateproof_app::transfer::{check_setup_fits, check_shape, estimated_constraints};
 use stateproof_app::userkeys::write_key;
 use stateproof_app::{AppError, Result};
-use stateproof_circuits::ledger::State;
 use stateproof_circuits::primitives::field::parse_fr;
 use stateproof_circuits::sample::{sample_seed, SampleLedger};
 use stateproof_circuits::transfer::{TransferBatchCircuit, TransferShape};
 use stateproof_prover::keys::{self, Keys, DEVELOPMENT_SETUP_WARNING};
-use std::collections::VecDeque;
 use std::fmt;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, Notify};
+use std::time::Instant;
 
 /// Key files written for the first sample accounts (`sample-keys/`).
 pub const SAMPLE_KEY_FILES: u64 = 100;

@@ -2,7 +2,31 @@
 //! restored, the intake, the batcher, the witness thread, the publisher and
 //! the in-process workers started, the API served, the threads supervised.
 
-use super::*;
+use super::{
+    init, initialised_marker, keys_dir, load_proving_key, runtime, upload_proving_key, Genesis,
+    InitOptions, InitReport,
+};
+use crate::intake::{self, Head, Submission};
+use crate::jobs::LOCAL_WORKER_PREFIX;
+use crate::metrics::Metrics;
+use crate::pipeline::{self, Publisher, Sealed};
+use crate::store::{redact_url, Meta, Store, StoredTx, DB_FILE};
+use crate::worker::{Worker, WorkerOptions};
+use serde::Serialize;
+use stateproof_app::backend::{prover, BackendOptions};
+use stateproof_app::progress::{step, Progress};
+use stateproof_app::text::{fr, hex32};
+use stateproof_app::{AppError, Result};
+use stateproof_circuits::ledger::State;
+use stateproof_circuits::transfer::TransferShape;
+use std::collections::VecDeque;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, Notify};
 
 /// How to run a node.
 #[derive(Clone, Debug)]
