@@ -92,17 +92,7 @@ fn two_users_send_and_a_light_client_verifies_their_balances() {
 
     let state = dir.join("client.json");
     let genesis = data.join("genesis.json");
-    let follow = stdout_json(&stateproof(&[
-        "--json",
-        "light-client",
-        "follow",
-        "--node",
-        &node.url,
-        "--state",
-        state.to_str().unwrap(),
-        "--genesis",
-        genesis.to_str().unwrap(),
-    ]));
+    let follow = stdout_json(&light_follow(true, &node.url, &state, Some(&genesis)));
     assert!(follow["accepted"].as_u64().unwrap() >= 2, "{follow}");
     assert_eq!(follow["rejected"], serde_json::Value::Null);
     let balance = |account: &str| {
@@ -137,17 +127,94 @@ fn two_users_send_and_a_light_client_verifies_their_balances() {
     let state = dir.join("client-at-genesis.json");
     std::fs::write(&state, at_genesis.to_string()).unwrap();
     let before = std::fs::read(&state).unwrap();
-    let out = stateproof(&[
-        "light-client",
-        "follow",
-        "--node",
-        &other.url,
-        "--state",
-        state.to_str().unwrap(),
-    ]);
+    let out = light_follow(false, &other.url, &state, None);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("verif"), "{out:?}");
     assert_eq!(std::fs::read(&state).unwrap(), before, "the client kept its state");
+
+    // The first node, lying about update 2's public inputs: the page's
+    // batched check fails, the client keeps update 1 and rejects from 2.
+    let liar = lying_proxy(&node.url, 2);
+    let out = light_follow(false, &liar, &state, None);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("proof does not verify"), "{out:?}");
+    let kept: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(kept["next_update"], 2, "{kept}");
+    // The honest node then takes it the rest of the way, to the same root
+    // as the client that followed it from the start.
+    let rest = stdout_json(&light_follow(true, &node.url, &state, None));
+    assert_eq!(rest["rejected"], serde_json::Value::Null, "{rest}");
+    let first: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("client.json")).unwrap()).unwrap();
+    assert_eq!(rest["root"], first["root"], "{rest}");
+}
+
+/// `stateproof [--json] light-client follow --node URL --state S [--genesis G]`.
+fn light_follow(json: bool, url: &str, state: &Path, genesis: Option<&Path>) -> Output {
+    let mut args =
+        vec!["light-client", "follow", "--node", url, "--state", state.to_str().unwrap()];
+    if json {
+        args.insert(0, "--json");
+    }
+    if let Some(g) = genesis {
+        args.extend(["--genesis", g.to_str().unwrap()]);
+    }
+    stateproof(&args)
+}
+
+/// A node that lies: a proxy in front of `upstream` passing every GET on,
+/// except that in `/v1/updates` pages update `n`'s batch digest is changed
+/// (the update still parses; its proof no longer verifies).
+fn lying_proxy(upstream: &str, n: u64) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = upstream.trim_start_matches("http://").to_string();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let text = String::from_utf8_lossy(&head);
+            let path = text.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let mut up = std::net::TcpStream::connect(&upstream).unwrap();
+            write!(up, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+            let mut answer = Vec::new();
+            let _ = up.read_to_end(&mut answer);
+            let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+            let (head, body) = answer.split_at(split);
+            let status = String::from_utf8_lossy(head).lines().next().unwrap().to_string();
+            let kind = String::from_utf8_lossy(head)
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase().strip_prefix("content-type:").map(str::to_string)
+                })
+                .unwrap_or_default();
+            let mut body = body.to_vec();
+            if path.starts_with("/v1/updates") {
+                let mut page: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                for u in page["updates"].as_array_mut().unwrap() {
+                    if u["n"] == n {
+                        let bytes = hex::decode(u["update_hex"].as_str().unwrap()).unwrap();
+                        let mut update =
+                            stateproof_verifier::CompressedUpdate::from_bytes(&bytes).unwrap();
+                        update.public_inputs[2].1 += stateproof_verifier::Fr::from(1u64);
+                        u["update_hex"] = hex::encode(update.to_bytes()).into();
+                    }
+                }
+                body = page.to_string().into_bytes();
+            }
+            let _ = write!(
+                conn,
+                "{status}\r\ncontent-type:{kind}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = conn.write_all(&body);
+        }
+    });
+    url
 }
 
 /// A small deterministic generator (no dependency), seeded per run.

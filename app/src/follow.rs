@@ -6,9 +6,13 @@ use crate::text::fr;
 use crate::transfer::load_vk;
 use crate::{AppError, Result};
 use serde::Serialize;
-use stateproof_verifier::{CompressedUpdate, FinalityClient};
+use stateproof_verifier::{verify_updates, CompressedUpdate, FinalityClient};
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// Update files verified together in one batched pairing check; the state
+/// is saved after each such run.
+const FOLLOW_BATCH: usize = 64;
 
 /// The update files among `paths`: files as given, directories expanded to
 /// their files sorted by name.
@@ -153,8 +157,9 @@ impl fmt::Display for FollowReport {
 }
 
 /// Runs the light client over update files, from a trusted genesis or a
-/// saved state, saving the state after each accepted update (and when it
-/// sees a fork). The report's [`FollowReport::outcome`] is the verdict.
+/// saved state, verifying up to [`FOLLOW_BATCH`] files' proofs in one
+/// batched pairing check and saving the state after each such run (and when
+/// it sees a fork). The report's [`FollowReport::outcome`] is the verdict.
 pub fn follow(
     vk_path: &Path,
     genesis: Option<&Path>,
@@ -187,53 +192,79 @@ pub fn follow(
     let start_height = client.state().height;
     let mut steps = Vec::new();
     let mut fork = None;
-    for path in update_files(updates)? {
-        let mut step = FollowStep {
-            file: path.clone(),
-            accepted: false,
-            skipped: false,
-            unusable: false,
-            height: None,
-            state_root: None,
-            rotated: false,
-            reason: None,
-        };
-        let parsed = std::fs::read(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|b| CompressedUpdate::from_bytes(&b).map_err(|e| e.to_string()));
-        match parsed {
-            Err(e) => {
-                step.unusable = true;
-                step.reason = Some(e);
-            }
-            Ok(update) => match client.apply(&update) {
-                Ok(done) => {
+    'files: for chunk in update_files(updates)?.chunks(FOLLOW_BATCH) {
+        let read: Vec<std::result::Result<CompressedUpdate, String>> = chunk
+            .iter()
+            .map(|path| {
+                std::fs::read(path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| CompressedUpdate::from_bytes(&b).map_err(|e| e.to_string()))
+            })
+            .collect();
+        let mut parsed = Vec::with_capacity(read.len());
+        let unreadable: Vec<Option<String>> = read
+            .into_iter()
+            .map(|r| match r {
+                Ok(update) => {
+                    parsed.push(update);
+                    None
+                }
+                Err(e) => Some(e),
+            })
+            .collect();
+        let mut verdicts = verify_updates(client.verifying_key(), &parsed).into_iter();
+        let mut moved = false;
+        for (path, unreadable) in chunk.iter().zip(unreadable) {
+            let mut step = FollowStep {
+                file: path.clone(),
+                accepted: false,
+                skipped: false,
+                unusable: false,
+                height: None,
+                state_root: None,
+                rotated: false,
+                reason: None,
+            };
+            let verdict = match unreadable {
+                Some(e) => {
+                    step.unusable = true;
+                    step.reason = Some(e);
+                    None
+                }
+                None => verdicts.next(),
+            };
+            match verdict.map(|v| v.and_then(|v| client.apply_verified(&v))) {
+                None => {}
+                Some(Ok(done)) => {
                     step.accepted = true;
                     step.height = Some(done.height);
                     step.state_root = Some(fr(&done.state_root));
                     step.rotated = done.rotated;
-                    save(&client)?;
+                    moved = true;
                 }
-                Err(
+                Some(Err(
                     e @ (stateproof_verifier::Error::Stale { .. }
                     | stateproof_verifier::Error::Replay { .. }),
-                ) => {
+                )) => {
                     step.skipped = true;
                     step.reason = Some(e.to_string());
                 }
-                Err(e) => step.reason = Some(e.to_string()),
-            },
+                Some(Err(e)) => step.reason = Some(e.to_string()),
+            }
+            steps.push(step);
+            if let Some(f) = client.state().fork {
+                fork = Some(ForkReport {
+                    height: f.height,
+                    set_root: fr(&f.set_root),
+                    accepted: fr(&f.accepted),
+                    conflicting: fr(&f.conflicting),
+                });
+                save(&client)?;
+                break 'files;
+            }
         }
-        steps.push(step);
-        if let Some(f) = client.state().fork {
-            fork = Some(ForkReport {
-                height: f.height,
-                set_root: fr(&f.set_root),
-                accepted: fr(&f.accepted),
-                conflicting: fr(&f.conflicting),
-            });
+        if moved {
             save(&client)?;
-            break;
         }
     }
     let s = client.state();

@@ -14,6 +14,7 @@
 //!
 //! Nothing may follow the proof.
 
+use crate::batch::{verify_each, Statement};
 use crate::encoding::{
     fr_from_le, fr_to_le, put_circuit, put_name, read_circuit, read_name, Reader,
 };
@@ -109,6 +110,20 @@ impl CompressedUpdate {
     /// circuit id, parameters and input names must be the key's; the input
     /// count must be the key's; and the proof must verify.
     pub fn verify(&self, vk: &VerifyingKey) -> Result<()> {
+        self.verified(vk).map(|_| ())
+    }
+
+    /// [`CompressedUpdate::verify`], returning the proof of it that the
+    /// light clients' `apply_verified` take.
+    pub fn verified(&self, vk: &VerifyingKey) -> Result<Verified<'_>> {
+        let inputs = self.statement(vk)?;
+        verify_proof(vk, &inputs, &self.proof)?;
+        Ok(Verified { update: self, vk_fingerprint: vk.fingerprint() })
+    }
+
+    /// Everything but the pairing check: the update is labelled for `vk`.
+    /// Returns the public inputs' values.
+    fn statement(&self, vk: &VerifyingKey) -> Result<Vec<Fr>> {
         if self.vk_fingerprint != vk.fingerprint() {
             return Err(Error::FingerprintMismatch);
         }
@@ -124,9 +139,55 @@ impl CompressedUpdate {
         if self.public_inputs.iter().zip(&vk.input_names).any(|((n, _), expected)| n != expected) {
             return Err(Error::InputNames);
         }
-        let inputs: Vec<Fr> = self.public_inputs.iter().map(|(_, v)| *v).collect();
-        verify_proof(vk, &inputs, &self.proof)
+        Ok(self.public_inputs.iter().map(|(_, v)| *v).collect())
     }
+}
+
+/// An update whose proof verified under the key with
+/// [`Verified::vk_fingerprint`]; only this crate makes one, by
+/// [`CompressedUpdate::verified`] or [`verify_updates`].
+#[derive(Clone, Copy, Debug)]
+pub struct Verified<'a> {
+    update: &'a CompressedUpdate,
+    vk_fingerprint: [u8; 32],
+}
+
+impl<'a> Verified<'a> {
+    /// The update.
+    pub fn update(&self) -> &'a CompressedUpdate {
+        self.update
+    }
+
+    /// The fingerprint of the key it verified under.
+    pub fn vk_fingerprint(&self) -> [u8; 32] {
+        self.vk_fingerprint
+    }
+}
+
+/// Verifies many updates under one key with one pairing check
+/// ([`crate::batch`]); each verdict is what [`CompressedUpdate::verified`]
+/// would give, in order.
+pub fn verify_updates<'a>(
+    vk: &VerifyingKey,
+    updates: &'a [CompressedUpdate],
+) -> Vec<Result<Verified<'a>>> {
+    let statements: Vec<Result<Vec<Fr>>> = updates.iter().map(|u| u.statement(vk)).collect();
+    let batch: Vec<Statement<'_>> = statements
+        .iter()
+        .zip(updates)
+        .filter_map(|(inputs, u)| Some((inputs.as_deref().ok()?, &u.proof)))
+        .collect();
+    let mut proofs = verify_each(vk, &batch).into_iter();
+    let vk_fingerprint = vk.fingerprint();
+    updates
+        .iter()
+        .zip(statements)
+        .map(|(update, statement)| {
+            statement?;
+            proofs.next().unwrap_or(Err(Error::InvalidProof))?;
+            Ok(Verified { update, vk_fingerprint })
+        })
+        .collect()
 }
 
 /// Parses `bytes` as an update and verifies it against `vk`.

@@ -17,8 +17,9 @@
 //! updates and updates signed by another set are rejected, and a rejected
 //! update leaves the client unchanged.
 
+use crate::batch::CatchUp;
 use crate::encoding::{fr_from_le, fr_to_le, Reader};
-use crate::envelope::CompressedUpdate;
+use crate::envelope::{verify_updates, CompressedUpdate, Verified};
 use crate::groth16::VerifyingKey;
 use crate::spec::FINALITY_QUORUM;
 use crate::{Error, Fr, Result};
@@ -139,6 +140,11 @@ impl FinalityClient {
         Ok(Self { vk, state })
     }
 
+    /// The finality key it verifies under.
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        &self.vk
+    }
+
     /// What the client holds.
     pub fn state(&self) -> &ClientState {
         &self.state
@@ -156,7 +162,33 @@ impl FinalityClient {
         if let Some(fork) = self.state.fork {
             return Err(Error::Halted { height: fork.height });
         }
-        update.verify(&self.vk)?;
+        self.apply_verified(&update.verified(&self.vk)?)
+    }
+
+    /// Applies a run of updates in order, their proofs checked together in
+    /// one pairing check ([`crate::batch`]), stopping at the first that
+    /// [`FinalityClient::apply`] would reject (a fork among them is recorded
+    /// and halts the client, as there).
+    pub fn catch_up(&mut self, updates: &[CompressedUpdate]) -> CatchUp<Finalized> {
+        if let (Some(fork), false) = (self.state.fork, updates.is_empty()) {
+            // Halted: not worth verifying what will be refused.
+            let rejected = Some((0, Error::Halted { height: fork.height }));
+            return CatchUp { accepted: Vec::new(), rejected };
+        }
+        CatchUp::run(verify_updates(&self.vk, updates), |v| self.apply_verified(v))
+    }
+
+    /// [`FinalityClient::apply`] for an update already verified (alone or
+    /// in a batch) under the client's key; one verified under another key
+    /// is an [`Error::FingerprintMismatch`].
+    pub fn apply_verified(&mut self, verified: &Verified<'_>) -> Result<Finalized> {
+        if let Some(fork) = self.state.fork {
+            return Err(Error::Halted { height: fork.height });
+        }
+        if verified.vk_fingerprint() != self.state.vk_fingerprint {
+            return Err(Error::FingerprintMismatch);
+        }
+        let update = verified.update();
         let set_root = update.input("set_root")?;
         let height = height_of(update.input("height")?)?;
         let header_hash = update.input("header_hash")?;

@@ -6,6 +6,7 @@
 
 use crate::finality::*;
 use crate::spec::FINALITY_QUORUM;
+use crate::test_support::key_of;
 use crate::*;
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, ProvingKey};
@@ -52,16 +53,7 @@ fn fixture(circuit_id: &str) -> Fixture {
         &mut rng,
     )
     .unwrap();
-    let vk = VerifyingKey {
-        circuit_id: circuit_id.into(),
-        params: vec![("set_depth".into(), 4), ("slots".into(), 4)],
-        input_names: FINALITY_QUORUM.inputs.iter().map(|n| (*n).into()).collect(),
-        alpha_g1: pk.vk.alpha_g1,
-        beta_g2: pk.vk.beta_g2,
-        gamma_g2: pk.vk.gamma_g2,
-        delta_g2: pk.vk.delta_g2,
-        gamma_abc_g1: pk.vk.gamma_abc_g1.clone(),
-    };
+    let vk = key_of(circuit_id, &[("set_depth", 4), ("slots", 4)], FINALITY_QUORUM.inputs, &pk.vk);
     Fixture { pk, vk, rng }
 }
 
@@ -277,4 +269,44 @@ fn state_saves_resumes_and_rejects_hostile_bytes() {
         FinalityClient::resume(fx.vk.clone(), &other_key).unwrap_err(),
         Error::FingerprintMismatch
     );
+}
+
+#[test]
+fn catch_up_follows_a_rotation_in_one_check() {
+    let mut fx = fixture(FINALITY_QUORUM.id);
+    let (cp, hs, signers) = chain();
+    let updates: Vec<_> = hs.iter().zip(signers).map(|(h, set)| fx.update(set, *h)).collect();
+    let mut one = client(&fx, cp);
+    let expected: Vec<Finalized> = updates.iter().map(|u| one.apply(u).unwrap()).collect();
+    let mut batched = client(&fx, cp);
+    assert_eq!(batched.catch_up(&updates), CatchUp { accepted: expected, rejected: None });
+    assert_eq!(batched.state(), one.state());
+}
+
+#[test]
+fn catch_up_stops_at_a_bad_proof_and_at_a_fork() {
+    let mut fx = fixture(FINALITY_QUORUM.id);
+    let (cp, hs, signers) = chain();
+    let mut updates: Vec<_> = hs.iter().zip(signers).map(|(h, set)| fx.update(set, *h)).collect();
+
+    // A state root the proof was not made for, at height 2.
+    let mut forged = updates.clone();
+    forged[1].public_inputs[3].1 += f(1);
+    let mut c = client(&fx, cp);
+    let done = c.catch_up(&forged);
+    assert_eq!(done.accepted.len(), 1);
+    assert_eq!(done.rejected, Some((1, Error::InvalidProof)));
+    assert_eq!(c.state().height, 1);
+
+    // A second valid header at height 1 in the run: reported and halting.
+    let conflicting = H { state: f(66), hash: f(6001), ..hs[0] };
+    updates.insert(1, fx.update(signers[0], conflicting));
+    let mut c = client(&fx, cp);
+    let done = c.catch_up(&updates);
+    let evidence =
+        ForkEvidence { height: 1, set_root: f(SET_A), accepted: hs[0].hash, conflicting: f(6001) };
+    assert_eq!(done.accepted.len(), 1);
+    assert_eq!(done.rejected, Some((1, Error::Fork(evidence))));
+    assert_eq!(c.state().fork, Some(evidence));
+    assert_eq!(c.catch_up(&updates[2..]).rejected, Some((0, Error::Halted { height: 1 })));
 }

@@ -1,6 +1,7 @@
 //! A light client that follows a chain of compressed updates.
 
-use crate::envelope::CompressedUpdate;
+use crate::batch::CatchUp;
+use crate::envelope::{verify_updates, CompressedUpdate, Verified};
 use crate::groth16::VerifyingKey;
 use crate::spec::{NEW_ROOT, OLD_ROOT};
 use crate::{Error, Fr, Result};
@@ -20,6 +21,11 @@ impl LightClient {
         Self { vk, root }
     }
 
+    /// The key it verifies under.
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        &self.vk
+    }
+
     /// The trusted root.
     pub fn root(&self) -> Fr {
         self.root
@@ -29,11 +35,29 @@ impl LightClient {
     /// root, then moves to its `new_root`. On any error the client is
     /// unchanged.
     pub fn apply(&mut self, update: &CompressedUpdate) -> Result<Fr> {
-        update.verify(&self.vk)?;
+        self.apply_verified(&update.verified(&self.vk)?)
+    }
+
+    /// [`LightClient::apply`] for an update already verified (alone or in a
+    /// batch) under the client's key; one verified under another key is an
+    /// [`Error::FingerprintMismatch`].
+    pub fn apply_verified(&mut self, verified: &Verified<'_>) -> Result<Fr> {
+        if verified.vk_fingerprint() != self.vk.fingerprint() {
+            return Err(Error::FingerprintMismatch);
+        }
+        let update = verified.update();
         if update.input(OLD_ROOT)? != self.root {
             return Err(Error::RootMismatch);
         }
         self.root = update.input(NEW_ROOT)?;
         Ok(self.root)
+    }
+
+    /// Applies a run of updates in order, their proofs checked together in
+    /// one pairing check ([`crate::batch`]), stopping at the first that
+    /// [`LightClient::apply`] would reject; the client is then at the root
+    /// before it.
+    pub fn catch_up(&mut self, updates: &[CompressedUpdate]) -> CatchUp<Fr> {
+        CatchUp::run(verify_updates(&self.vk, updates), |v| self.apply_verified(v))
     }
 }

@@ -1,5 +1,6 @@
 //! Rejection tests, one per rule, on real proofs of a small circuit.
 
+use crate::test_support::key_of;
 use crate::*;
 use ark_bn254::{Bn254, Fq, Fq2, G2Affine};
 use ark_ff::{BigInteger, Field, PrimeField, UniformRand};
@@ -31,16 +32,7 @@ impl ConstraintSynthesizer<Fr> for Toy {
 }
 
 fn convert_vk(vk: &ark_groth16::VerifyingKey<Bn254>) -> VerifyingKey {
-    VerifyingKey {
-        circuit_id: "toy".into(),
-        params: vec![("depth".into(), 4)],
-        input_names: vec!["old_root".into(), "new_root".into(), "batch_digest".into()],
-        alpha_g1: vk.alpha_g1,
-        beta_g2: vk.beta_g2,
-        gamma_g2: vk.gamma_g2,
-        delta_g2: vk.delta_g2,
-        gamma_abc_g1: vk.gamma_abc_g1.clone(),
-    }
+    key_of("toy", &[("depth", 4)], &["old_root", "new_root", "batch_digest"], vk)
 }
 
 fn setup() -> (VerifyingKey, CompressedUpdate, CompressedUpdate) {

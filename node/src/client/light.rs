@@ -130,25 +130,24 @@ impl Follower {
     }
 
     /// Fetches and verifies every update the node has from the next one on,
-    /// saving the state after each page; stops at the first bad update.
+    /// each page's proofs in one batched pairing check, saving the state
+    /// after each page; stops at the first bad update.
     pub fn follow(&mut self, trusted: bool) -> Result<FollowReport> {
         let mut accepted = 0;
-        let rejected = 'pages: loop {
+        let rejected = loop {
             let page = self.client.updates(self.file.next_update)?;
             if page.updates.is_empty() {
                 break None;
             }
-            for u in &page.updates {
-                if let Err(why) = self.apply(u) {
-                    break 'pages Some(why);
-                }
-                accepted += 1;
+            let (applied, rejected) = self.apply_page(&page.updates);
+            accepted += applied;
+            if applied > 0 {
+                self.save()?;
             }
-            self.save()?;
+            if rejected.is_some() {
+                break rejected;
+            }
         };
-        if accepted > 0 {
-            self.save()?;
-        }
         Ok(FollowReport {
             accepted,
             root: self.file.root.clone(),
@@ -158,21 +157,45 @@ impl Follower {
         })
     }
 
-    fn apply(&mut self, u: &UpdateView) -> std::result::Result<(), String> {
-        if u.n != self.file.next_update {
-            return Err(format!("the node sent update {} for {}", u.n, self.file.next_update));
+    /// Applies a page in order: how many were applied, and why the next
+    /// was not, if one was not.
+    fn apply_page(&mut self, page: &[UpdateView]) -> (u64, Option<String>) {
+        let mut parsed = Vec::with_capacity(page.len());
+        let mut unreadable = None;
+        for (u, n) in page.iter().zip(self.file.next_update..) {
+            match parse_update(u, n) {
+                Ok(update) => parsed.push(update),
+                Err(why) => {
+                    unreadable = Some(why);
+                    break;
+                }
+            }
         }
-        let bytes = hex::decode(&u.update_hex).map_err(|e| format!("update_hex: {e}"))?;
-        let update = CompressedUpdate::from_bytes(&bytes).map_err(|e| e.to_string())?;
-        let root = self.light.apply(&update).map_err(|e| e.to_string())?;
-        self.file.root = fr(&root);
-        self.file.next_update += 1;
-        Ok(())
+        let done = self.light.catch_up(&parsed);
+        let applied = done.accepted.len() as u64;
+        if let Some(root) = done.accepted.last() {
+            self.file.root = fr(root);
+            self.file.next_update += applied;
+        }
+        let rejected = match done.rejected {
+            Some((_, e)) => Some(e.to_string()),
+            None => unreadable,
+        };
+        (applied, rejected)
     }
 
     fn save(&self) -> Result<()> {
         write_json(&self.path, &self.file)
     }
+}
+
+/// Parses the node's update view `u`, which must be update `n`.
+fn parse_update(u: &UpdateView, n: u64) -> std::result::Result<CompressedUpdate, String> {
+    if u.n != n {
+        return Err(format!("the node sent update {} for {n}", u.n));
+    }
+    let bytes = hex::decode(&u.update_hex).map_err(|e| format!("update_hex: {e}"))?;
+    CompressedUpdate::from_bytes(&bytes).map_err(|e| e.to_string())
 }
 
 /// Follows a node into a state file.
