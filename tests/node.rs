@@ -162,59 +162,23 @@ fn light_follow(json: bool, url: &str, state: &Path, genesis: Option<&Path>) -> 
     stateproof(&args)
 }
 
-/// A node that lies: a proxy in front of `upstream` passing every GET on,
-/// except that in `/v1/updates` pages update `n`'s batch digest is changed
-/// (the update still parses; its proof no longer verifies).
+/// A node that lies about update `n`: its batch digest is changed in
+/// `/v1/updates` pages (the update still parses; its proof no longer
+/// verifies).
 fn lying_proxy(upstream: &str, n: u64) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let upstream = upstream.trim_start_matches("http://").to_string();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { continue };
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
-                head.push(byte[0]);
-            }
-            let text = String::from_utf8_lossy(&head);
-            let path = text.split_whitespace().nth(1).unwrap_or("/").to_string();
-            let mut up = std::net::TcpStream::connect(&upstream).unwrap();
-            write!(up, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
-            let mut answer = Vec::new();
-            let _ = up.read_to_end(&mut answer);
-            let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-            let (head, body) = answer.split_at(split);
-            let status = String::from_utf8_lossy(head).lines().next().unwrap().to_string();
-            let kind = String::from_utf8_lossy(head)
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase().strip_prefix("content-type:").map(str::to_string)
-                })
-                .unwrap_or_default();
-            let mut body = body.to_vec();
-            if path.starts_with("/v1/updates") {
-                let mut page: serde_json::Value = serde_json::from_slice(&body).unwrap();
-                for u in page["updates"].as_array_mut().unwrap() {
-                    if u["n"] == n {
-                        let bytes = hex::decode(u["update_hex"].as_str().unwrap()).unwrap();
-                        let mut update =
-                            stateproof_verifier::CompressedUpdate::from_bytes(&bytes).unwrap();
-                        update.public_inputs[2].1 += stateproof_verifier::Fr::from(1u64);
-                        u["update_hex"] = hex::encode(update.to_bytes()).into();
-                    }
-                }
-                body = page.to_string().into_bytes();
-            }
-            let _ = write!(
-                conn,
-                "{status}\r\ncontent-type:{kind}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = conn.write_all(&body);
+    common::lying_proxy(upstream, move |path, page| {
+        if !path.starts_with("/v1/updates") {
+            return;
         }
-    });
-    url
+        for u in page["updates"].as_array_mut().into_iter().flatten() {
+            if u["n"] == n {
+                let bytes = hex::decode(u["update_hex"].as_str().unwrap()).unwrap();
+                let mut update = stateproof_verifier::CompressedUpdate::from_bytes(&bytes).unwrap();
+                update.public_inputs[2].1 += stateproof_verifier::Fr::from(1u64);
+                u["update_hex"] = hex::encode(update.to_bytes()).into();
+            }
+        }
+    })
 }
 
 /// A small deterministic generator (no dependency), seeded per run.

@@ -58,7 +58,12 @@ type Shared_ = Arc<Shared>;
         crate::circom::upload_key,
         crate::circom::key_info,
         crate::circom::request_proof,
-        crate::circom::proof
+        crate::circom::proof,
+        crate::finality::api::headers,
+        crate::finality::api::header,
+        crate::finality::api::attest,
+        crate::finality::api::finality_page,
+        crate::finality::api::finality_proof
     ),
     components(schemas(
         TransferJson,
@@ -73,7 +78,13 @@ type Shared_ = Arc<Shared>;
         UpdateView,
         StatusView,
         crate::circom::KeyView,
-        crate::circom::ProofView
+        crate::circom::ProofView,
+        crate::finality::api::HeaderView,
+        crate::finality::api::HeadersPage,
+        crate::finality::api::AttestationPost,
+        crate::finality::api::AttestationAnswer,
+        crate::finality::api::FinalityView,
+        crate::finality::api::FinalityPage
     ))
 )]
 pub struct ApiDoc;
@@ -147,6 +158,11 @@ pub fn router(shared: Shared_) -> Router {
         .route("/v1/circom/keys/{id}", get(crate::circom::key_info))
         .route("/v1/circom/proofs", post(crate::circom::request_proof))
         .route("/v1/circom/proofs/{id}", get(crate::circom::proof))
+        .route("/v1/headers", get(crate::finality::api::headers))
+        .route("/v1/headers/{height}", get(crate::finality::api::header))
+        .route("/v1/attestations", post(crate::finality::api::attest))
+        .route("/v1/finality", get(crate::finality::api::finality_page))
+        .route("/v1/finality/{height}", get(crate::finality::api::finality_proof))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
@@ -168,6 +184,12 @@ pub(crate) struct ApiError {
     status: StatusCode,
     rule: &'static str,
     message: String,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, rule: &'static str, message: impl Into<String>) -> Self {
+        Self { status, rule, message: message.into() }
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -195,7 +217,7 @@ pub(crate) fn query_pairs(q: Option<&str>) -> HashMap<&str, &str> {
 /// Parses a path or query integer. The API describes them as OpenAPI's
 /// `int64` with minimum 0 (what most JSON clients can hold), so values
 /// from 2^63 up are refused like any other malformed parameter.
-fn parse_u64(name: &str, value: &str) -> Result<u64, ApiError> {
+pub(crate) fn parse_u64(name: &str, value: &str) -> Result<u64, ApiError> {
     value.parse::<i64>().ok().and_then(|v| u64::try_from(v).ok()).ok_or_else(|| ApiError {
         status: StatusCode::BAD_REQUEST,
         rule: "malformed-parameter",
@@ -204,7 +226,7 @@ fn parse_u64(name: &str, value: &str) -> Result<u64, ApiError> {
 }
 
 /// Reads a body up to [`MAX_BODY`] within [`BODY_TIMEOUT`].
-async fn read_body(body: Body) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(body: Body) -> Result<Bytes, ApiError> {
     read_body_within(body, MAX_BODY, BODY_TIMEOUT).await
 }
 
@@ -474,24 +496,29 @@ fn octets(bytes: Vec<u8>) -> Response {
 #[utoipa::path(
     get,
     path = "/v1/keys/{circuit}",
-    params(("circuit" = String, Path, description = "The circuit id: `transfer-batch`")),
+    params(("circuit" = String, Path, description = "The circuit id: `transfer-batch`, or `finality-quorum` on a node with validators")),
     responses(
         (status = 200, description = "The verifying key", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 404, description = "Not a circuit this node proves", body = ErrorBody),
     )
 )]
 async fn key(State(s): State<Shared_>, Path(circuit): Path<String>) -> Response {
-    if circuit != stateproof_verifier::spec::TRANSFER_BATCH.id {
-        return error(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            format!(
-                "this node proves {}, not {circuit:?}",
-                stateproof_verifier::spec::TRANSFER_BATCH.id
-            ),
-        );
+    use stateproof_verifier::spec::{FINALITY_QUORUM, TRANSFER_BATCH};
+    match (circuit.as_str(), &s.finality) {
+        (id, _) if id == TRANSFER_BATCH.id => octets(s.vk_bytes.clone()),
+        (id, Some(f)) if id == FINALITY_QUORUM.id => octets(f.vk.to_bytes()),
+        _ => {
+            let proves = match s.finality {
+                Some(_) => format!("{} and {}", TRANSFER_BATCH.id, FINALITY_QUORUM.id),
+                None => TRANSFER_BATCH.id.to_string(),
+            };
+            error(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                format!("this node proves {proves}, not {circuit:?}"),
+            )
+        }
     }
-    octets(s.vk_bytes.clone())
 }
 
 /// The node at a glance.

@@ -506,19 +506,12 @@ mod tests {
         }
     }
 
-    /// Runs `test` on a fresh SQLite store and, when a PostgreSQL server is
-    /// configured for tests, on a fresh PostgreSQL database.
     async fn on_each_engine<F, Fut>(test: F)
     where
         F: Fn(Store) -> Fut,
         Fut: std::future::Future<Output = ()>,
     {
-        let dir = testdb::TempDir::new("jobs");
-        test(Store::create(&dir.path().join("node.db")).await.expect("sqlite")).await;
-        if let Some(db) = testdb::postgres("jobs").await {
-            test(db.store.clone()).await;
-            db.drop().await;
-        }
+        testdb::on_each_engine("jobs", test).await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

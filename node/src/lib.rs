@@ -10,13 +10,15 @@
 //! (checks and group commits), [`pipeline`] (the batcher, the witness
 //! thread and the publisher), [`jobs`] (the prove-job queue in the store),
 //! [`worker`] (claims and proves jobs), [`circom`] (the circom proving
-//! service: zkeys, proof requests), [`api`] (axum, with its OpenAPI
+//! service: zkeys, proof requests), [`finality`] (headers, validators'
+//! attestations, finality proofs), [`api`] (axum, with its OpenAPI
 //! description), [`client`] (HTTP clients), [`node`] (the data directory
 //! and the process).
 
 pub mod api;
 pub mod circom;
 pub mod client;
+pub mod finality;
 pub mod intake;
 pub mod jobs;
 pub mod metrics;

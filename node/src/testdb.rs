@@ -110,3 +110,18 @@ impl TestDb {
             .await;
     }
 }
+
+/// Runs `test` on a fresh SQLite store and, when a PostgreSQL server is
+/// configured for tests, on a fresh PostgreSQL database named after `name`.
+pub async fn on_each_engine<F, Fut>(name: &str, test: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let dir = TempDir::new(name);
+    test(Store::create(&dir.path().join("node.db")).await.expect("sqlite")).await;
+    if let Some(db) = postgres(name).await {
+        test(db.store.clone()).await;
+        db.drop().await;
+    }
+}

@@ -42,6 +42,12 @@ pub enum Command {
         #[command(subcommand)]
         command: node::WorkerCommand,
     },
+    /// A validator of a node's headers: signs each header after verifying
+    /// the state update behind it, never two at one height.
+    Validator {
+        #[command(subcommand)]
+        command: node::ValidatorCommand,
+    },
     /// Signs a transfer with a key file and submits it to a node.
     Send(node::SendArgs),
     /// A light client of a node: verifies every update, checks balances
@@ -158,6 +164,7 @@ pub fn run(command: Command, out: &Output) -> Result<(), AppError> {
         Command::Worker { command } => node::run_worker(out, command),
         Command::Send(a) => node::send(out, a),
         Command::LightClient { command } => node::light_client(out, command),
+        Command::Validator { command } => node::run_validator(out, command),
         Command::Load(a) => node::load(out, a),
         Command::Demo(a) => transfer::demo(out, a),
         Command::Devices => {

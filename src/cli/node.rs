@@ -44,6 +44,11 @@ pub struct InitArgs {
     /// instead of a development setup.
     #[arg(long)]
     keys: Option<PathBuf>,
+    /// Validators to make for finality, each with stake 1 (their secret
+    /// keys go to validator-keys/; 0: no finality). Headers are final once
+    /// more than 2/3 of them sign.
+    #[arg(long, default_value_t = 0)]
+    validators: u64,
 }
 
 impl InitArgs {
@@ -54,6 +59,7 @@ impl InitArgs {
             fund_sample: self.fund_sample,
             keys: self.keys.clone(),
             database: None,
+            validators: self.validators,
         }
     }
 }
@@ -252,6 +258,41 @@ impl std::fmt::Display for WorkerStarted {
     }
 }
 
+#[derive(clap::Subcommand, Debug)]
+pub enum ValidatorCommand {
+    /// Follows a node's headers and signs each after verifying the state
+    /// update behind it, until SIGINT or SIGTERM.
+    Run {
+        /// The node's address.
+        #[arg(long, default_value = "http://127.0.0.1:8545")]
+        node: String,
+        /// The validator's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Its state file: the last header it signed, written before each
+        /// signature leaves (made on first use).
+        #[arg(long)]
+        state: PathBuf,
+        /// The node's genesis.json, obtained out of band.
+        #[arg(long)]
+        genesis: PathBuf,
+        /// The validator set's file (default: validators.json beside the
+        /// genesis).
+        #[arg(long)]
+        set: Option<PathBuf>,
+        /// How often it asks for new headers.
+        #[arg(long, default_value = "250ms", value_parser = duration)]
+        poll: Duration,
+    },
+}
+
+pub fn run_validator(out: &Output, command: ValidatorCommand) -> Result<(), AppError> {
+    let ValidatorCommand::Run { node, key, state, genesis, set, poll } = command;
+    super::output::install_node_log();
+    let options = client::ValidatorOptions { node, key, state, genesis, set, poll };
+    client::run_validator(&options, &|started| out.report(started))
+}
+
 #[derive(clap::Args, Debug)]
 pub struct SendArgs {
     /// The node's address.
@@ -301,6 +342,14 @@ pub enum LightClientCommand {
         #[command(flatten)]
         at: ClientArgs,
     },
+    /// Follows the node's finality proofs from the genesis header: a state
+    /// root is final once a proof that more than 2/3 of the validator set
+    /// signed a header carrying it verifies (each page in one batched
+    /// check). --genesis is needed on first use.
+    Finality {
+        #[command(flatten)]
+        at: ClientArgs,
+    },
     /// Follows, then checks an account's balance against the verified root
     /// through its Merkle path.
     Balance {
@@ -326,6 +375,13 @@ pub struct ClientArgs {
 
 pub fn light_client(out: &Output, command: LightClientCommand) -> Result<(), AppError> {
     match command {
+        LightClientCommand::Finality { at } => {
+            let report = client::follow_finality(&at.node, &at.state, at.genesis.as_deref())?;
+            out.report(&report);
+            if let Some(r) = &report.rejected {
+                return Err(AppError::invalid(format!("{}: {r}", at.node)));
+            }
+        }
         LightClientCommand::Follow { at } => {
             out.report(&client::follow(&at.node, &at.state, at.genesis.as_deref())?)
         }

@@ -165,6 +165,9 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for WarningLines {
             tracing::Level::ERROR => "error",
             tracing::Level::WARN => "warning",
             _ if event.metadata().target().starts_with("stateproof_node::worker") => "worker",
+            _ if event.metadata().target().starts_with("stateproof_node::client::validator") => {
+                "validator"
+            }
             _ => "node",
         };
         eprintln!("{level}: {}", message.0);

@@ -98,27 +98,56 @@ impl Drop for Node {
     }
 }
 
-/// A `worker run` process whose log lines are watched.
-pub struct WorkerProcess {
+/// A process whose log lines are watched: a `worker run`, a
+/// `validator run`.
+pub struct Watched {
     pub child: Child,
     pub name: String,
     /// Lines of its log, as they come.
     pub lines: std::sync::mpsc::Receiver<String>,
 }
 
-impl WorkerProcess {
+/// The workers of the scale-out tests.
+pub type WorkerProcess = Watched;
+
+impl Watched {
     /// Starts a CPU worker on `database`, logging to `dir/NAME.log`.
-    pub fn start(database: &str, name: &str, dir: &Path, lease: &str) -> WorkerProcess {
-        let mut child = Command::new(BIN)
+    pub fn start(database: &str, name: &str, dir: &Path, lease: &str) -> Watched {
+        let mut command = Command::new(BIN);
+        command
             .args(["worker", "run", "--database", database, "--name", name, "--backend", "cpu"])
-            .args(["--lease", lease, "--poll", "100ms"])
+            .args(["--lease", lease, "--poll", "100ms"]);
+        Self::spawn(command, name, dir)
+    }
+
+    /// Starts validator `i` of the node whose data directory is `data`
+    /// against `node` (a URL), its state in `dir/validator-I.json`.
+    pub fn validator(node: &str, data: &Path, i: u64, dir: &Path) -> Watched {
+        let mut command = Command::new(BIN);
+        command
+            .args(["validator", "run", "--node", node, "--poll", "100ms", "--key"])
+            .arg(data.join(format!("validator-keys/validator-{i}.key")))
+            .arg("--state")
+            .arg(dir.join(format!("validator-{i}.json")))
+            .arg("--genesis")
+            .arg(data.join("genesis.json"));
+        Self::spawn(command, &format!("validator-{i}"), dir)
+    }
+
+    /// Runs `command`, its report (stdout) and log (stderr) in one stream
+    /// of lines, copied to `dir/NAME.log`.
+    pub fn spawn(mut command: Command, name: &str, dir: &Path) -> Watched {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("the worker starts");
-        // Its report (stdout) and its log (stderr), in one stream of lines.
+            .unwrap_or_else(|e| panic!("{name} starts: {e}"));
         let (tx, lines) = std::sync::mpsc::channel();
-        let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(format!("{name}.log")))
+            .unwrap();
         let log = std::sync::Arc::new(std::sync::Mutex::new(log));
         let stdout: Box<dyn std::io::Read + Send> = Box::new(child.stdout.take().unwrap());
         let stderr: Box<dyn std::io::Read + Send> = Box::new(child.stderr.take().unwrap());
@@ -132,7 +161,7 @@ impl WorkerProcess {
                 }
             });
         }
-        WorkerProcess { child, name: name.into(), lines }
+        Watched { child, name: name.into(), lines }
     }
 
     /// Waits for a log line containing `text`.
@@ -143,7 +172,7 @@ impl WorkerProcess {
             match self.lines.recv_timeout(left) {
                 Ok(line) if line.contains(text) => return line,
                 Ok(_) => {}
-                Err(_) => panic!("worker {} logged no {text:?} within {within:?}", self.name),
+                Err(_) => panic!("{} logged no {text:?} within {within:?}", self.name),
             }
         }
     }
@@ -154,9 +183,60 @@ impl WorkerProcess {
     }
 }
 
-impl Drop for WorkerProcess {
+impl Drop for Watched {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A node that lies: a proxy in front of `upstream` passing every GET on,
+/// with each JSON answer first handed to `tamper` with its path (other
+/// answers pass unchanged).
+pub fn lying_proxy(
+    upstream: &str,
+    tamper: impl Fn(&str, &mut serde_json::Value) + Send + 'static,
+) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = upstream.trim_start_matches("http://").to_string();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let text = String::from_utf8_lossy(&head);
+            let path = text.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let Ok(mut up) = std::net::TcpStream::connect(&upstream) else { continue };
+            let _ = write!(up, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let mut answer = Vec::new();
+            let _ = up.read_to_end(&mut answer);
+            let Some(split) = answer.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+            let (head, body) = answer.split_at(split + 4);
+            let head = String::from_utf8_lossy(head);
+            let status = head.lines().next().unwrap_or_default().to_string();
+            let kind = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase().strip_prefix("content-type:").map(str::to_string)
+                })
+                .unwrap_or_default();
+            let mut body = body.to_vec();
+            if let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&body) {
+                tamper(&path, &mut json);
+                body = json.to_string().into_bytes();
+            }
+            let _ = write!(
+                conn,
+                "{status}\r\ncontent-type:{kind}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = conn.write_all(&body);
+        }
+    });
+    url
 }

@@ -45,7 +45,7 @@ pub struct TransferJson {
 /// A pattern cannot say "below r" or "on the curve": values it admits can
 /// still be refused (`malformed-field`), and signatures are checked after.
 #[cfg(feature = "openapi")]
-mod schema {
+pub mod schema {
     use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
     use utoipa::openapi::RefOr;
 
@@ -53,6 +53,7 @@ mod schema {
     /// digits (r has 77).
     const DECIMAL: &str = "^(0|[1-9][0-9]{0,76})$";
 
+    /// One field element's string.
     pub fn decimal() -> Schema {
         ObjectBuilder::new()
             .schema_type(Type::String)
@@ -61,6 +62,7 @@ mod schema {
             .into()
     }
 
+    /// A pair of them: a point `[x, y]`.
     pub fn decimal_pair() -> Schema {
         ArrayBuilder::new().items(RefOr::T(decimal())).min_items(Some(2)).max_items(Some(2)).into()
     }

@@ -26,6 +26,8 @@ mod witness;
 
 pub use circuit::{TransferBatchCircuit, TransferShape, MAX_SLOTS};
 pub use codec::WitnessDecodeError;
+#[cfg(feature = "openapi")]
+pub use json::schema as openapi_schema;
 pub use json::{BatchJson, TransferJson};
 pub use rules::{
     apply_batch, check_transfer_rules, transfer_message, Transfer, TransferBatch, TransferError,

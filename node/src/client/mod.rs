@@ -4,6 +4,7 @@
 //! against the verified root), and `load` (a load generator over the
 //! sample-funded accounts).
 
+use crate::finality::api::{AttestationAnswer, AttestationPost, FinalityPage, HeadersPage};
 use crate::node::Genesis;
 use crate::wire::*;
 use serde::de::DeserializeOwned;
@@ -27,12 +28,16 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 mod circom;
+mod finality;
 mod light;
 mod load;
+mod validator;
 
 pub use circom::*;
+pub use finality::*;
 pub use light::*;
 pub use load::*;
+pub use validator::*;
 
 /// A node's API.
 #[derive(Clone)]
@@ -155,29 +160,85 @@ impl NodeClient {
 
     /// `GET /v1/keys/transfer-batch`, parsed (every point checked).
     pub fn verifying_key(&self) -> Result<VerifyingKey> {
-        let path = format!("/v1/keys/{}", stateproof_verifier::spec::TRANSFER_BATCH.id);
+        self.key_of(stateproof_verifier::spec::TRANSFER_BATCH.id)
+    }
+
+    /// `GET /v1/updates/{n}`: the compressed update's bytes, `None` if not
+    /// proven.
+    pub fn update_bytes(&self, n: u64) -> Result<Option<Vec<u8>>> {
+        let path = format!("/v1/updates/{n}");
+        match self.fetch(&path)? {
+            Ok(b) => Ok(Some(b)),
+            Err(r) if r.status == 404 => Ok(None),
+            Err(r) => Err(self.unreachable(&path, r)),
+        }
+    }
+
+    /// `GET /v1/keys/{circuit}`, refused unless its fingerprint is
+    /// `fingerprint` (hex, from a genesis the caller trusts).
+    pub fn trusted_key(&self, circuit: &str, fingerprint: &str) -> Result<VerifyingKey> {
+        let vk = self.key_of(circuit)?;
+        if hex32(&vk.fingerprint()) != fingerprint {
+            return Err(AppError::invalid(format!(
+                "{}: the node's {circuit} key ({}) is not the genesis's ({fingerprint})",
+                self.base,
+                hex32(&vk.fingerprint())
+            )));
+        }
+        Ok(vk)
+    }
+
+    /// `GET /v1/keys/{circuit}`, parsed (every point checked).
+    pub fn key_of(&self, circuit: &str) -> Result<VerifyingKey> {
+        let path = format!("/v1/keys/{circuit}");
         let bytes = self.fetch(&path)?.map_err(|r| self.unreachable(&path, r))?;
         VerifyingKey::from_bytes(&bytes)
             .map_err(|e| self.unreachable(&path, format!("not a verifying key: {e}")))
     }
 
-    /// `POST /v1/transactions`: the node's answer, accepted or refused.
-    pub fn submit(&self, t: &TransferJson) -> Result<std::result::Result<Accepted, Refusal>> {
-        let path = "/v1/transactions";
+    /// `GET /v1/headers?from=H`.
+    pub fn headers(&self, from: u64) -> Result<HeadersPage> {
+        self.get_json(&format!("/v1/headers?from={from}"))
+    }
+
+    /// `GET /v1/finality?from=H`.
+    pub fn finality(&self, from: u64) -> Result<FinalityPage> {
+        self.get_json(&format!("/v1/finality?from={from}"))
+    }
+
+    /// `POST /v1/attestations`: the node's answer, kept or refused.
+    pub fn attest(
+        &self,
+        a: &AttestationPost,
+    ) -> Result<std::result::Result<AttestationAnswer, Refusal>> {
+        self.post_json("/v1/attestations", a)
+    }
+
+    /// POSTs `body` as JSON; a 2xx answer parsed, any other a refusal.
+    fn post_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<std::result::Result<T, Refusal>> {
         let mut r = self
             .agent
             .post(format!("{}{path}", self.base))
-            .send_json(t)
+            .send_json(body)
             .map_err(|e| self.unreachable(path, e))?;
         let status = r.status().as_u16();
         let body = r.body_mut().read_to_vec().map_err(|e| self.unreachable(path, e))?;
-        if status == 202 {
+        if (200..300).contains(&status) {
             serde_json::from_slice(&body)
                 .map(Ok)
                 .map_err(|e| self.unreachable(path, format!("not the expected answer: {e}")))
         } else {
             Ok(Err(self.refusal(status, &body)))
         }
+    }
+
+    /// `POST /v1/transactions`: the node's answer, accepted or refused.
+    pub fn submit(&self, t: &TransferJson) -> Result<std::result::Result<Accepted, Refusal>> {
+        self.post_json("/v1/transactions", t)
     }
 }
 

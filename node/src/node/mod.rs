@@ -11,7 +11,10 @@
 //!   shape, the genesis root and the verifying key's fingerprint.
 //! - `sample-keys/account-N.key`: key files of the first sample-funded
 //!   accounts (public seeds: anyone can spend them; for trying the node).
+//! - with `--validators N`: `validators.json`, `keys/finality.pk|vk` and
+//!   `validator-keys/` ([`crate::finality`]).
 
+use crate::finality::{init_validators, FinalityGenesis};
 use crate::jobs::JobKind;
 use crate::store::{redact_url, Meta, Store, DB_FILE};
 use serde::{Deserialize, Serialize};
@@ -50,11 +53,13 @@ pub struct InitOptions {
     /// A PostgreSQL database for the store, instead of the embedded
     /// `node.db`.
     pub database: Option<String>,
+    /// Validators to make for finality (0: none; `crate::finality`).
+    pub validators: u64,
 }
 
 impl Default for InitOptions {
     fn default() -> Self {
-        Self { depth: 32, slots: 4, fund_sample: 16, keys: None, database: None }
+        Self { depth: 32, slots: 4, fund_sample: 16, keys: None, database: None, validators: 0 }
     }
 }
 
@@ -76,6 +81,9 @@ pub struct Genesis {
     pub sample_accounts: u64,
     /// The keys come from a development setup.
     pub development_setup: bool,
+    /// The validator set and its finality key, on a node with validators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finality: Option<FinalityGenesis>,
 }
 
 impl Genesis {
@@ -117,6 +125,16 @@ impl fmt::Display for InitReport {
         )?;
         writeln!(f, "genesis root {}", self.genesis.root)?;
         writeln!(f, "verifying key fingerprint {}", self.genesis.vk_fingerprint)?;
+        if let Some(v) = &self.genesis.finality {
+            writeln!(
+                f,
+                "{} validators (set root {}); their secret keys are in {}/{}/: each belongs on its own validator's machine",
+                v.validators,
+                v.set_root,
+                self.data.display(),
+                crate::finality::VALIDATOR_KEYS
+            )?;
+        }
         if self.genesis.sample_accounts > 0 {
             write!(
                 f,
@@ -204,6 +222,10 @@ pub fn init(progress: &dyn Progress, data: &Path, o: &InitOptions) -> Result<Ini
         vk_fingerprint: hex32(&keys.fingerprint()),
         sample_accounts: o.fund_sample,
         development_setup,
+        finality: match o.validators {
+            0 => None,
+            n => Some(init_validators(progress, data, n, ledger.state.root().0)?),
+        },
     };
     let sample_keys = data.join("sample-keys");
     if o.fund_sample > 0 {

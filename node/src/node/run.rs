@@ -6,6 +6,7 @@ use super::{
     init, initialised_marker, keys_dir, load_proving_key, runtime, upload_proving_key, Genesis,
     InitOptions, InitReport,
 };
+use crate::finality::{run_prover, Finality};
 use crate::intake::{self, Head, Submission};
 use crate::jobs::LOCAL_WORKER_PREFIX;
 use crate::metrics::Metrics;
@@ -121,6 +122,8 @@ pub struct Shared {
     pub job_done: Notify,
     /// The circom proving service.
     pub circom: crate::circom::Service,
+    /// Headers, attestations and finality proofs, on a node with validators.
+    pub finality: Option<Arc<crate::finality::Finality>>,
 }
 
 /// What a started node tells its caller.
@@ -265,6 +268,14 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         tracing::info!("released {released} prove jobs this node's workers held when it stopped");
     }
 
+    let finality = match &genesis.finality {
+        Some(g) => {
+            let last = rt.block_on(store.last_final())?;
+            Some(Arc::new(Finality::load(&o.data, g, meta.genesis_root, last)?))
+        }
+        None => None,
+    };
+
     let (intake_tx, intake_rx) = mpsc::channel(4096);
     let now = Instant::now();
     let shared = Arc::new(Shared {
@@ -288,6 +299,7 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         job_queued: Notify::new(),
         job_done: Notify::new(),
         circom: crate::circom::Service::new(o.max_upload),
+        finality: finality.clone(),
     });
     let listener = rt
         .block_on(tokio::net::TcpListener::bind(o.listen))
@@ -344,6 +356,14 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
                 );
                 spawn_watched(&format!("worker-{i}"), shared.clone(), move || worker.run())?;
             }
+        }
+        if let Some(finality) = finality {
+            let keys = finality.load_proving_key(progress, &o.data)?;
+            let the_prover = prover(&keys, &o.backend.open())?;
+            let (shared, handle) = (shared.clone(), rt.handle().clone());
+            spawn_watched("finality", shared.clone(), move || {
+                run_prover(shared, finality, handle, keys, the_prover)
+            })?;
         }
         batcher = Some(rt.spawn(pipeline::batcher(shared.clone(), to_witness, last_sealed + 1)));
     }

@@ -157,7 +157,7 @@ impl Store {
         Ok(state)
     }
 
-    fn fr_at(&self, bytes: Vec<u8>, what: &str) -> Result<Fr> {
+    pub(super) fn fr_at(&self, bytes: Vec<u8>, what: &str) -> Result<Fr> {
         decode_fr(&bytes).ok_or_else(|| self.error(what, "not a canonical field element"))
     }
 

@@ -7,7 +7,8 @@
 //! What it holds: the facts fixed at genesis, the ledger at the last proven
 //! root (accounts and the tree's non-empty nodes), the accepted
 //! transactions, the sealed batches with their updates once proven, and
-//! the prove jobs and proving keys of the job queue (`jobs.rs`).
+//! the prove jobs and proving keys of the job queue (`jobs.rs`), and
+//! validators' attestations and finality proofs (`finality.rs`).
 
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -31,6 +32,7 @@ const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_ledger.sql"),
     include_str!("../../migrations/sqlite/0002_jobs.sql"),
     include_str!("../../migrations/sqlite/0003_circom.sql"),
+    include_str!("../../migrations/sqlite/0004_finality.sql"),
 ];
 
 /// PostgreSQL's, the same tables in its types; the table
@@ -39,6 +41,7 @@ const POSTGRES_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_ledger.sql"),
     include_str!("../../migrations/postgres/0002_jobs.sql"),
     include_str!("../../migrations/postgres/0003_circom.sql"),
+    include_str!("../../migrations/postgres/0004_finality.sql"),
 ];
 
 /// The store's file in a data directory.
@@ -339,5 +342,7 @@ impl Store {
     }
 }
 
+mod finality;
 mod ledger;
+pub use finality::*;
 pub use ledger::*;

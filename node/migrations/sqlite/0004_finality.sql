@@ -1,0 +1,24 @@
+-- Version 4: finality (`node init --validators N`). Header h is the one
+-- after proven update h (its state root is that update's new root; it is
+-- computed from `batches`, not stored). Validators' attestations of
+-- headers, as `AttestationJson` text, one per validator and height: the
+-- first a validator sends for a height is the one kept. A height's
+-- finality proof (a compressed update of the finality-quorum circuit) once
+-- a quorum attested it.
+
+CREATE TABLE attestations (
+    height      INTEGER NOT NULL,
+    idx         INTEGER NOT NULL,
+    header_hash BLOB NOT NULL,
+    body        TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (height, idx)
+);
+
+CREATE TABLE finality (
+    height       INTEGER PRIMARY KEY,
+    header_hash  BLOB NOT NULL,
+    update_bytes BLOB NOT NULL,
+    signers      INTEGER NOT NULL,
+    proven_at    INTEGER NOT NULL
+);

@@ -1,0 +1,307 @@
+//! `validator run`: a validator as a process. It follows the node's
+//! headers and signs each one only after checking it itself: the header
+//! extends the last one it signed, names the genesis set next, and its
+//! state root is the new root of a state update whose proof verifies under
+//! the genesis's transfer key and which starts from the previous header's
+//! state root. The node is trusted for nothing; a header that fails a check
+//! is refused (and asked for again at the next poll).
+//!
+//! **Never two headers at one height.** The last height it signed, with
+//! the header's hash and state root, is in its state file, written and
+//! fsynced before the signature leaves the process; after a restart it
+//! signs only heights above it (the header it signed last is sent again,
+//! with the same deterministic signature). Tendermint's
+//! `priv_validator_state.json` is the model.
+
+use super::*;
+use crate::finality::api::{AttestationPost, HeaderView};
+use crate::finality::{read_set, FinalityGenesis, SET_FILE};
+use stateproof_circuits::finality::Header;
+use stateproof_circuits::primitives::eddsa::SecretKey;
+use stateproof_circuits::primitives::field::signature_to_strings;
+
+/// What a validator's state file says it is.
+pub const VALIDATOR_KIND: &str = "stateproof validator state";
+
+/// A validator's state file: who it is and the last header it signed.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ValidatorState {
+    /// Always [`VALIDATOR_KIND`].
+    pub kind: String,
+    /// Its index in the set.
+    pub index: u64,
+    /// Its public key `[x, y]`.
+    pub public_key: [String; 2],
+    /// The set it belongs to, decimal.
+    pub set_root: String,
+    /// The height of the last header it signed (0: none; the genesis
+    /// header needs no signature).
+    pub height: u64,
+    /// That header's hash, decimal.
+    pub header_hash: String,
+    /// Its state root, decimal.
+    pub state_root: String,
+}
+
+/// How a validator runs.
+#[derive(Clone, Debug)]
+pub struct ValidatorOptions {
+    /// The node.
+    pub node: String,
+    /// Its secret key file.
+    pub key: PathBuf,
+    /// Its state file (made on first use).
+    pub state: PathBuf,
+    /// The node's genesis.json (trusted: obtained out of band).
+    pub genesis: PathBuf,
+    /// The set file; default `validators.json` beside the genesis.
+    pub set: Option<PathBuf>,
+    /// How often it asks for new headers.
+    pub poll: Duration,
+}
+
+/// A running validator's fixed facts.
+struct Validator {
+    client: NodeClient,
+    key: SecretKey,
+    index: u64,
+    set_root: Fr,
+    vk: VerifyingKey,
+    state: ValidatorState,
+    path: PathBuf,
+}
+
+/// What a started validator reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct ValidatorStarted {
+    /// Its index.
+    pub index: u64,
+    /// The last height it signed before this start.
+    pub height: u64,
+    /// The node.
+    pub node: String,
+}
+
+impl fmt::Display for ValidatorStarted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "validator {} following {} from height {}",
+            self.index,
+            self.node,
+            self.height + 1
+        )
+    }
+}
+
+/// Runs a validator until the process is stopped; `started` is told once
+/// it is set up. Returns only on an error it cannot wait out (a state file
+/// or key that does not belong with the genesis).
+pub fn run_validator(o: &ValidatorOptions, started: &dyn Fn(&ValidatorStarted)) -> Result<()> {
+    let mut v = Validator::open(o)?;
+    started(&ValidatorStarted { index: v.index, height: v.state.height, node: o.node.clone() });
+    if v.state.height > 0 {
+        // The last signature may not have reached the node before a stop.
+        v.post_last();
+    }
+    loop {
+        match v.step() {
+            Ok(0) => std::thread::sleep(o.poll),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!("{e}; trying again in {} ms", o.poll.as_millis());
+                std::thread::sleep(o.poll);
+            }
+        }
+    }
+}
+
+fn parse_field(value: &str, path: &Path, field: &str) -> Result<Fr> {
+    parse_fr(value).map_err(|e| AppError::unusable(format!("{}: {field}: {e}", path.display())))
+}
+
+impl Validator {
+    fn open(o: &ValidatorOptions) -> Result<Self> {
+        let client = NodeClient::new(&o.node)?;
+        let key = read_key(&o.key)?;
+        let genesis = Genesis::read(&o.genesis)?;
+        let finality: &FinalityGenesis = genesis.finality.as_ref().ok_or_else(|| {
+            AppError::unusable(format!(
+                "{}: no finality section: the node was initialised without --validators",
+                o.genesis.display()
+            ))
+        })?;
+        let genesis_root = genesis.root_fr(&o.genesis)?;
+        let (set_root, genesis_header) = finality.genesis_header(genesis_root, &o.genesis)?;
+        let set_path = o
+            .set
+            .clone()
+            .unwrap_or_else(|| o.genesis.parent().unwrap_or(Path::new(".")).join(SET_FILE));
+        let set = read_set(&set_path, set_root)?;
+        let public_key = key.public_key();
+        let index = set
+            .members()
+            .iter()
+            .find(|(_, m)| m.public_key == public_key)
+            .map(|(i, _)| *i)
+            .ok_or_else(|| {
+                AppError::unusable(format!(
+                    "{}: this key is not a member of the set in {}",
+                    o.key.display(),
+                    set_path.display()
+                ))
+            })?;
+        let vk = client.trusted_key(&genesis.circuit, &genesis.vk_fingerprint)?;
+        let fresh = ValidatorState {
+            kind: VALIDATOR_KIND.into(),
+            index,
+            public_key: key_to_strings(&public_key),
+            set_root: fr(&set_root),
+            height: 0,
+            header_hash: fr(&genesis_header.hash()),
+            state_root: fr(&genesis_root),
+        };
+        let state = if o.state.exists() {
+            let state: ValidatorState = read_json(&o.state)?;
+            let mine = ValidatorState {
+                height: state.height,
+                header_hash: state.header_hash.clone(),
+                state_root: state.state_root.clone(),
+                ..fresh
+            };
+            if state != mine {
+                return Err(AppError::unusable(format!(
+                    "{}: the state of another validator or set (kind, index, public_key or set_root differ from this key's and genesis's)",
+                    o.state.display()
+                )));
+            }
+            parse_field(&state.header_hash, &o.state, "header_hash")?;
+            parse_field(&state.state_root, &o.state, "state_root")?;
+            state
+        } else {
+            write_json(&o.state, &fresh)?;
+            fresh
+        };
+        Ok(Self { client, key, index, set_root, vk, state, path: o.state.clone() })
+    }
+
+    /// Signs what it can of the next page of headers; how many it signed.
+    fn step(&mut self) -> Result<usize> {
+        let page = self.client.headers(self.state.height + 1)?;
+        let mut signed = 0;
+        for view in &page.headers {
+            let header = match self.check(view) {
+                Ok(h) => h,
+                Err(why) => {
+                    tracing::warn!("refusing header {}: {why}", view.height);
+                    break;
+                }
+            };
+            self.state = ValidatorState {
+                height: header.height,
+                header_hash: fr(&header.hash()),
+                state_root: fr(&header.state_root),
+                ..self.state.clone()
+            };
+            // On disk before the signature leaves.
+            write_json(&self.path, &self.state)?;
+            self.post(&header);
+            signed += 1;
+        }
+        Ok(signed)
+    }
+
+    /// The header `view` describes, if it is the next one and its state
+    /// root is proven.
+    fn check(&self, view: &HeaderView) -> std::result::Result<Header, String> {
+        let header = header_of(view)?;
+        let field = |name: &str, value: &str| parse_fr(value).map_err(|e| format!("{name}: {e}"));
+        let last_hash = field("header_hash", &self.state.header_hash)?;
+        let last_root = field("state_root", &self.state.state_root)?;
+        if header.height != self.state.height + 1 {
+            return Err(format!("expected height {}", self.state.height + 1));
+        }
+        if header.prev_hash != last_hash {
+            return Err(format!("it does not extend header {} signed last", self.state.height));
+        }
+        if header.next_set_root != self.set_root {
+            return Err(
+                "it names another validator set next (rotations are not supported yet)".into()
+            );
+        }
+        let bytes = self
+            .client
+            .update_bytes(header.height)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("the node has no proven update {}", header.height))?;
+        let update = CompressedUpdate::from_bytes(&bytes)
+            .map_err(|e| format!("update {}: {e}", header.height))?;
+        let new_root = LightClient::new(self.vk.clone(), last_root)
+            .apply(&update)
+            .map_err(|e| format!("update {}: {e}", header.height))?;
+        if new_root != header.state_root {
+            return Err(format!(
+                "its state root is not update {}'s new root {}",
+                header.height,
+                fr(&new_root)
+            ));
+        }
+        Ok(header)
+    }
+
+    /// Sends its signature of `header` (logging what the node said).
+    fn post(&self, header: &Header) {
+        let signature = self.key.sign(header.hash());
+        let (signature_r8, signature_s) = signature_to_strings(&signature);
+        let post = AttestationPost {
+            height: header.height,
+            header_hash: fr(&header.hash()),
+            index: self.index,
+            public_key: self.state.public_key.clone(),
+            signature_r8,
+            signature_s,
+        };
+        match self.client.attest(&post) {
+            Ok(Ok(a)) => tracing::info!(
+                "signed header {} ({} of {} stake{})",
+                header.height,
+                a.attested_stake,
+                a.total_stake,
+                if a.quorum { ", quorum" } else { "" }
+            ),
+            Ok(Err(refusal)) => tracing::warn!("header {}: {refusal}", header.height),
+            Err(e) => {
+                tracing::warn!("header {}: {e} (sent again at the next start)", header.height)
+            }
+        }
+    }
+
+    /// Sends the last signed header's attestation again, if the node's
+    /// header at that height is the one signed.
+    fn post_last(&self) {
+        let page = match self.client.headers(self.state.height) {
+            Ok(p) => p,
+            Err(e) => return tracing::warn!("{e}"),
+        };
+        let signed = parse_fr(&self.state.header_hash).ok();
+        match page.headers.first().map(header_of) {
+            Some(Ok(h)) if Some(h.hash()) == signed => self.post(&h),
+            _ => tracing::warn!(
+                "the node's header {} is not the one this validator signed: not signing it",
+                self.state.height
+            ),
+        }
+    }
+}
+
+/// The header a view describes (its hash recomputed, not read).
+fn header_of(view: &HeaderView) -> std::result::Result<Header, String> {
+    let field = |name: &str, v: &str| parse_fr(v).map_err(|e| format!("{name}: {e}"));
+    Ok(Header {
+        height: view.height,
+        prev_hash: field("prev_hash", &view.prev_hash)?,
+        state_root: field("state_root", &view.state_root)?,
+        next_set_root: field("next_set_root", &view.next_set_root)?,
+    })
+}

@@ -1,0 +1,376 @@
+//! Finality's part of the API: headers, attestations, finality proofs.
+
+use super::{kept_attestations, Finality, THRESHOLD};
+use crate::api::{error, parse_u64, query_pairs, read_body, storage, ApiError};
+use crate::node::Shared;
+use crate::wire::ErrorBody;
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use stateproof_app::text::fr;
+use stateproof_circuits::finality::{AttestationJson, Header};
+use stateproof_circuits::primitives::field::parse_fr;
+use stateproof_circuits::transfer::openapi_schema::{decimal, decimal_pair};
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+/// Most headers or finality proofs in one page.
+const MAX_PAGE: u64 = 100;
+
+/// A header: the state after proven update `height`, and the set that
+/// signs the next one.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct HeaderView {
+    /// Its height (0: genesis; `h`: after proven update `h`).
+    pub height: u64,
+    /// The parent header's hash, decimal (0 at genesis).
+    pub prev_hash: String,
+    /// The state root it finalises, decimal.
+    pub state_root: String,
+    /// The root of the set that signs the next header, decimal.
+    pub next_set_root: String,
+    /// Its hash, decimal: what validators sign (a validator recomputes it).
+    pub hash: String,
+    /// Whether its finality proof is published.
+    #[serde(rename = "final")]
+    pub is_final: bool,
+}
+
+/// A page of headers.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct HeadersPage {
+    /// The headers, in height order.
+    pub headers: Vec<HeaderView>,
+    /// The height to ask from next.
+    pub next: u64,
+}
+
+/// A validator's signature over a header's hash.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttestationPost {
+    /// The header's height, from 1.
+    pub height: u64,
+    /// The header's hash the validator signed, decimal.
+    #[schema(schema_with = decimal)]
+    pub header_hash: String,
+    /// The validator's index in the set.
+    pub index: u64,
+    /// Its key `[x, y]`, decimal.
+    #[schema(schema_with = decimal_pair)]
+    pub public_key: [String; 2],
+    /// The signature's point `R8 = [x, y]`, decimal.
+    #[schema(schema_with = decimal_pair)]
+    pub signature_r8: [String; 2],
+    /// The signature's scalar `S`, decimal.
+    #[schema(schema_with = decimal)]
+    pub signature_s: String,
+}
+
+/// An attestation kept.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct AttestationAnswer {
+    /// The header's height.
+    pub height: u64,
+    /// The stake that attested it so far.
+    pub attested_stake: u64,
+    /// The set's total stake.
+    pub total_stake: u64,
+    /// Whether the attested stake meets the threshold (more than 2/3).
+    pub quorum: bool,
+}
+
+/// A header's finality proof.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct FinalityView {
+    /// The header's height.
+    pub height: u64,
+    /// Its hash, decimal.
+    pub header_hash: String,
+    /// Attestations the proof carries.
+    pub signers: u64,
+    /// The finality-quorum compressed update, hex (`FinalityClient` and
+    /// `stateproof finality follow` verify it).
+    pub update_hex: String,
+}
+
+/// A page of finality proofs.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct FinalityPage {
+    /// The proofs, in height order.
+    pub proofs: Vec<FinalityView>,
+    /// The height to ask from next.
+    pub next: u64,
+}
+
+type Shared_ = Arc<Shared>;
+
+fn no_finality() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "no-finality",
+        "this node has no validator set (it was initialised without --validators)",
+    )
+}
+
+fn view(f: &Finality, h: &Header) -> HeaderView {
+    HeaderView {
+        height: h.height,
+        prev_hash: fr(&h.prev_hash),
+        state_root: fr(&h.state_root),
+        next_set_root: fr(&h.next_set_root),
+        hash: fr(&h.hash()),
+        is_final: h.height == 0 || h.height <= f.final_height(),
+    }
+}
+
+/// `from` and `limit` of a page request.
+fn page(q: Option<&str>, first: u64) -> Result<(u64, u32), ApiError> {
+    let q = query_pairs(q);
+    let get = |name: &str| q.get(name).map(|v| parse_u64(name, v)).transpose();
+    let from = get("from")?.unwrap_or(first).max(first);
+    let limit = get("limit")?.unwrap_or(MAX_PAGE);
+    Ok((from, limit.clamp(1, MAX_PAGE) as u32))
+}
+
+/// Headers from a height on, as far as updates are proven.
+#[utoipa::path(
+    get,
+    path = "/v1/headers",
+    params(
+        ("from" = Option<u64>, Query, description = "The first height (default 0, the genesis header)"),
+        ("limit" = Option<u64>, Query, description = "Most headers (default 100; larger is read as 100)"),
+    ),
+    responses(
+        (status = 200, description = "A page of headers", body = HeadersPage),
+        (status = 400, description = "A malformed parameter", body = ErrorBody),
+        (status = 404, description = "The node has no validator set", body = ErrorBody),
+        (status = 503, description = "The store failed", body = ErrorBody),
+    )
+)]
+pub async fn headers(State(s): State<Shared_>, RawQuery(q): RawQuery) -> Response {
+    let Some(f) = s.finality.as_deref() else {
+        return no_finality();
+    };
+    let (from, limit) = match page(q.as_deref(), 0) {
+        Ok(p) => p,
+        Err(r) => return r.into_response(),
+    };
+    match f.headers_from(&s.store, from, limit).await {
+        Err(e) => storage(e),
+        Ok(list) => {
+            let next = list.last().map_or(from, |h| h.height + 1);
+            let headers = list.iter().map(|h| view(f, h)).collect();
+            Json(HeadersPage { headers, next }).into_response()
+        }
+    }
+}
+
+/// One header.
+#[utoipa::path(
+    get,
+    path = "/v1/headers/{height}",
+    params(("height" = u64, Path, description = "The height (0: genesis)")),
+    responses(
+        (status = 200, description = "The header", body = HeaderView),
+        (status = 400, description = "Not an integer", body = ErrorBody),
+        (status = 404, description = "No such header yet, or no validator set", body = ErrorBody),
+        (status = 503, description = "The store failed", body = ErrorBody),
+    )
+)]
+pub async fn header(State(s): State<Shared_>, Path(height): Path<String>) -> Response {
+    let Some(f) = s.finality.as_deref() else {
+        return no_finality();
+    };
+    let height = match parse_u64("height", &height) {
+        Ok(h) => h,
+        Err(r) => return r.into_response(),
+    };
+    match f.header(&s.store, height).await {
+        Err(e) => storage(e),
+        Ok(None) => error(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("no header {height}: update {height} is not proven"),
+        ),
+        Ok(Some(h)) => Json(view(f, &h)).into_response(),
+    }
+}
+
+/// Takes a validator's attestation of a header.
+///
+/// Checked at once: the header exists and has the hash signed, the signer
+/// is the set's member at that index with that key, and the signature
+/// verifies. The first attestation a validator sends for a height is kept;
+/// sending it again is harmless.
+#[utoipa::path(
+    post,
+    path = "/v1/attestations",
+    request_body = AttestationPost,
+    responses(
+        (status = 202, description = "Kept (or kept before)", body = AttestationAnswer),
+        (status = 400, description = "Malformed JSON or field", body = ErrorBody),
+        (status = 404, description = "No such header yet, or no validator set", body = ErrorBody),
+        (status = 408, description = "The body came too slowly", body = ErrorBody),
+        (status = 409, description = "This validator attested another header at that height", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "Not a member, a bad signature, or another header's hash", body = ErrorBody),
+        (status = 503, description = "The store failed", body = ErrorBody),
+    )
+)]
+pub async fn attest(State(s): State<Shared_>, body: Body) -> Response {
+    let Some(f) = s.finality.as_deref() else {
+        return no_finality();
+    };
+    let post: AttestationPost = match read_body(body).await.map(|b| serde_json::from_slice(&b)) {
+        Err(r) => return r.into_response(),
+        Ok(Err(e)) => return error(StatusCode::BAD_REQUEST, "malformed-json", e.to_string()),
+        Ok(Ok(p)) => p,
+    };
+    let (attestation, claimed) = match parse_attestation(&post) {
+        Ok(a) => a,
+        Err(r) => return r.into_response(),
+    };
+    let header = match f.header(&s.store, post.height).await {
+        Err(e) => return storage(e),
+        Ok(Some(h)) if post.height > 0 => h,
+        _ => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                format!("no header {} to attest (headers from 1 are attested)", post.height),
+            )
+        }
+    };
+    if let Err((rule, message)) = f.check(&header, claimed, &attestation) {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, rule, message);
+    }
+    let body = match serde_json::to_string(&AttestationJson::from_attestation(&attestation)) {
+        Ok(b) => b,
+        Err(e) => return storage(e),
+    };
+    match s.store.insert_attestation(post.height, post.index, &claimed, &body).await {
+        Err(e) => return storage(e),
+        Ok(kept) if kept != claimed => {
+            return error(
+                StatusCode::CONFLICT,
+                "double-sign",
+                format!(
+                "validator {} attested header {} at height {} before: two headers at one height",
+                post.index,
+                fr(&kept),
+                post.height
+            ),
+            )
+        }
+        Ok(_) => {}
+    }
+    let kept = match kept_attestations(&s.store, &header).await {
+        Ok(k) => k,
+        Err(e) => return storage(e),
+    };
+    let attested_stake = f.stake_of(&kept);
+    let total_stake = f.set.total_stake();
+    let answer = AttestationAnswer {
+        height: post.height,
+        attested_stake,
+        total_stake,
+        quorum: THRESHOLD.met(attested_stake, total_stake),
+    };
+    (StatusCode::ACCEPTED, Json(answer)).into_response()
+}
+
+fn parse_attestation(
+    p: &AttestationPost,
+) -> Result<(stateproof_circuits::finality::Attestation, stateproof_circuits::Fr), ApiError> {
+    let malformed = |field: &str, e: String| {
+        ApiError::new(StatusCode::BAD_REQUEST, "malformed-field", format!("{field}: {e}"))
+    };
+    let claimed = parse_fr(&p.header_hash).map_err(|e| malformed("header_hash", e.to_string()))?;
+    let json = AttestationJson {
+        index: p.index,
+        public_key: p.public_key.clone(),
+        signature_r8: p.signature_r8.clone(),
+        signature_s: p.signature_s.clone(),
+    };
+    let a = json.to_attestation().map_err(|e| malformed("attestation", e.to_string()))?;
+    Ok((a, claimed))
+}
+
+/// Finality proofs from a height on.
+#[utoipa::path(
+    get,
+    path = "/v1/finality",
+    params(
+        ("from" = Option<u64>, Query, description = "The first height (default 1)"),
+        ("limit" = Option<u64>, Query, description = "Most proofs (default 100; larger is read as 100)"),
+    ),
+    responses(
+        (status = 200, description = "A page of finality proofs", body = FinalityPage),
+        (status = 400, description = "A malformed parameter", body = ErrorBody),
+        (status = 404, description = "The node has no validator set", body = ErrorBody),
+        (status = 503, description = "The store failed", body = ErrorBody),
+    )
+)]
+pub async fn finality_page(State(s): State<Shared_>, RawQuery(q): RawQuery) -> Response {
+    if s.finality.is_none() {
+        return no_finality();
+    }
+    let (from, limit) = match page(q.as_deref(), 1) {
+        Ok(p) => p,
+        Err(r) => return r.into_response(),
+    };
+    match s.store.finality_from(from, limit).await {
+        Err(e) => storage(e),
+        Ok(list) => {
+            let next = list.last().map_or(from, |r| r.height + 1);
+            let proofs = list.into_iter().map(finality_view).collect();
+            Json(FinalityPage { proofs, next }).into_response()
+        }
+    }
+}
+
+fn finality_view(r: crate::store::FinalityRecord) -> FinalityView {
+    FinalityView {
+        height: r.height,
+        header_hash: fr(&r.header_hash),
+        signers: r.signers,
+        update_hex: hex::encode(&r.bytes),
+    }
+}
+
+/// One header's finality proof.
+#[utoipa::path(
+    get,
+    path = "/v1/finality/{height}",
+    params(("height" = u64, Path, description = "The header's height, from 1")),
+    responses(
+        (status = 200, description = "The proof", body = FinalityView),
+        (status = 400, description = "Not an integer", body = ErrorBody),
+        (status = 404, description = "Not final (yet), or no validator set", body = ErrorBody),
+        (status = 503, description = "The store failed", body = ErrorBody),
+    )
+)]
+pub async fn finality_proof(State(s): State<Shared_>, Path(height): Path<String>) -> Response {
+    if s.finality.is_none() {
+        return no_finality();
+    }
+    let height = match parse_u64("height", &height) {
+        Ok(h) => h,
+        Err(r) => return r.into_response(),
+    };
+    match s.store.finality_from(height, 1).await {
+        Err(e) => storage(e),
+        Ok(list) => match list.into_iter().next().filter(|r| r.height == height) {
+            Some(r) => Json(finality_view(r)).into_response(),
+            None => error(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                format!("header {height} has no finality proof (yet)"),
+            ),
+        },
+    }
+}
