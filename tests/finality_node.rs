@@ -4,11 +4,18 @@
 //! the finality light client follows from the genesis header. Validators
 //! refuse a header whose state root has no proof behind it, and one
 //! restarted right after signing does not sign another header at that
-//! height.
+//! height. A validator that double-signs is slashed: the evidence is
+//! proven, a header names the set with its stake at 0, and the other three
+//! finalise on, followed by the light client through the rotation.
 
+use stateproof_app::userkeys::read_key;
+use stateproof_circuits::finality::Header;
+use stateproof_circuits::primitives::eddsa::SecretKey;
+use stateproof_circuits::primitives::field::{key_to_strings, parse_fr, signature_to_strings};
 use stateproof_circuits::sample::sample_key;
 use stateproof_circuits::transfer::{Transfer, TransferJson};
 use stateproof_node::client::{follow_finality, NodeClient};
+use stateproof_node::finality::api::{EvidencePost, HeaderView, SignedHeader};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -131,4 +138,116 @@ fn validators_refuse_an_unproven_state_root_and_never_sign_two_headers_at_one_he
     let header = client.headers(h1).unwrap().headers[0].clone();
     assert_eq!(state["header_hash"], header.hash, "the state holds the honest header");
     assert!(!header.is_final, "one validator is not a quorum");
+}
+
+#[test]
+fn a_double_signer_is_slashed_and_the_other_three_finalise_on() {
+    let dir = temp_dir("finality-slash");
+    let data = dir.join("data");
+    let node = Node::start(&data, &["--validators", "4"]);
+    let client = node.client();
+    let mut vals: Vec<Watched> =
+        (0..3).map(|i| Watched::validator(&node.url, &data, i, &dir)).collect();
+    let cheat = Watched::validator_with(&node.url, &data, 3, &dir, &["--unsafe-double-sign"]);
+    let genesis_set = client.headers(0).unwrap().headers[0].next_set_root.clone();
+
+    let mut nonce = 0;
+    prove_one(&node, nonce);
+    cheat.wait_for("the evidence is posted", WITHIN);
+    // The slashing lands between two headers: find where.
+    let deadline = Instant::now() + WITHIN;
+    let slashing = loop {
+        if let Some(s) = client.slashings().unwrap().slashings.first().cloned() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "no slashing within {WITHIN:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(slashing.offender, 3);
+    assert_ne!(slashing.set_root, genesis_set);
+    // Headers up to the one it names the set from, and one signed by the
+    // slashed set after it.
+    let mut proven = 1;
+    while proven < slashing.from_height + 1 {
+        nonce += 1;
+        proven = prove_one(&node, nonce);
+    }
+    let from = slashing.from_height;
+    let headers = client.headers(from - 1).unwrap().headers;
+    assert_eq!(headers[0].next_set_root, genesis_set, "the header before names the old set");
+    assert_eq!(headers[1].next_set_root, slashing.set_root, "header {from} names the slashed set");
+    wait_final(&client, from + 1);
+
+    // Without the offender at all: 3 of the slashed set's 3 still finalise.
+    drop(cheat);
+    nonce += 1;
+    let next = prove_one(&node, nonce);
+    wait_final(&client, next);
+    let report =
+        follow_finality(&node.url, &dir.join("fin.json"), Some(&data.join("genesis.json")))
+            .unwrap();
+    assert_eq!((report.height, report.rejected), (next, None));
+    // Evidence is checked at once: against the slashed validator again,
+    // over two heights, over one header twice, by a key not in the set.
+    let key = read_key(&data.join("validator-keys/validator-3.key")).unwrap();
+    let h1 = client.headers(1).unwrap().headers[0].clone();
+    let h2 = client.headers(2).unwrap().headers[0].clone();
+    let forked = HeaderView { state_root: "7".into(), ..h1.clone() };
+    for (index, signer, a, b, rule) in [
+        (3, &key, &h1, &forked, "already-slashed"),
+        (
+            0,
+            &read_key(&data.join("validator-keys/validator-0.key")).unwrap(),
+            &h1,
+            &h2,
+            "different-heights",
+        ),
+        (
+            1,
+            &read_key(&data.join("validator-keys/validator-1.key")).unwrap(),
+            &h1,
+            &h1,
+            "same-header",
+        ),
+        (2, &sample_key_file(&dir), &h1, &forked, "not-member"),
+    ] {
+        let evidence = evidence_of(index, signer, a, b);
+        let refusal = client.post_evidence(&evidence).unwrap().unwrap_err();
+        assert_eq!((refusal.status, refusal.rule.as_str()), (422, rule), "{refusal}");
+    }
+    vals.clear();
+}
+
+/// A key that belongs to no validator.
+fn sample_key_file(dir: &Path) -> SecretKey {
+    let path = dir.join("stranger.key");
+    stateproof_app::userkeys::write_key(&path, &[9u8; 32]).unwrap();
+    read_key(&path).unwrap()
+}
+
+/// `key`'s signatures over headers `a` and `b`, as evidence against `index`.
+fn evidence_of(index: u64, key: &SecretKey, a: &HeaderView, b: &HeaderView) -> EvidencePost {
+    let signed = |h: &HeaderView| {
+        let header = Header {
+            height: h.height,
+            prev_hash: parse_fr(&h.prev_hash).unwrap(),
+            state_root: parse_fr(&h.state_root).unwrap(),
+            next_set_root: parse_fr(&h.next_set_root).unwrap(),
+        };
+        let (signature_r8, signature_s) = signature_to_strings(&key.sign(header.hash()));
+        SignedHeader {
+            height: h.height,
+            prev_hash: h.prev_hash.clone(),
+            state_root: h.state_root.clone(),
+            next_set_root: h.next_set_root.clone(),
+            signature_r8,
+            signature_s,
+        }
+    };
+    EvidencePost {
+        index,
+        public_key: key_to_strings(&key.public_key()),
+        first: signed(a),
+        second: signed(b),
+    }
 }

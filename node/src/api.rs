@@ -63,7 +63,9 @@ type Shared_ = Arc<Shared>;
         crate::finality::api::header,
         crate::finality::api::attest,
         crate::finality::api::finality_page,
-        crate::finality::api::finality_proof
+        crate::finality::api::finality_proof,
+        crate::finality::api::evidence,
+        crate::finality::api::slashings
     ),
     components(schemas(
         TransferJson,
@@ -84,7 +86,12 @@ type Shared_ = Arc<Shared>;
         crate::finality::api::AttestationPost,
         crate::finality::api::AttestationAnswer,
         crate::finality::api::FinalityView,
-        crate::finality::api::FinalityPage
+        crate::finality::api::FinalityPage,
+        crate::finality::api::SignedHeader,
+        crate::finality::api::EvidencePost,
+        crate::finality::api::EvidenceAnswer,
+        crate::finality::api::SlashingView,
+        crate::finality::api::SlashingsPage
     ))
 )]
 pub struct ApiDoc;
@@ -163,6 +170,8 @@ pub fn router(shared: Shared_) -> Router {
         .route("/v1/attestations", post(crate::finality::api::attest))
         .route("/v1/finality", get(crate::finality::api::finality_page))
         .route("/v1/finality/{height}", get(crate::finality::api::finality_proof))
+        .route("/v1/evidence", post(crate::finality::api::evidence))
+        .route("/v1/slashings", get(crate::finality::api::slashings))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
@@ -496,20 +505,24 @@ fn octets(bytes: Vec<u8>) -> Response {
 #[utoipa::path(
     get,
     path = "/v1/keys/{circuit}",
-    params(("circuit" = String, Path, description = "The circuit id: `transfer-batch`, or `finality-quorum` on a node with validators")),
+    params(("circuit" = String, Path, description = "The circuit id: `transfer-batch`; on a node with validators also `finality-quorum` and `double-sign-slash`")),
     responses(
         (status = 200, description = "The verifying key", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 404, description = "Not a circuit this node proves", body = ErrorBody),
     )
 )]
 async fn key(State(s): State<Shared_>, Path(circuit): Path<String>) -> Response {
-    use stateproof_verifier::spec::{FINALITY_QUORUM, TRANSFER_BATCH};
+    use stateproof_verifier::spec::{DOUBLE_SIGN_SLASH, FINALITY_QUORUM, TRANSFER_BATCH};
     match (circuit.as_str(), &s.finality) {
         (id, _) if id == TRANSFER_BATCH.id => octets(s.vk_bytes.clone()),
         (id, Some(f)) if id == FINALITY_QUORUM.id => octets(f.vk.to_bytes()),
+        (id, Some(f)) if id == DOUBLE_SIGN_SLASH.id => octets(f.slashing_vk.to_bytes()),
         _ => {
             let proves = match s.finality {
-                Some(_) => format!("{} and {}", TRANSFER_BATCH.id, FINALITY_QUORUM.id),
+                Some(_) => format!(
+                    "{}, {} and {}",
+                    TRANSFER_BATCH.id, FINALITY_QUORUM.id, DOUBLE_SIGN_SLASH.id
+                ),
                 None => TRANSFER_BATCH.id.to_string(),
             };
             error(

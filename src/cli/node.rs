@@ -283,13 +283,20 @@ pub enum ValidatorCommand {
         /// How often it asks for new headers.
         #[arg(long, default_value = "250ms", value_parser = duration)]
         poll: Duration,
+        /// FOR TESTS ONLY: also sign a second header at the first height
+        /// signed, and post both as double-sign evidence (the validator is
+        /// then slashed).
+        #[arg(long, hide = true)]
+        unsafe_double_sign: bool,
     },
 }
 
 pub fn run_validator(out: &Output, command: ValidatorCommand) -> Result<(), AppError> {
-    let ValidatorCommand::Run { node, key, state, genesis, set, poll } = command;
+    let ValidatorCommand::Run { node, key, state, genesis, set, poll, unsafe_double_sign } =
+        command;
     super::output::install_node_log();
-    let options = client::ValidatorOptions { node, key, state, genesis, set, poll };
+    let options =
+        client::ValidatorOptions { node, key, state, genesis, set, poll, unsafe_double_sign };
     client::run_validator(&options, &|started| out.report(started))
 }
 

@@ -123,6 +123,11 @@ impl Watched {
     /// Starts validator `i` of the node whose data directory is `data`
     /// against `node` (a URL), its state in `dir/validator-I.json`.
     pub fn validator(node: &str, data: &Path, i: u64, dir: &Path) -> Watched {
+        Self::validator_with(node, data, i, dir, &[])
+    }
+
+    /// [`Watched::validator`] with more options.
+    pub fn validator_with(node: &str, data: &Path, i: u64, dir: &Path, extra: &[&str]) -> Watched {
         let mut command = Command::new(BIN);
         command
             .args(["validator", "run", "--node", node, "--poll", "100ms", "--key"])
@@ -130,7 +135,8 @@ impl Watched {
             .arg("--state")
             .arg(dir.join(format!("validator-{i}.json")))
             .arg("--genesis")
-            .arg(data.join("genesis.json"));
+            .arg(data.join("genesis.json"))
+            .args(extra);
         Self::spawn(command, &format!("validator-{i}"), dir)
     }
 

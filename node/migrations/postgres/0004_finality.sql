@@ -16,3 +16,19 @@ CREATE TABLE finality (
     signers      BIGINT NOT NULL,
     proven_at    BIGINT NOT NULL
 );
+
+CREATE TABLE evidence (
+    seq         BIGSERIAL PRIMARY KEY,
+    offender    BIGINT NOT NULL,
+    body        TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    done        BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE set_changes (
+    from_height  BIGINT PRIMARY KEY,
+    offender     BIGINT NOT NULL,
+    set_json     TEXT NOT NULL,
+    update_bytes BYTEA NOT NULL,
+    made_at      BIGINT NOT NULL
+);

@@ -4,7 +4,9 @@
 -- headers, as `AttestationJson` text, one per validator and height: the
 -- first a validator sends for a height is the one kept. A height's
 -- finality proof (a compressed update of the finality-quorum circuit) once
--- a quorum attested it.
+-- a quorum attested it. Double-sign evidence as it arrived
+-- (`EvidenceJson` text), and the set changes its slashing proofs made:
+-- headers from `from_height` on name that set (`SetJson` text) next.
 
 CREATE TABLE attestations (
     height      INTEGER NOT NULL,
@@ -21,4 +23,20 @@ CREATE TABLE finality (
     update_bytes BLOB NOT NULL,
     signers      INTEGER NOT NULL,
     proven_at    INTEGER NOT NULL
+);
+
+CREATE TABLE evidence (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    offender    INTEGER NOT NULL,
+    body        TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    done        INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE set_changes (
+    from_height  INTEGER PRIMARY KEY,
+    offender     INTEGER NOT NULL,
+    set_json     TEXT NOT NULL,
+    update_bytes BLOB NOT NULL,
+    made_at      INTEGER NOT NULL
 );

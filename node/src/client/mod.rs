@@ -4,7 +4,10 @@
 //! against the verified root), and `load` (a load generator over the
 //! sample-funded accounts).
 
-use crate::finality::api::{AttestationAnswer, AttestationPost, FinalityPage, HeadersPage};
+use crate::finality::api::{
+    AttestationAnswer, AttestationPost, EvidenceAnswer, EvidencePost, FinalityPage, HeadersPage,
+    SlashingsPage,
+};
 use crate::node::Genesis;
 use crate::wire::*;
 use serde::de::DeserializeOwned;
@@ -212,6 +215,19 @@ impl NodeClient {
         a: &AttestationPost,
     ) -> Result<std::result::Result<AttestationAnswer, Refusal>> {
         self.post_json("/v1/attestations", a)
+    }
+
+    /// `POST /v1/evidence`.
+    pub fn post_evidence(
+        &self,
+        e: &EvidencePost,
+    ) -> Result<std::result::Result<EvidenceAnswer, Refusal>> {
+        self.post_json("/v1/evidence", e)
+    }
+
+    /// `GET /v1/slashings`.
+    pub fn slashings(&self) -> Result<SlashingsPage> {
+        self.get_json("/v1/slashings")
     }
 
     /// POSTs `body` as JSON; a 2xx answer parsed, any other a refusal.

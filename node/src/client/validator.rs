@@ -12,9 +12,14 @@
 //! signs only heights above it (the header it signed last is sent again,
 //! with the same deterministic signature). Tendermint's
 //! `priv_validator_state.json` is the model.
+//!
+//! **Rotations.** A header may name another set next only when the node
+//! shows a slashing proof (verified under the genesis's slashing key) from
+//! the set that signs it to the one named; the validator then follows the
+//! slashed set.
 
 use super::*;
-use crate::finality::api::{AttestationPost, HeaderView};
+use crate::finality::api::{AttestationPost, EvidencePost, HeaderView, SignedHeader};
 use crate::finality::{read_set, FinalityGenesis, SET_FILE};
 use stateproof_circuits::finality::Header;
 use stateproof_circuits::primitives::eddsa::SecretKey;
@@ -33,7 +38,9 @@ pub struct ValidatorState {
     pub index: u64,
     /// Its public key `[x, y]`.
     pub public_key: [String; 2],
-    /// The set it belongs to, decimal.
+    /// The set that signs the header after the last it signed (the one
+    /// that header names next), decimal: the genesis set, or a set a
+    /// proven slashing made from it.
     pub set_root: String,
     /// The height of the last header it signed (0: none; the genesis
     /// header needs no signature).
@@ -59,6 +66,9 @@ pub struct ValidatorOptions {
     pub set: Option<PathBuf>,
     /// How often it asks for new headers.
     pub poll: Duration,
+    /// For tests only: also sign a second header at the first height it
+    /// signs, and post the two as double-sign evidence against itself.
+    pub unsafe_double_sign: bool,
 }
 
 /// A running validator's fixed facts.
@@ -66,10 +76,11 @@ struct Validator {
     client: NodeClient,
     key: SecretKey,
     index: u64,
-    set_root: Fr,
     vk: VerifyingKey,
+    slashing_vk: VerifyingKey,
     state: ValidatorState,
     path: PathBuf,
+    double_sign: bool,
 }
 
 /// What a started validator reports.
@@ -153,6 +164,10 @@ impl Validator {
                 ))
             })?;
         let vk = client.trusted_key(&genesis.circuit, &genesis.vk_fingerprint)?;
+        let slashing_vk = client.trusted_key(
+            stateproof_verifier::spec::DOUBLE_SIGN_SLASH.id,
+            &finality.slashing_vk_fingerprint,
+        )?;
         let fresh = ValidatorState {
             kind: VALIDATOR_KIND.into(),
             index,
@@ -168,14 +183,16 @@ impl Validator {
                 height: state.height,
                 header_hash: state.header_hash.clone(),
                 state_root: state.state_root.clone(),
+                set_root: state.set_root.clone(),
                 ..fresh
             };
             if state != mine {
                 return Err(AppError::unusable(format!(
-                    "{}: the state of another validator or set (kind, index, public_key or set_root differ from this key's and genesis's)",
+                    "{}: the state of another validator (kind, index or public_key differ from this key's)",
                     o.state.display()
                 )));
             }
+            parse_field(&state.set_root, &o.state, "set_root")?;
             parse_field(&state.header_hash, &o.state, "header_hash")?;
             parse_field(&state.state_root, &o.state, "state_root")?;
             state
@@ -183,7 +200,16 @@ impl Validator {
             write_json(&o.state, &fresh)?;
             fresh
         };
-        Ok(Self { client, key, index, set_root, vk, state, path: o.state.clone() })
+        Ok(Self {
+            client,
+            key,
+            index,
+            vk,
+            slashing_vk,
+            state,
+            path: o.state.clone(),
+            double_sign: o.unsafe_double_sign,
+        })
     }
 
     /// Signs what it can of the next page of headers; how many it signed.
@@ -202,11 +228,15 @@ impl Validator {
                 height: header.height,
                 header_hash: fr(&header.hash()),
                 state_root: fr(&header.state_root),
+                set_root: fr(&header.next_set_root),
                 ..self.state.clone()
             };
             // On disk before the signature leaves.
             write_json(&self.path, &self.state)?;
             self.post(&header);
+            if std::mem::take(&mut self.double_sign) {
+                self.sign_twice(&header);
+            }
             signed += 1;
         }
         Ok(signed)
@@ -225,10 +255,9 @@ impl Validator {
         if header.prev_hash != last_hash {
             return Err(format!("it does not extend header {} signed last", self.state.height));
         }
-        if header.next_set_root != self.set_root {
-            return Err(
-                "it names another validator set next (rotations are not supported yet)".into()
-            );
+        let set_root = field("set_root", &self.state.set_root)?;
+        if header.next_set_root != set_root {
+            self.check_slashing(&header, set_root)?;
         }
         let bytes = self
             .client
@@ -248,6 +277,61 @@ impl Validator {
             ));
         }
         Ok(header)
+    }
+
+    /// A header may name another set next only as a proven slashing of the
+    /// set that signs it.
+    fn check_slashing(&self, header: &Header, set_root: Fr) -> std::result::Result<(), String> {
+        let page = self.client.slashings().map_err(|e| e.to_string())?;
+        let change = page
+            .slashings
+            .iter()
+            .find(|c| c.from_height == header.height)
+            .ok_or("it names another validator set next, with no slashing behind it")?;
+        let bytes = hex::decode(&change.update_hex).map_err(|e| format!("slashing: {e}"))?;
+        let update = CompressedUpdate::from_bytes(&bytes).map_err(|e| format!("slashing: {e}"))?;
+        update.verify(&self.slashing_vk).map_err(|e| format!("slashing: {e}"))?;
+        let input = |name: &str| update.input(name).map_err(|e| format!("slashing: {e}"));
+        if input("old_set_root")? != set_root || input("new_set_root")? != header.next_set_root {
+            return Err("the slashing behind its next set is not of the set that signs it".into());
+        }
+        tracing::info!(
+            "header {} names the set without validator {}'s stake (slashing verified)",
+            header.height,
+            change.offender
+        );
+        Ok(())
+    }
+
+    /// For tests (`--unsafe-double-sign`): signs a second header at
+    /// `header`'s height and posts both as evidence.
+    fn sign_twice(&self, header: &Header) {
+        let other = Header { state_root: header.state_root + Fr::from(1u64), ..*header };
+        let signed = |h: &Header| {
+            let (signature_r8, signature_s) = signature_to_strings(&self.key.sign(h.hash()));
+            SignedHeader {
+                height: h.height,
+                prev_hash: fr(&h.prev_hash),
+                state_root: fr(&h.state_root),
+                next_set_root: fr(&h.next_set_root),
+                signature_r8,
+                signature_s,
+            }
+        };
+        let evidence = EvidencePost {
+            index: self.index,
+            public_key: self.state.public_key.clone(),
+            first: signed(header),
+            second: signed(&other),
+        };
+        match self.client.post_evidence(&evidence) {
+            Ok(Ok(_)) => tracing::warn!(
+                "UNSAFE: double-signed height {}; the evidence is posted",
+                header.height
+            ),
+            Ok(Err(r)) => tracing::warn!("UNSAFE: evidence refused: {r}"),
+            Err(e) => tracing::warn!("UNSAFE: evidence not posted: {e}"),
+        }
     }
 
     /// Sends its signature of `header` (logging what the node said).

@@ -11,7 +11,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use stateproof_app::text::fr;
-use stateproof_circuits::finality::{AttestationJson, Header};
+use stateproof_circuits::finality::{
+    check_double_sign, AttestationJson, EvidenceJson, FinalityError, FinalityRule, Header,
+    HeaderJson, SetJson,
+};
 use stateproof_circuits::primitives::field::parse_fr;
 use stateproof_circuits::transfer::openapi_schema::{decimal, decimal_pair};
 use std::sync::Arc;
@@ -83,6 +86,96 @@ pub struct AttestationAnswer {
     pub quorum: bool,
 }
 
+/// One of the two headers of double-sign evidence, with the offender's
+/// signature over its hash.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignedHeader {
+    /// Height.
+    pub height: u64,
+    /// Parent hash, decimal.
+    #[schema(schema_with = decimal)]
+    pub prev_hash: String,
+    /// State root, decimal.
+    #[schema(schema_with = decimal)]
+    pub state_root: String,
+    /// Next set's root, decimal.
+    #[schema(schema_with = decimal)]
+    pub next_set_root: String,
+    /// The signature's point `R8 = [x, y]`, decimal.
+    #[schema(schema_with = decimal_pair)]
+    pub signature_r8: [String; 2],
+    /// The signature's scalar `S`, decimal.
+    #[schema(schema_with = decimal)]
+    pub signature_s: String,
+}
+
+/// Double-sign evidence: one validator's signatures over two different
+/// headers of one height.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidencePost {
+    /// The offender's index in the current set.
+    pub index: u64,
+    /// Its key `[x, y]`, decimal.
+    #[schema(schema_with = decimal_pair)]
+    pub public_key: [String; 2],
+    /// One header and signature.
+    pub first: SignedHeader,
+    /// The other.
+    pub second: SignedHeader,
+}
+
+impl EvidencePost {
+    /// The circuits crate's file form of the same evidence.
+    pub fn to_json(&self) -> EvidenceJson {
+        let header = |h: &SignedHeader| HeaderJson {
+            height: h.height,
+            prev_hash: h.prev_hash.clone(),
+            state_root: h.state_root.clone(),
+            next_set_root: h.next_set_root.clone(),
+        };
+        let signature = |h: &SignedHeader| (h.signature_r8.clone(), h.signature_s.clone());
+        EvidenceJson {
+            index: self.index,
+            public_key: self.public_key.clone(),
+            headers: [header(&self.first), header(&self.second)],
+            signatures: [signature(&self.first), signature(&self.second)],
+        }
+    }
+}
+
+/// Evidence kept for the slasher.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct EvidenceAnswer {
+    /// The offender.
+    pub offender: u64,
+    /// Always `queued`: the slashing is proven next, and a header not yet
+    /// proposed names the slashed set.
+    pub status: String,
+}
+
+/// A set change a slashing proof made.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SlashingView {
+    /// Headers from this height on name the slashed set next.
+    pub from_height: u64,
+    /// The validator slashed.
+    pub offender: u64,
+    /// The slashed set's root, decimal.
+    pub set_root: String,
+    /// The double-sign-slash compressed update, hex (`old_set_root`,
+    /// `new_set_root`, `offender`, `height` and both headers' hashes).
+    pub update_hex: String,
+}
+
+/// Every set change so far.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SlashingsPage {
+    /// In height order.
+    pub slashings: Vec<SlashingView>,
+}
+
 /// A header's finality proof.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct FinalityView {
@@ -107,6 +200,13 @@ pub struct FinalityPage {
 }
 
 type Shared_ = Arc<Shared>;
+
+/// A JSON body of at most [`crate::api::MAX_BODY`] bytes.
+async fn read_json<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, ApiError> {
+    let bytes = read_body(body).await?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed-json", e.to_string()))
+}
 
 fn no_finality() -> Response {
     error(
@@ -225,10 +325,9 @@ pub async fn attest(State(s): State<Shared_>, body: Body) -> Response {
     let Some(f) = s.finality.as_deref() else {
         return no_finality();
     };
-    let post: AttestationPost = match read_body(body).await.map(|b| serde_json::from_slice(&b)) {
+    let post: AttestationPost = match read_json(body).await {
+        Ok(p) => p,
         Err(r) => return r.into_response(),
-        Ok(Err(e)) => return error(StatusCode::BAD_REQUEST, "malformed-json", e.to_string()),
-        Ok(Ok(p)) => p,
     };
     let (attestation, claimed) = match parse_attestation(&post) {
         Ok(a) => a,
@@ -272,8 +371,7 @@ pub async fn attest(State(s): State<Shared_>, body: Body) -> Response {
         Ok(k) => k,
         Err(e) => return storage(e),
     };
-    let attested_stake = f.stake_of(&kept);
-    let total_stake = f.set.total_stake();
+    let (attested_stake, total_stake) = f.stake_of(post.height, &kept);
     let answer = AttestationAnswer {
         height: post.height,
         attested_stake,
@@ -372,5 +470,107 @@ pub async fn finality_proof(State(s): State<Shared_>, Path(height): Path<String>
                 format!("header {height} has no finality proof (yet)"),
             ),
         },
+    }
+}
+
+/// Takes double-sign evidence.
+///
+/// Checked at once against the current set (the offender is a member with
+/// stake, both signatures verify, the headers differ and have one height),
+/// then proven by the node, which records the slashed set as the one the
+/// next header names.
+#[utoipa::path(
+    post,
+    path = "/v1/evidence",
+    request_body = EvidencePost,
+    responses(
+        (status = 202, description = "Kept for the slasher", body = EvidenceAnswer),
+        (status = 400, description = "Malformed JSON or field", body = ErrorBody),
+        (status = 404, description = "The node has no validator set", body = ErrorBody),
+        (status = 408, description = "The body came too slowly", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "Not a double sign by a member with stake", body = ErrorBody),
+        (status = 503, description = "The store failed", body = ErrorBody),
+    )
+)]
+pub async fn evidence(State(s): State<Shared_>, body: Body) -> Response {
+    let Some(f) = s.finality.as_deref() else {
+        return no_finality();
+    };
+    let post: EvidencePost = match read_json(body).await {
+        Ok(p) => p,
+        Err(r) => return r.into_response(),
+    };
+    let json = post.to_json();
+    let evidence = match json.to_evidence() {
+        Ok(e) => e,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed-field", e.to_string()),
+    };
+    if let Err(e) = check_double_sign(&f.current_set(), &evidence) {
+        let rule = match &e {
+            FinalityError::Rule(r) => rule_name(r),
+            _ => "malformed-field",
+        };
+        let status = match e {
+            FinalityError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        return error(status, rule, e.to_string());
+    }
+    let body = match serde_json::to_string(&json) {
+        Ok(b) => b,
+        Err(e) => return storage(e),
+    };
+    if let Err(e) = s.store.insert_evidence(post.index, &body).await {
+        return storage(e);
+    }
+    let answer = EvidenceAnswer { offender: post.index, status: "queued".into() };
+    (StatusCode::ACCEPTED, Json(answer)).into_response()
+}
+
+fn rule_name(r: &FinalityRule) -> &'static str {
+    match r {
+        FinalityRule::NotMember { .. } => "not-member",
+        FinalityRule::BadSignature { .. } => "bad-signature",
+        FinalityRule::DuplicateSigner { .. } => "duplicate-signer",
+        FinalityRule::QuorumNotReached { .. } => "quorum-not-reached",
+        FinalityRule::DifferentHeights => "different-heights",
+        FinalityRule::SameHeader => "same-header",
+        FinalityRule::AlreadySlashed { .. } => "already-slashed",
+    }
+}
+
+/// The set changes slashings made, with their proofs.
+#[utoipa::path(
+    get,
+    path = "/v1/slashings",
+    responses(
+        (status = 200, description = "Every set change, in height order", body = SlashingsPage),
+        (status = 404, description = "The node has no validator set", body = ErrorBody),
+        (status = 503, description = "The store failed", body = ErrorBody),
+    )
+)]
+pub async fn slashings(State(s): State<Shared_>) -> Response {
+    if s.finality.is_none() {
+        return no_finality();
+    }
+    match s.store.set_changes().await {
+        Err(e) => storage(e),
+        Ok(changes) => {
+            let slashings = changes
+                .into_iter()
+                .map(|c| SlashingView {
+                    from_height: c.from_height,
+                    offender: c.offender,
+                    set_root: serde_json::from_str::<SetJson>(&c.set_json)
+                        .ok()
+                        .and_then(|j| j.to_set().ok())
+                        .map(|set| fr(&set.root()))
+                        .unwrap_or_default(),
+                    update_hex: hex::encode(&c.bytes),
+                })
+                .collect();
+            Json(SlashingsPage { slashings }).into_response()
+        }
     }
 }

@@ -20,8 +20,16 @@
 //! stored and served (`GET /v1/finality`). A light client follows them
 //! from the genesis header with [`stateproof_verifier::FinalityClient`].
 //!
+//! **Slashing.** Double-sign evidence (`POST /v1/evidence`: one validator's
+//! signatures over two headers of one height) is checked at once against
+//! the current set and kept; the `finality` thread proves it with the
+//! slashing key, checks the proof, and records the slashed set (the
+//! offender's stake at 0) as the one the next header not yet computed
+//! names next. From there the slashed set signs, and a light client follows
+//! the rotation like any other.
+//!
 //! Data directory (with `node init --validators N`): `validators.json`
-//! (the set), `keys/finality.pk`, `keys/finality.vk`, and
+//! (the genesis set), `keys/finality.pk|vk`, `keys/slashing.pk|vk`, and
 //! `validator-keys/validator-I.key` (the validators' secret keys, for a
 //! development network on one machine: each belongs on its validator's
 //! machine only).
@@ -29,9 +37,9 @@
 pub mod api;
 mod prove;
 
-pub use prove::run_prover;
+pub use prove::{run_prover, Provers};
 
-use crate::store::Store;
+use crate::store::{SetChange, Store};
 use serde::{Deserialize, Serialize};
 use stateproof_app::files::{ensure_dir, read_json, write_json};
 use stateproof_app::progress::{step, Progress};
@@ -39,8 +47,8 @@ use stateproof_app::text::{fr, hex32};
 use stateproof_app::userkeys::write_key;
 use stateproof_app::{AppError, Result};
 use stateproof_circuits::finality::{
-    Attestation, AttestationJson, FinalityRule, Header, QuorumCircuit, QuorumShape, SetJson,
-    StatementKind, Threshold, Validator, ValidatorSet,
+    Attestation, AttestationJson, DoubleSignCircuit, FinalityRule, Header, QuorumCircuit,
+    QuorumShape, SetJson, SlashingShape, StatementKind, Threshold, Validator, ValidatorSet,
 };
 use stateproof_circuits::primitives::field::parse_fr;
 use stateproof_circuits::Fr;
@@ -76,6 +84,8 @@ pub struct FinalityGenesis {
     pub threshold: String,
     /// The finality verifying key's fingerprint, hex.
     pub vk_fingerprint: String,
+    /// The double-sign-slash verifying key's fingerprint, hex.
+    pub slashing_vk_fingerprint: String,
     /// The genesis header's hash, decimal (height 0, the genesis root, the
     /// set root).
     pub header_hash: String,
@@ -137,9 +147,14 @@ pub fn init_validators(
     let keys = step(progress, "generating finality keys (development setup)", || {
         Keys::setup::<QuorumCircuit>(&shape, &mut keys::os_rng())
     })?;
+    let slashing = step(progress, "generating slashing keys (development setup)", || {
+        Keys::setup::<DoubleSignCircuit>(&SlashingShape { set_depth: depth }, &mut keys::os_rng())
+    })?;
     let key_dir = data.join("keys");
     keys.save_proving_key(&key_dir.join("finality.pk"))?;
     keys.save_verifying_key(&key_dir.join("finality.vk"))?;
+    slashing.save_proving_key(&key_dir.join("slashing.pk"))?;
+    slashing.save_verifying_key(&key_dir.join("slashing.vk"))?;
     let header = Header::genesis(genesis_root, set.root());
     Ok(FinalityGenesis {
         set_root: fr(&set.root()),
@@ -147,6 +162,7 @@ pub fn init_validators(
         validators,
         threshold: "2/3".into(),
         vk_fingerprint: hex32(&keys.fingerprint()),
+        slashing_vk_fingerprint: hex32(&slashing.fingerprint()),
         header_hash: fr(&header.hash()),
     })
 }
@@ -175,81 +191,132 @@ pub fn validator_key_path(data: &Path, i: u64) -> PathBuf {
 
 /// What the running node holds for finality.
 pub struct Finality {
-    /// The validator set.
-    pub set: ValidatorSet,
     /// The genesis header.
     pub genesis: Header,
     /// The finality verifying key.
     pub vk: VerifyingKey,
-    /// Header `h` at index `h`, as far as they have been asked for.
-    headers: RwLock<Vec<Header>>,
+    /// The double-sign-slash verifying key.
+    pub slashing_vk: VerifyingKey,
+    /// The headers computed so far and the sets they name.
+    chain: RwLock<Chain>,
+    /// Held while the chain grows, so that a set change lands between two
+    /// headers, never under one already served.
+    growing: tokio::sync::Mutex<()>,
     /// The highest height with a finality proof.
     pub final_height: AtomicU64,
+}
+
+/// Headers and the sets they name.
+struct Chain {
+    /// Header `h` at index `h`.
+    headers: Vec<Header>,
+    /// `(from, set)`: headers from height `from` on name `set` next; the
+    /// genesis set from 0, then each slashing's.
+    sets: Vec<(u64, ValidatorSet)>,
+}
+
+impl Chain {
+    /// The set header `height` names next.
+    fn named_by(&self, height: u64) -> &ValidatorSet {
+        let i = self.sets.partition_point(|(from, _)| *from <= height);
+        &self.sets[i.max(1) - 1].1
+    }
 }
 
 /// Why the node refuses an attestation: the rule's name and a sentence.
 pub type Refused = (&'static str, String);
 
 impl Finality {
-    /// Loads the set and the verifying key named by `genesis` from `data`.
+    /// Loads the genesis set and the verifying keys named by `genesis` from
+    /// `data`, and the set changes slashings made (`changes`, from the
+    /// store).
     pub fn load(
         data: &Path,
         genesis: &FinalityGenesis,
         genesis_root: Fr,
         final_height: u64,
+        changes: &[SetChange],
     ) -> Result<Self> {
         let genesis_path = data.join("genesis.json");
         let (set_root, header) = genesis.genesis_header(genesis_root, &genesis_path)?;
         let set = read_set(&data.join(SET_FILE), set_root)?;
-        let vk_path = data.join("keys").join("finality.vk");
-        let vk = stateproof_app::transfer::load_vk(&vk_path)?;
-        if hex32(&vk.fingerprint()) != genesis.vk_fingerprint {
-            return Err(AppError::unusable(format!(
-                "{}: fingerprint {} is not genesis.json's finality.vk_fingerprint {}",
-                vk_path.display(),
-                hex32(&vk.fingerprint()),
-                genesis.vk_fingerprint
-            )));
+        let key = |name: &str, fingerprint: &str| -> Result<VerifyingKey> {
+            let path = data.join("keys").join(name);
+            let vk = stateproof_app::transfer::load_vk(&path)?;
+            if hex32(&vk.fingerprint()) != fingerprint {
+                return Err(AppError::unusable(format!(
+                    "{}: fingerprint {} is not genesis.json's {fingerprint}",
+                    path.display(),
+                    hex32(&vk.fingerprint()),
+                )));
+            }
+            Ok(vk)
+        };
+        let vk = key("finality.vk", &genesis.vk_fingerprint)?;
+        let slashing_vk = key("slashing.vk", &genesis.slashing_vk_fingerprint)?;
+        let mut sets = vec![(0, set)];
+        for c in changes {
+            let changed = serde_json::from_str::<SetJson>(&c.set_json)
+                .map_err(|e| e.to_string())
+                .and_then(|j| j.to_set().map_err(|e| e.to_string()))
+                .map_err(|e| {
+                    AppError::unusable(format!("the store's set change at {}: {e}", c.from_height))
+                })?;
+            sets.push((c.from_height, changed));
         }
         Ok(Self {
-            set,
             genesis: header,
             vk,
-            headers: RwLock::new(vec![header]),
+            slashing_vk,
+            chain: RwLock::new(Chain { headers: vec![header], sets }),
+            growing: tokio::sync::Mutex::new(()),
             final_height: AtomicU64::new(final_height),
         })
     }
 
-    /// The finality proving key for the set, from `data`.
-    pub fn load_proving_key(&self, progress: &dyn Progress, data: &Path) -> Result<Keys> {
-        let path = data.join("keys").join("finality.pk");
-        step(progress, "loading the finality key", || Keys::load_proving_key(&path, Some(&self.vk)))
-            .map_err(AppError::from)
+    /// The finality and slashing proving keys, from `data`.
+    pub fn load_proving_keys(&self, progress: &dyn Progress, data: &Path) -> Result<(Keys, Keys)> {
+        let load = |name: &str, vk: &VerifyingKey| {
+            let path = data.join("keys").join(name);
+            step(progress, "loading the finality keys", || Keys::load_proving_key(&path, Some(vk)))
+                .map_err(AppError::from)
+        };
+        Ok((load("finality.pk", &self.vk)?, load("slashing.pk", &self.slashing_vk)?))
+    }
+
+    /// Computes headers while proven updates follow the last one computed,
+    /// up to `want` headers (`u64::MAX`: all). Call with `growing` held.
+    async fn grow(&self, store: &Store, want: u64) -> Result<()> {
+        loop {
+            let known = self.chain.read().expect("chain lock").headers.len() as u64;
+            if known >= want {
+                return Ok(());
+            }
+            let roots = store.new_roots(known, 1000).await?;
+            if roots.is_empty() {
+                return Ok(());
+            }
+            let mut chain = self.chain.write().expect("chain lock");
+            for (n, root) in roots {
+                if n != chain.headers.len() as u64 {
+                    break;
+                }
+                let last = *chain.headers.last().expect("the genesis header is first");
+                let next_set = chain.named_by(n).root();
+                chain.headers.push(last.child(root, next_set));
+            }
+        }
     }
 
     /// Headers `from` to `from + limit - 1` as far as updates are proven.
     pub async fn headers_from(&self, store: &Store, from: u64, limit: u32) -> Result<Vec<Header>> {
         let want = from.saturating_add(u64::from(limit));
-        loop {
-            let known = self.headers.read().expect("headers lock").len() as u64;
-            if known >= want {
-                break;
-            }
-            let roots = store.new_roots(known, 1000).await?;
-            if roots.is_empty() {
-                break;
-            }
-            let mut headers = self.headers.write().expect("headers lock");
-            for (n, root) in roots {
-                // Another request may have extended the list meanwhile.
-                if n != headers.len() as u64 {
-                    continue;
-                }
-                let last = *headers.last().expect("the genesis header is first");
-                headers.push(last.child(root, self.genesis.next_set_root));
-            }
+        if (self.chain.read().expect("chain lock").headers.len() as u64) < want {
+            let _growing = self.growing.lock().await;
+            self.grow(store, want).await?;
         }
-        let headers = self.headers.read().expect("headers lock");
+        let chain = self.chain.read().expect("chain lock");
+        let headers = &chain.headers;
         let from = usize::try_from(from).unwrap_or(usize::MAX).min(headers.len());
         let to = usize::try_from(want).unwrap_or(usize::MAX).min(headers.len());
         Ok(headers[from..to].to_vec())
@@ -258,6 +325,39 @@ impl Finality {
     /// The header at `height`, if its update is proven.
     pub async fn header(&self, store: &Store, height: u64) -> Result<Option<Header>> {
         Ok(self.headers_from(store, height, 1).await?.first().copied())
+    }
+
+    /// The set that signs header `height` (from 1): the one header
+    /// `height - 1` names.
+    pub fn signing_set(&self, height: u64) -> ValidatorSet {
+        self.chain.read().expect("chain lock").named_by(height.saturating_sub(1)).clone()
+    }
+
+    /// The latest set: the one evidence is checked against.
+    pub fn current_set(&self) -> ValidatorSet {
+        let chain = self.chain.read().expect("chain lock");
+        chain.sets.last().expect("the genesis set is first").1.clone()
+    }
+
+    /// Records that `next` (proven by `update`, for `evidence`) is named by
+    /// every header not yet computed, after computing all that can be.
+    pub async fn change_set(
+        &self,
+        store: &Store,
+        next: ValidatorSet,
+        offender: u64,
+        update: Vec<u8>,
+        evidence: i64,
+    ) -> Result<u64> {
+        let _growing = self.growing.lock().await;
+        self.grow(store, u64::MAX).await?;
+        let from = self.chain.read().expect("chain lock").headers.len() as u64;
+        let set_json =
+            serde_json::to_string(&SetJson::from_set(&next)).map_err(AppError::unusable)?;
+        let change = SetChange { from_height: from, offender, set_json, bytes: update };
+        store.insert_set_change(&change, evidence).await?;
+        self.chain.write().expect("chain lock").sets.push((from, next));
+        Ok(from)
     }
 
     /// Checks an attestation of `header` by the rules above.
@@ -273,7 +373,8 @@ impl Finality {
                 ),
             ));
         }
-        let member = self.set.member(a.index).filter(|m| m.public_key == a.public_key);
+        let set = self.signing_set(header.height);
+        let member = set.member(a.index).filter(|m| m.public_key == a.public_key);
         if member.is_none() {
             return Err(("not-member", FinalityRule::NotMember { index: a.index }.to_string()));
         }
@@ -286,9 +387,12 @@ impl Finality {
         Ok(())
     }
 
-    /// The stake of the validators among `attestations`.
-    pub fn stake_of(&self, attestations: &[Attestation]) -> u64 {
-        attestations.iter().filter_map(|a| self.set.member(a.index)).map(|m| m.stake).sum()
+    /// The attested stake among `attestations` of header `height`, and the
+    /// total stake of the set that signs it.
+    pub fn stake_of(&self, height: u64, attestations: &[Attestation]) -> (u64, u64) {
+        let set = self.signing_set(height);
+        let signed = attestations.iter().filter_map(|a| set.member(a.index)).map(|m| m.stake).sum();
+        (signed, set.total_stake())
     }
 
     /// The highest height with a finality proof.

@@ -1,37 +1,55 @@
-//! The finality thread: proves each header final, in height order, once a
-//! quorum attested it.
+//! The finality thread: proves double-sign evidence into set changes, and
+//! each header final, in height order, once a quorum of its signing set
+//! attested it.
 
 use super::{kept_attestations, Finality, THRESHOLD};
 use crate::node::Shared;
 use crate::store::FinalityRecord;
 use stateproof_app::AppProver;
-use stateproof_circuits::finality::{Header, Statement};
-use stateproof_prover::finality::prove_quorum;
+use stateproof_circuits::finality::{Attestation, EvidenceJson, Header, Statement};
+use stateproof_prover::finality::{prove_quorum, prove_slashing};
 use stateproof_prover::keys::Keys;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How often the thread looks for a header that became provable. A
-/// quorum's last attestation waits at most this long.
+/// How often the thread looks for evidence or a header that became
+/// provable. A quorum's last attestation waits at most this long.
 const POLL: Duration = Duration::from_millis(200);
 
-/// Runs until the process ends: for the height after the last final one,
-/// waits for its header and a quorum of attestations, proves, checks the
-/// proof as a light client will, stores it.
+/// The finality and slashing keys, loaded once, and their provers.
+pub struct Provers {
+    /// The finality-quorum key.
+    pub quorum: Keys,
+    /// Its prover.
+    pub quorum_prover: AppProver,
+    /// The double-sign-slash key.
+    pub slashing: Keys,
+    /// Its prover.
+    pub slashing_prover: AppProver,
+}
+
+/// Runs until the process ends: slashes on kept evidence first; then, for
+/// the height after the last final one, waits for its header and a quorum
+/// of attestations, proves, checks the proof as a light client will,
+/// stores it.
 pub fn run_prover(
     shared: Arc<Shared>,
     finality: Arc<Finality>,
     runtime: tokio::runtime::Handle,
-    keys: Keys,
-    prover: AppProver,
+    p: Provers,
 ) {
     loop {
+        if let Err(e) = runtime.block_on(slash_pending(&shared, &finality, &p)) {
+            tracing::warn!("slashing: {e}; retrying in a second");
+            std::thread::sleep(Duration::from_secs(1));
+            continue;
+        }
         let height = finality.final_height() + 1;
         match runtime.block_on(ready(&shared, &finality, height)) {
             Ok(Some((header, attestations))) => {
                 let started = Instant::now();
-                match prove(&finality, &keys, &prover, &header, &attestations) {
+                match prove(&finality, &p, &header, &attestations) {
                     Ok(bytes) => {
                         let record = FinalityRecord {
                             height,
@@ -47,9 +65,8 @@ pub fn run_prover(
                         }
                         finality.final_height.store(height, Ordering::SeqCst);
                         tracing::info!(
-                            "height {height} final: {} of {} validators attested; proven in {:.2} s",
+                            "height {height} final: {} validators attested; proven in {:.2} s",
                             attestations.len(),
-                            finality.set.members().len(),
                             started.elapsed().as_secs_f64()
                         );
                         continue;
@@ -69,31 +86,81 @@ pub fn run_prover(
     }
 }
 
+/// Proves each kept piece of evidence against the current set and records
+/// the slashed set; evidence that no longer holds (the offender slashed by
+/// earlier evidence) is set aside with a warning.
+async fn slash_pending(
+    shared: &Shared,
+    finality: &Finality,
+    p: &Provers,
+) -> stateproof_app::Result<()> {
+    for (seq, body) in shared.store.pending_evidence().await? {
+        let parsed = serde_json::from_str::<EvidenceJson>(&body)
+            .map_err(|e| e.to_string())
+            .and_then(|j| j.to_evidence().map_err(|e| e.to_string()));
+        let evidence = match parsed {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!("stored evidence {seq} does not parse ({e}); set aside");
+                shared.store.evidence_done(seq).await?;
+                continue;
+            }
+        };
+        let set = finality.current_set();
+        let proven = prove_slashing(&p.slashing_prover, &p.slashing, &set, &evidence)
+            .map_err(|e| e.to_string())
+            .and_then(|(next, update, _)| {
+                update
+                    .verify(&finality.slashing_vk)
+                    .map_err(|e| format!("the slashing proof does not verify: {e}"))?;
+                Ok((next, update.to_bytes()))
+            });
+        match proven {
+            Ok((next, bytes)) => {
+                let root = next.root();
+                let from =
+                    finality.change_set(&shared.store, next, evidence.index, bytes, seq).await?;
+                tracing::info!(
+                    "validator {} double-signed at height {}: slashed; headers from {from} name set {}",
+                    evidence.index,
+                    evidence.first.0.height,
+                    stateproof_app::text::fr(&root)
+                );
+            }
+            Err(e) => {
+                tracing::warn!("evidence against validator {}: {e}; set aside", evidence.index);
+                shared.store.evidence_done(seq).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The header at `height` and its attestations, once they reach the
-/// threshold.
+/// threshold of the set that signs it.
 async fn ready(
     shared: &Shared,
     finality: &Finality,
     height: u64,
-) -> stateproof_app::Result<Option<(Header, Vec<stateproof_circuits::finality::Attestation>)>> {
+) -> stateproof_app::Result<Option<(Header, Vec<Attestation>)>> {
     let Some(header) = finality.header(&shared.store, height).await? else {
         return Ok(None);
     };
     let attestations = kept_attestations(&shared.store, &header).await?;
-    let met = THRESHOLD.met(finality.stake_of(&attestations), finality.set.total_stake());
-    Ok(met.then_some((header, attestations)))
+    let (signed, total) = finality.stake_of(height, &attestations);
+    Ok(THRESHOLD.met(signed, total).then_some((header, attestations)))
 }
 
 /// Proves `header` final by `attestations` and checks the proof.
 fn prove(
     finality: &Finality,
-    keys: &Keys,
-    prover: &AppProver,
+    p: &Provers,
     header: &Header,
-    attestations: &[stateproof_circuits::finality::Attestation],
+    attestations: &[Attestation],
 ) -> Result<Vec<u8>, String> {
     let statement = Statement::Header(*header);
-    let (update, _) = prove_quorum(prover, keys, &finality.set, &statement, attestations)
+    let set = finality.signing_set(header.height);
+    let (update, _) = prove_quorum(&p.quorum_prover, &p.quorum, &set, &statement, attestations)
         .map_err(|e| e.to_string())?;
     update.verify(&finality.vk).map_err(|e| format!("the proof does not verify: {e}"))?;
     if update.input("header_hash").ok() != Some(header.hash()) {

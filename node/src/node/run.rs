@@ -271,7 +271,8 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
     let finality = match &genesis.finality {
         Some(g) => {
             let last = rt.block_on(store.last_final())?;
-            Some(Arc::new(Finality::load(&o.data, g, meta.genesis_root, last)?))
+            let changes = rt.block_on(store.set_changes())?;
+            Some(Arc::new(Finality::load(&o.data, g, meta.genesis_root, last, &changes)?))
         }
         None => None,
     };
@@ -358,11 +359,17 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
             }
         }
         if let Some(finality) = finality {
-            let keys = finality.load_proving_key(progress, &o.data)?;
-            let the_prover = prover(&keys, &o.backend.open())?;
+            let (quorum, slashing) = finality.load_proving_keys(progress, &o.data)?;
+            let backends = o.backend.open();
+            let provers = crate::finality::Provers {
+                quorum_prover: prover(&quorum, &backends)?,
+                slashing_prover: prover(&slashing, &backends)?,
+                quorum,
+                slashing,
+            };
             let (shared, handle) = (shared.clone(), rt.handle().clone());
             spawn_watched("finality", shared.clone(), move || {
-                run_prover(shared, finality, handle, keys, the_prover)
+                run_prover(shared, finality, handle, provers)
             })?;
         }
         batcher = Some(rt.spawn(pipeline::batcher(shared.clone(), to_witness, last_sealed + 1)));

@@ -17,7 +17,94 @@ pub struct FinalityRecord {
     pub signers: u64,
 }
 
+/// A set change a slashing proof made.
+#[derive(Clone, Debug)]
+pub struct SetChange {
+    /// Headers from this height on name the set next.
+    pub from_height: u64,
+    /// The validator slashed.
+    pub offender: u64,
+    /// The set after, as `SetJson` text.
+    pub set_json: String,
+    /// The double-sign-slash update that proves it.
+    pub bytes: Vec<u8>,
+}
+
 impl Store {
+    /// Keeps double-sign evidence (checked by the caller) for the slasher.
+    pub async fn insert_evidence(&self, offender: u64, body: &str) -> Result<()> {
+        sqlx::query("INSERT INTO evidence (offender, body, received_at) VALUES ($1, $2, $3)")
+            .bind(int(offender))
+            .bind(body)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| self.error("storing evidence", e))
+    }
+
+    /// Evidence not yet dealt with, oldest first: `(seq, body)`.
+    pub async fn pending_evidence(&self) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query("SELECT seq, body FROM evidence WHERE done = 0 ORDER BY seq")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.error("reading evidence", e))?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// Marks evidence dealt with (proven, or refused when its turn came).
+    pub async fn evidence_done(&self, seq: i64) -> Result<()> {
+        sqlx::query("UPDATE evidence SET done = 1 WHERE seq = $1")
+            .bind(seq)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| self.error("marking evidence", e))
+    }
+
+    /// Records a set change and marks its evidence dealt with, in one
+    /// transaction.
+    pub async fn insert_set_change(&self, c: &SetChange, evidence: i64) -> Result<()> {
+        let e = |e| self.error("storing a set change", e);
+        let mut tx = self.begin().await.map_err(e)?;
+        sqlx::query(
+            "INSERT INTO set_changes (from_height, offender, set_json, update_bytes, made_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(int(c.from_height))
+        .bind(int(c.offender))
+        .bind(&c.set_json)
+        .bind(&c.bytes)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await
+        .map_err(e)?;
+        sqlx::query("UPDATE evidence SET done = 1 WHERE seq = $1")
+            .bind(evidence)
+            .execute(&mut *tx)
+            .await
+            .map_err(e)?;
+        tx.commit().await.map_err(e)
+    }
+
+    /// Every set change, in height order.
+    pub async fn set_changes(&self) -> Result<Vec<SetChange>> {
+        let rows = sqlx::query(
+            "SELECT from_height, offender, set_json, update_bytes FROM set_changes ORDER BY from_height",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.error("reading set changes", e))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SetChange {
+                from_height: uint(r.get(0)),
+                offender: uint(r.get(1)),
+                set_json: r.get(2),
+                bytes: r.get(3),
+            })
+            .collect())
+    }
+
     /// The new roots of proven updates `from` to `from + limit - 1`, in
     /// order (fewer at the end of the chain).
     pub async fn new_roots(&self, from: u64, limit: u32) -> Result<Vec<(u64, Fr)>> {
@@ -150,6 +237,29 @@ mod tests {
             assert_eq!(store.attestations_at(1, &a).await.unwrap(), ["v0 on a", "v1 on a"]);
             assert_eq!(store.attestations_at(1, &b).await.unwrap(), ["v2 on b"]);
             assert!(store.attestations_at(3, &a).await.unwrap().is_empty());
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn evidence_waits_until_its_set_change_is_recorded() {
+        on_each_engine("evidence", |store| async move {
+            store.insert_evidence(3, "first").await.unwrap();
+            store.insert_evidence(3, "again").await.unwrap();
+            let pending = store.pending_evidence().await.unwrap();
+            let bodies: Vec<&str> = pending.iter().map(|(_, b)| b.as_str()).collect();
+            assert_eq!(bodies, ["first", "again"]);
+            let change =
+                SetChange { from_height: 5, offender: 3, set_json: "{}".into(), bytes: vec![1, 2] };
+            store.insert_set_change(&change, pending[0].0).await.unwrap();
+            store.evidence_done(pending[1].0).await.unwrap();
+            assert!(store.pending_evidence().await.unwrap().is_empty());
+            let changes = store.set_changes().await.unwrap();
+            assert_eq!(changes.len(), 1);
+            assert_eq!((changes[0].from_height, changes[0].offender), (5, 3));
+            assert_eq!(changes[0].bytes, [1, 2]);
+            // One change per height.
+            assert!(store.insert_set_change(&change, pending[1].0).await.is_err());
         })
         .await;
     }
