@@ -251,3 +251,49 @@ fn evidence_of(index: u64, key: &SecretKey, a: &HeaderView, b: &HeaderView) -> E
         second: signed(b),
     }
 }
+
+#[test]
+fn a_set_file_names_the_validators_and_bad_choices_are_refused_before_any_key_is_made() {
+    let dir = temp_dir("finality-set");
+    let bin = common::BIN;
+    let run = |args: &[&str]| std::process::Command::new(bin).args(args).output().unwrap();
+    let sample = dir.join("sample");
+    let out = run(&[
+        "finality",
+        "sample",
+        "--depth",
+        "2",
+        "--validators",
+        "3",
+        "--out",
+        sample.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let set = sample.join("set.json");
+    let data = dir.join("data");
+    let d = data.to_str().unwrap();
+    let small = ["--depth", "4", "--slots", "1", "--fund-sample", "1"];
+    let out =
+        run(&[&["node", "init", "--data", d, "--set", set.to_str().unwrap()][..], &small].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let genesis: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("genesis.json")).unwrap()).unwrap();
+    let sample_set: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sample.join("genesis.json")).unwrap()).unwrap();
+    assert_eq!(genesis["finality"]["validators"], 3, "{genesis}");
+    assert_eq!(genesis["finality"]["set_root"], sample_set["next_set_root"], "{genesis}");
+    assert!(!data.join("validator-keys").exists(), "no secret keys for a set from a file");
+
+    for (args, says) in [
+        (vec!["--validators", "2", "--set", set.to_str().unwrap()], "not both"),
+        (vec!["--validators", "65"], "1 to 64"),
+        (vec!["--set", "/nonexistent/set.json"], "/nonexistent/set.json"),
+    ] {
+        let other = dir.join("other");
+        let o = other.to_str().unwrap();
+        let out = run(&[&["node", "init", "--data", o][..], &small, &args].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{out:?}");
+        assert!(!other.join("keys/transfer.pk").exists(), "keys made before the refusal");
+    }
+}

@@ -49,6 +49,12 @@ pub struct InitArgs {
     /// more than 2/3 of them sign.
     #[arg(long, default_value_t = 0)]
     validators: u64,
+    /// The validator set from a file instead (`{"depth", "validators":
+    /// [{"index", "public_key": [x, y], "stake"}]}`, as `finality sample`
+    /// writes it): real keys, whose secret halves stay with their
+    /// validators.
+    #[arg(long = "set")]
+    validator_set: Option<PathBuf>,
 }
 
 impl InitArgs {
@@ -60,6 +66,7 @@ impl InitArgs {
             keys: self.keys.clone(),
             database: None,
             validators: self.validators,
+            validator_set: self.validator_set.clone(),
         }
     }
 }

@@ -78,7 +78,7 @@ pub struct FinalityGenesis {
     pub set_root: String,
     /// Its tree's depth.
     pub set_depth: usize,
-    /// Its members, each with stake 1.
+    /// Its members.
     pub validators: u64,
     /// The threshold, as `finality setup --threshold` writes it.
     pub threshold: String,
@@ -112,22 +112,14 @@ fn set_depth_for(validators: u64) -> usize {
     (64 - (validators.max(2) - 1).leading_zeros()) as usize
 }
 
-/// Makes `validators` validators (fresh random keys, stake 1 each), their
-/// set and a development setup of the finality circuit for them, in `data`.
-pub fn init_validators(
-    progress: &dyn Progress,
-    data: &Path,
-    validators: u64,
-    genesis_root: Fr,
-) -> Result<FinalityGenesis> {
+/// `validators` fresh validators with stake 1, their key files written.
+fn generate_set(data: &Path, validators: u64) -> Result<ValidatorSet> {
     if !(1..=MAX_VALIDATORS).contains(&validators) {
         return Err(AppError::unusable(format!(
             "--validators must be 0 (no finality) or 1 to {MAX_VALIDATORS}, got {validators}"
         )));
     }
-    let depth = set_depth_for(validators);
-    let dir = data.join(VALIDATOR_KEYS);
-    ensure_dir(&dir)?;
+    ensure_dir(&data.join(VALIDATOR_KEYS))?;
     let mut members = Vec::new();
     for i in 0..validators {
         let mut seed = [0u8; 32];
@@ -136,7 +128,51 @@ pub fn init_validators(
         write_key(&validator_key_path(data, i), &seed)?;
         members.push((i, Validator { public_key: key.public_key(), stake: 1 }));
     }
-    let set = ValidatorSet::new(depth, members).map_err(AppError::unusable)?;
+    ValidatorSet::new(set_depth_for(validators), members).map_err(AppError::unusable)
+}
+
+/// Where a node's validator set comes from.
+#[derive(Clone, Debug)]
+pub enum ValidatorSource {
+    /// This many fresh validators, stake 1 each, their secret keys written
+    /// to `validator-keys/` (a development network on one machine).
+    Generate(u64),
+    /// A set read from a file (`SetJson`: the validators' public keys and
+    /// stakes; their secret keys stay on their machines).
+    Given(ValidatorSet),
+}
+
+impl ValidatorSource {
+    /// Reads a set file, refusing one a node cannot take.
+    pub fn read(path: &Path) -> Result<Self> {
+        let set = read_json::<SetJson>(path)?
+            .to_set()
+            .map_err(|e| AppError::unusable(format!("{}: {e}", path.display())))?;
+        let n = set.members().len() as u64;
+        if !(1..=MAX_VALIDATORS).contains(&n) {
+            return Err(AppError::unusable(format!(
+                "{}: {n} validators; a node takes 1 to {MAX_VALIDATORS}",
+                path.display()
+            )));
+        }
+        Ok(Self::Given(set))
+    }
+}
+
+/// Makes the validator set (generated or read), and a development setup of
+/// the finality and slashing circuits for it, in `data`.
+pub fn init_validators(
+    progress: &dyn Progress,
+    data: &Path,
+    source: &ValidatorSource,
+    genesis_root: Fr,
+) -> Result<FinalityGenesis> {
+    let set = match source {
+        ValidatorSource::Generate(n) => generate_set(data, *n)?,
+        ValidatorSource::Given(set) => set.clone(),
+    };
+    let validators = set.members().len() as u64;
+    let depth = set.depth();
     write_json(&data.join(SET_FILE), &SetJson::from_set(&set))?;
     let shape = QuorumShape {
         depth,

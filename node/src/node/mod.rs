@@ -14,7 +14,7 @@
 //! - with `--validators N`: `validators.json`, `keys/finality.pk|vk` and
 //!   `validator-keys/` ([`crate::finality`]).
 
-use crate::finality::{init_validators, FinalityGenesis};
+use crate::finality::{init_validators, FinalityGenesis, ValidatorSource};
 use crate::jobs::JobKind;
 use crate::store::{redact_url, Meta, Store, DB_FILE};
 use serde::{Deserialize, Serialize};
@@ -55,11 +55,21 @@ pub struct InitOptions {
     pub database: Option<String>,
     /// Validators to make for finality (0: none; `crate::finality`).
     pub validators: u64,
+    /// A validator-set file instead (real keys: public keys and stakes).
+    pub validator_set: Option<PathBuf>,
 }
 
 impl Default for InitOptions {
     fn default() -> Self {
-        Self { depth: 32, slots: 4, fund_sample: 16, keys: None, database: None, validators: 0 }
+        Self {
+            depth: 32,
+            slots: 4,
+            fund_sample: 16,
+            keys: None,
+            database: None,
+            validators: 0,
+            validator_set: None,
+        }
     }
 }
 
@@ -126,14 +136,16 @@ impl fmt::Display for InitReport {
         writeln!(f, "genesis root {}", self.genesis.root)?;
         writeln!(f, "verifying key fingerprint {}", self.genesis.vk_fingerprint)?;
         if let Some(v) = &self.genesis.finality {
-            writeln!(
-                f,
-                "{} validators (set root {}); their secret keys are in {}/{}/: each belongs on its own validator's machine",
-                v.validators,
-                v.set_root,
-                self.data.display(),
-                crate::finality::VALIDATOR_KEYS
-            )?;
+            write!(f, "{} validators (set root {})", v.validators, v.set_root)?;
+            let keys = self.data.join(crate::finality::VALIDATOR_KEYS);
+            if keys.is_dir() {
+                write!(
+                    f,
+                    "; their secret keys are in {}/: each belongs on its own validator's machine",
+                    keys.display()
+                )?;
+            }
+            writeln!(f)?;
         }
         if self.genesis.sample_accounts > 0 {
             write!(
@@ -180,6 +192,22 @@ pub fn init(progress: &dyn Progress, data: &Path, o: &InitOptions) -> Result<Ini
         None => None,
     };
     check_shape(o.depth, o.slots, "--slots")?;
+    let validators = match (o.validators, &o.validator_set) {
+        (0, None) => None,
+        (n, None) if n <= crate::finality::MAX_VALIDATORS => Some(ValidatorSource::Generate(n)),
+        (n, None) => {
+            return Err(AppError::unusable(format!(
+                "--validators must be 0 (no finality) or 1 to {}, got {n}",
+                crate::finality::MAX_VALIDATORS
+            )))
+        }
+        (0, Some(path)) => Some(ValidatorSource::read(path)?),
+        (_, Some(_)) => {
+            return Err(AppError::unusable(
+                "give --validators N (development keys) or --set FILE (real keys), not both",
+            ))
+        }
+    };
     let shape = TransferShape { depth: o.depth, slots: o.slots };
     if o.depth < 64 && o.fund_sample > 1u64 << o.depth {
         return Err(AppError::unusable(format!(
@@ -222,9 +250,9 @@ pub fn init(progress: &dyn Progress, data: &Path, o: &InitOptions) -> Result<Ini
         vk_fingerprint: hex32(&keys.fingerprint()),
         sample_accounts: o.fund_sample,
         development_setup,
-        finality: match o.validators {
-            0 => None,
-            n => Some(init_validators(progress, data, n, ledger.state.root().0)?),
+        finality: match validators {
+            None => None,
+            Some(source) => Some(init_validators(progress, data, &source, ledger.state.root().0)?),
         },
     };
     let sample_keys = data.join("sample-keys");
