@@ -27,10 +27,21 @@ const WITHIN: Duration = Duration::from_secs(120);
 /// Submits the sample account 0's next transfer and waits until it is
 /// proven; returns the update's number.
 fn prove_one(node: &Node, nonce: u64) -> u64 {
+    prove_with(&node.client(), nonce)
+}
+
+fn prove_with(client: &NodeClient, nonce: u64) -> u64 {
     let t = Transfer::sign(&sample_key(0), 0, 1, sample_key(1).public_key(), 3, nonce);
-    let accepted = node.client().submit(&TransferJson::from_transfer(&t)).unwrap().unwrap();
-    node.wait_proven(std::slice::from_ref(&accepted.id), WITHIN);
-    node.client().transaction(&accepted.id).unwrap().unwrap().batch.unwrap()
+    let accepted = client.submit(&TransferJson::from_transfer(&t)).unwrap().unwrap();
+    let deadline = Instant::now() + WITHIN;
+    loop {
+        let v = client.transaction(&accepted.id).unwrap().unwrap();
+        if v.status == "proven" {
+            return v.batch.unwrap();
+        }
+        assert!(Instant::now() < deadline, "not proven within {WITHIN:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// The highest final height the node serves.
@@ -296,4 +307,48 @@ fn a_set_file_names_the_validators_and_bad_choices_are_refused_before_any_key_is
         assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{out:?}");
         assert!(!other.join("keys/transfer.pk").exists(), "keys made before the refusal");
     }
+}
+
+#[test]
+fn a_devnet_finalises_and_stops_whole_on_sigterm() {
+    use std::io::BufRead;
+    let dir = temp_dir("devnet");
+    let data = dir.join("data");
+    let log = std::fs::File::create(dir.join("devnet.log")).unwrap();
+    let mut devnet = std::process::Command::new(common::BIN)
+        .args(["devnet", "--data", data.to_str().unwrap(), "--validators", "4"])
+        .args(["--listen", "127.0.0.1:0", "--depth", "8", "--slots", "1"])
+        .args(["--batch-age", "200ms", "--backend", "cpu"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(devnet.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("devnet reports").unwrap();
+        if let Some(rest) = line.strip_prefix("devnet: node listening on ") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    let client = NodeClient::new(&url).unwrap();
+    let h = prove_with(&client, 0);
+    wait_final(&client, h);
+
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &devnet.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = devnet.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "the devnet did not stop");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status}");
+    assert!(client.status().is_err(), "the node still answers after the devnet stopped");
+    let states = std::fs::read_dir(data.join("validator-state")).unwrap().count();
+    assert_eq!(states, 4);
 }

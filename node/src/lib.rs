@@ -18,6 +18,7 @@
 pub mod api;
 pub mod circom;
 pub mod client;
+pub mod devnet;
 pub mod finality;
 pub mod intake;
 pub mod jobs;

@@ -48,6 +48,9 @@ pub enum Command {
         #[command(subcommand)]
         command: node::ValidatorCommand,
     },
+    /// A local network: a node with a validator set and each validator as
+    /// a process, started and stopped together.
+    Devnet(node::DevnetArgs),
     /// Signs a transfer with a key file and submits it to a node.
     Send(node::SendArgs),
     /// A light client of a node: verifies every update, checks balances
@@ -165,6 +168,7 @@ pub fn run(command: Command, out: &Output) -> Result<(), AppError> {
         Command::Send(a) => node::send(out, a),
         Command::LightClient { command } => node::light_client(out, command),
         Command::Validator { command } => node::run_validator(out, command),
+        Command::Devnet(args) => node::run_devnet(out, args),
         Command::Load(a) => node::load(out, a),
         Command::Demo(a) => transfer::demo(out, a),
         Command::Devices => {

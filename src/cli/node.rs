@@ -265,6 +265,55 @@ impl std::fmt::Display for WorkerStarted {
     }
 }
 
+/// `stateproof devnet`.
+#[derive(clap::Args, Debug)]
+pub struct DevnetArgs {
+    /// The node's data directory (made on first use).
+    #[arg(long)]
+    data: PathBuf,
+    /// Validators, for a new data directory.
+    #[arg(long, default_value_t = 4)]
+    validators: u64,
+    /// Where the node listens.
+    #[arg(long, default_value = "127.0.0.1:8545")]
+    listen: SocketAddr,
+    /// Account tree depth, for a new data directory.
+    #[arg(long, default_value_t = 16)]
+    depth: usize,
+    /// Transfer slots per batch, for a new data directory.
+    #[arg(long, default_value_t = 2)]
+    slots: usize,
+    /// How long the oldest pending transaction waits before a batch is
+    /// sealed with free slots.
+    #[arg(long, default_value = "500ms", value_parser = duration)]
+    batch_age: Duration,
+    /// What proves: cpu, gpu or auto.
+    #[arg(long, default_value = "auto")]
+    backend: String,
+}
+
+pub fn run_devnet(out: &Output, a: DevnetArgs) -> Result<(), AppError> {
+    let bin = std::env::current_exe()
+        .map_err(|e| AppError::unusable(format!("cannot find this program's path: {e}")))?;
+    let options = stateproof_node::devnet::DevnetOptions {
+        bin,
+        data: a.data,
+        validators: a.validators,
+        listen: a.listen,
+        node_args: vec![
+            "--depth".into(),
+            a.depth.to_string(),
+            "--slots".into(),
+            a.slots.to_string(),
+            "--batch-age".into(),
+            format!("{}ms", a.batch_age.as_millis()),
+            "--backend".into(),
+            a.backend,
+        ],
+    };
+    stateproof_node::devnet::run(&options, &|started| out.report(started))
+}
+
 #[derive(clap::Subcommand, Debug)]
 pub enum ValidatorCommand {
     /// Follows a node's headers and signs each after verifying the state

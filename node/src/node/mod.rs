@@ -422,6 +422,6 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| AppError::unusable(format!("cannot start the async runtime: {e}")))
 }
 
-mod run;
+pub(crate) mod run;
 pub(crate) use run::shutdown_signal;
 pub use run::{run, RunOptions, Shared, Started};
