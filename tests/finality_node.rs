@@ -14,7 +14,7 @@ use stateproof_circuits::primitives::eddsa::SecretKey;
 use stateproof_circuits::primitives::field::{key_to_strings, parse_fr, signature_to_strings};
 use stateproof_circuits::sample::sample_key;
 use stateproof_circuits::transfer::{Transfer, TransferJson};
-use stateproof_node::client::{follow_finality, NodeClient};
+use stateproof_node::client::{follow, follow_finality, NodeClient};
 use stateproof_node::finality::api::{EvidencePost, HeaderView, SignedHeader};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -92,6 +92,11 @@ fn four_validators_finalise_through_one_down_stall_at_two_down_and_resume() {
     assert_eq!(final_height(&client), h2, "finalised with half the stake");
     let report = follow_finality(&node.url, &light, None).unwrap();
     assert_eq!(report.height, h2);
+    // A state follower bound to finality stops at the final height, though
+    // update h3 is proven.
+    let (state, fin) = (dir.join("client.json"), dir.join("client-finality.json"));
+    let followed = follow(&node.url, &state, Some(&genesis), Some(&fin)).unwrap();
+    assert_eq!((followed.final_height, followed.next_update), (Some(h2), h2 + 1), "{followed:?}");
 
     // A third back (from its state file): finality resumes.
     vals[2] = Watched::validator(&node.url, &data, 2, &dir);
@@ -100,6 +105,9 @@ fn four_validators_finalise_through_one_down_stall_at_two_down_and_resume() {
     assert_eq!((report.height, report.rejected), (h3, None));
     let status = client.status().unwrap();
     assert_eq!(report.state_root, status.proven_root, "final state root is the proven root");
+    let followed = follow(&node.url, &state, None, Some(&fin)).unwrap();
+    assert_eq!((followed.next_update, followed.rejected.clone()), (h3 + 1, None), "{followed:?}");
+    assert_eq!(followed.root, status.proven_root);
 }
 
 /// Header `height`'s state root changed in `/v1/headers` answers.

@@ -404,6 +404,12 @@ pub enum LightClientCommand {
     Follow {
         #[command(flatten)]
         at: ClientArgs,
+        /// Follow only as far as finality: this finality client's state
+        /// file (made from --genesis on first use) is brought up to date
+        /// first, updates are applied up to its final height, and the
+        /// update there must end at the finalised state root.
+        #[arg(long)]
+        finality: Option<PathBuf>,
     },
     /// Follows the node's finality proofs from the genesis header: a state
     /// root is final once a proof that more than 2/3 of the validator set
@@ -445,9 +451,12 @@ pub fn light_client(out: &Output, command: LightClientCommand) -> Result<(), App
                 return Err(AppError::invalid(format!("{}: {r}", at.node)));
             }
         }
-        LightClientCommand::Follow { at } => {
-            out.report(&client::follow(&at.node, &at.state, at.genesis.as_deref())?)
-        }
+        LightClientCommand::Follow { at, finality } => out.report(&client::follow(
+            &at.node,
+            &at.state,
+            at.genesis.as_deref(),
+            finality.as_deref(),
+        )?),
         LightClientCommand::Balance { at, account } => {
             out.report(&client::balance(&at.node, &at.state, at.genesis.as_deref(), account)?)
         }

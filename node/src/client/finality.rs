@@ -111,12 +111,31 @@ pub fn follow_finality(node: &str, path: &Path, genesis: Option<&Path>) -> Resul
     let client = NodeClient::new(node)?;
     let mut light = open(&client, path, genesis)?;
     save(path, &light)?;
+    let (accepted, rejected) = catch_up_finality(&client, &mut light, path)?;
+    let s = light.state();
+    Ok(FinalityReport {
+        accepted,
+        height: s.height,
+        state_root: fr(&s.state_root),
+        header_hash: fr(&s.header_hash),
+        rejected,
+    })
+}
+
+/// Applies the node's finality proofs after the client's height, a page at
+/// a time, saving after each; how many it applied, and why it stopped
+/// early if it did.
+fn catch_up_finality(
+    client: &NodeClient,
+    light: &mut FinalityClient,
+    path: &Path,
+) -> Result<(u64, Option<String>)> {
     let mut accepted = 0;
-    let rejected = loop {
+    loop {
         let from = light.state().height + 1;
         let page = client.finality(from)?;
         if page.proofs.is_empty() {
-            break None;
+            return Ok((accepted, None));
         }
         let mut parsed = Vec::with_capacity(page.proofs.len());
         let mut unreadable = None;
@@ -134,21 +153,24 @@ pub fn follow_finality(node: &str, path: &Path, genesis: Option<&Path>) -> Resul
         }
         let done = light.catch_up(&parsed);
         accepted += done.accepted.len() as u64;
-        save(path, &light)?;
+        save(path, light)?;
         if let Some((_, e)) = done.rejected {
-            break Some(e.to_string());
+            return Ok((accepted, Some(e.to_string())));
         }
         if unreadable.is_some() {
-            break unreadable;
+            return Ok((accepted, unreadable));
         }
-    };
-    let s = light.state();
-    let report = FinalityReport {
-        accepted,
-        height: s.height,
-        state_root: fr(&s.state_root),
-        header_hash: fr(&s.header_hash),
-        rejected,
-    };
-    Ok(report)
+    }
+}
+
+/// The final height and state root after following the node's finality
+/// proofs into `path` (`light-client follow --finality`).
+pub fn final_root(client: &NodeClient, path: &Path, genesis: Option<&Path>) -> Result<(u64, Fr)> {
+    let mut light = open(client, path, genesis)?;
+    save(path, &light)?;
+    let (_, rejected) = catch_up_finality(client, &mut light, path)?;
+    if let Some(r) = rejected {
+        return Err(AppError::invalid(format!("{}: finality: {r}", client.url())));
+    }
+    Ok((light.state().height, light.state().state_root))
 }

@@ -2,6 +2,7 @@
 //! `no_std` verifier, every balance against the verified root.
 
 use super::*;
+use stateproof_verifier::spec::NEW_ROOT;
 
 /// What a light client keeps between runs.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -47,12 +48,18 @@ pub struct FollowReport {
     pub trusted_node_for_genesis: bool,
     /// Why an update was rejected, if one was (the client kept its root).
     pub rejected: Option<String>,
+    /// With `--finality`: the final height the updates were followed to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub final_height: Option<u64>,
 }
 
 impl fmt::Display for FollowReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.trusted_node_for_genesis {
             writeln!(f, "warning: genesis taken from the node itself (pass --genesis genesis.json to check it)")?;
+        }
+        if let Some(h) = self.final_height {
+            writeln!(f, "followed to final height {h} (finality proofs verified)")?;
         }
         match &self.rejected {
             None => write!(
@@ -133,13 +140,25 @@ impl Follower {
     /// each page's proofs in one batched pairing check, saving the state
     /// after each page; stops at the first bad update.
     pub fn follow(&mut self, trusted: bool) -> Result<FollowReport> {
+        self.follow_to(trusted, None)
+    }
+
+    /// [`Follower::follow`], with `until = (height, root)` only as far as
+    /// update `height`, whose new root must be `root` (a finalised one).
+    pub fn follow_to(&mut self, trusted: bool, until: Option<(u64, Fr)>) -> Result<FollowReport> {
         let mut accepted = 0;
         let rejected = loop {
-            let page = self.client.updates(self.file.next_update)?;
-            if page.updates.is_empty() {
+            if until.is_some_and(|(h, _)| self.file.next_update > h) {
                 break None;
             }
-            let (applied, rejected) = self.apply_page(&page.updates);
+            let mut page = self.client.updates(self.file.next_update)?.updates;
+            if let Some((h, _)) = until {
+                page.retain(|u| u.n <= h);
+            }
+            if page.is_empty() {
+                break None;
+            }
+            let (applied, rejected) = self.apply_page(&page, until);
             accepted += applied;
             if applied > 0 {
                 self.save()?;
@@ -154,16 +173,29 @@ impl Follower {
             next_update: self.file.next_update,
             trusted_node_for_genesis: trusted,
             rejected,
+            final_height: until.map(|(h, _)| h),
         })
     }
 
     /// Applies a page in order: how many were applied, and why the next
     /// was not, if one was not.
-    fn apply_page(&mut self, page: &[UpdateView]) -> (u64, Option<String>) {
+    fn apply_page(
+        &mut self,
+        page: &[UpdateView],
+        until: Option<(u64, Fr)>,
+    ) -> (u64, Option<String>) {
         let mut parsed = Vec::with_capacity(page.len());
         let mut unreadable = None;
         for (u, n) in page.iter().zip(self.file.next_update..) {
-            match parse_update(u, n) {
+            let checked = parse_update(u, n).and_then(|update| match until {
+                // The update at the final height must end at its final root
+                // (its proof, checked below, makes the input authentic).
+                Some((h, root)) if n == h && update.input(NEW_ROOT).ok() != Some(root) => Err(
+                    format!("update {n}'s new root is not the state root finalised at height {h}"),
+                ),
+                _ => Ok(update),
+            });
+            match checked {
                 Ok(update) => parsed.push(update),
                 Err(why) => {
                     unreadable = Some(why);
@@ -198,10 +230,21 @@ fn parse_update(u: &UpdateView, n: u64) -> std::result::Result<CompressedUpdate,
     CompressedUpdate::from_bytes(&bytes).map_err(|e| e.to_string())
 }
 
-/// Follows a node into a state file.
-pub fn follow(node: &str, state: &Path, genesis: Option<&Path>) -> Result<FollowReport> {
+/// Follows a node into a state file; with `finality` (a finality client's
+/// state file, made from `genesis` on first use), only as far as the final
+/// height, whose root must be the finalised one.
+pub fn follow(
+    node: &str,
+    state: &Path,
+    genesis: Option<&Path>,
+    finality: Option<&Path>,
+) -> Result<FollowReport> {
     let (mut f, trusted) = Follower::open(node, state, genesis)?;
-    let report = f.follow(trusted)?;
+    let until = match finality {
+        Some(path) => Some(super::final_root(f.node(), path, genesis)?),
+        None => None,
+    };
+    let report = f.follow_to(trusted, until)?;
     if let Some(r) = &report.rejected {
         return Err(AppError::invalid(format!("{}: {r}", f.node().url())));
     }
