@@ -360,3 +360,56 @@ fn a_devnet_finalises_and_stops_whole_on_sigterm() {
     let states = std::fs::read_dir(data.join("validator-state")).unwrap().count();
     assert_eq!(states, 4);
 }
+
+#[test]
+fn a_validator_with_a_missing_or_truncated_file_is_exit_2_naming_it() {
+    let dir = temp_dir("validator-files");
+    let sample = dir.join("sample");
+    let bin = common::BIN;
+    let out = std::process::Command::new(bin)
+        .args(["finality", "sample", "--depth", "2", "--validators", "3", "--out"])
+        .arg(&sample)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    // A node genesis naming that set, and a key file.
+    let data = dir.join("data");
+    let out = std::process::Command::new(bin)
+        .args(["node", "init", "--depth", "4", "--slots", "1", "--fund-sample", "1", "--data"])
+        .arg(&data)
+        .arg("--set")
+        .arg(sample.join("set.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let key = dir.join("validator.key");
+    stateproof_app::userkeys::write_key(&key, &[5u8; 32]).unwrap();
+    let genesis = data.join("genesis.json");
+    let set = data.join("validators.json");
+    for target in [&key, &genesis, &set] {
+        let bytes = std::fs::read(target).unwrap();
+        let truncated =
+            dir.join(format!("truncated-{}", target.file_name().unwrap().to_str().unwrap()));
+        std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+        let missing = dir.join("missing-file");
+        for broken in [&missing, &truncated] {
+            let pick =
+                |p: &Path| if p == target.as_path() { broken.clone() } else { p.to_path_buf() };
+            let out = std::process::Command::new(bin)
+                .args(["validator", "run", "--node", "http://127.0.0.1:9", "--state"])
+                .arg(dir.join("state.json"))
+                .arg("--key")
+                .arg(pick(&key))
+                .arg("--genesis")
+                .arg(pick(&genesis))
+                .arg("--set")
+                .arg(pick(&set))
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{target:?} as {broken:?}: {err}");
+            assert!(err.contains(broken.to_str().unwrap()), "{target:?} as {broken:?}: {err}");
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+}
