@@ -160,7 +160,7 @@ fn validators_refuse_an_unproven_state_root_and_never_sign_two_headers_at_one_he
 }
 
 #[test]
-fn a_double_signer_is_slashed_and_the_other_three_finalise_on() {
+fn a_double_signer_is_slashed_the_other_three_finalise_on_and_a_node_kill_9_changes_nothing() {
     let dir = temp_dir("finality-slash");
     let data = dir.join("data");
     let node = Node::start(&data, &["--validators", "4"]);
@@ -234,7 +234,26 @@ fn a_double_signer_is_slashed_and_the_other_three_finalise_on() {
         let refusal = client.post_evidence(&evidence).unwrap().unwrap_err();
         assert_eq!((refusal.status, refusal.rule.as_str()), (422, rule), "{refusal}");
     }
+
+    // kill -9 the node: restarted on its store, it serves the same headers
+    // (the set change reloaded), keeps its finality proofs and goes on.
+    let before: Vec<String> =
+        client.headers(0).unwrap().headers.into_iter().map(|h| h.hash).collect();
+    let mut node = node;
+    node.kill9();
     vals.clear();
+    let node = Node::start(&data, &[]);
+    let client = node.client();
+    let after: Vec<String> =
+        client.headers(0).unwrap().headers.into_iter().map(|h| h.hash).collect();
+    assert_eq!(after, before, "the headers changed across a restart");
+    assert_eq!(client.slashings().unwrap().slashings.len(), 1);
+    assert_eq!(final_height(&client), next);
+    let _vals: Vec<Watched> =
+        (0..3).map(|i| Watched::validator(&node.url, &data, i, &dir)).collect();
+    nonce += 1;
+    let later = prove_with(&client, nonce);
+    wait_final(&client, later);
 }
 
 /// A key that belongs to no validator.
