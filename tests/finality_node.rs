@@ -15,7 +15,7 @@ use stateproof_circuits::primitives::field::{key_to_strings, parse_fr, signature
 use stateproof_circuits::sample::sample_key;
 use stateproof_circuits::transfer::{Transfer, TransferJson};
 use stateproof_node::client::{follow, follow_finality, NodeClient};
-use stateproof_node::finality::api::{EvidencePost, HeaderView, SignedHeader};
+use stateproof_node::finality::api::{AttestationPost, EvidencePost, HeaderView, SignedHeader};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -157,6 +157,51 @@ fn validators_refuse_an_unproven_state_root_and_never_sign_two_headers_at_one_he
     let header = client.headers(h1).unwrap().headers[0].clone();
     assert_eq!(state["header_hash"], header.hash, "the state holds the honest header");
     assert!(!header.is_final, "one validator is not a quorum");
+
+    // Attestations are checked at once, each refusal naming its rule.
+    let key = |i: u64| read_key(&data.join(format!("validator-keys/validator-{i}.key"))).unwrap();
+    let forked = HeaderView { state_root: "7".into(), ..header.clone() };
+    let attest = |index: u64, signer: &SecretKey, signed: &HeaderView, claimed: &HeaderView| {
+        let h = Header {
+            height: signed.height,
+            prev_hash: parse_fr(&signed.prev_hash).unwrap(),
+            state_root: parse_fr(&signed.state_root).unwrap(),
+            next_set_root: parse_fr(&signed.next_set_root).unwrap(),
+        };
+        let (signature_r8, signature_s) = signature_to_strings(&signer.sign(h.hash()));
+        let post = AttestationPost {
+            height: claimed.height,
+            header_hash: fr_hash(claimed),
+            index,
+            public_key: key_to_strings(&signer.public_key()),
+            signature_r8,
+            signature_s,
+        };
+        client.attest(&post).unwrap()
+    };
+    let refused = |r: Result<_, stateproof_node::client::Refusal>| {
+        let r = r.unwrap_err();
+        (r.status, r.rule)
+    };
+    let far = HeaderView { height: 99, ..header.clone() };
+    assert_eq!(refused(attest(1, &key(1), &forked, &forked)), (422, "wrong-header".into()));
+    assert_eq!(refused(attest(1, &key(2), &header, &header)), (422, "not-member".into()));
+    assert_eq!(refused(attest(1, &key(1), &forked, &header)), (422, "bad-signature".into()));
+    assert_eq!(refused(attest(1, &key(1), &far, &far)), (404, "not-found".into()));
+    let kept = attest(1, &key(1), &header, &header).unwrap();
+    assert_eq!((kept.attested_stake, kept.total_stake, kept.quorum), (2, 4, false));
+    assert_eq!(attest(1, &key(1), &header, &header).unwrap().attested_stake, 2, "sent again");
+}
+
+/// The hash of the header a view describes, recomputed.
+fn fr_hash(v: &HeaderView) -> String {
+    let h = Header {
+        height: v.height,
+        prev_hash: parse_fr(&v.prev_hash).unwrap(),
+        state_root: parse_fr(&v.state_root).unwrap(),
+        next_set_root: parse_fr(&v.next_set_root).unwrap(),
+    };
+    stateproof_circuits::primitives::field::fr_to_string(&h.hash())
 }
 
 #[test]
