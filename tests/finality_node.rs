@@ -221,13 +221,13 @@ fn a_double_signer_is_slashed_the_other_three_finalise_on_and_a_node_kill_9_chan
     // The slashing lands between two headers: find where.
     let deadline = Instant::now() + WITHIN;
     let slashing = loop {
-        if let Some(s) = client.slashings().unwrap().slashings.first().cloned() {
+        if let Some(s) = client.set_changes().unwrap().changes.first().cloned() {
             break s;
         }
         assert!(Instant::now() < deadline, "no slashing within {WITHIN:?}");
         std::thread::sleep(Duration::from_millis(100));
     };
-    assert_eq!(slashing.offender, 3);
+    assert_eq!((slashing.kind.as_str(), slashing.offender), ("slash", Some(3)));
     assert_ne!(slashing.set_root, genesis_set);
     // Headers up to the one it names the set from, and one signed by the
     // slashed set after it.
@@ -292,7 +292,7 @@ fn a_double_signer_is_slashed_the_other_three_finalise_on_and_a_node_kill_9_chan
     let after: Vec<String> =
         client.headers(0).unwrap().headers.into_iter().map(|h| h.hash).collect();
     assert_eq!(after, before, "the headers changed across a restart");
-    assert_eq!(client.slashings().unwrap().slashings.len(), 1);
+    assert_eq!(client.set_changes().unwrap().changes.len(), 1);
     assert_eq!(final_height(&client), next);
     let _vals: Vec<Watched> =
         (0..3).map(|i| Watched::validator(&node.url, &data, i, &dir)).collect();
@@ -476,4 +476,89 @@ fn a_validator_with_a_missing_or_truncated_file_is_exit_2_naming_it() {
             assert!(!err.contains("panicked"), "{err}");
         }
     }
+}
+
+#[test]
+fn a_quorum_removes_a_validator_and_the_rest_finalise_on() {
+    let dir = temp_dir("finality-change");
+    let data = dir.join("data");
+    let node = Node::start(&data, &["--validators", "4"]);
+    let client = node.client();
+    let _vals: Vec<Watched> =
+        (0..4).map(|i| Watched::validator(&node.url, &data, i, &dir)).collect();
+    let h1 = prove_one(&node, 0);
+    wait_final(&client, h1);
+
+    // The set without validator 3, signed by 0, 1 and 2.
+    let current = data.join("validators.json");
+    let mut set: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&current).unwrap()).unwrap();
+    set["validators"].as_array_mut().unwrap().retain(|v| v["index"] != 3);
+    let next = dir.join("next.json");
+    std::fs::write(&next, set.to_string()).unwrap();
+    let run = |args: &[&str]| std::process::Command::new(common::BIN).args(args).output().unwrap();
+    let p = |path: &Path| path.to_str().unwrap().to_string();
+    let signature = |i: u64| {
+        let out = dir.join(format!("change-{i}.json"));
+        let key = data.join(format!("validator-keys/validator-{i}.key"));
+        let done = run(&[
+            "validator",
+            "sign-set-change",
+            "--node",
+            &node.url,
+            "--key",
+            &p(&key),
+            "--genesis",
+            &p(&data.join("genesis.json")),
+            "--current",
+            &p(&current),
+            "--next",
+            &p(&next),
+            "--out",
+            &p(&out),
+        ]);
+        assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+        p(&out)
+    };
+    let signatures: Vec<String> = (0..3).map(signature).collect();
+    let submit = |with: &[String]| {
+        let mut args = vec!["validator".to_string(), "submit-set-change".into(), "--node".into()];
+        args.extend([node.url.clone(), "--next".into(), p(&next)]);
+        args.extend(with.iter().cloned());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args)
+    };
+    // Two of four is no quorum: refused at once, naming the rule.
+    let short = submit(&signatures[..2]);
+    assert_eq!(short.status.code(), Some(1), "{short:?}");
+    assert!(String::from_utf8_lossy(&short.stderr).contains("quorum-not-reached"), "{short:?}");
+    let done = submit(&signatures);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+
+    let deadline = Instant::now() + WITHIN;
+    let change = loop {
+        if let Some(c) = client.set_changes().unwrap().changes.first().cloned() {
+            break c;
+        }
+        assert!(Instant::now() < deadline, "no set change within {WITHIN:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!((change.kind.as_str(), change.offender), ("quorum", None));
+    let mut nonce = 1;
+    let mut proven = h1;
+    while proven < change.from_height + 1 {
+        proven = prove_one(&node, nonce);
+        nonce += 1;
+    }
+    let named = &client.headers(change.from_height).unwrap().headers[0];
+    assert_eq!(named.next_set_root, change.set_root);
+    // Signed by 0, 1 and 2 alone (3 of the new set's 3).
+    wait_final(&client, change.from_height + 1);
+    let report =
+        follow_finality(&node.url, &dir.join("fin.json"), Some(&data.join("genesis.json")))
+            .unwrap();
+    assert_eq!((report.height, report.rejected), (change.from_height + 1, None));
+    // The same request again: refused, the set is the current one now.
+    let again = submit(&signatures);
+    assert_eq!(again.status.code(), Some(1), "{again:?}");
 }

@@ -65,7 +65,8 @@ type Shared_ = Arc<Shared>;
         crate::finality::api::finality_page,
         crate::finality::api::finality_proof,
         crate::finality::api::evidence,
-        crate::finality::api::slashings
+        crate::finality::api::request_set_change,
+        crate::finality::api::set_changes
     ),
     components(schemas(
         TransferJson,
@@ -90,8 +91,11 @@ type Shared_ = Arc<Shared>;
         crate::finality::api::SignedHeader,
         crate::finality::api::EvidencePost,
         crate::finality::api::EvidenceAnswer,
-        crate::finality::api::SlashingView,
-        crate::finality::api::SlashingsPage
+        crate::finality::api::SetChangeView,
+        crate::finality::api::SetChangesPage,
+        crate::finality::api::ProposedValidator,
+        crate::finality::api::ChangeSignature,
+        crate::finality::api::SetChangePost
     ))
 )]
 pub struct ApiDoc;
@@ -171,7 +175,10 @@ pub fn router(shared: Shared_) -> Router {
         .route("/v1/finality", get(crate::finality::api::finality_page))
         .route("/v1/finality/{height}", get(crate::finality::api::finality_proof))
         .route("/v1/evidence", post(crate::finality::api::evidence))
-        .route("/v1/slashings", get(crate::finality::api::slashings))
+        .route(
+            "/v1/set-changes",
+            get(crate::finality::api::set_changes).post(crate::finality::api::request_set_change),
+        )
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
@@ -505,7 +512,7 @@ fn octets(bytes: Vec<u8>) -> Response {
 #[utoipa::path(
     get,
     path = "/v1/keys/{circuit}",
-    params(("circuit" = String, Path, description = "The circuit id: `transfer-batch`; on a node with validators also `finality-quorum` and `double-sign-slash`")),
+    params(("circuit" = String, Path, description = "The circuit id: `transfer-batch`; on a node with validators also `finality-quorum`, `double-sign-slash` and `set-change` (finality-quorum over data statements)")),
     responses(
         (status = 200, description = "The verifying key", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 404, description = "Not a circuit this node proves", body = ErrorBody),
@@ -517,11 +524,15 @@ async fn key(State(s): State<Shared_>, Path(circuit): Path<String>) -> Response 
         (id, _) if id == TRANSFER_BATCH.id => octets(s.vk_bytes.clone()),
         (id, Some(f)) if id == FINALITY_QUORUM.id => octets(f.vk.to_bytes()),
         (id, Some(f)) if id == DOUBLE_SIGN_SLASH.id => octets(f.slashing_vk.to_bytes()),
+        (crate::client::SET_CHANGE_KEY, Some(f)) => octets(f.set_change_vk.to_bytes()),
         _ => {
             let proves = match s.finality {
                 Some(_) => format!(
-                    "{}, {} and {}",
-                    TRANSFER_BATCH.id, FINALITY_QUORUM.id, DOUBLE_SIGN_SLASH.id
+                    "{}, {}, {} and {}",
+                    TRANSFER_BATCH.id,
+                    FINALITY_QUORUM.id,
+                    DOUBLE_SIGN_SLASH.id,
+                    crate::client::SET_CHANGE_KEY
                 ),
                 None => TRANSFER_BATCH.id.to_string(),
             };

@@ -345,15 +345,79 @@ pub enum ValidatorCommand {
         #[arg(long, hide = true)]
         unsafe_double_sign: bool,
     },
+    /// Signs a change of the validator set (adding, removing or restaking
+    /// validators) as a member of the current set; a quorum of such
+    /// signatures, submitted, makes the change.
+    SignSetChange {
+        /// The node's address.
+        #[arg(long, default_value = "http://127.0.0.1:8545")]
+        node: String,
+        /// The validator's secret key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The node's genesis.json.
+        #[arg(long)]
+        genesis: PathBuf,
+        /// The current set (checked against the node's).
+        #[arg(long)]
+        current: PathBuf,
+        /// The new set (the same depth, at most as many validators as the
+        /// finality circuit's signer slots).
+        #[arg(long)]
+        next: PathBuf,
+        /// Where the signature goes.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Submits a set change with its members' signatures.
+    SubmitSetChange {
+        /// The node's address.
+        #[arg(long, default_value = "http://127.0.0.1:8545")]
+        node: String,
+        /// The new set.
+        #[arg(long)]
+        next: PathBuf,
+        /// The signature files `sign-set-change` wrote.
+        attestations: Vec<PathBuf>,
+    },
 }
 
 pub fn run_validator(out: &Output, command: ValidatorCommand) -> Result<(), AppError> {
-    let ValidatorCommand::Run { node, key, state, genesis, set, poll, unsafe_double_sign } =
-        command;
-    super::output::install_node_log();
-    let options =
-        client::ValidatorOptions { node, key, state, genesis, set, poll, unsafe_double_sign };
-    client::run_validator(&options, &|started| out.report(started))
+    match command {
+        ValidatorCommand::Run { node, key, state, genesis, set, poll, unsafe_double_sign } => {
+            super::output::install_node_log();
+            let options = client::ValidatorOptions {
+                node,
+                key,
+                state,
+                genesis,
+                set,
+                poll,
+                unsafe_double_sign,
+            };
+            client::run_validator(&options, &|started| out.report(started))
+        }
+        ValidatorCommand::SignSetChange { node, key, genesis, current, next, out: file } => {
+            let o = client::SignChangeOptions { node, key, genesis, current, next, out: file };
+            out.report(&client::sign_set_change(&o)?);
+            Ok(())
+        }
+        ValidatorCommand::SubmitSetChange { node, next, attestations } => {
+            let said = client::submit_set_change(&node, &next, &attestations)?;
+            out.report(&Said(said));
+            Ok(())
+        }
+    }
+}
+
+/// A sentence as a report.
+#[derive(serde::Serialize)]
+struct Said(String);
+
+impl std::fmt::Display for Said {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 #[derive(clap::Args, Debug)]

@@ -19,7 +19,8 @@ CREATE TABLE finality (
 
 CREATE TABLE evidence (
     seq         BIGSERIAL PRIMARY KEY,
-    offender    BIGINT NOT NULL,
+    kind        TEXT NOT NULL,
+    offender    BIGINT,
     body        TEXT NOT NULL,
     received_at BIGINT NOT NULL,
     done        BIGINT NOT NULL DEFAULT 0
@@ -27,7 +28,8 @@ CREATE TABLE evidence (
 
 CREATE TABLE set_changes (
     from_height  BIGINT PRIMARY KEY,
-    offender     BIGINT NOT NULL,
+    kind         TEXT NOT NULL,
+    offender     BIGINT,
     set_json     TEXT NOT NULL,
     update_bytes BYTEA NOT NULL,
     made_at      BIGINT NOT NULL

@@ -4,9 +4,11 @@
 -- headers, as `AttestationJson` text, one per validator and height: the
 -- first a validator sends for a height is the one kept. A height's
 -- finality proof (a compressed update of the finality-quorum circuit) once
--- a quorum attested it. Double-sign evidence as it arrived
--- (`EvidenceJson` text), and the set changes its slashing proofs made:
--- headers from `from_height` on name that set (`SetJson` text) next.
+-- a quorum attested it. Requests to change the set as they arrived
+-- (`kind` `slash`: double-sign evidence, `EvidenceJson` text, against
+-- `offender`; `quorum`: a new set signed by a quorum of the current one),
+-- and the set changes their proofs made: headers from `from_height` on
+-- name that set (`SetJson` text) next.
 
 CREATE TABLE attestations (
     height      INTEGER NOT NULL,
@@ -27,7 +29,8 @@ CREATE TABLE finality (
 
 CREATE TABLE evidence (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-    offender    INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    offender    INTEGER,
     body        TEXT NOT NULL,
     received_at INTEGER NOT NULL,
     done        INTEGER NOT NULL DEFAULT 0
@@ -35,7 +38,8 @@ CREATE TABLE evidence (
 
 CREATE TABLE set_changes (
     from_height  INTEGER PRIMARY KEY,
-    offender     INTEGER NOT NULL,
+    kind         TEXT NOT NULL,
+    offender     INTEGER,
     set_json     TEXT NOT NULL,
     update_bytes BLOB NOT NULL,
     made_at      INTEGER NOT NULL

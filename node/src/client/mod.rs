@@ -6,7 +6,7 @@
 
 use crate::finality::api::{
     AttestationAnswer, AttestationPost, EvidenceAnswer, EvidencePost, FinalityPage, HeadersPage,
-    SlashingsPage,
+    SetChangePost, SetChangesPage,
 };
 use crate::node::Genesis;
 use crate::wire::*;
@@ -225,9 +225,17 @@ impl NodeClient {
         self.post_json("/v1/evidence", e)
     }
 
-    /// `GET /v1/slashings`.
-    pub fn slashings(&self) -> Result<SlashingsPage> {
-        self.get_json("/v1/slashings")
+    /// `GET /v1/set-changes`.
+    pub fn set_changes(&self) -> Result<SetChangesPage> {
+        self.get_json("/v1/set-changes")
+    }
+
+    /// `POST /v1/set-changes`.
+    pub fn request_set_change(
+        &self,
+        c: &SetChangePost,
+    ) -> Result<std::result::Result<EvidenceAnswer, Refusal>> {
+        self.post_json("/v1/set-changes", c)
     }
 
     /// POSTs `body` as JSON; a 2xx answer parsed, any other a refusal.

@@ -14,16 +14,20 @@
 //! `priv_validator_state.json` is the model.
 //!
 //! **Rotations.** A header may name another set next only when the node
-//! shows a slashing proof (verified under the genesis's slashing key) from
-//! the set that signs it to the one named; the validator then follows the
-//! slashed set.
+//! shows a proof of the change from the set that signs it to the one named
+//! (a slashing under the genesis's slashing key, or a quorum-signed change
+//! under its set-change key); the validator then follows the new set.
 
 use super::*;
+use crate::finality::api::SetChangePost;
 use crate::finality::api::{AttestationPost, EvidencePost, HeaderView, SignedHeader};
-use crate::finality::{read_set, FinalityGenesis, SET_FILE};
-use stateproof_circuits::finality::Header;
+use crate::finality::{read_set, set_change_commitment, FinalityGenesis, SET_FILE};
+use stateproof_circuits::finality::{Attestation, AttestationJson, Header, Statement};
 use stateproof_circuits::primitives::eddsa::SecretKey;
 use stateproof_circuits::primitives::field::signature_to_strings;
+
+/// The set-change key's name in `GET /v1/keys/{circuit}`.
+pub const SET_CHANGE_KEY: &str = "set-change";
 
 /// What a validator's state file says it is.
 pub const VALIDATOR_KIND: &str = "stateproof validator state";
@@ -78,6 +82,7 @@ struct Validator {
     index: u64,
     vk: VerifyingKey,
     slashing_vk: VerifyingKey,
+    set_change_vk: VerifyingKey,
     state: ValidatorState,
     path: PathBuf,
     double_sign: bool,
@@ -168,6 +173,8 @@ impl Validator {
             stateproof_verifier::spec::DOUBLE_SIGN_SLASH.id,
             &finality.slashing_vk_fingerprint,
         )?;
+        let set_change_vk =
+            client.trusted_key(SET_CHANGE_KEY, &finality.set_change_vk_fingerprint)?;
         let fresh = ValidatorState {
             kind: VALIDATOR_KIND.into(),
             index,
@@ -206,6 +213,7 @@ impl Validator {
             index,
             vk,
             slashing_vk,
+            set_change_vk,
             state,
             path: o.state.clone(),
             double_sign: o.unsafe_double_sign,
@@ -257,7 +265,7 @@ impl Validator {
         }
         let set_root = field("set_root", &self.state.set_root)?;
         if header.next_set_root != set_root {
-            self.check_slashing(&header, set_root)?;
+            self.check_set_change(&header, set_root)?;
         }
         let bytes = self
             .client
@@ -279,26 +287,42 @@ impl Validator {
         Ok(header)
     }
 
-    /// A header may name another set next only as a proven slashing of the
-    /// set that signs it.
-    fn check_slashing(&self, header: &Header, set_root: Fr) -> std::result::Result<(), String> {
-        let page = self.client.slashings().map_err(|e| e.to_string())?;
-        let change = page
-            .slashings
+    /// A header may name another set next only behind a proven change of
+    /// the set that signs it: a slashing, or a new set signed by a quorum.
+    fn check_set_change(&self, header: &Header, set_root: Fr) -> std::result::Result<(), String> {
+        let page = self.client.set_changes().map_err(|e| e.to_string())?;
+        let (n, change) = page
+            .changes
             .iter()
-            .find(|c| c.from_height == header.height)
-            .ok_or("it names another validator set next, with no slashing behind it")?;
-        let bytes = hex::decode(&change.update_hex).map_err(|e| format!("slashing: {e}"))?;
-        let update = CompressedUpdate::from_bytes(&bytes).map_err(|e| format!("slashing: {e}"))?;
-        update.verify(&self.slashing_vk).map_err(|e| format!("slashing: {e}"))?;
-        let input = |name: &str| update.input(name).map_err(|e| format!("slashing: {e}"));
-        if input("old_set_root")? != set_root || input("new_set_root")? != header.next_set_root {
-            return Err("the slashing behind its next set is not of the set that signs it".into());
+            .enumerate()
+            .find(|(_, c)| c.from_height == header.height)
+            .ok_or("it names another validator set next, with no set change behind it")?;
+        let bytes = hex::decode(&change.update_hex).map_err(|e| format!("set change: {e}"))?;
+        let update =
+            CompressedUpdate::from_bytes(&bytes).map_err(|e| format!("set change: {e}"))?;
+        let input = |name: &str| update.input(name).map_err(|e| format!("set change: {e}"));
+        let (from, to) = match change.kind.as_str() {
+            "slash" => {
+                update.verify(&self.slashing_vk).map_err(|e| format!("slashing: {e}"))?;
+                (input("old_set_root")?, input("new_set_root")?)
+            }
+            "quorum" => {
+                update.verify(&self.set_change_vk).map_err(|e| format!("set change: {e}"))?;
+                let commitment = set_change_commitment(set_root, header.next_set_root, n as u64);
+                if input("data_commitment")? != commitment {
+                    return Err("the set change's proof is for another change".into());
+                }
+                (input("set_root")?, header.next_set_root)
+            }
+            other => return Err(format!("a set change of unknown kind {other:?}")),
+        };
+        if from != set_root || to != header.next_set_root {
+            return Err("the change behind its next set is not of the set that signs it".into());
         }
         tracing::info!(
-            "header {} names the set without validator {}'s stake (slashing verified)",
+            "header {} names a new set ({}, proof verified)",
             header.height,
-            change.offender
+            change.kind
         );
         Ok(())
     }
@@ -388,4 +412,120 @@ fn header_of(view: &HeaderView) -> std::result::Result<Header, String> {
         state_root: field("state_root", &view.state_root)?,
         next_set_root: field("next_set_root", &view.next_set_root)?,
     })
+}
+
+/// What `validator sign-set-change` wrote.
+#[derive(Clone, Debug, Serialize)]
+pub struct SignedChange {
+    /// The attestation file.
+    pub out: PathBuf,
+    /// The current set's root.
+    pub from: String,
+    /// The new set's root.
+    pub to: String,
+    /// The change's number.
+    pub n: u64,
+}
+
+impl fmt::Display for SignedChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "signed set change {} from {} to {}; wrote {}",
+            self.n,
+            self.from,
+            self.to,
+            self.out.display()
+        )
+    }
+}
+
+/// The current set's root and the number of changes so far, from the node
+/// (a signature over another node's word is of no use to it).
+fn current_set_root(client: &NodeClient, genesis: &Path) -> Result<(Fr, u64)> {
+    let changes = client.set_changes()?.changes;
+    match changes.last() {
+        Some(c) => {
+            let root = parse_fr(&c.set_root)
+                .map_err(|e| AppError::invalid(format!("{}: set_root: {e}", client.url())))?;
+            Ok((root, changes.len() as u64))
+        }
+        None => {
+            let g = Genesis::read(genesis)?;
+            let f = g.finality.as_ref().ok_or_else(|| {
+                AppError::unusable(format!("{}: no finality section", genesis.display()))
+            })?;
+            let (root, _) = f.genesis_header(g.root_fr(genesis)?, genesis)?;
+            Ok((root, 0))
+        }
+    }
+}
+
+/// What `validator sign-set-change` is given.
+#[derive(Clone, Debug)]
+pub struct SignChangeOptions {
+    /// The node.
+    pub node: String,
+    /// The validator's key file.
+    pub key: PathBuf,
+    /// The node's genesis.json.
+    pub genesis: PathBuf,
+    /// The current set's file (checked against the node's current root).
+    pub current: PathBuf,
+    /// The new set's file.
+    pub next: PathBuf,
+    /// Where the attestation goes.
+    pub out: PathBuf,
+}
+
+/// Signs the change from the node's current set (`current`, checked) to
+/// `next` as the validator with `key`, writing its attestation
+/// (`AttestationJson`) to `out`.
+pub fn sign_set_change(o: &SignChangeOptions) -> Result<SignedChange> {
+    let client = NodeClient::new(&o.node)?;
+    let key = read_key(&o.key)?;
+    let current = stateproof_app::finality::read_set(&o.current)?;
+    let next = stateproof_app::finality::read_set(&o.next)?;
+    let (from, n) = current_set_root(&client, &o.genesis)?;
+    if current.root() != from {
+        return Err(AppError::invalid(format!(
+            "{}: not the node's current set ({})",
+            o.current.display(),
+            fr(&from)
+        )));
+    }
+    let index = current
+        .members()
+        .iter()
+        .find(|(_, m)| m.public_key == key.public_key())
+        .map(|(i, _)| *i)
+        .ok_or_else(|| {
+            AppError::invalid(format!(
+                "{}: this key is not a member of the current set",
+                o.key.display()
+            ))
+        })?;
+    let out = &o.out;
+    let statement = Statement::Data(set_change_commitment(from, next.root(), n));
+    let attestation = Attestation::sign(&key, index, &statement);
+    write_json(out, &AttestationJson::from_attestation(&attestation))?;
+    Ok(SignedChange { out: out.to_path_buf(), from: fr(&from), to: fr(&next.root()), n })
+}
+
+/// Submits the change to the set in `set` with the attestation files.
+pub fn submit_set_change(node: &str, set: &Path, attestations: &[PathBuf]) -> Result<String> {
+    let client = NodeClient::new(node)?;
+    let next = stateproof_app::finality::read_set(set)?;
+    let signed = attestations
+        .iter()
+        .map(|p| {
+            read_json::<AttestationJson>(p)?
+                .to_attestation()
+                .map_err(|e| AppError::unusable(format!("{}: {e}", p.display())))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    match client.request_set_change(&SetChangePost::new(&next, &signed))? {
+        Ok(_) => Ok(format!("set change to {} queued at {}", fr(&next.root()), client.url())),
+        Err(r) => Err(AppError::invalid(format!("{}: {r}", client.url()))),
+    }
 }

@@ -1,202 +1,62 @@
-//! Finality's part of the API: headers, attestations, finality proofs.
+//! Finality's part of the API: headers, attestations, finality proofs,
+//! evidence and set changes (bodies in `wire.rs`).
 
+use super::set_change_commitment;
+pub use super::wire::*;
 use super::{kept_attestations, Finality, THRESHOLD};
 use crate::api::{error, parse_u64, query_pairs, read_body, storage, ApiError};
 use crate::node::Shared;
+use crate::store::ChangeKind;
 use crate::wire::ErrorBody;
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::{Deserialize, Serialize};
 use stateproof_app::text::fr;
 use stateproof_circuits::finality::{
-    check_double_sign, AttestationJson, EvidenceJson, FinalityError, FinalityRule, Header,
-    HeaderJson, SetJson,
+    check_double_sign, check_quorum, Attestation, AttestationJson, FinalityError, FinalityRule,
+    Header, SetJson, Statement, ValidatorSet,
 };
 use stateproof_circuits::primitives::field::parse_fr;
-use stateproof_circuits::transfer::openapi_schema::{decimal, decimal_pair};
 use std::sync::Arc;
-use utoipa::ToSchema;
 
 /// Most headers or finality proofs in one page.
 const MAX_PAGE: u64 = 100;
 
-/// A header: the state after proven update `height`, and the set that
-/// signs the next one.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-pub struct HeaderView {
-    /// Its height (0: genesis; `h`: after proven update `h`).
-    pub height: u64,
-    /// The parent header's hash, decimal (0 at genesis).
-    pub prev_hash: String,
-    /// The state root it finalises, decimal.
-    pub state_root: String,
-    /// The root of the set that signs the next header, decimal.
-    pub next_set_root: String,
-    /// Its hash, decimal: what validators sign (a validator recomputes it).
-    pub hash: String,
-    /// Whether its finality proof is published.
-    #[serde(rename = "final")]
-    pub is_final: bool,
-}
-
-/// A page of headers.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct HeadersPage {
-    /// The headers, in height order.
-    pub headers: Vec<HeaderView>,
-    /// The height to ask from next.
-    pub next: u64,
-}
-
-/// A validator's signature over a header's hash.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AttestationPost {
-    /// The header's height, from 1.
-    pub height: u64,
-    /// The header's hash the validator signed, decimal.
-    #[schema(schema_with = decimal)]
-    pub header_hash: String,
-    /// The validator's index in the set.
-    pub index: u64,
-    /// Its key `[x, y]`, decimal.
-    #[schema(schema_with = decimal_pair)]
-    pub public_key: [String; 2],
-    /// The signature's point `R8 = [x, y]`, decimal.
-    #[schema(schema_with = decimal_pair)]
-    pub signature_r8: [String; 2],
-    /// The signature's scalar `S`, decimal.
-    #[schema(schema_with = decimal)]
-    pub signature_s: String,
-}
-
-/// An attestation kept.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct AttestationAnswer {
-    /// The header's height.
-    pub height: u64,
-    /// The stake that attested it so far.
-    pub attested_stake: u64,
-    /// The set's total stake.
-    pub total_stake: u64,
-    /// Whether the attested stake meets the threshold (more than 2/3).
-    pub quorum: bool,
-}
-
-/// One of the two headers of double-sign evidence, with the offender's
-/// signature over its hash.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SignedHeader {
-    /// Height.
-    pub height: u64,
-    /// Parent hash, decimal.
-    #[schema(schema_with = decimal)]
-    pub prev_hash: String,
-    /// State root, decimal.
-    #[schema(schema_with = decimal)]
-    pub state_root: String,
-    /// Next set's root, decimal.
-    #[schema(schema_with = decimal)]
-    pub next_set_root: String,
-    /// The signature's point `R8 = [x, y]`, decimal.
-    #[schema(schema_with = decimal_pair)]
-    pub signature_r8: [String; 2],
-    /// The signature's scalar `S`, decimal.
-    #[schema(schema_with = decimal)]
-    pub signature_s: String,
-}
-
-/// Double-sign evidence: one validator's signatures over two different
-/// headers of one height.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EvidencePost {
-    /// The offender's index in the current set.
-    pub index: u64,
-    /// Its key `[x, y]`, decimal.
-    #[schema(schema_with = decimal_pair)]
-    pub public_key: [String; 2],
-    /// One header and signature.
-    pub first: SignedHeader,
-    /// The other.
-    pub second: SignedHeader,
-}
-
-impl EvidencePost {
-    /// The circuits crate's file form of the same evidence.
-    pub fn to_json(&self) -> EvidenceJson {
-        let header = |h: &SignedHeader| HeaderJson {
-            height: h.height,
-            prev_hash: h.prev_hash.clone(),
-            state_root: h.state_root.clone(),
-            next_set_root: h.next_set_root.clone(),
-        };
-        let signature = |h: &SignedHeader| (h.signature_r8.clone(), h.signature_s.clone());
-        EvidenceJson {
-            index: self.index,
-            public_key: self.public_key.clone(),
-            headers: [header(&self.first), header(&self.second)],
-            signatures: [signature(&self.first), signature(&self.second)],
-        }
+/// What a set change asks of the current set, checked: the statement its
+/// signers sign, or why it is refused (rule, sentence).
+pub fn check_set_change(
+    f: &Finality,
+    set: &ValidatorSet,
+    attestations: &[Attestation],
+) -> Result<(ValidatorSet, Statement), (&'static str, String)> {
+    let (current, n) = f.current_set();
+    if set.depth() != current.depth() {
+        return Err((
+            "wrong-depth",
+            format!("the new set has depth {}, the current {}", set.depth(), current.depth()),
+        ));
     }
-}
-
-/// Evidence kept for the slasher.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct EvidenceAnswer {
-    /// The offender.
-    pub offender: u64,
-    /// Always `queued`: the slashing is proven next, and a header not yet
-    /// proposed names the slashed set.
-    pub status: String,
-}
-
-/// A set change a slashing proof made.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct SlashingView {
-    /// Headers from this height on name the slashed set next.
-    pub from_height: u64,
-    /// The validator slashed.
-    pub offender: u64,
-    /// The slashed set's root, decimal.
-    pub set_root: String,
-    /// The double-sign-slash compressed update, hex (`old_set_root`,
-    /// `new_set_root`, `offender`, `height` and both headers' hashes).
-    pub update_hex: String,
-}
-
-/// Every set change so far.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct SlashingsPage {
-    /// In height order.
-    pub slashings: Vec<SlashingView>,
-}
-
-/// A header's finality proof.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct FinalityView {
-    /// The header's height.
-    pub height: u64,
-    /// Its hash, decimal.
-    pub header_hash: String,
-    /// Attestations the proof carries.
-    pub signers: u64,
-    /// The finality-quorum compressed update, hex (`FinalityClient` and
-    /// `stateproof finality follow` verify it).
-    pub update_hex: String,
-}
-
-/// A page of finality proofs.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct FinalityPage {
-    /// The proofs, in height order.
-    pub proofs: Vec<FinalityView>,
-    /// The height to ask from next.
-    pub next: u64,
+    let slots = f.slots();
+    if set.members().len() > slots {
+        return Err((
+            "too-many-validators",
+            format!(
+                "{} validators; the finality circuit has {slots} signer slots",
+                set.members().len()
+            ),
+        ));
+    }
+    if set.root() == current.root() {
+        return Err(("same-set", "the new set is the current one".into()));
+    }
+    let statement = Statement::Data(set_change_commitment(current.root(), set.root(), n));
+    check_quorum(&current, &statement, attestations, THRESHOLD, slots).map_err(|e| match &e {
+        FinalityError::Rule(r) => (rule_name(r), e.to_string()),
+        _ => ("malformed-field", e.to_string()),
+    })?;
+    Ok((current, statement))
 }
 
 type Shared_ = Arc<Shared>;
@@ -506,7 +366,7 @@ pub async fn evidence(State(s): State<Shared_>, body: Body) -> Response {
         Ok(e) => e,
         Err(e) => return error(StatusCode::BAD_REQUEST, "malformed-field", e.to_string()),
     };
-    if let Err(e) = check_double_sign(&f.current_set(), &evidence) {
+    if let Err(e) = check_double_sign(&f.current_set().0, &evidence) {
         let rule = match &e {
             FinalityError::Rule(r) => rule_name(r),
             _ => "malformed-field",
@@ -521,10 +381,11 @@ pub async fn evidence(State(s): State<Shared_>, body: Body) -> Response {
         Ok(b) => b,
         Err(e) => return storage(e),
     };
-    if let Err(e) = s.store.insert_evidence(post.index, &body).await {
+    if let Err(e) = s.store.insert_change_request(ChangeKind::Slash, Some(post.index), &body).await
+    {
         return storage(e);
     }
-    let answer = EvidenceAnswer { offender: post.index, status: "queued".into() };
+    let answer = EvidenceAnswer { offender: Some(post.index), status: "queued".into() };
     (StatusCode::ACCEPTED, Json(answer)).into_response()
 }
 
@@ -540,27 +401,76 @@ fn rule_name(r: &FinalityRule) -> &'static str {
     }
 }
 
-/// The set changes slashings made, with their proofs.
+/// Takes a new set signed by a quorum of the current one.
+///
+/// Checked at once: the same depth, at most as many validators as the
+/// finality circuit's signer slots, not the current set, and signatures by
+/// more than 2/3 of the current set's stake over
+/// `Poseidon(SET_CHANGE_DOMAIN, current_root, new_root, n)` (`n`: the
+/// changes so far, `GET /v1/set-changes`); then proven by the node, which
+/// records it as the set the next header names.
+#[utoipa::path(
+    post,
+    path = "/v1/set-changes",
+    request_body = SetChangePost,
+    responses(
+        (status = 202, description = "Kept for proving", body = EvidenceAnswer),
+        (status = 400, description = "Malformed JSON or field", body = ErrorBody),
+        (status = 404, description = "The node has no validator set", body = ErrorBody),
+        (status = 408, description = "The body came too slowly", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "Not signed by a quorum of the current set, or a set the node cannot take", body = ErrorBody),
+        (status = 503, description = "The store failed", body = ErrorBody),
+    )
+)]
+pub async fn request_set_change(State(s): State<Shared_>, body: Body) -> Response {
+    let Some(f) = s.finality.as_deref() else {
+        return no_finality();
+    };
+    let post: SetChangePost = match read_json(body).await {
+        Ok(p) => p,
+        Err(r) => return r.into_response(),
+    };
+    let (set, attestations) = match post.parse() {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed-field", e),
+    };
+    if let Err((rule, message)) = check_set_change(f, &set, &attestations) {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, rule, message);
+    }
+    let body = match serde_json::to_string(&post) {
+        Ok(b) => b,
+        Err(e) => return storage(e),
+    };
+    if let Err(e) = s.store.insert_change_request(ChangeKind::Quorum, None, &body).await {
+        return storage(e);
+    }
+    let answer = EvidenceAnswer { offender: None, status: "queued".into() };
+    (StatusCode::ACCEPTED, Json(answer)).into_response()
+}
+
+/// The set changes so far, with their proofs.
 #[utoipa::path(
     get,
-    path = "/v1/slashings",
+    path = "/v1/set-changes",
     responses(
-        (status = 200, description = "Every set change, in height order", body = SlashingsPage),
+        (status = 200, description = "Every set change, in height order", body = SetChangesPage),
         (status = 404, description = "The node has no validator set", body = ErrorBody),
         (status = 503, description = "The store failed", body = ErrorBody),
     )
 )]
-pub async fn slashings(State(s): State<Shared_>) -> Response {
+pub async fn set_changes(State(s): State<Shared_>) -> Response {
     if s.finality.is_none() {
         return no_finality();
     }
     match s.store.set_changes().await {
         Err(e) => storage(e),
         Ok(changes) => {
-            let slashings = changes
+            let changes = changes
                 .into_iter()
-                .map(|c| SlashingView {
+                .map(|c| SetChangeView {
                     from_height: c.from_height,
+                    kind: c.kind.name().into(),
                     offender: c.offender,
                     set_root: serde_json::from_str::<SetJson>(&c.set_json)
                         .ok()
@@ -570,7 +480,7 @@ pub async fn slashings(State(s): State<Shared_>) -> Response {
                     update_hex: hex::encode(&c.bytes),
                 })
                 .collect();
-            Json(SlashingsPage { slashings }).into_response()
+            Json(SetChangesPage { changes }).into_response()
         }
     }
 }

@@ -28,18 +28,26 @@
 //! names next. From there the slashed set signs, and a light client follows
 //! the rotation like any other.
 //!
+//! **Set changes by quorum** (`POST /v1/set-changes`): a new set of the
+//! same depth and at most as many validators, with attestations by more
+//! than 2/3 of the current set's stake over [`set_change_commitment`] (a
+//! data statement of the finality-quorum circuit, its own key); checked at
+//! once, proven in the same thread, recorded the same way.
+//!
 //! Data directory (with `node init --validators N`): `validators.json`
-//! (the genesis set), `keys/finality.pk|vk`, `keys/slashing.pk|vk`, and
+//! (the genesis set), `keys/finality.pk|vk`, `keys/slashing.pk|vk`,
+//! `keys/set-change.pk|vk`, and
 //! `validator-keys/validator-I.key` (the validators' secret keys, for a
 //! development network on one machine: each belongs on its validator's
 //! machine only).
 
 pub mod api;
 mod prove;
+mod wire;
 
 pub use prove::{run_prover, Provers};
 
-use crate::store::{SetChange, Store};
+use crate::store::{ChangeKind, SetChange, Store};
 use serde::{Deserialize, Serialize};
 use stateproof_app::files::{ensure_dir, read_json, write_json};
 use stateproof_app::progress::{step, Progress};
@@ -86,6 +94,9 @@ pub struct FinalityGenesis {
     pub vk_fingerprint: String,
     /// The double-sign-slash verifying key's fingerprint, hex.
     pub slashing_vk_fingerprint: String,
+    /// The set-change key's fingerprint, hex (a quorum of the current set
+    /// signed a new set: the finality-quorum circuit over data statements).
+    pub set_change_vk_fingerprint: String,
     /// The genesis header's hash, decimal (height 0, the genesis root, the
     /// set root).
     pub header_hash: String,
@@ -186,11 +197,17 @@ pub fn init_validators(
     let slashing = step(progress, "generating slashing keys (development setup)", || {
         Keys::setup::<DoubleSignCircuit>(&SlashingShape { set_depth: depth }, &mut keys::os_rng())
     })?;
+    let change_shape = QuorumShape { kind: StatementKind::Data, ..shape };
+    let set_change = step(progress, "generating set-change keys (development setup)", || {
+        Keys::setup::<QuorumCircuit>(&change_shape, &mut keys::os_rng())
+    })?;
     let key_dir = data.join("keys");
     keys.save_proving_key(&key_dir.join("finality.pk"))?;
     keys.save_verifying_key(&key_dir.join("finality.vk"))?;
     slashing.save_proving_key(&key_dir.join("slashing.pk"))?;
     slashing.save_verifying_key(&key_dir.join("slashing.vk"))?;
+    set_change.save_proving_key(&key_dir.join("set-change.pk"))?;
+    set_change.save_verifying_key(&key_dir.join("set-change.vk"))?;
     let header = Header::genesis(genesis_root, set.root());
     Ok(FinalityGenesis {
         set_root: fr(&set.root()),
@@ -199,6 +216,7 @@ pub fn init_validators(
         threshold: "2/3".into(),
         vk_fingerprint: hex32(&keys.fingerprint()),
         slashing_vk_fingerprint: hex32(&slashing.fingerprint()),
+        set_change_vk_fingerprint: hex32(&set_change.fingerprint()),
         header_hash: fr(&header.hash()),
     })
 }
@@ -220,6 +238,23 @@ pub fn read_set(path: &Path, set_root: Fr) -> Result<ValidatorSet> {
     Ok(set)
 }
 
+/// Domain tag of set-change commitments (ASCII `sp:chset`).
+pub const SET_CHANGE_DOMAIN: u64 = 0x73_70_3a_63_68_73_65_74;
+
+/// What a quorum of the current set signs (as a data statement) to change
+/// it: `Poseidon(SET_CHANGE_DOMAIN, old_set_root, new_set_root, n)`, `n`
+/// the number of set changes before it, so that no signed change can be
+/// replayed later.
+pub fn set_change_commitment(old_set_root: Fr, new_set_root: Fr, n: u64) -> Fr {
+    stateproof_circuits::primitives::poseidon::poseidon(&[
+        Fr::from(SET_CHANGE_DOMAIN),
+        old_set_root,
+        new_set_root,
+        Fr::from(n),
+    ])
+    .expect("Poseidon(4) has parameters")
+}
+
 /// Validator `i`'s key file in a data directory made with `--validators`.
 pub fn validator_key_path(data: &Path, i: u64) -> PathBuf {
     data.join(VALIDATOR_KEYS).join(format!("validator-{i}.key"))
@@ -233,6 +268,8 @@ pub struct Finality {
     pub vk: VerifyingKey,
     /// The double-sign-slash verifying key.
     pub slashing_vk: VerifyingKey,
+    /// The set-change verifying key.
+    pub set_change_vk: VerifyingKey,
     /// The headers computed so far and the sets they name.
     chain: RwLock<Chain>,
     /// Held while the chain grows, so that a set change lands between two
@@ -264,7 +301,7 @@ pub type Refused = (&'static str, String);
 
 impl Finality {
     /// Loads the genesis set and the verifying keys named by `genesis` from
-    /// `data`, and the set changes slashings made (`changes`, from the
+    /// `data`, and the set changes made since (`changes`, from the
     /// store).
     pub fn load(
         data: &Path,
@@ -290,6 +327,7 @@ impl Finality {
         };
         let vk = key("finality.vk", &genesis.vk_fingerprint)?;
         let slashing_vk = key("slashing.vk", &genesis.slashing_vk_fingerprint)?;
+        let set_change_vk = key("set-change.vk", &genesis.set_change_vk_fingerprint)?;
         let mut sets = vec![(0, set)];
         for c in changes {
             let changed = serde_json::from_str::<SetJson>(&c.set_json)
@@ -304,20 +342,29 @@ impl Finality {
             genesis: header,
             vk,
             slashing_vk,
+            set_change_vk,
             chain: RwLock::new(Chain { headers: vec![header], sets }),
             growing: tokio::sync::Mutex::new(()),
             final_height: AtomicU64::new(final_height),
         })
     }
 
-    /// The finality and slashing proving keys, from `data`.
-    pub fn load_proving_keys(&self, progress: &dyn Progress, data: &Path) -> Result<(Keys, Keys)> {
+    /// The finality, slashing and set-change proving keys, from `data`.
+    pub fn load_proving_keys(
+        &self,
+        progress: &dyn Progress,
+        data: &Path,
+    ) -> Result<(Keys, Keys, Keys)> {
         let load = |name: &str, vk: &VerifyingKey| {
             let path = data.join("keys").join(name);
             step(progress, "loading the finality keys", || Keys::load_proving_key(&path, Some(vk)))
                 .map_err(AppError::from)
         };
-        Ok((load("finality.pk", &self.vk)?, load("slashing.pk", &self.slashing_vk)?))
+        Ok((
+            load("finality.pk", &self.vk)?,
+            load("slashing.pk", &self.slashing_vk)?,
+            load("set-change.pk", &self.set_change_vk)?,
+        ))
     }
 
     /// Computes headers while proven updates follow the last one computed,
@@ -369,10 +416,12 @@ impl Finality {
         self.chain.read().expect("chain lock").named_by(height.saturating_sub(1)).clone()
     }
 
-    /// The latest set: the one evidence is checked against.
-    pub fn current_set(&self) -> ValidatorSet {
+    /// The latest set (the one requests are checked against) and how many
+    /// changes made it.
+    pub fn current_set(&self) -> (ValidatorSet, u64) {
         let chain = self.chain.read().expect("chain lock");
-        chain.sets.last().expect("the genesis set is first").1.clone()
+        let (_, set) = chain.sets.last().expect("the genesis set is first");
+        (set.clone(), chain.sets.len() as u64 - 1)
     }
 
     /// Records that `next` (proven by `update`, for `evidence`) is named by
@@ -381,17 +430,18 @@ impl Finality {
         &self,
         store: &Store,
         next: ValidatorSet,
-        offender: u64,
+        made: (ChangeKind, Option<u64>),
         update: Vec<u8>,
-        evidence: i64,
+        request: i64,
     ) -> Result<u64> {
         let _growing = self.growing.lock().await;
         self.grow(store, u64::MAX).await?;
         let from = self.chain.read().expect("chain lock").headers.len() as u64;
         let set_json =
             serde_json::to_string(&SetJson::from_set(&next)).map_err(AppError::unusable)?;
-        let change = SetChange { from_height: from, offender, set_json, bytes: update };
-        store.insert_set_change(&change, evidence).await?;
+        let (kind, offender) = made;
+        let change = SetChange { from_height: from, kind, offender, set_json, bytes: update };
+        store.insert_set_change(&change, request).await?;
         self.chain.write().expect("chain lock").sets.push((from, next));
         Ok(from)
     }
@@ -429,6 +479,16 @@ impl Finality {
         let set = self.signing_set(height);
         let signed = attestations.iter().filter_map(|a| set.member(a.index)).map(|m| m.stake).sum();
         (signed, set.total_stake())
+    }
+
+    /// The finality circuit's signer slots: the most validators a set may
+    /// have.
+    pub fn slots(&self) -> usize {
+        self.vk
+            .params
+            .iter()
+            .find(|(n, _)| n == "slots")
+            .map_or(0, |(_, v)| usize::try_from(*v).unwrap_or(usize::MAX))
     }
 
     /// The highest height with a finality proof.

@@ -2,11 +2,13 @@
 //! each header final, in height order, once a quorum of its signing set
 //! attested it.
 
+use super::api::{check_set_change, SetChangePost};
 use super::{kept_attestations, Finality, THRESHOLD};
 use crate::node::Shared;
+use crate::store::ChangeKind;
 use crate::store::FinalityRecord;
 use stateproof_app::AppProver;
-use stateproof_circuits::finality::{Attestation, EvidenceJson, Header, Statement};
+use stateproof_circuits::finality::{Attestation, EvidenceJson, Header, Statement, ValidatorSet};
 use stateproof_prover::finality::{prove_quorum, prove_slashing};
 use stateproof_prover::keys::Keys;
 use std::sync::atomic::Ordering;
@@ -27,6 +29,10 @@ pub struct Provers {
     pub slashing: Keys,
     /// Its prover.
     pub slashing_prover: AppProver,
+    /// The set-change key.
+    pub set_change: Keys,
+    /// Its prover.
+    pub set_change_prover: AppProver,
 }
 
 /// Runs until the process ends: slashes on kept evidence first; then, for
@@ -86,54 +92,70 @@ pub fn run_prover(
     }
 }
 
-/// Proves each kept piece of evidence against the current set and records
-/// the slashed set; evidence that no longer holds (the offender slashed by
-/// earlier evidence) is set aside with a warning.
+/// Proves each kept request (double-sign evidence, a quorum-signed new
+/// set) against the current set and records the set it makes; one that no
+/// longer holds (the offender slashed already, a set changed meanwhile) is
+/// set aside with a warning.
 async fn slash_pending(
     shared: &Shared,
     finality: &Finality,
     p: &Provers,
 ) -> stateproof_app::Result<()> {
-    for (seq, body) in shared.store.pending_evidence().await? {
-        let parsed = serde_json::from_str::<EvidenceJson>(&body)
-            .map_err(|e| e.to_string())
-            .and_then(|j| j.to_evidence().map_err(|e| e.to_string()));
-        let evidence = match parsed {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::warn!("stored evidence {seq} does not parse ({e}); set aside");
-                shared.store.evidence_done(seq).await?;
-                continue;
-            }
+    for request in shared.store.pending_changes().await? {
+        let proven = match request.kind {
+            ChangeKind::Slash => slash(finality, p, &request.body),
+            ChangeKind::Quorum => change(finality, p, &request.body),
         };
-        let set = finality.current_set();
-        let proven = prove_slashing(&p.slashing_prover, &p.slashing, &set, &evidence)
-            .map_err(|e| e.to_string())
-            .and_then(|(next, update, _)| {
-                update
-                    .verify(&finality.slashing_vk)
-                    .map_err(|e| format!("the slashing proof does not verify: {e}"))?;
-                Ok((next, update.to_bytes()))
-            });
         match proven {
-            Ok((next, bytes)) => {
+            Ok((next, offender, bytes)) => {
                 let root = next.root();
+                let made = (request.kind, offender);
                 let from =
-                    finality.change_set(&shared.store, next, evidence.index, bytes, seq).await?;
+                    finality.change_set(&shared.store, next, made, bytes, request.seq).await?;
                 tracing::info!(
-                    "validator {} double-signed at height {}: slashed; headers from {from} name set {}",
-                    evidence.index,
-                    evidence.first.0.height,
+                    "set change ({}{}): headers from {from} name set {}",
+                    request.kind.name(),
+                    offender.map_or(String::new(), |o| format!(" of validator {o}")),
                     stateproof_app::text::fr(&root)
                 );
             }
             Err(e) => {
-                tracing::warn!("evidence against validator {}: {e}; set aside", evidence.index);
-                shared.store.evidence_done(seq).await?;
+                tracing::warn!("{} request {}: {e}; set aside", request.kind.name(), request.seq);
+                shared.store.change_done(request.seq).await?;
             }
         }
     }
     Ok(())
+}
+
+/// A proven slashing: the set after, the offender, the update's bytes.
+type Made = (ValidatorSet, Option<u64>, Vec<u8>);
+
+fn slash(finality: &Finality, p: &Provers, body: &str) -> Result<Made, String> {
+    let evidence = serde_json::from_str::<EvidenceJson>(body)
+        .map_err(|e| e.to_string())
+        .and_then(|j| j.to_evidence().map_err(|e| e.to_string()))?;
+    let (set, _) = finality.current_set();
+    let (next, update, _) = prove_slashing(&p.slashing_prover, &p.slashing, &set, &evidence)
+        .map_err(|e| e.to_string())?;
+    update
+        .verify(&finality.slashing_vk)
+        .map_err(|e| format!("the slashing proof does not verify: {e}"))?;
+    Ok((next, Some(evidence.index), update.to_bytes()))
+}
+
+fn change(finality: &Finality, p: &Provers, body: &str) -> Result<Made, String> {
+    let post: SetChangePost = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    let (next, attestations) = post.parse()?;
+    let (current, statement) =
+        check_set_change(finality, &next, &attestations).map_err(|(_, why)| why)?;
+    let (update, _) =
+        prove_quorum(&p.set_change_prover, &p.set_change, &current, &statement, &attestations)
+            .map_err(|e| e.to_string())?;
+    update
+        .verify(&finality.set_change_vk)
+        .map_err(|e| format!("the set-change proof does not verify: {e}"))?;
+    Ok((next, None, update.to_bytes()))
 }
 
 /// The header at `height` and its attestations, once they reach the

@@ -359,13 +359,15 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
             }
         }
         if let Some(finality) = finality {
-            let (quorum, slashing) = finality.load_proving_keys(progress, &o.data)?;
+            let (quorum, slashing, set_change) = finality.load_proving_keys(progress, &o.data)?;
             let backends = o.backend.open();
             let provers = crate::finality::Provers {
                 quorum_prover: prover(&quorum, &backends)?,
                 slashing_prover: prover(&slashing, &backends)?,
+                set_change_prover: prover(&set_change, &backends)?,
                 quorum,
                 slashing,
+                set_change,
             };
             let (shared, handle) = (shared.clone(), rt.handle().clone());
             spawn_watched("finality", shared.clone(), move || {

@@ -17,13 +17,49 @@ pub struct FinalityRecord {
     pub signers: u64,
 }
 
-/// A set change a slashing proof made.
+/// What changed a set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// A proven double sign: the offender's stake to 0.
+    Slash,
+    /// A new set signed by a quorum of the current one.
+    Quorum,
+}
+
+impl ChangeKind {
+    /// Its name in the store and the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChangeKind::Slash => "slash",
+            ChangeKind::Quorum => "quorum",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [ChangeKind::Slash, ChangeKind::Quorum].into_iter().find(|k| k.name() == s)
+    }
+}
+
+/// A request to change the set, as kept until it is proven.
+#[derive(Clone, Debug)]
+pub struct ChangeRequest {
+    /// Its order of arrival.
+    pub seq: i64,
+    /// What it asks.
+    pub kind: ChangeKind,
+    /// Its body (`EvidenceJson` or the API's set-change body).
+    pub body: String,
+}
+
+/// A set change a proof made.
 #[derive(Clone, Debug)]
 pub struct SetChange {
     /// Headers from this height on name the set next.
     pub from_height: u64,
-    /// The validator slashed.
-    pub offender: u64,
+    /// What made it.
+    pub kind: ChangeKind,
+    /// The validator slashed, for a slashing.
+    pub offender: Option<u64>,
     /// The set after, as `SetJson` text.
     pub set_json: String,
     /// The double-sign-slash update that proves it.
@@ -31,29 +67,45 @@ pub struct SetChange {
 }
 
 impl Store {
-    /// Keeps double-sign evidence (checked by the caller) for the slasher.
-    pub async fn insert_evidence(&self, offender: u64, body: &str) -> Result<()> {
-        sqlx::query("INSERT INTO evidence (offender, body, received_at) VALUES ($1, $2, $3)")
-            .bind(int(offender))
-            .bind(body)
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(|e| self.error("storing evidence", e))
+    /// Keeps a request to change the set (checked by the caller) for the
+    /// finality thread.
+    pub async fn insert_change_request(
+        &self,
+        kind: ChangeKind,
+        offender: Option<u64>,
+        body: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO evidence (kind, offender, body, received_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(kind.name())
+        .bind(offender.map(int))
+        .bind(body)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(|e| self.error("storing a set-change request", e))
     }
 
-    /// Evidence not yet dealt with, oldest first: `(seq, body)`.
-    pub async fn pending_evidence(&self) -> Result<Vec<(i64, String)>> {
-        let rows = sqlx::query("SELECT seq, body FROM evidence WHERE done = 0 ORDER BY seq")
+    /// Requests not yet dealt with, oldest first.
+    pub async fn pending_changes(&self) -> Result<Vec<ChangeRequest>> {
+        let rows = sqlx::query("SELECT seq, kind, body FROM evidence WHERE done = 0 ORDER BY seq")
             .fetch_all(&self.pool)
             .await
-            .map_err(|e| self.error("reading evidence", e))?;
-        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+            .map_err(|e| self.error("reading set-change requests", e))?;
+        rows.into_iter()
+            .map(|r| {
+                let kind: String = r.get(1);
+                let kind = ChangeKind::parse(&kind)
+                    .ok_or_else(|| self.error("evidence.kind", format!("unknown kind {kind:?}")))?;
+                Ok(ChangeRequest { seq: r.get(0), kind, body: r.get(2) })
+            })
+            .collect()
     }
 
-    /// Marks evidence dealt with (proven, or refused when its turn came).
-    pub async fn evidence_done(&self, seq: i64) -> Result<()> {
+    /// Marks a request dealt with (refused when its turn came).
+    pub async fn change_done(&self, seq: i64) -> Result<()> {
         sqlx::query("UPDATE evidence SET done = 1 WHERE seq = $1")
             .bind(seq)
             .execute(&self.pool)
@@ -62,16 +114,17 @@ impl Store {
             .map_err(|e| self.error("marking evidence", e))
     }
 
-    /// Records a set change and marks its evidence dealt with, in one
+    /// Records a set change and marks its request dealt with, in one
     /// transaction.
-    pub async fn insert_set_change(&self, c: &SetChange, evidence: i64) -> Result<()> {
+    pub async fn insert_set_change(&self, c: &SetChange, request: i64) -> Result<()> {
         let e = |e| self.error("storing a set change", e);
         let mut tx = self.begin().await.map_err(e)?;
         sqlx::query(
-            "INSERT INTO set_changes (from_height, offender, set_json, update_bytes, made_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO set_changes (from_height, kind, offender, set_json, update_bytes, made_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(int(c.from_height))
-        .bind(int(c.offender))
+        .bind(c.kind.name())
+        .bind(c.offender.map(int))
         .bind(&c.set_json)
         .bind(&c.bytes)
         .bind(now_ms())
@@ -79,7 +132,7 @@ impl Store {
         .await
         .map_err(e)?;
         sqlx::query("UPDATE evidence SET done = 1 WHERE seq = $1")
-            .bind(evidence)
+            .bind(request)
             .execute(&mut *tx)
             .await
             .map_err(e)?;
@@ -89,20 +142,27 @@ impl Store {
     /// Every set change, in height order.
     pub async fn set_changes(&self) -> Result<Vec<SetChange>> {
         let rows = sqlx::query(
-            "SELECT from_height, offender, set_json, update_bytes FROM set_changes ORDER BY from_height",
+            "SELECT from_height, kind, offender, set_json, update_bytes FROM set_changes ORDER BY from_height",
         )
         .fetch_all(&self.pool)
         .await
         .map_err(|e| self.error("reading set changes", e))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| SetChange {
-                from_height: uint(r.get(0)),
-                offender: uint(r.get(1)),
-                set_json: r.get(2),
-                bytes: r.get(3),
+        rows.into_iter()
+            .map(|r| {
+                let kind: String = r.get(1);
+                let kind = ChangeKind::parse(&kind).ok_or_else(|| {
+                    self.error("set_changes.kind", format!("unknown kind {kind:?}"))
+                })?;
+                let offender: Option<i64> = r.get(2);
+                Ok(SetChange {
+                    from_height: uint(r.get(0)),
+                    kind,
+                    offender: offender.map(uint),
+                    set_json: r.get(3),
+                    bytes: r.get(4),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// The new roots of proven updates `from` to `from + limit - 1`, in
@@ -242,24 +302,38 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn evidence_waits_until_its_set_change_is_recorded() {
+    async fn requests_wait_until_their_set_change_is_recorded() {
         on_each_engine("evidence", |store| async move {
-            store.insert_evidence(3, "first").await.unwrap();
-            store.insert_evidence(3, "again").await.unwrap();
-            let pending = store.pending_evidence().await.unwrap();
-            let bodies: Vec<&str> = pending.iter().map(|(_, b)| b.as_str()).collect();
-            assert_eq!(bodies, ["first", "again"]);
-            let change =
-                SetChange { from_height: 5, offender: 3, set_json: "{}".into(), bytes: vec![1, 2] };
-            store.insert_set_change(&change, pending[0].0).await.unwrap();
-            store.evidence_done(pending[1].0).await.unwrap();
-            assert!(store.pending_evidence().await.unwrap().is_empty());
+            store.insert_change_request(ChangeKind::Slash, Some(3), "first").await.unwrap();
+            store.insert_change_request(ChangeKind::Quorum, None, "again").await.unwrap();
+            let pending = store.pending_changes().await.unwrap();
+            let got: Vec<(ChangeKind, &str)> =
+                pending.iter().map(|r| (r.kind, r.body.as_str())).collect();
+            assert_eq!(got, [(ChangeKind::Slash, "first"), (ChangeKind::Quorum, "again")]);
+            let change = SetChange {
+                from_height: 5,
+                kind: ChangeKind::Slash,
+                offender: Some(3),
+                set_json: "{}".into(),
+                bytes: vec![1, 2],
+            };
+            store.insert_set_change(&change, pending[0].seq).await.unwrap();
+            store.change_done(pending[1].seq).await.unwrap();
+            assert!(store.pending_changes().await.unwrap().is_empty());
+            let quorum = SetChange {
+                from_height: 7,
+                kind: ChangeKind::Quorum,
+                offender: None,
+                ..change.clone()
+            };
+            store.insert_set_change(&quorum, pending[1].seq).await.unwrap();
             let changes = store.set_changes().await.unwrap();
-            assert_eq!(changes.len(), 1);
-            assert_eq!((changes[0].from_height, changes[0].offender), (5, 3));
+            let got: Vec<(u64, ChangeKind, Option<u64>)> =
+                changes.iter().map(|c| (c.from_height, c.kind, c.offender)).collect();
+            assert_eq!(got, [(5, ChangeKind::Slash, Some(3)), (7, ChangeKind::Quorum, None)]);
             assert_eq!(changes[0].bytes, [1, 2]);
             // One change per height.
-            assert!(store.insert_set_change(&change, pending[1].0).await.is_err());
+            assert!(store.insert_set_change(&change, pending[1].seq).await.is_err());
         })
         .await;
     }
