@@ -74,7 +74,7 @@ fn four_validators_finalise_through_one_down_stall_at_two_down_and_resume() {
 
     let h1 = prove_one(&node, 0);
     wait_final(&client, h1);
-    let report = follow_finality(&node.url, &light, Some(&genesis)).unwrap();
+    let report = follow_finality(&node.url, &light, Some(&genesis), None).unwrap();
     assert_eq!((report.height, report.rejected.clone()), (h1, None), "{report:?}");
 
     // One of four down: 3 > 2/3 of 4, finality goes on.
@@ -90,7 +90,7 @@ fn four_validators_finalise_through_one_down_stall_at_two_down_and_resume() {
     vals[1].wait_for(&format!("signed header {h3}"), WITHIN);
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(final_height(&client), h2, "finalised with half the stake");
-    let report = follow_finality(&node.url, &light, None).unwrap();
+    let report = follow_finality(&node.url, &light, None, None).unwrap();
     assert_eq!(report.height, h2);
     // A state follower bound to finality stops at the final height, though
     // update h3 is proven.
@@ -101,13 +101,25 @@ fn four_validators_finalise_through_one_down_stall_at_two_down_and_resume() {
     // A third back (from its state file): finality resumes.
     vals[2] = Watched::validator(&node.url, &data, 2, &dir);
     wait_final(&client, h3);
-    let report = follow_finality(&node.url, &light, None).unwrap();
+    let report = follow_finality(&node.url, &light, None, None).unwrap();
     assert_eq!((report.height, report.rejected), (h3, None));
     let status = client.status().unwrap();
     assert_eq!(report.state_root, status.proven_root, "final state root is the proven root");
     let followed = follow(&node.url, &state, None, Some(&fin)).unwrap();
     assert_eq!((followed.next_update, followed.rejected.clone()), (h3 + 1, None), "{followed:?}");
     assert_eq!(followed.root, status.proven_root);
+
+    // A client that trusts header h1 (out of band) starts there.
+    let h = &client.headers(h1).unwrap().headers[0];
+    let checkpoint = dir.join("checkpoint.json");
+    let header = serde_json::json!({
+        "height": h.height, "prev_hash": h.prev_hash,
+        "state_root": h.state_root, "next_set_root": h.next_set_root,
+    });
+    std::fs::write(&checkpoint, header.to_string()).unwrap();
+    let later = dir.join("from-checkpoint.json");
+    let report = follow_finality(&node.url, &later, Some(&genesis), Some(&checkpoint)).unwrap();
+    assert_eq!((report.accepted, report.height), (h3 - h1, h3), "{report:?}");
 }
 
 /// Header `height`'s state root changed in `/v1/headers` answers.
@@ -248,7 +260,7 @@ fn a_double_signer_is_slashed_the_other_three_finalise_on_and_a_node_kill_9_chan
     let next = prove_one(&node, nonce);
     wait_final(&client, next);
     let report =
-        follow_finality(&node.url, &dir.join("fin.json"), Some(&data.join("genesis.json")))
+        follow_finality(&node.url, &dir.join("fin.json"), Some(&data.join("genesis.json")), None)
             .unwrap();
     assert_eq!((report.height, report.rejected), (next, None));
     // Evidence is checked at once: against the slashed validator again,
@@ -555,7 +567,7 @@ fn a_quorum_removes_a_validator_and_the_rest_finalise_on() {
     // Signed by 0, 1 and 2 alone (3 of the new set's 3).
     wait_final(&client, change.from_height + 1);
     let report =
-        follow_finality(&node.url, &dir.join("fin.json"), Some(&data.join("genesis.json")))
+        follow_finality(&node.url, &dir.join("fin.json"), Some(&data.join("genesis.json")), None)
             .unwrap();
     assert_eq!((report.height, report.rejected), (change.from_height + 1, None));
     // The same request again: refused, the set is the current one now.

@@ -482,6 +482,11 @@ pub enum LightClientCommand {
     Finality {
         #[command(flatten)]
         at: ClientArgs,
+        /// Start (on first use) from this trusted header instead of the
+        /// genesis header (`{"height", "prev_hash", "state_root",
+        /// "next_set_root"}`; --genesis still names the keys).
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
     },
     /// Follows, then checks an account's balance against the verified root
     /// through its Merkle path.
@@ -508,8 +513,13 @@ pub struct ClientArgs {
 
 pub fn light_client(out: &Output, command: LightClientCommand) -> Result<(), AppError> {
     match command {
-        LightClientCommand::Finality { at } => {
-            let report = client::follow_finality(&at.node, &at.state, at.genesis.as_deref())?;
+        LightClientCommand::Finality { at, checkpoint } => {
+            let report = client::follow_finality(
+                &at.node,
+                &at.state,
+                at.genesis.as_deref(),
+                checkpoint.as_deref(),
+            )?;
             out.report(&report);
             if let Some(r) = &report.rejected {
                 return Err(AppError::invalid(format!("{}: {r}", at.node)));

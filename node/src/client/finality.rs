@@ -59,7 +59,12 @@ impl fmt::Display for FinalityReport {
     }
 }
 
-fn open(client: &NodeClient, path: &Path, genesis: Option<&Path>) -> Result<FinalityClient> {
+fn open(
+    client: &NodeClient,
+    path: &Path,
+    genesis: Option<&Path>,
+    checkpoint: Option<&Path>,
+) -> Result<FinalityClient> {
     let bad = |why: String| AppError::unusable(format!("{}: {why}", path.display()));
     if path.exists() {
         let file: FinalityFile = read_json(path)?;
@@ -86,11 +91,17 @@ fn open(client: &NodeClient, path: &Path, genesis: Option<&Path>) -> Result<Fina
     })?;
     let (set_root, header) = finality.genesis_header(gen.root_fr(g)?, g)?;
     let vk = client.trusted_key(FINALITY_QUORUM.id, &finality.vk_fingerprint)?;
-    let checkpoint = Checkpoint {
-        height: 0,
-        header_hash: header.hash(),
-        state_root: header.state_root,
-        set_root,
+    let checkpoint = match checkpoint {
+        // A later header obtained out of band: the client starts there.
+        Some(c) => {
+            stateproof_app::finality::checkpoint_of(&stateproof_app::finality::read_header(c)?)
+        }
+        None => Checkpoint {
+            height: 0,
+            header_hash: header.hash(),
+            state_root: header.state_root,
+            set_root,
+        },
     };
     FinalityClient::new(vk, checkpoint).map_err(|e| bad(format!("{e}")))
 }
@@ -106,10 +117,17 @@ fn save(path: &Path, client: &FinalityClient) -> Result<()> {
     )
 }
 
-/// Follows the node's finality proofs into a state file.
-pub fn follow_finality(node: &str, path: &Path, genesis: Option<&Path>) -> Result<FinalityReport> {
+/// Follows the node's finality proofs into a state file, starting (on
+/// first use) from the genesis header or from `checkpoint`, a trusted
+/// header file (`{"height", "prev_hash", "state_root", "next_set_root"}`).
+pub fn follow_finality(
+    node: &str,
+    path: &Path,
+    genesis: Option<&Path>,
+    checkpoint: Option<&Path>,
+) -> Result<FinalityReport> {
     let client = NodeClient::new(node)?;
-    let mut light = open(&client, path, genesis)?;
+    let mut light = open(&client, path, genesis, checkpoint)?;
     save(path, &light)?;
     let (accepted, rejected) = catch_up_finality(&client, &mut light, path)?;
     let s = light.state();
@@ -166,7 +184,7 @@ fn catch_up_finality(
 /// The final height and state root after following the node's finality
 /// proofs into `path` (`light-client follow --finality`).
 pub fn final_root(client: &NodeClient, path: &Path, genesis: Option<&Path>) -> Result<(u64, Fr)> {
-    let mut light = open(client, path, genesis)?;
+    let mut light = open(client, path, genesis, None)?;
     save(path, &light)?;
     let (_, rejected) = catch_up_finality(client, &mut light, path)?;
     if let Some(r) = rejected {
