@@ -101,7 +101,7 @@ type Shared_ = Arc<Shared>;
 pub struct ApiDoc;
 
 /// How long a client may take to send a request's headers before its
-/// connection is closed (a body has [`BODY_TIMEOUT`] more).
+/// connection is closed (a body has `BODY_TIMEOUT`, 10 s, more).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most connections open at once; more are closed as they arrive, so
 /// clients that hold connections cannot exhaust the node's descriptors.
