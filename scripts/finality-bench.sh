@@ -15,13 +15,9 @@ counts=("$@")
 [ $# -eq 0 ] && counts=(4 16 64)
 count=${COUNT:-5}
 backend=${BACKEND:-cpu}
-work=$(mktemp -d)
-devnet_pid=
-cleanup() {
-  [ -n "$devnet_pid" ] && kill "$devnet_pid" 2>/dev/null && wait "$devnet_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=node-lib.sh
+. "$here/node-lib.sh" # $work, and $node_pid (here the devnet) stopped on exit
 
 echo "| validators (signer slots) | set depth | updates | proven → final, median (s) | min (s) | max (s) | finality proof alone, median (s) |"
 echo "|---|---|---|---|---|---|---|"
@@ -31,10 +27,10 @@ for n in "${counts[@]}"; do
   url="http://127.0.0.1:$port"
   "$bin" devnet --data "$data" --validators "$n" --listen "127.0.0.1:$port" --depth 16 --slots 1 \
     --batch-age 100ms --backend "$backend" >"$work/devnet-$n.out" 2>"$work/devnet-$n.log" &
-  devnet_pid=$!
+  node_pid=$!
   for _ in $(seq 3000); do
     grep -q "devnet: node listening" "$work/devnet-$n.out" 2>/dev/null && break
-    kill -0 "$devnet_pid" 2>/dev/null || { cat "$work/devnet-$n.log" >&2; exit 1; }
+    kill -0 "$node_pid" 2>/dev/null || { cat "$work/devnet-$n.log" >&2; exit 1; }
     sleep 0.1
   done
   for i in $(seq 0 $((count - 1))); do
@@ -45,8 +41,8 @@ for n in "${counts[@]}"; do
     curl -fs "$url/v1/finality/$count" >/dev/null 2>&1 && break
     sleep 0.1
   done
-  kill "$devnet_pid"; wait "$devnet_pid" 2>/dev/null || true
-  devnet_pid=
+  kill "$node_pid"; wait "$node_pid" 2>/dev/null || true
+  node_pid=
   depth=$("$bin" --json inspect "$data/keys/finality.pk" |
     python3 -c 'import json,sys; print(dict(json.load(sys.stdin)["params"])["set_depth"])')
   python3 - "$data/node.db" "$n" "$count" "$depth" "$work/devnet-$n.log" <<'PY'

@@ -185,7 +185,7 @@ impl Follower {
         until: Option<(u64, Fr)>,
     ) -> (u64, Option<String>) {
         let mut parsed = Vec::with_capacity(page.len());
-        let mut unreadable = None;
+        let mut refused = None;
         for (u, n) in page.iter().zip(self.file.next_update..) {
             let checked = parse_update(u, n).and_then(|update| match until {
                 // The update at the final height must end at its final root
@@ -198,7 +198,7 @@ impl Follower {
             match checked {
                 Ok(update) => parsed.push(update),
                 Err(why) => {
-                    unreadable = Some(why);
+                    refused = Some(why);
                     break;
                 }
             }
@@ -211,7 +211,7 @@ impl Follower {
         }
         let rejected = match done.rejected {
             Some((_, e)) => Some(e.to_string()),
-            None => unreadable,
+            None => refused,
         };
         (applied, rejected)
     }

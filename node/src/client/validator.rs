@@ -75,6 +75,19 @@ pub struct ValidatorOptions {
     pub unsafe_double_sign: bool,
 }
 
+/// A header it signed: its height and hash (what the signature covers).
+#[derive(Clone, Copy, Debug)]
+struct Signed {
+    height: u64,
+    hash: Fr,
+}
+
+impl From<&Header> for Signed {
+    fn from(h: &Header) -> Self {
+        Self { height: h.height, hash: h.hash() }
+    }
+}
+
 /// A running validator's fixed facts.
 struct Validator {
     client: NodeClient,
@@ -86,6 +99,9 @@ struct Validator {
     state: ValidatorState,
     path: PathBuf,
     double_sign: bool,
+    /// Headers it signed whose attestation did not reach the node (it
+    /// could not be reached): sent again at the next step.
+    unsent: Vec<Signed>,
 }
 
 /// What a started validator reports.
@@ -217,11 +233,14 @@ impl Validator {
             state,
             path: o.state.clone(),
             double_sign: o.unsafe_double_sign,
+            unsent: Vec::new(),
         })
     }
 
     /// Signs what it can of the next page of headers; how many it signed.
     fn step(&mut self) -> Result<usize> {
+        let unsent = std::mem::take(&mut self.unsent);
+        self.unsent = unsent.into_iter().filter(|h| !self.post(*h)).collect();
         let page = self.client.headers(self.state.height + 1)?;
         let mut signed = 0;
         for view in &page.headers {
@@ -241,7 +260,9 @@ impl Validator {
             };
             // On disk before the signature leaves.
             write_json(&self.path, &self.state)?;
-            self.post(&header);
+            if !self.post(Signed::from(&header)) {
+                self.unsent.push(Signed::from(&header));
+            }
             if std::mem::take(&mut self.double_sign) {
                 self.sign_twice(&header);
             }
@@ -358,46 +379,65 @@ impl Validator {
         }
     }
 
-    /// Sends its signature of `header` (logging what the node said).
-    fn post(&self, header: &Header) {
-        let signature = self.key.sign(header.hash());
+    /// Sends its signature of `header` (logging what the node said); false
+    /// if it did not reach the node.
+    fn post(&self, header: Signed) -> bool {
+        let signature = self.key.sign(header.hash);
         let (signature_r8, signature_s) = signature_to_strings(&signature);
         let post = AttestationPost {
             height: header.height,
-            header_hash: fr(&header.hash()),
+            header_hash: fr(&header.hash),
             index: self.index,
             public_key: self.state.public_key.clone(),
             signature_r8,
             signature_s,
         };
         match self.client.attest(&post) {
-            Ok(Ok(a)) => tracing::info!(
-                "signed header {} ({} of {} stake{})",
-                header.height,
-                a.attested_stake,
-                a.total_stake,
-                if a.quorum { ", quorum" } else { "" }
-            ),
-            Ok(Err(refusal)) => tracing::warn!("header {}: {refusal}", header.height),
+            Ok(Ok(a)) => {
+                tracing::info!(
+                    "signed header {} ({} of {} stake{})",
+                    header.height,
+                    a.attested_stake,
+                    a.total_stake,
+                    if a.quorum { ", quorum" } else { "" }
+                );
+                true
+            }
+            Ok(Err(refusal)) => {
+                tracing::warn!("header {}: {refusal}", header.height);
+                true
+            }
             Err(e) => {
-                tracing::warn!("header {}: {e} (sent again at the next start)", header.height)
+                tracing::warn!("header {}: {e} (sent again)", header.height);
+                false
             }
         }
     }
 
-    /// Sends the last signed header's attestation again, if the node's
-    /// header at that height is the one signed.
-    fn post_last(&self) {
-        let page = match self.client.headers(self.state.height) {
-            Ok(p) => p,
-            Err(e) => return tracing::warn!("{e}"),
+    /// Sends the last signed header's attestation again, unless the node
+    /// shows another header at that height (then it says so and sends
+    /// nothing; signing that one would be a double sign).
+    fn post_last(&mut self) {
+        let Ok(hash) = parse_fr(&self.state.header_hash) else {
+            return;
         };
-        let signed = parse_fr(&self.state.header_hash).ok();
-        match page.headers.first().map(header_of) {
-            Some(Ok(h)) if Some(h.hash()) == signed => self.post(&h),
+        let last = Signed { height: self.state.height, hash };
+        let shown = match self.client.headers(last.height) {
+            Ok(page) => page.headers.first().map(header_of),
+            Err(e) => {
+                tracing::warn!("{e}");
+                return self.unsent.push(last);
+            }
+        };
+        match shown {
+            Some(Ok(h)) if h.hash() == hash => {
+                if !self.post(last) {
+                    self.unsent.push(last);
+                }
+            }
             _ => tracing::warn!(
                 "the node's header {} is not the one this validator signed: not signing it",
-                self.state.height
+                last.height
             ),
         }
     }

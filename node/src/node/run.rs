@@ -223,16 +223,20 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
     }
     let shape = TransferShape { depth: meta.depth, slots: meta.slots };
     // The key is loaded only where this process proves.
-    let local = if o.prove && o.local_workers > 0 {
-        let keys = load_proving_key(progress, &pk_path, &vk, shape, "the store is for")?;
-        let backends = o.backend.open();
-        // One prover per in-process worker (each holds its prepared key).
-        let provers = step(progress, "preparing the prover", || {
-            (0..o.local_workers).map(|_| prover(&keys, &backends)).collect::<Result<Vec<_>>>()
-        })?;
-        Some((Arc::new(keys), provers, backends.description()))
-    } else {
-        None
+    // One set of backends for every prover in this process (one device,
+    // one fixed-base table budget), opened only if something proves here.
+    let proves_here = o.local_workers > 0 || genesis.finality.is_some();
+    let backends = (o.prove && proves_here).then(|| o.backend.open());
+    let local = match &backends {
+        Some(backends) if o.local_workers > 0 => {
+            let keys = load_proving_key(progress, &pk_path, &vk, shape, "the store is for")?;
+            // One prover per in-process worker (each holds its prepared key).
+            let provers = step(progress, "preparing the prover", || {
+                (0..o.local_workers).map(|_| prover(&keys, backends)).collect::<Result<Vec<_>>>()
+            })?;
+            Some((Arc::new(keys), provers, backends.description()))
+        }
+        _ => None,
     };
     let backend = match &local {
         Some((_, _, b)) => b.clone(),
@@ -358,13 +362,12 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
                 spawn_watched(&format!("worker-{i}"), shared.clone(), move || worker.run())?;
             }
         }
-        if let Some(finality) = finality {
+        if let (Some(finality), Some(backends)) = (finality, &backends) {
             let (quorum, slashing, set_change) = finality.load_proving_keys(progress, &o.data)?;
-            let backends = o.backend.open();
             let provers = crate::finality::Provers {
-                quorum_prover: prover(&quorum, &backends)?,
-                slashing_prover: prover(&slashing, &backends)?,
-                set_change_prover: prover(&set_change, &backends)?,
+                quorum_prover: prover(&quorum, backends)?,
+                slashing_prover: prover(&slashing, backends)?,
+                set_change_prover: prover(&set_change, backends)?,
                 quorum,
                 slashing,
                 set_change,
