@@ -14,10 +14,14 @@ fn two_updates() -> (VerifyingKey, CompressedUpdate, CompressedUpdate) {
     let shape = TransferShape { depth: 4, slots: 1 };
     let keys = Keys::setup::<TransferBatchCircuit>(&shape, &mut keys::os_rng()).unwrap();
     let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key).unwrap();
-    let first = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(1)).unwrap();
+    let first =
+        transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.roots(), &ledger.batch(1))
+            .unwrap();
     let next = SampleLedger { state: first.state.clone(), keys: ledger.keys };
     // Sample batches read the accounts' current nonces: this one is fresh.
-    let second = transfer::prove_batch(&prover, &keys, &next.state, &next.batch(1)).unwrap().update;
+    let second = transfer::prove_batch(&prover, &keys, &next.state, &next.roots(), &next.batch(1))
+        .unwrap()
+        .update;
     (keys.verifying_key.clone(), first.update, second)
 }
 

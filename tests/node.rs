@@ -111,6 +111,30 @@ fn two_users_send_and_a_light_client_verifies_their_balances() {
     assert_eq!(balance("101")["balance"], 1200);
     assert_eq!(balance("0")["balance"], SAMPLE_BALANCE - 5000);
     assert_eq!(balance("102")["empty"], true);
+    // A node that lies about an account, its balance or the ledger's other
+    // parts beside the account tree, is caught by the path check.
+    for field in ["balance", "deals_root", "members_root"] {
+        let liar = common::lying_proxy(&node.url, move |path, view| {
+            if path.starts_with("/v1/accounts/0") {
+                match field {
+                    "balance" => view["account"]["balance"] = 7.into(),
+                    _ => view[field] = "1".into(),
+                }
+            }
+        });
+        let out = stateproof(&[
+            "light-client",
+            "balance",
+            "--node",
+            &liar,
+            "--state",
+            state.to_str().unwrap(),
+            "0",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{field}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("does not lead to the verified root"), "{field}: {err}");
+    }
 
     // A second node with its own keys: the client, which holds the first
     // node's verifying key and root, rejects its update and keeps its root.

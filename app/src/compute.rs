@@ -1,5 +1,6 @@
-//! The compute demo: deals opened and settled (one unanimous, one disputed
-//! by a lazy node and decided by mediators), each batch proven and verified.
+//! The compute demo: deals opened, results put on the record, and deals
+//! settled (one unanimous, one disputed by a lazy node and decided by
+//! mediators), each batch proven and verified.
 
 use crate::backend::{prover, BackendOptions};
 use crate::progress::{step, Progress};
@@ -8,15 +9,16 @@ use crate::{verify_bytes, AppError, Result};
 use serde::Serialize;
 use stateproof_circuits::compute::simulate::default_rules;
 use stateproof_circuits::compute::{
-    verdict_commitment, Deal, Ledger, OpenDealsCircuit, OpenShape, SettleDealsCircuit, SettleShape,
-    Settlement, SettlementRules, SignedResult, Verdict,
+    verdict_commitment, Deal, Ledger, OpenDealsCircuit, OpenShape, ResultShape, ResultSubmission,
+    SettleDealsCircuit, SettleShape, Settlement, SettlementRules, SignedResult,
+    SubmitResultsCircuit, Verdict,
 };
 use stateproof_circuits::finality::{Statement, Threshold};
 use stateproof_circuits::ledger::{Account, State};
 use stateproof_circuits::primitives::eddsa::Signature;
 use stateproof_circuits::sample::{sample_key, SampleChain};
 use stateproof_circuits::Fr;
-use stateproof_prover::compute::{prove_open, prove_settle};
+use stateproof_prover::compute::{prove_open, prove_results, prove_settle};
 use stateproof_prover::keys::{self, Keys, DEVELOPMENT_SETUP_WARNING};
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -60,6 +62,8 @@ fn signed(d: Deal) -> (Deal, Vec<Signature>) {
 pub struct ComputeDemoReport {
     /// Constraints of the opening circuit.
     pub open_constraints: usize,
+    /// Constraints of the result circuit.
+    pub result_constraints: usize,
     /// Constraints of the settlement circuit.
     pub settle_constraints: usize,
     /// Key generation time.
@@ -72,6 +76,10 @@ pub struct ComputeDemoReport {
     pub open_seconds: f64,
     /// Verifying them.
     pub open_verify_seconds: f64,
+    /// Proving the results put on the record.
+    pub result_seconds: f64,
+    /// Verifying them.
+    pub result_verify_seconds: f64,
     /// Proving the settlements.
     pub settle_seconds: f64,
     /// Verifying them.
@@ -80,7 +88,7 @@ pub struct ComputeDemoReport {
     pub open_verified: bool,
     /// See `open_verified`.
     pub settle_verified: bool,
-    /// The settlement starts where the opening ended.
+    /// Each batch starts where the one before ended.
     pub chained: bool,
     /// Balances after: (account, balance).
     pub balances: Vec<(u64, u64)>,
@@ -104,12 +112,18 @@ impl fmt::Display for ComputeDemoReport {
         let balance = |i: u64| self.balances.iter().find(|(a, _)| *a == i).map_or(0, |(_, b)| *b);
         writeln!(f, "stateproof compute demo: two replicated-compute deals (k = 3), opened and settled in proven batches")?;
         writeln!(f, "  ledger:   9 accounts of 10,000, root {}", self.genesis_root)?;
-        writeln!(f, "  circuits: opening {} constraints (2 deal slots), settlement {} (2 slots, 4 mediator slots)", self.open_constraints, self.settle_constraints)?;
+        writeln!(f, "  circuits: opening {} constraints (2 deal slots), results {} (6 slots), settlement {} (2 slots, 4 mediator slots)", self.open_constraints, self.result_constraints, self.settle_constraints)?;
         writeln!(f, "  setup:    {} ({DEVELOPMENT_SETUP_WARNING})", s(self.setup_seconds))?;
         writeln!(f, "  prove:    {}", self.backend)?;
         writeln!(f, "  open:     deals 1 and 2 lock 400 from each client and 250 from each node, proven in {}", s(self.open_seconds))?;
         writeln!(f, "  verify:   opening batch VALID in {}", s(self.open_verify_seconds))?;
-        writeln!(f, "  settle:   both deals at time 60, proven in {}", s(self.settle_seconds))?;
+        writeln!(f, "  results:  the six nodes' signed results put on the record at time 20, before the deadline 50, proven in {}", s(self.result_seconds))?;
+        writeln!(f, "  verify:   result batch VALID in {}", s(self.result_verify_seconds))?;
+        writeln!(
+            f,
+            "  settle:   both deals at time 60 from the recorded results, proven in {}",
+            s(self.settle_seconds)
+        )?;
         writeln!(f, "  verify:   settlement batch VALID in {}", s(self.settle_verify_seconds))?;
         writeln!(f, "  deal 1:   unanimous: nodes 1-3 get 100 + 250 back ({}, {}, {}), client 0 gets 100 back ({})", balance(1), balance(2), balance(3), balance(0))?;
         writeln!(f, "  deal 2:   node 5 answered wrong; mediators 0-2 (more than 2/3) signed the verdict: node 5 loses 250 ({}), \
@@ -132,6 +146,7 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
     let rules = SettlementRules { treasury: TREASURY, ..default_rules() };
     let committee = SampleChain::new(3, 4).map_err(AppError::unusable)?;
     let open_shape = OpenShape { depth, deal_depth: depth, k, slots: 2 };
+    let result_shape = ResultShape { depth, deal_depth: depth, k, slots: 6 };
     let settle_shape = SettleShape {
         depth,
         deal_depth: depth,
@@ -145,14 +160,18 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
     let total_before = ledger.total_value();
     let open_constraints =
         keys::count_constraints(OpenDealsCircuit::for_setup(depth, depth, k, 2))?;
+    let result_constraints =
+        keys::count_constraints(SubmitResultsCircuit::for_setup(result_shape))?;
     let settle_constraints = keys::count_constraints(SettleDealsCircuit::for_setup(settle_shape))?;
     let start = Instant::now();
-    let (open_keys, settle_keys) = step(progress, "generating keys (development setup)", || {
-        Ok::<_, stateproof_prover::Error>((
-            Keys::setup::<OpenDealsCircuit>(&open_shape, &mut keys::os_rng())?,
-            Keys::setup::<SettleDealsCircuit>(&settle_shape, &mut keys::os_rng())?,
-        ))
-    })?;
+    let (open_keys, result_keys, settle_keys) =
+        step(progress, "generating keys (development setup)", || {
+            Ok::<_, stateproof_prover::Error>((
+                Keys::setup::<OpenDealsCircuit>(&open_shape, &mut keys::os_rng())?,
+                Keys::setup::<SubmitResultsCircuit>(&result_shape, &mut keys::os_rng())?,
+                Keys::setup::<SettleDealsCircuit>(&settle_shape, &mut keys::os_rng())?,
+            ))
+        })?;
     let setup_seconds = start.elapsed().as_secs_f64();
     // Deal 1: unanimous. Deal 2: node 5 is lazy; a mediator quorum decides.
     let deals = vec![
@@ -168,20 +187,32 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
     let open_seconds = start.elapsed().as_secs_f64();
     let open_verify = verify_bytes("opening batch", &open_keys.verifying_key, &open_update)?;
 
-    let result = |d: &Deal, node: u64, value: u64| {
-        Some(SignedResult::sign(&sample_key(node), d, Fr::from(value)))
-    };
+    // Every node signs its result and puts it on the record.
     let (d1, d2) = (&deals[0].0, &deals[1].0);
+    let answers = [(d1, [7, 7, 7]), (d2, [13, 42, 42])];
+    let submissions: Vec<ResultSubmission> = answers
+        .iter()
+        .flat_map(|(d, values)| {
+            values.iter().enumerate().map(|(node, value)| ResultSubmission {
+                deal_id: d.id,
+                node,
+                signed: SignedResult::sign(&sample_key(d.nodes[node]), d, Fr::from(*value)),
+            })
+        })
+        .collect();
+    let result_prover = prover(&result_keys, &backends)?;
+    let start = Instant::now();
+    let (recorded, result_update, _) = step(progress, "proving the results", || {
+        prove_results(&result_prover, &result_keys, &opened, &submissions, 20)
+    })?;
+    let result_seconds = start.elapsed().as_secs_f64();
+    let result_verify = verify_bytes("result batch", &result_keys.verifying_key, &result_update)?;
+
     let verdict_statement = Statement::Data(verdict_commitment(d2, Fr::from(42u64)));
     let settlements = vec![
-        Settlement {
-            deal_id: 1,
-            results: vec![result(d1, 1, 7), result(d1, 2, 7), result(d1, 3, 7)],
-            verdict: None,
-        },
+        Settlement { deal_id: 1, verdict: None },
         Settlement {
             deal_id: 2,
-            results: vec![result(d2, 5, 13), result(d2, 6, 42), result(d2, 7, 42)],
             verdict: Some(Verdict {
                 result: Fr::from(42u64),
                 attestations: committee.attest(&verdict_statement, &[0, 1, 2]),
@@ -194,7 +225,7 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
         prove_settle(
             &settle_prover,
             &settle_keys,
-            &opened,
+            &recorded,
             &settlements,
             std::slice::from_ref(&committee.set),
             60,
@@ -203,9 +234,10 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
     let settle_seconds = start.elapsed().as_secs_f64();
     let settle_verify =
         verify_bytes("settlement batch", &settle_keys.verifying_key, &settle_update)?;
-    let chained = open_update.input("new_root").ok() == settle_update.input("old_root").ok();
+    let chained = open_update.input("new_root").ok() == result_update.input("old_root").ok()
+        && result_update.input("new_root").ok() == settle_update.input("old_root").ok();
     if !chained {
-        return Err(AppError::invalid("the settlement does not start where the opening ended"));
+        return Err(AppError::invalid("a batch does not start where the one before ended"));
     }
     let conserved = settled.total_value() + settled.burned == total_before;
     if !conserved {
@@ -217,12 +249,15 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
         .collect();
     Ok(ComputeDemoReport {
         open_constraints,
+        result_constraints,
         settle_constraints,
         setup_seconds,
         backend: backends.description(),
         genesis_root: fr(&ledger.root()),
         open_seconds,
         open_verify_seconds: open_verify.as_secs_f64(),
+        result_seconds,
+        result_verify_seconds: result_verify.as_secs_f64(),
         settle_seconds,
         settle_verify_seconds: settle_verify.as_secs_f64(),
         open_verified: true,

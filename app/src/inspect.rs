@@ -185,7 +185,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
         return Ok(Inspection::State {
             depth: state.depth(),
             accounts: state.accounts().len(),
-            root: fr(&state.root().0),
+            root: fr(&state.roots_alone().root()),
         });
     }
     if json.get("transfers").is_some() {

@@ -185,7 +185,7 @@ pub fn demo(
     check_setup_fits(estimated_constraints(&shape))?;
     let accounts = (slots as u64).clamp(2, 8);
     let ledger = SampleLedger::new(depth, accounts, 1_000_000).map_err(AppError::unusable)?;
-    let genesis = ledger.state.root().0;
+    let genesis = ledger.roots().root();
     let batch = ledger.batch(slots);
     let circuit = TransferBatchCircuit::for_setup(depth, slots);
     let constraints =
@@ -197,8 +197,9 @@ pub fn demo(
     let setup_time = setup_start.elapsed();
     let backends = backend.open();
     let prover = prover(&keys, &backends)?;
-    let proved =
-        step(progress, "proving", || transfer::prove_batch(&prover, &keys, &ledger.state, &batch))?;
+    let proved = step(progress, "proving", || {
+        transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.roots(), &batch)
+    })?;
     let bytes = proved.update.to_bytes();
     let verify_start = Instant::now();
     let outcome = CompressedUpdate::from_bytes(&bytes).and_then(|u| {
@@ -305,7 +306,7 @@ pub fn sample(
         accounts,
         transfers,
         depth,
-        root: fr(&ledger.state.root().0),
+        root: fr(&ledger.roots().root()),
         user_keys: user_keys.len(),
     })
 }
@@ -477,7 +478,7 @@ pub fn prove(
         )));
     }
     // The rules first: a batch that breaks one needs no key.
-    apply_batch(&state, &batch, batch.transfers.len())
+    apply_batch(&state, &state.roots_alone(), &batch, batch.transfers.len())
         .map_err(|e| AppError::invalid(format!("{}: {e}", f.batch.display())))?;
     check_writable(f.update)?;
     if let Some(p) = f.new_state {
@@ -495,8 +496,9 @@ pub fn prove(
     }
     let backends = backend.open();
     let prover = prover(&keys, &backends)?;
-    let proved =
-        step(progress, "proving", || transfer::prove_batch(&prover, &keys, &state, &batch))?;
+    let proved = step(progress, "proving", || {
+        transfer::prove_batch(&prover, &keys, &state, &state.roots_alone(), &batch)
+    })?;
     let bytes = proved.update.to_bytes();
     files::write(f.update, &bytes)?;
     if let Some(p) = f.new_state {
@@ -506,8 +508,8 @@ pub fn prove(
         update: f.update.to_path_buf(),
         bytes: bytes.len(),
         transfers: batch.transfers.len(),
-        old_root: fr(&state.root().0),
-        new_root: fr(&proved.state.root().0),
+        old_root: fr(&state.roots_alone().root()),
+        new_root: fr(&proved.state.roots_alone().root()),
         backend: backends.description(),
         phases: phases(&proved.timings),
     })

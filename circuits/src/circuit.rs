@@ -297,6 +297,8 @@ any_shape!(
     Slashing(crate::finality::SlashingShape),
     /// Deal openings.
     ComputeOpen(crate::compute::OpenShape),
+    /// Results put on the record.
+    ComputeResult(crate::compute::ResultShape),
     /// Deal settlements.
     ComputeSettle(crate::compute::SettleShape),
     /// Sponsorship commitments.

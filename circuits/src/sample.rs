@@ -4,7 +4,7 @@
 //! feature, so that no production build can reach them by accident.
 
 use crate::finality::{Attestation, Statement, Threshold, Validator, ValidatorSet};
-use crate::ledger::{Account, State};
+use crate::ledger::{Account, LedgerRoots, State};
 use crate::primitives::eddsa::SecretKey;
 use crate::transfer::{Transfer, TransferBatch};
 use crate::trust::Sponsorship;
@@ -42,6 +42,11 @@ impl SampleLedger {
             state.set_account(i as u64, account)?;
         }
         Ok(Self { state, keys })
+    }
+
+    /// The ledger's roots: these accounts, no deals or members.
+    pub fn roots(&self) -> LedgerRoots {
+        self.state.roots_alone()
     }
 
     /// A valid batch of `len` transfers: account `i mod n` pays account

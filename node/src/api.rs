@@ -386,9 +386,12 @@ async fn account(State(s): State<Shared_>, Path(index): Path<String>) -> Respons
         Ok(p) => p.siblings.iter().map(fr).collect(),
         Err(e) => return error(StatusCode::NOT_FOUND, "not-found", e.to_string()),
     };
+    let roots = s.meta.ledger_roots(state);
     Json(AccountView {
         index,
-        root: fr(&state.root().0),
+        root: fr(&roots.root()),
+        deals_root: fr(&roots.deals),
+        members_root: fr(&roots.members),
         update,
         account: state.account(index).map(fields),
         siblings,
@@ -562,7 +565,7 @@ async fn status(State(s): State<Shared_>) -> Response {
     // The root and its update's number together, as the prover set them.
     let (proven_root, proven_updates) = {
         let proven = s.proven.read().expect("proven lock");
-        (fr(&proven.0.root().0), proven.1)
+        (fr(&s.meta.ledger_root(&proven.0)), proven.1)
     };
     let halted = s.halted.lock().expect("lock").clone();
     Json(StatusView {

@@ -102,7 +102,8 @@ pub fn prepare(
 ) {
     for batch in sealed {
         let transfers = TransferBatch { transfers: batch.txs.iter().map(|t| t.transfer).collect() };
-        let applied = match apply_batch(&state, &transfers, shape.slots) {
+        let roots = shared.meta.ledger_roots(&state);
+        let applied = match apply_batch(&state, &roots, &transfers, shape.slots) {
             Ok((next, witness)) => {
                 let inputs = witness.to_bytes();
                 // A store that fails now may not in a second; the batch is
@@ -276,9 +277,10 @@ impl Publisher {
     /// digest.
     fn check(&self, bytes: &[u8], next: &State, digest: Fr) -> Result<(), String> {
         let update = CompressedUpdate::from_bytes(bytes).map_err(|e| format!("unreadable: {e}"))?;
-        let mut client = LightClient::new(self.vk.clone(), self.state.root().0);
+        let meta = &self.shared.meta;
+        let mut client = LightClient::new(self.vk.clone(), meta.ledger_root(&self.state));
         let new_root = client.apply(&update).map_err(|e| format!("does not verify: {e}"))?;
-        if new_root != next.root().0 {
+        if new_root != meta.ledger_root(next) {
             return Err("its new root is not the ledger's".into());
         }
         if update.input("batch_digest").ok() != Some(digest) {
@@ -300,7 +302,8 @@ impl Publisher {
         let commit = ProvenCommit {
             n: batch.n,
             update: bytes,
-            old_root: self.state.root().0,
+            old_root: self.shared.meta.ledger_root(&self.state),
+            new_root: self.shared.meta.ledger_root(&next),
             state: &next,
             touched: &touched,
             prove_time: took,

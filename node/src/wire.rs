@@ -73,8 +73,13 @@ pub struct KeyAccounts {
 pub struct AccountView {
     /// The index.
     pub index: u64,
-    /// The proven root the path leads to.
+    /// The proven ledger root: `Poseidon(LEDGER_DOMAIN, accounts, deals,
+    /// members)`, where the path leads to `accounts`.
     pub root: String,
+    /// The deal tree's root in that ledger.
+    pub deals_root: String,
+    /// The member tree's root in that ledger.
+    pub members_root: String,
     /// The number of the last proven update (0: genesis).
     pub update: u64,
     /// The account at that root; `null` where the leaf is empty.

@@ -1,10 +1,11 @@
-//! Proving deal openings and settlements of replicated compute.
+//! Proving deal openings, results put on the record and settlements of
+//! replicated compute.
 
 use crate::keys::Keys;
 use crate::{PhaseTimings, Prover, Result};
 use stateproof_circuits::compute::{
-    open_batch, settle_batch, Deal, Ledger, OpenDealsCircuit, OpenShape, SettleDealsCircuit,
-    SettleShape, Settlement,
+    open_batch, settle_batch, submit_batch, Deal, Ledger, OpenDealsCircuit, OpenShape, ResultShape,
+    ResultSubmission, SettleDealsCircuit, SettleShape, Settlement, SubmitResultsCircuit,
 };
 use stateproof_circuits::finality::ValidatorSet;
 use stateproof_circuits::primitives::eddsa::Signature;
@@ -22,6 +23,21 @@ pub fn prove_open<M: MsmBackend, N: NttBackend>(
     let shape: OpenShape = keys.shape_as()?;
     let (next, witness) = open_batch(ledger, deals, shape.k, shape.slots)?;
     let (update, timings) = keys.prove(prover, OpenDealsCircuit { witness })?;
+    Ok((next, update, timings))
+}
+
+/// Puts `submissions` on the record at time `now` under the native rules
+/// and proves the batch in a circuit of the key's shape.
+pub fn prove_results<M: MsmBackend, N: NttBackend>(
+    prover: &Prover<M, N>,
+    keys: &Keys,
+    ledger: &Ledger,
+    submissions: &[ResultSubmission],
+    now: u64,
+) -> Result<(Ledger, CompressedUpdate, PhaseTimings)> {
+    let shape: ResultShape = keys.shape_as()?;
+    let (next, witness) = submit_batch(ledger, submissions, &shape, now)?;
+    let (update, timings) = keys.prove(prover, SubmitResultsCircuit { witness })?;
     Ok((next, update, timings))
 }
 

@@ -17,7 +17,7 @@
 //! let shape = TransferShape { depth: 8, slots: 2 };
 //! let keys = Keys::setup::<TransferBatchCircuit>(&shape, &mut keys::os_rng())?;
 //! let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key)?;
-//! let proved = transfer::prove_batch(&prover, &keys, &state, &TransferBatch::default())?;
+//! let proved = transfer::prove_batch(&prover, &keys, &state, &state.roots_alone(), &TransferBatch::default())?;
 //! proved.update.verify(&keys.verifying_key)?;
 //! # Ok(()) }
 //! ```

@@ -81,7 +81,7 @@ fn identical_to_ark_groth16_on_a_poseidon_chain() {
 #[test]
 fn identical_to_ark_groth16_on_a_transfer_batch() {
     let ledger = SampleLedger::new(4, 3, 100).unwrap();
-    let (_, witness) = apply_batch(&ledger.state, &ledger.batch(2), 2).unwrap();
+    let (_, witness) = apply_batch(&ledger.state, &ledger.roots(), &ledger.batch(2), 2).unwrap();
     assert_identical_to_ark(TransferBatchCircuit { witness }, 2);
 }
 
@@ -92,10 +92,12 @@ fn transfer_update_verifies_and_key_files_round_trip() {
     let shape = TransferShape { depth: 4, slots: 1 };
     let keys = Keys::setup::<TransferBatchCircuit>(&shape, &mut rng).unwrap();
     let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key).unwrap();
-    let proved = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(1)).unwrap();
+    let proved =
+        transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.roots(), &ledger.batch(1))
+            .unwrap();
     proved.update.verify(&keys.verifying_key).unwrap();
-    assert_eq!(proved.update.input("old_root").unwrap(), ledger.state.root().0);
-    assert_eq!(proved.update.input("new_root").unwrap(), proved.state.root().0);
+    assert_eq!(proved.update.input("old_root").unwrap(), ledger.roots().root());
+    assert_eq!(proved.update.input("new_root").unwrap(), proved.state.roots_alone().root());
 
     let dir = std::env::temp_dir().join(format!("stateproof-keys-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -129,7 +131,7 @@ fn invalid_batches_and_wrong_keys_are_errors_not_proofs() {
     let pk = keys::setup(PoseidonChain { x: Fr::from(1u64), steps: 1 }, &mut rng).unwrap();
     let prover = Prover::new(CpuBackend, CpuBackend, &pk).unwrap();
     // A circuit of another shape than the key's.
-    let (_, witness) = apply_batch(&ledger.state, &ledger.batch(1), 1).unwrap();
+    let (_, witness) = apply_batch(&ledger.state, &ledger.roots(), &ledger.batch(1), 1).unwrap();
     let err = prover.prove(TransferBatchCircuit { witness }, Fr::from(1u64), Fr::from(1u64));
     assert!(matches!(err, Err(Error::KeyMismatch(_))));
     // Keys for another shape (depth 5, the state has depth 4), and keys of
@@ -138,13 +140,15 @@ fn invalid_batches_and_wrong_keys_are_errors_not_proofs() {
     let keys = Keys::setup::<TransferBatchCircuit>(&TransferShape { depth: 5, slots: 1 }, &mut rng)
         .unwrap();
     let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key).unwrap();
-    let r = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.batch(1));
+    let r = transfer::prove_batch(&prover, &keys, &ledger.state, &ledger.roots(), &ledger.batch(1));
     assert!(matches!(r, Err(Error::KeyMismatch(_))));
     let e = r.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(e.contains("the key is for depth 5, the state has depth 4"), "{e}");
     let slashing = stateproof_circuits::finality::SlashingShape { set_depth: 2 };
     let other = Keys::setup::<DoubleSignCircuit>(&slashing, &mut rng).unwrap();
-    let e = transfer::prove_batch(&prover, &other, &ledger.state, &ledger.batch(1)).err();
+    let e =
+        transfer::prove_batch(&prover, &other, &ledger.state, &ledger.roots(), &ledger.batch(1))
+            .err();
     let e = e.map(|e| e.to_string()).unwrap_or_default();
     assert!(e.contains("the key is for double-sign-slash with set depth 2"), "{e}");
 }
@@ -246,14 +250,15 @@ fn gpu_proofs_equal_cpu_proofs() {
     // Skips (printing why) without an adapter; fails under STATEPROOF_REQUIRE_GPU=1.
     let Some(_) = stateproof_kernels::gpu::device_for_tests() else { return };
     let ledger = SampleLedger::new(4, 3, 100).unwrap();
-    let (_, witness) = apply_batch(&ledger.state, &ledger.batch(2), 2).unwrap();
+    let (_, witness) = apply_batch(&ledger.state, &ledger.roots(), &ledger.batch(2), 2).unwrap();
     assert_gpu_equals_cpu(TransferBatchCircuit { witness }, 6);
     let (finality, agreement, slashing) = finality_circuits();
     assert_gpu_equals_cpu(finality, 7);
     assert_gpu_equals_cpu(agreement, 8);
     assert_gpu_equals_cpu(slashing, 9);
-    let (open, settle) = compute_circuits();
+    let (open, result, settle) = compute_circuits();
     assert_gpu_equals_cpu(open, 10);
+    assert_gpu_equals_cpu(result, 18);
     assert_gpu_equals_cpu(settle, 11);
     let (commit, resolve) = trust_circuits();
     assert_gpu_equals_cpu(commit, 12);
@@ -267,7 +272,7 @@ fn gpu_proofs_with_precomputed_bases_equal_cpu_proofs() {
     use stateproof_kernels::gpu::{GpuMsm, GpuNtt};
     let Some(ctx) = stateproof_kernels::gpu::device_for_tests() else { return };
     let ledger = SampleLedger::new(4, 3, 100).unwrap();
-    let (_, witness) = apply_batch(&ledger.state, &ledger.batch(1), 1).unwrap();
+    let (_, witness) = apply_batch(&ledger.state, &ledger.roots(), &ledger.batch(1), 1).unwrap();
     let circuit = TransferBatchCircuit { witness };
     let mut rng = StdRng::seed_from_u64(14);
     let pk = keys::setup(circuit.clone(), &mut rng).unwrap();
@@ -279,9 +284,43 @@ fn gpu_proofs_with_precomputed_bases_equal_cpu_proofs() {
     assert_eq!(bytes(&a), bytes(&cpu.prove(circuit, r, s).unwrap().0));
 }
 
-/// One deal (k = 1) opened, then settled unanimously, on small trees.
+/// A deal of one node (account 1) for client 0, deadline 4.
+fn one_node_deal(committee: &SampleChain) -> stateproof_circuits::compute::Deal {
+    stateproof_circuits::compute::Deal {
+        id: 1,
+        client: 0,
+        nodes: vec![1],
+        job: Fr::from(9u64),
+        price: 10,
+        deposit: 30,
+        collateral: 20,
+        mediators: committee.set.root(),
+        mediation_fee: 5,
+        deadline: 4,
+    }
+}
+
+/// Settlements of one-node deals on account depth 3, deal depth 2, the
+/// treasury at account 2.
+fn one_node_settle_shape() -> stateproof_circuits::compute::SettleShape {
+    use stateproof_circuits::compute::*;
+    let rules = SettlementRules { treasury: 2, ..simulate::default_rules() };
+    SettleShape {
+        depth: 3,
+        deal_depth: 2,
+        committee_depth: 2,
+        k: 1,
+        mediator_slots: 1,
+        slots: 1,
+        rules,
+    }
+}
+
+/// One deal (k = 1) opened, its result put on the record, then settled
+/// unanimously, on small trees.
 fn compute_circuits() -> (
     stateproof_circuits::compute::OpenDealsCircuit,
+    stateproof_circuits::compute::SubmitResultsCircuit,
     stateproof_circuits::compute::SettleDealsCircuit,
 ) {
     use stateproof_circuits::compute::*;
@@ -293,39 +332,23 @@ fn compute_circuits() -> (
     }
     let ledger = Ledger::new(state, 2).unwrap();
     let committee = SampleChain::new(2, 1).unwrap();
-    let deal = Deal {
-        id: 1,
-        client: 0,
-        nodes: vec![1],
-        job: Fr::from(9u64),
-        price: 10,
-        deposit: 30,
-        collateral: 20,
-        mediators: committee.set.root(),
-        mediation_fee: 5,
-        deadline: 4,
-    };
+    let deal = one_node_deal(&committee);
     let sigs = [0u64, 1].iter().map(|i| sample_key(*i).sign(deal.hash())).collect();
     let (opened, open) = open_batch(&ledger, &[(deal.clone(), sigs)], 1, 1).unwrap();
-    let rules = SettlementRules { treasury: 2, ..simulate::default_rules() };
-    let shape = SettleShape {
-        depth: 3,
-        deal_depth: 2,
-        committee_depth: 2,
-        k: 1,
-        mediator_slots: 1,
-        slots: 1,
-        rules,
-    };
-    let settlement = Settlement {
-        deal_id: 1,
-        results: vec![Some(SignedResult::sign(&sample_key(1), &deal, Fr::from(3u64)))],
-        verdict: None,
-    };
+    let shape = one_node_settle_shape();
+    let signed = SignedResult::sign(&sample_key(1), &deal, Fr::from(3u64));
+    let submission = ResultSubmission { deal_id: 1, node: 0, signed };
+    let result_shape = ResultShape { depth: 3, deal_depth: 2, k: 1, slots: 1 };
+    let (recorded, result) = submit_batch(&opened, &[submission], &result_shape, 2).unwrap();
+    let settlement = Settlement { deal_id: 1, verdict: None };
     let (_, settle) =
-        settle_batch(&opened, &[settlement], std::slice::from_ref(&committee.set), &shape, 5)
+        settle_batch(&recorded, &[settlement], std::slice::from_ref(&committee.set), &shape, 5)
             .unwrap();
-    (OpenDealsCircuit { witness: open }, SettleDealsCircuit { witness: settle })
+    (
+        OpenDealsCircuit { witness: open },
+        SubmitResultsCircuit { witness: result },
+        SettleDealsCircuit { witness: settle },
+    )
 }
 
 /// One sponsorship committed and resolved (one sponsor defects).
@@ -360,8 +383,9 @@ fn trust_circuits(
 
 #[test]
 fn identical_to_ark_groth16_on_compute_and_trust() {
-    let (open, settle) = compute_circuits();
+    let (open, result, settle) = compute_circuits();
     assert_identical_to_ark(open, 14);
+    assert_identical_to_ark(result, 19);
     assert_identical_to_ark(settle, 15);
     let (commit, resolve) = trust_circuits();
     assert_identical_to_ark(commit, 16);
@@ -457,7 +481,7 @@ fn an_assignment_made_beforehand_proves_what_the_circuit_proves() {
     let keys = Keys::setup::<TransferBatchCircuit>(&shape, &mut rng).unwrap();
     let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key).unwrap();
     let circuit = |n| TransferBatchCircuit {
-        witness: apply_batch(&ledger.state, &ledger.batch(n), 2).unwrap().1,
+        witness: apply_batch(&ledger.state, &ledger.roots(), &ledger.batch(n), 2).unwrap().1,
     };
     let assignment = crate::Assignment::synthesize(circuit(2)).unwrap();
     let (r, s) = (Fr::from(3u64), Fr::from(5u64));
@@ -476,14 +500,132 @@ fn an_assignment_made_beforehand_proves_what_the_circuit_proves() {
 
     // The node's path: prepared on one thread, proven on another.
     let (next, prepared) =
-        transfer::prepare_batch(&shape, &ledger.state, &ledger.batch(2)).unwrap();
+        transfer::prepare_batch(&shape, &ledger.state, &ledger.roots(), &ledger.batch(2)).unwrap();
     let (update, timings) = transfer::prove_prepared(&prover, &keys, &prepared).unwrap();
     update.verify(&keys.verifying_key).unwrap();
-    assert_eq!(update.input("new_root").unwrap(), next.root().0);
+    assert_eq!(update.input("new_root").unwrap(), next.roots_alone().root());
     assert!(timings.synthesis > std::time::Duration::ZERO);
     let deeper = TransferShape { depth: 5, slots: 2 };
-    let e = transfer::prepare_batch(&deeper, &ledger.state, &ledger.batch(2)).err();
+    let e =
+        transfer::prepare_batch(&deeper, &ledger.state, &ledger.roots(), &ledger.batch(2)).err();
     assert!(
         e.is_some_and(|e| e.to_string().contains("the key is for depth 5, the state has depth 4"))
     );
+}
+
+/// Proves `circuit` under fresh development keys: its verifying key and
+/// update.
+fn proven<C: stateproof_circuits::circuit::Circuit>(
+    circuit: C,
+    seed: u64,
+) -> (stateproof_verifier::VerifyingKey, stateproof_verifier::CompressedUpdate) {
+    let keys = Keys::setup::<C>(&circuit.shape(), &mut StdRng::seed_from_u64(seed)).unwrap();
+    let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key).unwrap();
+    let (update, _) = keys.prove(&prover, circuit).unwrap();
+    (keys.verifying_key, update)
+}
+
+/// One ledger, one root: a transfer, a deal opened, its result recorded,
+/// the deal settled, a sponsorship committed and resolved, each by its own
+/// circuit, chain one ledger root; a light client holding the six keys
+/// follows them from genesis to the end, and refuses them out of order.
+#[test]
+fn a_light_client_follows_one_ledger_root_through_every_kind() {
+    use stateproof_circuits::compute::*;
+    use stateproof_circuits::ledger::{Account, State};
+    use stateproof_circuits::transfer::Transfer;
+    use stateproof_circuits::trust::*;
+    use stateproof_verifier::LightClient;
+    let mut accounts = State::new(3).unwrap();
+    for i in 0..4 {
+        let a = Account { public_key: sample_key(i).public_key(), balance: 1_000, nonce: 0 };
+        accounts.set_account(i, a).unwrap();
+    }
+    let admission = AdmissionRules { suspension: 3, period: 2 };
+    let members = (0..2).map(|i| (i, sample_key(10 + i).public_key()));
+    let mut trust = TrustLedger::new(3, members, admission).unwrap();
+    let mut book = Ledger::new(accounts, 2).unwrap();
+    book.members_root = trust.roots().members;
+    let genesis = book.root();
+    let mut chain = Vec::new();
+
+    // A transfer: account 0 pays account 3.
+    let t = Transfer::sign(&sample_key(0), 0, 3, sample_key(3).public_key(), 5, 0);
+    let batch = stateproof_circuits::transfer::TransferBatch { transfers: vec![t] };
+    let (moved, w) = apply_batch(&book.accounts, &book.roots(), &batch, 1).unwrap();
+    book.accounts = moved;
+    chain.push(proven(TransferBatchCircuit { witness: w }, 30));
+
+    // A deal of one node opened, its result recorded, settled unanimously.
+    let committee = SampleChain::new(2, 1).unwrap();
+    let deal = one_node_deal(&committee);
+    let sigs = [0u64, 1].iter().map(|i| sample_key(*i).sign(deal.hash())).collect();
+    let (next, w) = open_batch(&book, &[(deal.clone(), sigs)], 1, 1).unwrap();
+    book = next;
+    chain.push(proven(OpenDealsCircuit { witness: w }, 31));
+    let signed = SignedResult::sign(&sample_key(1), &deal, Fr::from(3u64));
+    let shape = ResultShape { depth: 3, deal_depth: 2, k: 1, slots: 1 };
+    let s = ResultSubmission { deal_id: 1, node: 0, signed };
+    let (next, w) = submit_batch(&book, &[s], &shape, 2).unwrap();
+    book = next;
+    chain.push(proven(SubmitResultsCircuit { witness: w }, 32));
+    let shape = one_node_settle_shape();
+    let settlement = Settlement { deal_id: 1, verdict: None };
+    let committees = std::slice::from_ref(&committee.set);
+    let (next, w) = settle_batch(&book, &[settlement], committees, &shape, 5).unwrap();
+    book = next;
+    chain.push(proven(SettleDealsCircuit { witness: w }, 33));
+
+    // A sponsorship, committed and resolved, over the same ledger.
+    (trust.accounts_root, trust.deals_root) = (book.roots().accounts, book.roots().deals);
+    assert_eq!(trust.root(), book.root(), "one ledger: the same root seen from either part");
+    let k = |i: u64| sample_key(i).public_key();
+    let sponsorship = Sponsorship {
+        id: 1,
+        sponsors: [0, 1],
+        candidate: k(20),
+        defector_keys: [[k(21), k(22)], [k(23), k(24)]],
+        epoch: 0,
+    };
+    let commits: Vec<Commit> = (0..2u64)
+        .map(|i| {
+            let salt = Fr::from(5 + i);
+            Commit::sign(&sample_key(10 + i), i, &sponsorship, Choice::Cooperate, salt)
+        })
+        .collect();
+    let (next, w) = commit_batch(&trust, &commits, 0, 2).unwrap();
+    trust = next;
+    chain.push(proven(CommitCircuit { witness: w }, 34));
+    let openings = [(Choice::Cooperate, Fr::from(5u64)), (Choice::Cooperate, Fr::from(6u64))];
+    let (next, w) = resolve_batch(&trust, &[Reveal { sponsorship, openings }], 1).unwrap();
+    trust = next;
+    chain.push(proven(ResolveCircuit { witness: w }, 35));
+
+    let keys: Vec<_> = chain.iter().map(|(vk, _)| vk.clone()).collect();
+    let updates: Vec<_> = chain.iter().map(|(_, u)| u.clone()).collect();
+    let mut client = LightClient::with_keys(keys.clone(), genesis).unwrap();
+    let done = client.catch_up(&updates);
+    assert_eq!(done.rejected, None);
+    assert_eq!(done.accepted.len(), 6);
+    assert_eq!(client.root(), trust.root());
+    // One by one, the same; out of order, refused where the chain breaks.
+    let mut one_by_one = LightClient::with_keys(keys.clone(), genesis).unwrap();
+    for u in &updates {
+        one_by_one.apply(u).unwrap();
+    }
+    assert_eq!(one_by_one.root(), client.root());
+    let mut swapped = updates.clone();
+    swapped.swap(2, 3);
+    let mut client = LightClient::with_keys(keys.clone(), genesis).unwrap();
+    let done = client.catch_up(&swapped);
+    assert_eq!(done.accepted.len(), 2);
+    assert_eq!(done.rejected, Some((2, stateproof_verifier::Error::RootMismatch)));
+    // A client without the settlement key stops at the settlement.
+    let mut partial = LightClient::with_keys(
+        keys.iter().enumerate().filter(|(i, _)| *i != 3).map(|(_, k)| k.clone()).collect(),
+        genesis,
+    )
+    .unwrap();
+    let done = partial.catch_up(&updates);
+    assert_eq!(done.rejected, Some((3, stateproof_verifier::Error::FingerprintMismatch)));
 }

@@ -2,7 +2,7 @@
 
 use crate::keys::Keys;
 use crate::{Assignment, Error, PhaseTimings, Prover, Result};
-use stateproof_circuits::ledger::State;
+use stateproof_circuits::ledger::{LedgerRoots, State};
 use stateproof_circuits::transfer::{
     apply_batch, TransferBatch, TransferBatchCircuit, TransferShape, TransferWitness,
 };
@@ -38,17 +38,19 @@ fn check_depth(shape: &TransferShape, state: &State) -> Result<()> {
     Ok(())
 }
 
-/// Applies `batch` to `state` under the native rules and proves it in a
-/// circuit of the key's shape.
+/// Applies `batch` to `state`, the accounts of the ledger whose parts are
+/// `roots`, under the native rules and proves it in a circuit of the key's
+/// shape.
 pub fn prove_batch<M: MsmBackend, N: NttBackend>(
     prover: &Prover<M, N>,
     keys: &Keys,
     state: &State,
+    roots: &LedgerRoots,
     batch: &TransferBatch,
 ) -> Result<ProvedBatch> {
     let shape = shape_for(keys, state)?;
     let witness_start = Instant::now();
-    let (next, witness) = apply_batch(state, batch, shape.slots)?;
+    let (next, witness) = apply_batch(state, roots, batch, shape.slots)?;
     let witness_generation = witness_start.elapsed();
     let (update, mut timings) = keys.prove(prover, TransferBatchCircuit { witness })?;
     timings.witness_generation = witness_generation;
@@ -65,17 +67,19 @@ pub struct PreparedBatch {
     witness_generation: Duration,
 }
 
-/// Applies `batch` to `state` (a ledger of `shape`'s depth) under the native
-/// rules and synthesizes its circuit's assignment; returns the state after
-/// the batch and the prepared proof.
+/// Applies `batch` to `state` (accounts of `shape`'s depth, of the ledger
+/// whose parts are `roots`) under the native rules and synthesizes its
+/// circuit's assignment; returns the accounts after the batch and the
+/// prepared proof.
 pub fn prepare_batch(
     shape: &TransferShape,
     state: &State,
+    roots: &LedgerRoots,
     batch: &TransferBatch,
 ) -> Result<(State, PreparedBatch)> {
     check_depth(shape, state)?;
     let start = Instant::now();
-    let (next, witness) = apply_batch(state, batch, shape.slots)?;
+    let (next, witness) = apply_batch(state, roots, batch, shape.slots)?;
     let witness_generation = start.elapsed();
     let circuit = TransferBatchCircuit { witness };
     let assignment = Assignment::synthesize(circuit.clone())?;

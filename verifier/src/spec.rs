@@ -71,6 +71,14 @@ pub const COMPUTE_OPEN: CircuitSpec = CircuitSpec {
     inputs: &[OLD_ROOT, NEW_ROOT, "deal_digest"],
 };
 
+/// Batches of compute nodes' results put on the record.
+pub const COMPUTE_RESULT: CircuitSpec = CircuitSpec {
+    id: "compute-result",
+    title: "deal results",
+    params: &["depth", "deal_depth", "k", "slots"],
+    inputs: &[OLD_ROOT, NEW_ROOT, "result_digest", "now"],
+};
+
 /// Batches of compute deals settled.
 pub const COMPUTE_SETTLE: CircuitSpec = CircuitSpec {
     id: "compute-settle",
@@ -109,12 +117,13 @@ pub const TRUST_RESOLVE: CircuitSpec = CircuitSpec {
 };
 
 /// Every declared circuit.
-pub const ALL: [&CircuitSpec; 8] = [
+pub const ALL: [&CircuitSpec; 9] = [
     &TRANSFER_BATCH,
     &FINALITY_QUORUM,
     &DATA_AGREEMENT,
     &DOUBLE_SIGN_SLASH,
     &COMPUTE_OPEN,
+    &COMPUTE_RESULT,
     &COMPUTE_SETTLE,
     &TRUST_COMMIT,
     &TRUST_RESOLVE,

@@ -266,6 +266,30 @@ fn light_client_follows_only_continuous_updates() {
 }
 
 #[test]
+fn a_client_of_several_keys_takes_ledger_circuits_only() {
+    let (vk, u1, _) = setup();
+    assert!(matches!(
+        LightClient::with_keys(Vec::new(), Fr::from(3u64)),
+        Err(Error::FingerprintMismatch)
+    ));
+    let mut not_ledger = vk.clone();
+    not_ledger.input_names.swap(0, 1);
+    assert!(matches!(
+        LightClient::with_keys(vec![vk.clone(), not_ledger], Fr::from(3u64)),
+        Err(Error::CircuitMismatch)
+    ));
+    // A key given twice counts once, and it follows as one key does.
+    let mut client = LightClient::with_keys(vec![vk.clone(), vk.clone()], Fr::from(3u64)).unwrap();
+    assert_eq!(client.verifying_keys().len(), 1);
+    assert_eq!(client.apply(&u1).unwrap(), Fr::from(15u64));
+    // An update under a key the client lacks.
+    let mut other = u1.clone();
+    other.vk_fingerprint[0] ^= 1;
+    let mut client = LightClient::with_keys(vec![vk], Fr::from(3u64)).unwrap();
+    assert_eq!(client.apply(&other), Err(Error::FingerprintMismatch));
+}
+
+#[test]
 fn snarkjs_json_has_the_expected_shape() {
     let (vk, u, _) = setup();
     let v = snarkjs::verification_key_json(&vk);

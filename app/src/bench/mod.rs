@@ -359,8 +359,8 @@ fn prepare(plan: &BenchPlan, gpu: Option<&Gpu>) -> Result<BenchData> {
     for &slots in &plan.proof_slots {
         let ledger =
             SampleLedger::new(16, slots.max(2) as u64, 1_000_000).map_err(|e| unusable(&e))?;
-        let (_, witness) =
-            apply_batch(&ledger.state, &ledger.batch(slots), slots).map_err(|e| unusable(&e))?;
+        let (_, witness) = apply_batch(&ledger.state, &ledger.roots(), &ledger.batch(slots), slots)
+            .map_err(|e| unusable(&e))?;
         let circuit = TransferBatchCircuit { witness };
         let constraints = keys::count_constraints(circuit.clone())?;
         let pk = keys::setup(circuit.clone(), &mut rng)?;

@@ -20,11 +20,11 @@
 //! deals (`dᵢ₊₁ = Poseidon(dᵢ, deal hashᵢ)`), and `now`.
 
 use super::{
-    Deal, DealStatus, OpenWitness, SettleWitness, SettlementRules, DEAL_DOMAIN, RESULT_DOMAIN,
-    VERDICT_DOMAIN,
+    Deal, DealStatus, OpenWitness, SettleWitness, SettlementRules, DEAL_DOMAIN, VERDICT_DOMAIN,
 };
 use crate::circuit::{plural, sizes, spec, Circuit, CircuitShape, CircuitSpec, ShapeError};
 use crate::finality::{quorum_gadget, QuorumParts, Threshold, DATA_DOMAIN, MAX_SET_DEPTH};
+use crate::ledger::LedgerRootsVar;
 use crate::primitives::babyjubjub::{bits_le_at_most, PointVar};
 use crate::primitives::eddsa::verify_gadget;
 use crate::primitives::gadgets::{enforce_u64, index_bits};
@@ -58,7 +58,7 @@ fn enforce_at_least(a: &FpVar<Fr>, b: &FpVar<Fr>) -> Result<(), SynthesisError> 
 
 /// An account's leaf, `Poseidon(x, y, balance, nonce)` (as
 /// [`crate::ledger::account_leaf`]).
-fn account_leaf(
+pub(super) fn account_leaf(
     key: &PointVar,
     balance: &FpVar<Fr>,
     nonce: &FpVar<Fr>,
@@ -66,9 +66,24 @@ fn account_leaf(
     poseidon_gadget(&[key.x.clone(), key.y.clone(), balance.clone(), nonce.clone()])
 }
 
-/// A deal's leaf in the deal tree (as [`super::deal_leaf`]).
-fn deal_leaf(hash: &FpVar<Fr>, status: DealStatus) -> Result<FpVar<Fr>, SynthesisError> {
-    PoseidonGadget::hash2(hash, &FpVar::Constant(Fr::from(status.code())))
+/// A deal's leaf in the deal tree over the commitment to its recorded
+/// results (as [`super::deal_leaf`]).
+pub(super) fn deal_leaf(
+    hash: &FpVar<Fr>,
+    status: DealStatus,
+    results: &FpVar<Fr>,
+) -> Result<FpVar<Fr>, SynthesisError> {
+    poseidon_gadget(&[hash.clone(), FpVar::Constant(Fr::from(status.code())), results.clone()])
+}
+
+/// The commitment to a deal's record entries (as
+/// [`super::results_commitment`]).
+pub(super) fn results_commitment(entries: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
+    let mut r = FpVar::Constant(Fr::zero());
+    for e in entries {
+        r = PoseidonGadget::hash2(&r, e)?;
+    }
+    Ok(r)
 }
 
 /// A deal's terms in a circuit: index bits, range-checked amounts and the
@@ -156,9 +171,8 @@ impl ConstraintSynthesizer<Fr> for OpenDealsCircuit {
         let old_root = input(w.old_root)?;
         let new_root = input(w.new_root)?;
         let digest_in = input(w.digest)?;
-        let mut accounts = witness(w.accounts_root)?;
-        let mut deals = witness(w.deals_root)?;
-        PoseidonGadget::hash2(&accounts, &deals)?.enforce_equal(&old_root)?;
+        let before = LedgerRootsVar::opening(&cs, &w.before(), &old_root)?;
+        let (mut accounts, mut deals) = (before.accounts.clone(), before.deals.clone());
         let mut digest = FpVar::Constant(Fr::zero());
         let zero = FpVar::Constant(Fr::zero());
 
@@ -220,10 +234,11 @@ impl ConstraintSynthesizer<Fr> for OpenDealsCircuit {
 
             // The deal leaf: empty before (no deal id twice), open after.
             let path = MerklePathVar::new_witness(cs.clone(), id_bits, &slot.deal_path)?;
-            path.update_if(&mut deals, &zero, &deal_leaf(&hash, DealStatus::Open)?, &used)?;
+            let none = FpVar::Constant(super::results_commitment(&vec![Fr::zero(); k]));
+            path.update_if(&mut deals, &zero, &deal_leaf(&hash, DealStatus::Open, &none)?, &used)?;
             PoseidonGadget::chain_if(&mut digest, &hash, &used)?;
         }
-        PoseidonGadget::hash2(&accounts, &deals)?.enforce_equal(&new_root)?;
+        LedgerRootsVar { accounts, deals, ..before }.root()?.enforce_equal(&new_root)?;
         digest.enforce_equal(&digest_in)?;
         Ok(())
     }
@@ -281,9 +296,8 @@ impl ConstraintSynthesizer<Fr> for SettleDealsCircuit {
         let digest_in = input(w.digest)?;
         let now = input(Fr::from(w.now))?;
         enforce_u64(&now)?;
-        let mut accounts = witness(w.accounts_root)?;
-        let mut deals = witness(w.deals_root)?;
-        PoseidonGadget::hash2(&accounts, &deals)?.enforce_equal(&old_root)?;
+        let before = LedgerRootsVar::opening(&cs, &w.before(), &old_root)?;
+        let (mut accounts, mut deals) = (before.accounts.clone(), before.deals.clone());
         let mut digest = zero.clone();
         let treasury_bits_value = w.shape.rules.treasury;
 
@@ -332,24 +346,19 @@ impl ConstraintSynthesizer<Fr> for SettleDealsCircuit {
                 })
                 .collect::<Result<Vec<_>, _>>()?;
 
-            // Results: each answered one signed by its node.
+            // Results: the record's entries, which the deal leaf commits
+            // to (signed by their nodes when they were submitted); a node
+            // answered iff its entry is not 0.
             let mediated = Boolean::new_witness(cs.clone(), || Ok(slot.mediated))?;
             let verdict = witness(slot.verdict)?;
+            let entries =
+                slot.results.iter().map(|e| witness(*e)).collect::<Result<Vec<_>, _>>()?;
             let mut answered_all = Boolean::TRUE;
             let mut results = Vec::with_capacity(k);
-            for (i, r) in slot.results.iter().enumerate() {
-                let answered = Boolean::new_witness(cs.clone(), || Ok(r.answered))?;
-                let result = witness(r.result)?;
-                let msg = poseidon_gadget(&[
-                    FpVar::Constant(Fr::from(RESULT_DOMAIN)),
-                    hash.clone(),
-                    result.clone(),
-                ])?;
-                let r8 = PointVar::new_witness(cs.clone(), || Ok((r.sig_r8.x, r.sig_r8.y)))?;
-                let s = witness(r.sig_s)?;
-                verify_gadget(&credit_vars[1 + i].0, &msg, &r8, &s, &(&answered & &used))?;
+            for result in &entries {
+                let answered = result.is_neq(&zero)?;
                 answered_all = &answered_all & &answered;
-                results.push((answered, result));
+                results.push((answered, result.clone()));
             }
             // Missing results only at or after the deadline.
             let late = &used & &!&answered_all;
@@ -433,12 +442,13 @@ impl ConstraintSynthesizer<Fr> for SettleDealsCircuit {
 
             // The deal leaf: open before, settled after.
             let path = MerklePathVar::new_witness(cs.clone(), id_bits, &slot.deal_path)?;
-            let [open, settled] =
-                [DealStatus::Open, DealStatus::Settled].map(|status| deal_leaf(&hash, status));
+            let record = results_commitment(&entries)?;
+            let [open, settled] = [DealStatus::Open, DealStatus::Settled]
+                .map(|status| deal_leaf(&hash, status, &record));
             path.update_if(&mut deals, &open?, &settled?, &used)?;
             PoseidonGadget::chain_if(&mut digest, &hash, &used)?;
         }
-        PoseidonGadget::hash2(&accounts, &deals)?.enforce_equal(&new_root)?;
+        LedgerRootsVar { accounts, deals, ..before }.root()?.enforce_equal(&new_root)?;
         digest.enforce_equal(&digest_in)?;
         Ok(())
     }

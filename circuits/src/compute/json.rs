@@ -2,7 +2,7 @@
 //! Field elements are canonical decimal strings; amounts, times and indices
 //! JSON integers. Errors name the field: `results[1].signature_s`.
 
-use super::{Deal, Result, Settlement, SignedResult, Verdict};
+use super::{Deal, Result, ResultSubmission, Settlement, SignedResult, Verdict};
 use crate::finality::{AttestationJson, FinalityError};
 use crate::primitives::eddsa::Signature;
 use crate::primitives::field::{
@@ -102,14 +102,25 @@ pub struct VerdictJson {
     pub attestations: Vec<AttestationJson>,
 }
 
-/// A settlement as a prover submits it.
+/// A node's result submitted for the record.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ResultSubmissionJson {
+    /// The deal.
+    pub deal_id: u64,
+    /// The node's position in the deal, from 0.
+    pub node: usize,
+    /// The result and its signature.
+    pub signed: SignedResultJson,
+}
+
+/// A settlement as a prover submits it (the results are read from the
+/// record).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct SettlementJson {
     /// The deal.
     pub deal_id: u64,
-    /// One entry per node, `null` if it never answered.
-    pub results: Vec<Option<SignedResultJson>>,
     /// The verdict, if mediation was called.
     pub verdict: Option<VerdictJson>,
 }
@@ -207,33 +218,34 @@ impl VerdictJson {
     }
 }
 
+impl ResultSubmissionJson {
+    /// The submission.
+    pub fn to_submission(&self) -> Result<ResultSubmission> {
+        let signed = self.signed.to_result().map_err(|e| e.at_field("signed"))?;
+        Ok(ResultSubmission { deal_id: self.deal_id, node: self.node, signed })
+    }
+
+    /// The JSON form of a submission.
+    pub fn from_submission(s: &ResultSubmission) -> Self {
+        Self { deal_id: s.deal_id, node: s.node, signed: SignedResultJson::from_result(&s.signed) }
+    }
+}
+
 impl SettlementJson {
     /// The settlement.
     pub fn to_settlement(&self) -> Result<Settlement> {
-        let results = self
-            .results
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let r = r.as_ref().map(SignedResultJson::to_result).transpose();
-                r.map_err(|e| e.at_field(&format!("results[{i}]")))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let verdict = self.verdict.as_ref().map(VerdictJson::to_verdict).transpose()?;
-        Ok(Settlement { deal_id: self.deal_id, results, verdict })
+        let verdict = self
+            .verdict
+            .as_ref()
+            .map(VerdictJson::to_verdict)
+            .transpose()
+            .map_err(|e| e.at_field("verdict"))?;
+        Ok(Settlement { deal_id: self.deal_id, verdict })
     }
 
     /// The JSON form of a settlement.
     pub fn from_settlement(s: &Settlement) -> Self {
-        Self {
-            deal_id: s.deal_id,
-            results: s
-                .results
-                .iter()
-                .map(|r| r.as_ref().map(SignedResultJson::from_result))
-                .collect(),
-            verdict: s.verdict.as_ref().map(VerdictJson::from_verdict),
-        }
+        Self { deal_id: s.deal_id, verdict: s.verdict.as_ref().map(VerdictJson::from_verdict) }
     }
 }
 
@@ -259,14 +271,15 @@ mod tests {
             deadline: 100,
         };
         assert_eq!(DealJson::from_deal(&deal).to_deal().unwrap(), deal);
-        let result = SignedResult::sign(&key, &deal, Fr::from(5u64));
-        let s = Settlement { deal_id: 3, results: vec![Some(result), None], verdict: None };
-        let mut json = SettlementJson::from_settlement(&s);
-        assert_eq!(json.to_settlement().unwrap(), s);
-        if let Some(r) = json.results[0].as_mut() {
-            r.signature_s = "01".into();
-        }
-        let e = json.to_settlement().unwrap_err().to_string();
-        assert!(e.starts_with("results[0].signature_s: "), "{e}");
+        let signed = SignedResult::sign(&key, &deal, Fr::from(5u64));
+        let s = ResultSubmission { deal_id: 3, node: 1, signed };
+        let mut json = ResultSubmissionJson::from_submission(&s);
+        assert_eq!(json.to_submission().unwrap(), s);
+        json.signed.signature_s = "01".into();
+        let e = json.to_submission().unwrap_err().to_string();
+        assert!(e.starts_with("signed.signature_s: "), "{e}");
+        let settlement = Settlement { deal_id: 3, verdict: None };
+        let json = SettlementJson::from_settlement(&settlement);
+        assert_eq!(json.to_settlement().unwrap(), settlement);
     }
 }

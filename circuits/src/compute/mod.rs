@@ -6,8 +6,13 @@
 //! quorum threshold fixed in [`SettlementRules`]), the mediation fee and a
 //! deadline. It is signed by the client and every node over
 //! [`Deal::hash`]. **Opening** it moves the deposit and the collaterals out
-//! of their accounts (no overdraft) into the deal. Each node signs its
-//! result hash for the deal. **Settling** it pays out by [`payouts`]:
+//! of their accounts (no overdraft) into the deal. **Results** go on the
+//! record: each node signs its result hash for the deal and submits it
+//! before the deadline; the deal's leaf commits to every node's entry
+//! ([`results_commitment`]), and one result per node is taken. **Settling**
+//! reads the results from the record, never from the settler: a node with a
+//! recorded result counts as answered, one without as silent (allowed from
+//! the deadline on). It pays out by [`payouts`]:
 //!
 //! - all `k` results present and equal, no mediation: every node gets its
 //!   price and its collateral back, the client the rest of its deposit;
@@ -23,7 +28,8 @@
 //! Value is conserved: what a settlement pays out equals the deposit plus
 //! the collaterals, minus what it burns.
 //!
-//! [`OpenDealsCircuit`] proves a batch of openings and
+//! [`OpenDealsCircuit`] proves a batch of openings,
+//! [`SubmitResultsCircuit`] a batch of results put on the record and
 //! [`SettleDealsCircuit`] a batch of settlements; [`simulate`] plays
 //! strategies against the payout rule.
 
@@ -31,20 +37,25 @@ mod circuit;
 mod json;
 mod rules;
 pub mod simulate;
+mod submit;
 mod witness;
 
 pub use circuit::{OpenDealsCircuit, OpenShape, SettleDealsCircuit, SettleShape, MAX_SHARE_DEN};
 pub use json::{
-    DealJson, OpeningJson, SettlementJson, SignatureJson, SignedResultJson, VerdictJson,
+    DealJson, OpeningJson, ResultSubmissionJson, SettlementJson, SignatureJson, SignedResultJson,
+    VerdictJson,
 };
 pub use rules::{
-    deal_leaf, open_batch, payouts, result_message, settle_batch, verdict_commitment, ComputeError,
-    ComputeRule, Deal, DealStatus, Ledger, Outcome, Payouts, Settlement, SettlementRules,
-    SignedResult, Verdict, DEAL_DOMAIN, RESULT_DOMAIN, VERDICT_DOMAIN,
+    deal_leaf, open_batch, payouts, result_message, results_commitment, settle_batch, submit_batch,
+    verdict_commitment, ComputeError, ComputeRule, Deal, DealStatus, Ledger, Outcome, Payouts,
+    ResultSubmission, Settlement, SettlementRules, SignedResult, Verdict, DEAL_DOMAIN,
+    RESULT_DOMAIN, VERDICT_DOMAIN,
 };
+pub use submit::{ResultShape, SubmitResultsCircuit};
 pub use witness::{
-    build_open_witness_unchecked, build_settle_witness_unchecked, CreditSlot, OpenSlot,
-    OpenWitness, PartySlot, ResultSlot, SettleSlot, SettleWitness,
+    build_open_witness_unchecked, build_result_witness_unchecked, build_settle_witness_unchecked,
+    CreditSlot, OpenSlot, OpenWitness, PartySlot, ResultWitness, SettleSlot, SettleWitness,
+    SubmitSlot,
 };
 
 /// The compute module's result type.

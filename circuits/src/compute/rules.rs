@@ -1,14 +1,17 @@
 //! The rules of compute deals: terms, results, verdicts, the payout rule,
 //! and the ledger of accounts and deals that openings and settlements move.
 
-use super::witness::{build_open_witness_unchecked, build_settle_witness_unchecked};
-use super::{OpenWitness, Result, SettleShape, SettleWitness};
+use super::witness::{
+    build_open_witness_unchecked, build_result_witness_unchecked, build_settle_witness_unchecked,
+};
+use super::{OpenWitness, Result, ResultShape, ResultWitness, SettleShape, SettleWitness};
 use crate::finality::{check_quorum, Attestation, Statement, Threshold, ValidatorSet};
-use crate::ledger::{Account, State};
+use crate::ledger::{Account, LedgerRoots, State};
 use crate::primitives::eddsa::{SecretKey, Signature};
 use crate::primitives::merkle::SparseMerkleTree;
 use crate::primitives::poseidon::{hash2, poseidon};
 use crate::Fr;
+use ark_ff::Zero;
 use std::collections::BTreeMap;
 use thiserror::Error as ThisError;
 
@@ -90,6 +93,24 @@ pub enum ComputeRule {
     #[error("the result of node {node} is not signed by that node")]
     ResultByNonParty {
         /// Position of the node in the deal.
+        node: usize,
+    },
+    /// A second result from a node whose result is on the record.
+    #[error("node {node} already has its result on the record")]
+    ResultRecorded {
+        /// Position of the node in the deal.
+        node: usize,
+    },
+    /// A result submitted at or after the deal's deadline.
+    #[error("results are taken only before the deal's deadline")]
+    ResultTooLate,
+    /// A result of 0, the record's mark for "no result".
+    #[error("a result of 0 is reserved for no result")]
+    ZeroResult,
+    /// A result for a node position the deal does not have.
+    #[error("the deal has no node {node}")]
+    NoSuchNode {
+        /// The position given.
         node: usize,
     },
     /// Results disagree or are missing, and no mediation verdict is given.
@@ -213,6 +234,17 @@ pub fn verdict_commitment(deal: &Deal, verdict: Fr) -> Fr {
     poseidon(&[Fr::from(VERDICT_DOMAIN), deal.hash(), verdict]).expect("Poseidon(3)")
 }
 
+/// A node's result for a deal, submitted to be put on the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResultSubmission {
+    /// The deal.
+    pub deal_id: u64,
+    /// The node's position in the deal (0 to k − 1).
+    pub node: usize,
+    /// The result and the node's signature over it.
+    pub signed: SignedResult,
+}
+
 /// A node's signed result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SignedResult {
@@ -324,20 +356,40 @@ impl DealStatus {
     }
 }
 
-/// A deal's leaf in the deal tree, `Poseidon(deal hash, status)` (1 open,
-/// 2 settled; an empty leaf is 0).
-pub fn deal_leaf(deal_hash: Fr, status: DealStatus) -> Fr {
-    hash2(deal_hash, Fr::from(status.code()))
+/// The commitment to a deal's recorded results: `r₀ = 0`, `rᵢ₊₁ =
+/// Poseidon(rᵢ, eᵢ)` over the k entries, where `eᵢ` is node i's result on
+/// the record, 0 while it has none.
+pub fn results_commitment(entries: &[Fr]) -> Fr {
+    entries.iter().fold(Fr::zero(), |r, e| hash2(r, *e))
+}
+
+/// The record's entries: each node's result, 0 for none.
+pub(crate) fn entries(results: &[Option<Fr>]) -> Vec<Fr> {
+    results.iter().map(|r| r.unwrap_or(Fr::zero())).collect()
+}
+
+/// A deal's leaf in the deal tree, `Poseidon(deal hash, status, results
+/// commitment)` (1 open, 2 settled; an empty leaf is 0). The results stay
+/// in the leaf once settled: the record of who answered what.
+pub fn deal_leaf(deal_hash: Fr, status: DealStatus, results: &[Option<Fr>]) -> Fr {
+    poseidon(&[deal_hash, Fr::from(status.code()), results_commitment(&entries(results))])
+        .expect("Poseidon(3)")
 }
 
 /// Accounts (the transfer module's tree) and the deals opened on them, in a
-/// second sparse Merkle tree indexed by deal id. The ledger's root is
-/// `Poseidon(accounts root, deals root)`.
+/// second sparse Merkle tree indexed by deal id, with the member tree's root
+/// that deals carry through. The ledger's root is [`LedgerRoots::root`] over
+/// the three.
 #[derive(Clone, Debug)]
 pub struct Ledger {
     /// The accounts.
     pub accounts: State,
+    /// The member tree's root, which no deal moves (0: a ledger without
+    /// members).
+    pub members_root: Fr,
     deals: BTreeMap<u64, (Deal, DealStatus)>,
+    /// Each deal's results on the record, one entry per node.
+    results: BTreeMap<u64, Vec<Option<Fr>>>,
     deal_tree: SparseMerkleTree,
     /// Burned so far.
     pub burned: u128,
@@ -348,15 +400,26 @@ impl Ledger {
     pub fn new(accounts: State, deal_depth: usize) -> Result<Self> {
         Ok(Self {
             accounts,
+            members_root: Fr::from(0u64),
             deals: BTreeMap::new(),
+            results: BTreeMap::new(),
             deal_tree: SparseMerkleTree::new(deal_depth)?,
             burned: 0,
         })
     }
 
+    /// The ledger's parts.
+    pub fn roots(&self) -> LedgerRoots {
+        LedgerRoots {
+            accounts: self.accounts.root().0,
+            deals: self.deal_tree.root(),
+            members: self.members_root,
+        }
+    }
+
     /// The ledger's root.
     pub fn root(&self) -> Fr {
-        hash2(self.accounts.root().0, self.deal_tree.root())
+        self.roots().root()
     }
 
     /// The deal tree.
@@ -379,6 +442,55 @@ impl Ledger {
     /// A deal and its status.
     pub fn deal(&self, id: u64) -> Option<&(Deal, DealStatus)> {
         self.deals.get(&id)
+    }
+
+    /// A deal's results on the record: one entry per node, `None` where
+    /// the node has submitted none.
+    pub fn results(&self, id: u64) -> Option<&[Option<Fr>]> {
+        self.results.get(&id).map(Vec::as_slice)
+    }
+
+    fn put_deal(
+        &mut self,
+        deal: &Deal,
+        status: DealStatus,
+        results: Vec<Option<Fr>>,
+    ) -> Result<()> {
+        self.deal_tree.set(deal.id, deal_leaf(deal.hash(), status, &results))?;
+        self.deals.insert(deal.id, (deal.clone(), status));
+        self.results.insert(deal.id, results);
+        Ok(())
+    }
+
+    /// Puts a node's result on the record at time `now`: the deal is open,
+    /// `now` is before its deadline, the node has no result recorded yet,
+    /// the result is not 0, and the node's account key signed it over
+    /// [`result_message`].
+    pub fn submit(&mut self, s: &ResultSubmission, now: u64) -> Result<()> {
+        let (deal, status) =
+            self.deals.get(&s.deal_id).cloned().ok_or(rule(ComputeRule::UnknownDeal(s.deal_id)))?;
+        if status == DealStatus::Settled {
+            return Err(rule(ComputeRule::AlreadySettled(s.deal_id)));
+        }
+        let node = s.node;
+        let index = *deal.nodes.get(node).ok_or(rule(ComputeRule::NoSuchNode { node }))?;
+        if now >= deal.deadline {
+            return Err(rule(ComputeRule::ResultTooLate));
+        }
+        let mut results = self.results.get(&s.deal_id).cloned().unwrap_or_default();
+        if results[node].is_some() {
+            return Err(rule(ComputeRule::ResultRecorded { node }));
+        }
+        if s.signed.result.is_zero() {
+            return Err(rule(ComputeRule::ZeroResult));
+        }
+        let key = self.accounts.account(index).map(|a| a.public_key);
+        let message = result_message(&deal, s.signed.result);
+        if key.is_none_or(|k| k.verify(message, &s.signed.signature).is_err()) {
+            return Err(rule(ComputeRule::ResultByNonParty { node }));
+        }
+        results[node] = Some(s.signed.result);
+        self.put_deal(&deal, status, results)
     }
 
     fn debit(&mut self, index: u64, amount: u64) -> Result<()> {
@@ -428,20 +540,20 @@ impl Ledger {
         for node in &deal.nodes {
             next.debit(*node, deal.collateral)?;
         }
-        next.deal_tree.set(deal.id, deal_leaf(deal.hash(), DealStatus::Open))?;
-        next.deals.insert(deal.id, (deal.clone(), DealStatus::Open));
+        next.put_deal(deal, DealStatus::Open, vec![None; deal.nodes.len()])?;
         *self = next;
         Ok(())
     }
 
-    /// Settles deal `id` at time `now` from the nodes' results (one entry
-    /// per node, `None` if it never answered) and an optional verdict of
-    /// `committee`. Returns the payouts; the ledger is unchanged on error.
+    /// Settles deal `id` at time `now` from the results on the record
+    /// and an optional verdict of `committee`: a node with a recorded
+    /// result counts as answered, whatever anyone says; one with none
+    /// counts as silent, which is allowed only from the deadline on.
+    /// Returns the payouts; the ledger is unchanged on error.
     pub fn settle(
         &mut self,
         id: u64,
         now: u64,
-        results: &[Option<SignedResult>],
         verdict: Option<&Verdict>,
         committee: &ValidatorSet,
         rules: &SettlementRules,
@@ -451,27 +563,14 @@ impl Ledger {
         if status == DealStatus::Settled {
             return Err(rule(ComputeRule::AlreadySettled(id)));
         }
-        if results.len() != deal.nodes.len() {
-            return Err(rule(ComputeRule::BadTerms("one result entry per node is required")));
-        }
-        for (node, r) in results.iter().enumerate() {
-            if let Some(r) = r {
-                let key = self.accounts.account(deal.nodes[node]).map(|a| a.public_key);
-                let ok = key.is_some_and(|k| {
-                    k.verify(result_message(&deal, r.result), &r.signature).is_ok()
-                });
-                if !ok {
-                    return Err(rule(ComputeRule::ResultByNonParty { node }));
-                }
-            }
-        }
+        let results = self.results.get(&id).cloned().unwrap_or_default();
         if results.iter().any(Option::is_none) && now < deal.deadline {
             return Err(rule(ComputeRule::TooEarly));
         }
         let outcome = match verdict {
             None => {
-                let first = results[0].map(|r| r.result);
-                let agree = first.is_some() && results.iter().all(|r| r.map(|r| r.result) == first);
+                let first = results[0];
+                let agree = first.is_some() && results.iter().all(|r| *r == first);
                 if !agree {
                     return Err(rule(ComputeRule::MediationRequired));
                 }
@@ -491,8 +590,7 @@ impl Ledger {
                     slots,
                 )
                 .map_err(|_| rule(ComputeRule::MediatorQuorum))?;
-                let matched =
-                    results.iter().map(|r| r.map(|r| r.result) == Some(v.result)).collect();
+                let matched = results.iter().map(|r| *r == Some(v.result)).collect();
                 Outcome { matched, mediated: true }
             }
         };
@@ -508,8 +606,7 @@ impl Ledger {
         }
         next.credit(rules.treasury, pay.treasury)?;
         next.burned += u128::from(pay.burned);
-        next.deal_tree.set(id, deal_leaf(deal.hash(), DealStatus::Settled))?;
-        next.deals.insert(id, (deal, DealStatus::Settled));
+        next.put_deal(&deal, DealStatus::Settled, results)?;
         *self = next;
         Ok(pay)
     }
@@ -536,15 +633,39 @@ pub fn open_batch(
     Ok((next, witness))
 }
 
-/// The settlement of one deal, as a prover submits it.
+/// The settlement of one deal, as a prover submits it. The results are
+/// not part of it: settlement reads them from the record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settlement {
     /// The deal.
     pub deal_id: u64,
-    /// One entry per node, `None` if it never answered.
-    pub results: Vec<Option<SignedResult>>,
     /// The mediators' verdict, if mediation was called.
     pub verdict: Option<Verdict>,
+}
+
+/// Puts `submissions` on the record at time `now` under the native rules
+/// and returns the ledger after them and the witness for a circuit of
+/// `shape`.
+pub fn submit_batch(
+    ledger: &Ledger,
+    submissions: &[ResultSubmission],
+    shape: &ResultShape,
+    now: u64,
+) -> Result<(Ledger, ResultWitness)> {
+    let mut next = ledger.clone();
+    for s in submissions {
+        let k = next.deal(s.deal_id).map(|(d, _)| d.nodes.len());
+        if k.is_some_and(|k| k != shape.k) {
+            return Err(ComputeError::Unfit(format!(
+                "the circuit takes deals of {} nodes",
+                shape.k
+            )));
+        }
+        next.submit(s, now)?;
+    }
+    let witness = build_result_witness_unchecked(ledger, submissions, shape, now)?;
+    debug_assert_eq!(witness.new_root, next.root());
+    Ok((next, witness))
 }
 
 /// The committee named by the deal, or (when none is) the first given, which
@@ -589,7 +710,7 @@ pub fn settle_batch(
             });
         }
         let committee = committee_for(committees, &deal)?;
-        next.settle(s.deal_id, now, &s.results, s.verdict.as_ref(), committee, &shape.rules)?;
+        next.settle(s.deal_id, now, s.verdict.as_ref(), committee, &shape.rules)?;
     }
     let witness = build_settle_witness_unchecked(ledger, settlements, committees, shape, now)?;
     debug_assert_eq!(witness.new_root, next.root());

@@ -44,12 +44,25 @@ fn signatures(deal: &Deal) -> Vec<Signature> {
         .collect()
 }
 
-fn results(deal: &Deal, values: &[Option<u64>]) -> Vec<Option<SignedResult>> {
+/// The submissions of the nodes that answer: node i (by position) signs
+/// `values[i]`.
+fn submissions(deal: &Deal, values: &[Option<u64>]) -> Vec<ResultSubmission> {
     values
         .iter()
         .zip(&deal.nodes)
-        .map(|(v, n)| v.map(|v| SignedResult::sign(&sample_key(*n), deal, Fr::from(v))))
+        .enumerate()
+        .filter_map(|(node, (v, n))| {
+            let signed = SignedResult::sign(&sample_key(*n), deal, Fr::from((*v)?));
+            Some(ResultSubmission { deal_id: deal.id, node, signed })
+        })
         .collect()
+}
+
+/// Puts the answering nodes' results on the record at time 10.
+fn record(ledger: &mut Ledger, deal: &Deal, values: &[Option<u64>]) {
+    for s in submissions(deal, values) {
+        ledger.submit(&s, 10).unwrap();
+    }
 }
 
 fn verdict(deal: &Deal, committee: &SampleChain, result: u64, signers: &[u64]) -> Verdict {
@@ -70,9 +83,9 @@ fn unanimous_results_pay_every_node_and_return_the_rest() {
     assert_eq!(ledger.accounts.account(0).unwrap().balance, 10_000 - 400);
     assert_eq!(ledger.accounts.account(1).unwrap().balance, 10_000 - 250);
     assert_eq!(ledger.total_value(), before);
-    let pay = ledger
-        .settle(7, 10, &results(&deal, &[Some(5), Some(5), Some(5)]), None, &committee.set, &rules)
-        .unwrap();
+    record(&mut ledger, &deal, &[Some(5), Some(5), Some(5)]);
+    assert_eq!(ledger.results(7).unwrap(), [Some(Fr::from(5u64)); 3]);
+    let pay = ledger.settle(7, 10, None, &committee.set, &rules).unwrap();
     assert_eq!(pay, Payouts { client: 100, nodes: vec![350; 3], treasury: 0, burned: 0 });
     assert_eq!(ledger.accounts.account(1).unwrap().balance, 10_100);
     assert_eq!(ledger.accounts.account(0).unwrap().balance, 9_700);
@@ -86,9 +99,9 @@ fn a_mediated_dispute_slashes_the_wrong_and_the_silent_nodes() {
     let before = ledger.total_value();
     ledger.open(&deal, &signatures(&deal)).unwrap();
     // Node 2 is wrong, node 3 never answered (after the deadline).
-    let rs = results(&deal, &[Some(5), Some(6), None]);
+    record(&mut ledger, &deal, &[Some(5), Some(6), None]);
     let v = verdict(&deal, &committee, 5, &[0, 1, 2]);
-    let pay = ledger.settle(7, 1_000, &rs, Some(&v), &committee.set, &rules).unwrap();
+    let pay = ledger.settle(7, 1_000, Some(&v), &committee.set, &rules).unwrap();
     // Forfeited 500, fee 60 to the treasury, 440 left: 220 to the client, 220 burned.
     assert_eq!(
         pay,
@@ -103,9 +116,9 @@ fn a_needless_mediation_is_paid_by_the_client() {
     let (mut ledger, committee, rules) = setup();
     let deal = terms(&committee);
     ledger.open(&deal, &signatures(&deal)).unwrap();
-    let rs = results(&deal, &[Some(5), Some(5), Some(5)]);
+    record(&mut ledger, &deal, &[Some(5), Some(5), Some(5)]);
     let v = verdict(&deal, &committee, 5, &[0, 1, 2]);
-    let pay = ledger.settle(7, 10, &rs, Some(&v), &committee.set, &rules).unwrap();
+    let pay = ledger.settle(7, 10, Some(&v), &committee.set, &rules).unwrap();
     assert_eq!(pay, Payouts { client: 40, nodes: vec![350; 3], treasury: 60, burned: 0 });
 }
 
@@ -135,20 +148,38 @@ fn each_broken_rule_is_rejected_and_leaves_the_ledger_unchanged() {
 
     l.open(&deal, &signatures(&deal)).unwrap();
     let opened = l.accounts.root();
-    let good = results(&deal, &[Some(5), Some(5), Some(5)]);
-    // A result by a non-party: node 3's slot signed by the outsider.
-    let mut forged = good.clone();
-    forged[2] = Some(SignedResult::sign(&sample_key(4), &deal, Fr::from(5u64)));
-    let e = l.settle(7, 10, &forged, None, &committee.set, &rules).unwrap_err();
-    broken(e, ComputeRule::ResultByNonParty { node: 2 });
-    // Disagreement without a verdict; missing results before the deadline.
-    let split = results(&deal, &[Some(5), Some(6), Some(5)]);
-    let e = l.settle(7, 10, &split, None, &committee.set, &rules).unwrap_err();
-    broken(e, ComputeRule::MediationRequired);
-    let missing = results(&deal, &[Some(5), None, Some(5)]);
+    // Results: signed by a non-party, for a node the deal lacks, 0, at the
+    // deadline, twice; none changes the record.
+    let good = submissions(&deal, &[Some(5), Some(6), Some(5)]);
+    let record_before = l.deal_tree().root();
+    let forged = ResultSubmission {
+        signed: SignedResult::sign(&sample_key(4), &deal, Fr::from(5u64)),
+        ..good[2]
+    };
+    broken(l.submit(&forged, 10).unwrap_err(), ComputeRule::ResultByNonParty { node: 2 });
+    let nowhere = ResultSubmission { node: 3, ..good[2] };
+    broken(l.submit(&nowhere, 10).unwrap_err(), ComputeRule::NoSuchNode { node: 3 });
+    let zero = ResultSubmission {
+        signed: SignedResult::sign(&sample_key(3), &deal, Fr::from(0u64)),
+        ..good[2]
+    };
+    broken(l.submit(&zero, 10).unwrap_err(), ComputeRule::ZeroResult);
+    broken(l.submit(&good[2], 1_000).unwrap_err(), ComputeRule::ResultTooLate);
+    assert_eq!(l.deal_tree().root(), record_before);
+    l.submit(&good[0], 10).unwrap();
+    l.submit(&good[2], 10).unwrap();
+    let again = ResultSubmission {
+        signed: SignedResult::sign(&sample_key(1), &deal, Fr::from(6u64)),
+        ..good[0]
+    };
+    broken(l.submit(&again, 10).unwrap_err(), ComputeRule::ResultRecorded { node: 0 });
+    // Missing results before the deadline; then disagreement without a verdict.
     let v = verdict(&deal, &committee, 5, &[0, 1, 2]);
-    let e = l.settle(7, 999, &missing, Some(&v), &committee.set, &rules).unwrap_err();
+    let e = l.settle(7, 999, Some(&v), &committee.set, &rules).unwrap_err();
     broken(e, ComputeRule::TooEarly);
+    l.submit(&good[1], 10).unwrap();
+    let e = l.settle(7, 10, None, &committee.set, &rules).unwrap_err();
+    broken(e, ComputeRule::MediationRequired);
     // A mediator quorum short by one (2 of 4 equal-stake members is not > 2/3).
     let members: Vec<u64> = committee.set.members().keys().copied().collect();
     let signed_stake = |n: usize| {
@@ -158,16 +189,19 @@ fn each_broken_rule_is_rejected_and_leaves_the_ledger_unchanged() {
         .find(|n| Threshold::TWO_THIRDS.met(signed_stake(*n), committee.set.total_stake()))
         .unwrap();
     let short = verdict(&deal, &committee, 5, &members[..needed - 1]);
-    let e = l.settle(7, 10, &split, Some(&short), &committee.set, &rules).unwrap_err();
+    let e = l.settle(7, 10, Some(&short), &committee.set, &rules).unwrap_err();
     broken(e, ComputeRule::MediatorQuorum);
     assert_eq!(l.accounts.root(), opened);
-    // Settles once, then not again.
-    l.settle(7, 10, &good, None, &committee.set, &rules).unwrap();
-    let e = l.settle(7, 10, &good, None, &committee.set, &rules).unwrap_err();
+    // Settles once, then not again; no result goes on a settled record.
+    let quorum = verdict(&deal, &committee, 5, &members[..needed]);
+    l.settle(7, 10, Some(&quorum), &committee.set, &rules).unwrap();
+    let e = l.settle(7, 10, Some(&quorum), &committee.set, &rules).unwrap_err();
     broken(e, ComputeRule::AlreadySettled(7));
+    broken(l.submit(&good[1], 10).unwrap_err(), ComputeRule::AlreadySettled(7));
     broken(l.open(&deal, &signatures(&deal)).unwrap_err(), ComputeRule::DealExists(7));
+    broken(l.settle(8, 10, None, &committee.set, &rules).unwrap_err(), ComputeRule::UnknownDeal(8));
     broken(
-        l.settle(8, 10, &good, None, &committee.set, &rules).unwrap_err(),
+        l.submit(&ResultSubmission { deal_id: 8, ..good[1] }, 10).unwrap_err(),
         ComputeRule::UnknownDeal(8),
     );
 }
@@ -178,9 +212,9 @@ fn payouts_go_to_the_deal_accounts_only() {
     let (mut ledger, committee, rules) = setup();
     let deal = terms(&committee);
     ledger.open(&deal, &signatures(&deal)).unwrap();
-    let rs = results(&deal, &[Some(5), Some(6), Some(5)]);
+    record(&mut ledger, &deal, &[Some(5), Some(6), Some(5)]);
     let v = verdict(&deal, &committee, 5, &[0, 1, 2]);
-    ledger.settle(7, 10, &rs, Some(&v), &committee.set, &rules).unwrap();
+    ledger.settle(7, 10, Some(&v), &committee.set, &rules).unwrap();
     assert_eq!(ledger.accounts.account(4).unwrap().balance, 10_000);
     assert_eq!(ledger.accounts.account(5).unwrap().balance, 10_000);
 }
@@ -311,6 +345,20 @@ mod opening {
     }
 
     #[test]
+    fn the_member_root_passes_through_unchanged() {
+        let (mut ledger, committee, _) = setup();
+        ledger.members_root = Fr::from(77u64);
+        let (next, w) = open_batch(&ledger, &two_deals(&committee), 3, 3).unwrap();
+        assert_eq!(next.members_root, ledger.members_root);
+        assert_eq!(w.new_root, next.root());
+        assert!(satisfied(&w));
+        // An opening that also moved the member root is unsatisfiable.
+        let moved = next.roots().with_members(Fr::from(78u64)).root();
+        assert!(!satisfied(&OpenWitness { new_root: moved, ..w.clone() }));
+        assert!(!satisfied(&OpenWitness { members_root: Fr::from(78u64), ..w }));
+    }
+
+    #[test]
     fn each_broken_opening_rule_is_unsatisfiable() {
         let (ledger, committee, _) = setup();
         let good = two_deals(&committee);
@@ -371,6 +419,117 @@ mod opening {
     }
 }
 
+mod recording {
+    use super::*;
+    use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
+
+    const SHAPE: ResultShape = ResultShape { depth: 4, deal_depth: 4, k: 3, slots: 3 };
+
+    fn satisfied(w: &ResultWitness) -> bool {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        SubmitResultsCircuit { witness: w.clone() }.generate_constraints(cs.clone()).unwrap();
+        cs.is_satisfied().unwrap()
+    }
+
+    fn opened() -> (Ledger, Deal) {
+        let (mut ledger, committee, _) = setup();
+        let deal = terms(&committee);
+        ledger.open(&deal, &signatures(&deal)).unwrap();
+        (ledger, deal)
+    }
+
+    /// The native rules refuse `subs` at `now`, and the witness a cheating
+    /// prover forces in does not satisfy the circuit.
+    fn rejected(ledger: &Ledger, subs: &[ResultSubmission], now: u64) {
+        assert!(submit_batch(ledger, subs, &SHAPE, now).is_err(), "native accepted");
+        let forced = build_result_witness_unchecked(ledger, subs, &SHAPE, now).unwrap();
+        assert!(!satisfied(&forced), "circuit accepted");
+    }
+
+    #[test]
+    fn results_go_on_the_record_and_move_the_root() {
+        let (ledger, deal) = opened();
+        let subs = submissions(&deal, &[Some(5), None, Some(6)]);
+        let (next, w) = submit_batch(&ledger, &subs, &SHAPE, 10).unwrap();
+        assert_eq!((w.old_root, w.new_root), (ledger.root(), next.root()));
+        assert_eq!(next.results(7).unwrap(), [Some(Fr::from(5u64)), None, Some(Fr::from(6u64))]);
+        assert_eq!(next.accounts.root(), ledger.accounts.root(), "no account moves");
+        assert!(!w.slots[2].used);
+        assert!(satisfied(&w));
+        // The last node, in a later batch (and the last second before the deadline).
+        let late = submissions(&deal, &[None, Some(5), None]);
+        let (after, w) = submit_batch(&next, &late, &SHAPE, 999).unwrap();
+        assert!(satisfied(&w));
+        assert_eq!(after.results(7).unwrap().iter().flatten().count(), 3);
+    }
+
+    #[test]
+    fn each_broken_result_rule_is_unsatisfiable() {
+        let (ledger, deal) = opened();
+        let good = submissions(&deal, &[Some(5), Some(5), Some(5)]);
+        // Signed by a non-party; by another node of the deal for this position.
+        let outsider = SignedResult::sign(&sample_key(4), &deal, Fr::from(5u64));
+        rejected(&ledger, &[ResultSubmission { signed: outsider, ..good[1] }], 10);
+        rejected(&ledger, &[ResultSubmission { node: 1, ..good[2] }], 10);
+        // At or after the deadline.
+        rejected(&ledger, &good[..1], 1_000);
+        rejected(&ledger, &good[..1], u64::MAX);
+        // A result of 0.
+        let zero = SignedResult::sign(&sample_key(1), &deal, Fr::from(0u64));
+        rejected(&ledger, &[ResultSubmission { signed: zero, ..good[0] }], 10);
+        // Twice for one node: in one batch, and after it is recorded.
+        let other = SignedResult::sign(&sample_key(1), &deal, Fr::from(6u64));
+        let twice = [good[0], ResultSubmission { signed: other, ..good[0] }];
+        rejected(&ledger, &twice, 10);
+        let (recorded, _) = submit_batch(&ledger, &good[..1], &SHAPE, 10).unwrap();
+        rejected(&recorded, &twice[1..], 10);
+        // To a settled deal.
+        let (mut settled, committee, rules) = setup();
+        settled.open(&deal, &signatures(&deal)).unwrap();
+        record(&mut settled, &deal, &[Some(5), Some(5), None]);
+        let v = verdict(&deal, &committee, 5, &[0, 1, 2]);
+        settled.settle(7, 1_000, Some(&v), &committee.set, &rules).unwrap();
+        rejected(&settled, &good[2..], 10);
+    }
+
+    #[test]
+    fn public_inputs_are_allocated_in_the_declared_order() {
+        use crate::circuit::{AnyShape, CircuitShape};
+        let (ledger, deal) = opened();
+        let (_, w) = submit_batch(&ledger, &submissions(&deal, &[Some(5)]), &SHAPE, 10).unwrap();
+        crate::circuit::check_input_order(SubmitResultsCircuit { witness: w }).unwrap();
+        assert_eq!(AnyShape::parse("compute-result", &SHAPE.params()).unwrap(), SHAPE.into());
+    }
+
+    #[test]
+    fn no_witness_variable_of_a_used_slot_is_free() {
+        use crate::soundness::{default_deltas, free_witness_variables};
+        let (ledger, deal) = opened();
+        let subs = submissions(&deal, &[None, Some(5), None]);
+        let shape = ResultShape { slots: 1, ..SHAPE };
+        let (_, w) = submit_batch(&ledger, &subs, &shape, 10).unwrap();
+        let report =
+            free_witness_variables(SubmitResultsCircuit { witness: w }, &default_deltas()).unwrap();
+        assert!(report.free.is_empty(), "free variables: {:?}", report.free);
+    }
+
+    #[test]
+    fn constraints_per_result_slot() {
+        let shape = ResultShape { depth: 16, deal_depth: 16, k: 3, slots: 1 };
+        let count = |slots| {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            SubmitResultsCircuit::for_setup(ResultShape { slots, ..shape })
+                .generate_constraints(cs.clone())
+                .unwrap();
+            cs.num_constraints()
+        };
+        let per_slot = count(2) - count(1);
+        eprintln!("result submission, k = 3, depths 16/16: {per_slot} constraints per slot");
+        // One signature (5,776) and a 16-level path read and update.
+        assert!((5_776..40_000).contains(&per_slot), "{per_slot}");
+    }
+}
+
 mod settling {
     use super::*;
     use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
@@ -391,16 +550,17 @@ mod settling {
         cs.is_satisfied().unwrap()
     }
 
-    /// The ledger with deal 7 open.
-    fn opened() -> (Ledger, SampleChain, SettlementRules, Deal) {
+    /// The ledger with deal 7 open and the given results on the record.
+    fn opened(values: &[Option<u64>]) -> (Ledger, SampleChain, SettlementRules, Deal) {
         let (mut ledger, committee, rules) = setup();
         let deal = terms(&committee);
         ledger.open(&deal, &signatures(&deal)).unwrap();
+        record(&mut ledger, &deal, values);
         (ledger, committee, rules, deal)
     }
 
-    fn settlement(deal: &Deal, values: &[Option<u64>], verdict: Option<Verdict>) -> Settlement {
-        Settlement { deal_id: deal.id, results: results(deal, values), verdict }
+    fn settlement(deal: &Deal, verdict: Option<Verdict>) -> Settlement {
+        Settlement { deal_id: deal.id, verdict }
     }
 
     fn accepted(
@@ -454,61 +614,91 @@ mod settling {
 
     #[test]
     fn valid_settlements_satisfy_the_circuit() {
-        let (ledger, c, rules, deal) = opened();
+        let (ledger, c, rules, deal) = opened(&[Some(5); 3]);
         let before = ledger.total_value();
         // Unanimous.
-        let next = accepted(&ledger, &c, &rules, &[settlement(&deal, &[Some(5); 3], None)], 10);
+        let next = accepted(&ledger, &c, &rules, &[settlement(&deal, None)], 10);
         assert_eq!(next.total_value(), before);
+        assert_eq!(next.results(7).unwrap(), ledger.results(7).unwrap(), "the record stays");
         // A dispute: node 2 wrong, node 3 silent after the deadline.
         let v = verdict(&deal, &c, 5, &[0, 1, 2]);
-        let s = settlement(&deal, &[Some(5), Some(6), None], Some(v.clone()));
-        let next = accepted(&ledger, &c, &rules, &[s], 1_000);
+        let (disputed, ..) = opened(&[Some(5), Some(6), None]);
+        let next = accepted(&disputed, &c, &rules, &[settlement(&deal, Some(v.clone()))], 1_000);
         assert_eq!(next.total_value() + next.burned, before);
         // A needless mediation, with the remainder to the treasury instead.
         let jackpot = SettlementRules { burn_remainder: false, ..rules };
-        let s = settlement(&deal, &[Some(5); 3], Some(v));
-        accepted(&ledger, &c, &jackpot, &[s], 10);
+        accepted(&ledger, &c, &jackpot, &[settlement(&deal, Some(v))], 10);
+    }
+
+    #[test]
+    fn the_member_root_passes_through_a_settlement() {
+        let (mut ledger, c, rules, deal) = opened(&[Some(5); 3]);
+        ledger.members_root = Fr::from(77u64);
+        let next = accepted(&ledger, &c, &rules, &[settlement(&deal, None)], 10);
+        assert_eq!(next.members_root, ledger.members_root);
+        let shape = SettleShape { rules, ..SHAPE };
+        let s = [settlement(&deal, None)];
+        let (_, w) = settle_batch(&ledger, &s, std::slice::from_ref(&c.set), &shape, 10).unwrap();
+        let moved = next.roots().with_members(Fr::from(78u64)).root();
+        assert!(!satisfied(&SettleWitness { new_root: moved, ..w }));
     }
 
     #[test]
     fn each_broken_settlement_rule_is_unsatisfiable() {
-        let (ledger, c, rules, deal) = opened();
-        let v = verdict(&deal, &c, 5, &[0, 1, 2]);
-        // A result by a non-party.
-        let mut forged = settlement(&deal, &[Some(5); 3], None);
-        forged.results[1] = Some(SignedResult::sign(&sample_key(4), &deal, Fr::from(5u64)));
-        rejected(&ledger, &c, &rules, &[forged], 10);
+        let v = verdict(&deal_of(), &setup().1, 5, &[0, 1, 2]);
         // Disagreement without mediation.
-        rejected(&ledger, &c, &rules, &[settlement(&deal, &[Some(5), Some(6), Some(5)], None)], 10);
+        let (split, c, rules, deal) = opened(&[Some(5), Some(6), Some(5)]);
+        rejected(&split, &c, &rules, &[settlement(&deal, None)], 10);
         // A missing result before the deadline.
-        rejected(
-            &ledger,
-            &c,
-            &rules,
-            &[settlement(&deal, &[Some(5), None, Some(5)], Some(v.clone()))],
-            999,
-        );
+        let (missing, ..) = opened(&[Some(5), None, Some(5)]);
+        rejected(&missing, &c, &rules, &[settlement(&deal, Some(v.clone()))], 999);
         // A mediator quorum short by one (2 of 4 equal stakes is not > 2/3).
         let short = verdict(&deal, &c, 5, &[0, 1]);
-        rejected(
-            &ledger,
-            &c,
-            &rules,
-            &[settlement(&deal, &[Some(5), Some(6), Some(5)], Some(short))],
-            10,
-        );
+        rejected(&split, &c, &rules, &[settlement(&deal, Some(short))], 10);
         // Settling twice, in one batch and after a settlement.
-        let once = settlement(&deal, &[Some(5); 3], None);
+        let (ledger, ..) = opened(&[Some(5); 3]);
+        let once = settlement(&deal, None);
         rejected(&ledger, &c, &rules, &[once.clone(), once.clone()], 10);
         let settled = accepted(&ledger, &c, &rules, std::slice::from_ref(&once), 10);
         rejected(&settled, &c, &rules, &[once], 10);
     }
 
+    fn deal_of() -> Deal {
+        terms(&setup().1)
+    }
+
+    /// The gap the record closes: a settler cannot leave out (or change) a
+    /// result on the record. Natively a settlement takes no results at all.
+    /// In the circuit, a settler of ledger A (node 2's result 5 recorded)
+    /// builds the whole witness from ledger B, the same ledger with node 2's
+    /// entry empty (node 2 silent, so slashed) or another: every payout,
+    /// path and balance is consistent, and only the deal leaf differs from
+    /// A's. Presented with A's old root, it is unsatisfiable.
+    #[test]
+    fn a_settlement_that_omits_a_recorded_result_is_unsatisfiable() {
+        let (a, c, rules, deal) = opened(&[Some(5), Some(5), Some(5)]);
+        let shape = SettleShape { rules, ..SHAPE };
+        let s = [settlement(&deal, Some(verdict(&deal, &c, 5, &[0, 1, 2])))];
+        let committees = std::slice::from_ref(&c.set);
+        let (honest, _) = settle_batch(&a, &s, committees, &shape, 1_000).unwrap();
+        assert_eq!(honest.accounts.account(2).unwrap().balance, 10_000 + 100);
+        for forged in [None, Some(6)] {
+            let (b, ..) = opened(&[Some(5), forged, Some(5)]);
+            assert_eq!(a.accounts.root(), b.accounts.root());
+            let (paid, wb) = settle_batch(&b, &s, committees, &shape, 1_000).unwrap();
+            assert!(satisfied(&wb), "the forged witness is consistent in itself");
+            assert_eq!(paid.accounts.account(2).unwrap().balance, 10_000 - 250);
+            let cheat =
+                SettleWitness { deals_root: a.deal_tree().root(), old_root: a.root(), ..wb };
+            assert!(!satisfied(&cheat), "settled A without node 2's recorded result");
+        }
+    }
+
     #[test]
     fn public_inputs_are_allocated_in_the_declared_order() {
         use crate::circuit::{AnyShape, CircuitShape};
-        let (ledger, c, rules, deal) = opened();
-        let s = settlement(&deal, &[Some(5); 3], None);
+        let (ledger, c, rules, deal) = opened(&[Some(5); 3]);
+        let s = settlement(&deal, None);
         let shape = SettleShape { rules, ..SHAPE };
         let (_, w) = settle_batch(&ledger, &[s], std::slice::from_ref(&c.set), &shape, 10).unwrap();
         crate::circuit::check_input_order(SettleDealsCircuit { witness: w }).unwrap();
@@ -517,8 +707,8 @@ mod settling {
 
     #[test]
     fn a_payout_to_a_wrong_account_is_unsatisfiable() {
-        let (ledger, c, rules, deal) = opened();
-        let s = settlement(&deal, &[Some(5); 3], None);
+        let (ledger, c, rules, deal) = opened(&[Some(5); 3]);
+        let s = settlement(&deal, None);
         let (_, w) = settle_batch(
             &ledger,
             &[s],

@@ -1,16 +1,17 @@
-//! The witnesses of the opening and settlement circuits, and the builders
+//! The witnesses of the opening, result and settlement circuits, and the builders
 //! that make them without checking any rule (what a cheating prover would
 //! force in).
 
-use super::rules::committee_for;
+use super::rules::{committee_for, entries};
 use super::{
-    deal_leaf, payouts, verdict_commitment, ComputeError, Deal, DealStatus, Ledger, Outcome,
-    Result, SettleShape, Settlement,
+    deal_leaf, payouts, result_message, verdict_commitment, ComputeError, Deal, DealStatus, Ledger,
+    Outcome, Result, ResultShape, ResultSubmission, SettleShape, Settlement,
 };
 use crate::finality::{
     build_quorum_witness_unchecked, QuorumWitness, SignerSlot, Statement, StatementKind, Threshold,
     ValidatorSet,
 };
+use crate::ledger::LedgerRoots;
 use crate::primitives::babyjubjub::Point;
 use crate::primitives::eddsa::Signature;
 use crate::primitives::poseidon::{hash2, poseidon};
@@ -63,6 +64,8 @@ pub struct OpenWitness {
     pub accounts_root: Fr,
     /// Deals root before.
     pub deals_root: Fr,
+    /// Members root, carried through.
+    pub members_root: Fr,
     /// Ledger root before (public).
     pub old_root: Fr,
     /// Ledger root after (public).
@@ -74,6 +77,15 @@ pub struct OpenWitness {
 }
 
 impl OpenWitness {
+    /// The ledger's parts before the batch.
+    pub fn before(&self) -> LedgerRoots {
+        LedgerRoots {
+            accounts: self.accounts_root,
+            deals: self.deals_root,
+            members: self.members_root,
+        }
+    }
+
     /// An all-unused witness of the given shape, for key generation.
     pub fn empty(depth: usize, deal_depth: usize, k: usize, slots: usize) -> Self {
         Self {
@@ -82,6 +94,7 @@ impl OpenWitness {
             k,
             accounts_root: Fr::zero(),
             deals_root: Fr::zero(),
+            members_root: Fr::zero(),
             old_root: Fr::zero(),
             new_root: Fr::zero(),
             digest: Fr::zero(),
@@ -106,18 +119,7 @@ fn unused_party(depth: usize) -> PartySlot {
 fn unused_open_slot(depth: usize, deal_depth: usize, k: usize) -> OpenSlot {
     OpenSlot {
         used: false,
-        deal: Deal {
-            id: 0,
-            client: 0,
-            nodes: vec![0; k],
-            job: Fr::zero(),
-            price: 0,
-            deposit: 0,
-            collateral: 0,
-            mediators: Fr::zero(),
-            mediation_fee: 0,
-            deadline: 0,
-        },
+        deal: empty_deal(k),
         parties: (0..=k).map(|_| unused_party(depth)).collect(),
         deal_path: vec![Fr::zero(); deal_depth],
     }
@@ -178,7 +180,7 @@ pub fn build_open_witness_unchecked(
             });
         }
         let deal_path = deal_tree.proof(deal.id)?.siblings;
-        deal_tree.set(deal.id, deal_leaf(hash, DealStatus::Open))?;
+        deal_tree.set(deal.id, deal_leaf(hash, DealStatus::Open, &vec![None; k]))?;
         digest = hash2(digest, hash);
         out.push(OpenSlot { used: true, deal: deal.clone(), parties, deal_path });
     }
@@ -189,8 +191,9 @@ pub fn build_open_witness_unchecked(
         k,
         accounts_root,
         deals_root,
-        old_root: hash2(accounts_root, deals_root),
-        new_root: hash2(accounts.root(), deal_tree.root()),
+        members_root: ledger.members_root,
+        old_root: ledger.roots().root(),
+        new_root: ledger.roots().with_accounts(accounts.root()).with_deals(deal_tree.root()).root(),
         digest,
         slots: out,
     })
@@ -211,19 +214,6 @@ pub struct CreditSlot {
     pub path: Vec<Fr>,
 }
 
-/// A node's result in a slot.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResultSlot {
-    /// Whether the node answered.
-    pub answered: bool,
-    /// The result hash.
-    pub result: Fr,
-    /// Signature nonce point.
-    pub sig_r8: Point,
-    /// Signature response.
-    pub sig_s: Fr,
-}
-
 /// One settlement slot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SettleSlot {
@@ -233,8 +223,9 @@ pub struct SettleSlot {
     pub deal: Deal,
     /// The deal leaf's path.
     pub deal_path: Vec<Fr>,
-    /// One per node.
-    pub results: Vec<ResultSlot>,
+    /// The results on the record, one entry per node (0: none), which the
+    /// deal leaf commits to.
+    pub results: Vec<Fr>,
     /// Whether a verdict is given.
     pub mediated: bool,
     /// The verdict.
@@ -264,6 +255,8 @@ pub struct SettleWitness {
     pub accounts_root: Fr,
     /// Deals root before.
     pub deals_root: Fr,
+    /// Members root, carried through.
+    pub members_root: Fr,
     /// Ledger root before (public).
     pub old_root: Fr,
     /// Ledger root after (public).
@@ -292,27 +285,9 @@ fn unused_settle_slot(shape: &SettleShape) -> SettleSlot {
     let committee = build_unused_signers(shape.committee_depth, shape.mediator_slots);
     SettleSlot {
         used: false,
-        deal: Deal {
-            id: 0,
-            client: 0,
-            nodes: vec![0; shape.k],
-            job: Fr::zero(),
-            price: 0,
-            deposit: 0,
-            collateral: 0,
-            mediators: Fr::zero(),
-            mediation_fee: 0,
-            deadline: 0,
-        },
+        deal: empty_deal(shape.k),
         deal_path: vec![Fr::zero(); shape.deal_depth],
-        results: (0..shape.k)
-            .map(|_| ResultSlot {
-                answered: false,
-                result: Fr::zero(),
-                sig_r8: identity(),
-                sig_s: Fr::zero(),
-            })
-            .collect(),
+        results: vec![Fr::zero(); shape.k],
         mediated: false,
         verdict: Fr::zero(),
         committee_tree_root: Fr::zero(),
@@ -336,10 +311,22 @@ impl SettleWitness {
             now: 0,
             accounts_root: Fr::zero(),
             deals_root: Fr::zero(),
+            members_root: Fr::zero(),
             old_root: Fr::zero(),
             new_root: Fr::zero(),
             digest: Fr::zero(),
             slots: (0..shape.slots).map(|_| unused_settle_slot(&shape)).collect(),
+        }
+    }
+}
+
+impl SettleWitness {
+    /// The ledger's parts before the batch.
+    pub fn before(&self) -> LedgerRoots {
+        LedgerRoots {
+            accounts: self.accounts_root,
+            deals: self.deals_root,
+            members: self.members_root,
         }
     }
 }
@@ -374,22 +361,8 @@ pub fn build_settle_witness_unchecked(
             .map(|(d, _)| d.clone())
             .ok_or_else(|| ComputeError::Unfit(format!("deal {} is unknown", s.deal_id)))?;
         let hash = deal.hash();
-        let results: Vec<ResultSlot> = (0..shape.k)
-            .map(|i| match s.results.get(i).copied().flatten() {
-                Some(r) => ResultSlot {
-                    answered: true,
-                    result: r.result,
-                    sig_r8: r.signature.r8,
-                    sig_s: r.signature.s,
-                },
-                None => ResultSlot {
-                    answered: false,
-                    result: Fr::zero(),
-                    sig_r8: identity(),
-                    sig_s: Fr::zero(),
-                },
-            })
-            .collect();
+        let recorded = ledger.results(s.deal_id).map(<[_]>::to_vec).unwrap_or_default();
+        let results = entries(&recorded);
         let (mediated, verdict, tree_root, total, mediators) = match &s.verdict {
             Some(v) => {
                 let committee = committee_for(committees, &deal)?;
@@ -413,7 +386,7 @@ pub fn build_settle_witness_unchecked(
         };
         let matched: Vec<bool> = results
             .iter()
-            .map(|r| if mediated { r.answered && r.result == verdict } else { true })
+            .map(|r| if mediated { !r.is_zero() && *r == verdict } else { true })
             .collect();
         let pay = payouts(&deal, &Outcome { matched: matched.clone(), mediated }, rules);
         let faulty = matched.iter().filter(|m| !**m).count() as u128;
@@ -440,7 +413,7 @@ pub fn build_settle_witness_unchecked(
             credits.push(CreditSlot { index, public_key: key, balance, nonce, path });
         }
         let deal_path = deal_tree.proof(deal.id)?.siblings;
-        deal_tree.set(deal.id, deal_leaf(hash, DealStatus::Settled))?;
+        deal_tree.set(deal.id, deal_leaf(hash, DealStatus::Settled, &recorded))?;
         digest = hash2(digest, hash);
         slots.push(SettleSlot {
             used: true,
@@ -463,8 +436,172 @@ pub fn build_settle_witness_unchecked(
         now,
         accounts_root,
         deals_root,
-        old_root: hash2(accounts_root, deals_root),
-        new_root: hash2(accounts.root(), deal_tree.root()),
+        members_root: ledger.members_root,
+        old_root: ledger.roots().root(),
+        new_root: ledger.roots().with_accounts(accounts.root()).with_deals(deal_tree.root()).root(),
+        digest,
+        slots,
+    })
+}
+
+/// One result submission in a slot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubmitSlot {
+    /// Whether the slot records a result.
+    pub used: bool,
+    /// The deal's terms.
+    pub deal: Deal,
+    /// The deal leaf's path before the slot.
+    pub deal_path: Vec<Fr>,
+    /// The record's entries before the slot, one per node (0: none).
+    pub entries: Vec<Fr>,
+    /// The node's position in the deal.
+    pub node: usize,
+    /// The result.
+    pub result: Fr,
+    /// The node's account key, balance and nonce (read, not changed).
+    pub account: (Point, Fr, Fr),
+    /// The node's account path.
+    pub account_path: Vec<Fr>,
+    /// Signature nonce point.
+    pub sig_r8: Point,
+    /// Signature response.
+    pub sig_s: Fr,
+}
+
+/// The witness of a batch of result submissions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResultWitness {
+    /// The circuit's shape.
+    pub shape: ResultShape,
+    /// Submission time (public): every result is before its deadline.
+    pub now: u64,
+    /// The ledger's parts before the batch (the deal root moves; the others
+    /// are carried through).
+    pub before: LedgerRoots,
+    /// Ledger root before (public).
+    pub old_root: Fr,
+    /// Ledger root after (public).
+    pub new_root: Fr,
+    /// `dᵢ₊₁ = Poseidon(dᵢ, signed messageᵢ)` (public).
+    pub digest: Fr,
+    /// Slots.
+    pub slots: Vec<SubmitSlot>,
+}
+
+fn empty_deal(k: usize) -> Deal {
+    Deal {
+        id: 0,
+        client: 0,
+        nodes: vec![0; k],
+        job: Fr::zero(),
+        price: 0,
+        deposit: 0,
+        collateral: 0,
+        mediators: Fr::zero(),
+        mediation_fee: 0,
+        deadline: 0,
+    }
+}
+
+fn unused_submit_slot(shape: &ResultShape) -> SubmitSlot {
+    SubmitSlot {
+        used: false,
+        deal: empty_deal(shape.k),
+        deal_path: vec![Fr::zero(); shape.deal_depth],
+        entries: vec![Fr::zero(); shape.k],
+        node: 0,
+        result: Fr::zero(),
+        account: (identity(), Fr::zero(), Fr::zero()),
+        account_path: vec![Fr::zero(); shape.depth],
+        sig_r8: identity(),
+        sig_s: Fr::zero(),
+    }
+}
+
+impl ResultWitness {
+    /// An all-unused witness of `shape`, for key generation.
+    pub fn empty(shape: ResultShape) -> Self {
+        let before = LedgerRoots::accounts_only(Fr::zero());
+        Self {
+            shape,
+            now: 0,
+            before,
+            old_root: before.root(),
+            new_root: before.root(),
+            digest: Fr::zero(),
+            slots: (0..shape.slots).map(|_| unused_submit_slot(&shape)).collect(),
+        }
+    }
+}
+
+/// The witness a prover would build for `submissions` at `now`, checking
+/// nothing: a node position past the deal's reads as the last, an unknown
+/// deal or account as empty.
+pub fn build_result_witness_unchecked(
+    ledger: &Ledger,
+    submissions: &[ResultSubmission],
+    shape: &ResultShape,
+    now: u64,
+) -> Result<ResultWitness> {
+    if submissions.len() > shape.slots {
+        return Err(ComputeError::TooManyDeals { len: submissions.len(), slots: shape.slots });
+    }
+    let mut deal_tree = ledger.deal_tree().clone();
+    let mut records: BTreeMap<u64, Vec<Fr>> = BTreeMap::new();
+    let mut digest = Fr::zero();
+    let mut slots = Vec::with_capacity(shape.slots);
+    for s in submissions {
+        let (deal, status) = ledger
+            .deal(s.deal_id)
+            .cloned()
+            .ok_or_else(|| ComputeError::Unfit(format!("deal {} is unknown", s.deal_id)))?;
+        if deal.nodes.len() != shape.k {
+            return Err(ComputeError::Unfit(format!(
+                "the circuit takes deals of {} nodes",
+                shape.k
+            )));
+        }
+        let node = s.node.min(shape.k - 1);
+        let before = records
+            .entry(s.deal_id)
+            .or_insert_with(|| entries(ledger.results(s.deal_id).unwrap_or_default()))
+            .clone();
+        let index = deal.nodes[node];
+        let account =
+            ledger.accounts.account(index).map_or((identity(), Fr::zero(), Fr::zero()), |a| {
+                (a.public_key.0, Fr::from(a.balance), Fr::from(a.nonce))
+            });
+        let account_path = ledger.accounts.tree().proof(index)?.siblings;
+        let deal_path = deal_tree.proof(deal.id)?.siblings;
+        let mut after = before.clone();
+        after[node] = s.signed.result;
+        let recorded: Vec<Option<Fr>> =
+            after.iter().map(|e| Some(*e).filter(|e| !e.is_zero())).collect();
+        deal_tree.set(deal.id, deal_leaf(deal.hash(), status, &recorded))?;
+        records.insert(s.deal_id, after);
+        digest = hash2(digest, result_message(&deal, s.signed.result));
+        slots.push(SubmitSlot {
+            used: true,
+            deal,
+            deal_path,
+            entries: before,
+            node,
+            result: s.signed.result,
+            account,
+            account_path,
+            sig_r8: s.signed.signature.r8,
+            sig_s: s.signed.signature.s,
+        });
+    }
+    slots.resize_with(shape.slots, || unused_submit_slot(shape));
+    let before = ledger.roots();
+    Ok(ResultWitness {
+        shape: *shape,
+        now,
+        before,
+        old_root: before.root(),
+        new_root: before.with_deals(deal_tree.root()).root(),
         digest,
         slots,
     })

@@ -1,9 +1,13 @@
-//! The account ledger: accounts and the sparse Merkle tree that commits to
-//! them. Every domain that moves balances reads and writes it.
+//! The ledger: accounts and the sparse Merkle tree that commits to them
+//! (every domain that moves balances reads and writes it), and the one root
+//! over accounts, deals and members that every batch circuit moves
+//! ([`LedgerRoots`]).
 
 mod json;
+mod roots;
 
 pub use json::{AccountJson, StateJson};
+pub use roots::{LedgerRoots, LedgerRootsVar, LEDGER_DOMAIN};
 
 use crate::primitives::babyjubjub::Point;
 use crate::primitives::eddsa::PublicKey;
@@ -44,7 +48,7 @@ pub struct State {
     accounts: BTreeMap<u64, Account>,
 }
 
-/// The state root: the account tree's root.
+/// The account tree's root (the ledger's root is [`LedgerRoots::root`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StateRoot(pub Fr);
 
@@ -108,8 +112,14 @@ impl State {
         self.tree.depth()
     }
 
-    /// The state root.
+    /// The account tree's root.
     pub fn root(&self) -> StateRoot {
         StateRoot(self.tree.root())
+    }
+
+    /// The parts of a ledger of these accounts alone, with no deal or
+    /// member tree: what a state file of `stateproof prove` commits to.
+    pub fn roots_alone(&self) -> LedgerRoots {
+        LedgerRoots::accounts_only(self.tree.root())
     }
 }

@@ -2,6 +2,7 @@
 
 use super::TransferWitness;
 use crate::circuit::{plural, sizes, spec, Circuit, CircuitShape, CircuitSpec, ShapeError};
+use crate::ledger::LedgerRootsVar;
 use crate::primitives::babyjubjub::PointVar;
 use crate::primitives::eddsa::verify_gadget;
 use crate::primitives::gadgets::{enforce_u64, index_bits};
@@ -13,9 +14,10 @@ use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::prelude::*;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
-/// Proves that applying a batch of signed transfers moves the account tree
-/// from `old_root` to `new_root`, with `batch_digest` committing to the
-/// transfers. Public inputs, in order: old root, new root, batch digest.
+/// Proves that applying a batch of signed transfers moves the ledger from
+/// `old_root` to `new_root` (its account tree moved, its deal and member
+/// trees carried through), with `batch_digest` committing to the transfers.
+/// Public inputs, in order: old root, new root, batch digest.
 #[derive(Clone, Debug)]
 pub struct TransferBatchCircuit {
     /// The witness; [`TransferWitness::empty`] gives the shape for setup.
@@ -85,7 +87,8 @@ impl ConstraintSynthesizer<Fr> for TransferBatchCircuit {
         let new_root = FpVar::new_input(cs.clone(), || Ok(w.new_root))?;
         let digest_in = FpVar::new_input(cs.clone(), || Ok(w.digest))?;
 
-        let mut root = old_root;
+        let before = LedgerRootsVar::opening(&cs, &w.before, &old_root)?;
+        let mut root = before.accounts.clone();
         let mut digest = FpVar::Constant(Fr::zero());
         for slot in &w.slots {
             if slot.sender_path.len() != depth || slot.receiver_path.len() != depth {
@@ -187,7 +190,7 @@ impl ConstraintSynthesizer<Fr> for TransferBatchCircuit {
             root = used.select(&root_after, &root)?;
             PoseidonGadget::chain_if(&mut digest, &msg, &used)?;
         }
-        root.enforce_equal(&new_root)?;
+        LedgerRootsVar { accounts: root, ..before }.root()?.enforce_equal(&new_root)?;
         digest.enforce_equal(&digest_in)?;
         Ok(())
     }

@@ -4,22 +4,23 @@
 //! refuses non-canonical field elements and points off the curve.
 //!
 //! Layout (integers little-endian, field elements as ark-serialize's 32
-//! canonical bytes): `SPTW1`, depth (u32), slots (u32), old root, new root,
-//! digest, then per slot: used (u8), from (u64), to (u64), receiver key
+//! canonical bytes): `SPTW2`, depth (u32), slots (u32), the ledger's account,
+//! deal and member roots before, old root, new root, digest, then per slot: used (u8), from (u64), to (u64), receiver key
 //! (x, y), amount, nonce, signature R8 (x, y), signature s, sender key
 //! (x, y), sender balance, sender nonce, `depth` sender path elements,
 //! receiver fresh (u8), receiver balance, receiver nonce, `depth` receiver
 //! path elements.
 
 use super::{SlotWitness, TransferWitness, MAX_SLOTS};
+use crate::ledger::LedgerRoots;
 use crate::primitives::babyjubjub::{is_on_curve, Point};
 use crate::primitives::merkle::MAX_DEPTH;
 use crate::Fr;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
-const MAGIC: &[u8; 5] = b"SPTW1";
+const MAGIC: &[u8; 5] = b"SPTW2";
 const FR: usize = 32;
-const HEADER: usize = MAGIC.len() + 4 + 4 + 3 * FR;
+const HEADER: usize = MAGIC.len() + 4 + 4 + 6 * FR;
 
 fn slot_len(depth: usize) -> usize {
     1 + 8
@@ -40,7 +41,7 @@ fn slot_len(depth: usize) -> usize {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum WitnessDecodeError {
     /// The bytes do not start with the format's magic.
-    #[error("not a transfer witness (no SPTW1 header)")]
+    #[error("not a transfer witness (no SPTW2 header)")]
     Magic,
     /// The header's shape is out of range.
     #[error("depth {depth} and {slots} slots are out of range (depth 1 to {MAX_DEPTH}, 1 to {MAX_SLOTS} slots)")]
@@ -80,7 +81,8 @@ impl TransferWitness {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&(self.depth as u32).to_le_bytes());
         out.extend_from_slice(&(self.slots.len() as u32).to_le_bytes());
-        for x in [self.old_root, self.new_root, self.digest] {
+        let b = &self.before;
+        for x in [b.accounts, b.deals, b.members, self.old_root, self.new_root, self.digest] {
             put_fr(&mut out, &x);
         }
         for s in &self.slots {
@@ -122,6 +124,11 @@ impl TransferWitness {
             return Err(WitnessDecodeError::Length { depth, slots, want, got: bytes.len() });
         }
         let mut r = Reader { bytes: &rest[8..] };
+        let before = LedgerRoots {
+            accounts: r.fr("accounts root")?,
+            deals: r.fr("deals root")?,
+            members: r.fr("members root")?,
+        };
         let old_root = r.fr("old root")?;
         let new_root = r.fr("new root")?;
         let digest = r.fr("digest")?;
@@ -148,7 +155,7 @@ impl TransferWitness {
                     .collect::<Result<_, _>>()?,
             });
         }
-        Ok(Self { depth, old_root, new_root, digest, slots: out })
+        Ok(Self { depth, before, old_root, new_root, digest, slots: out })
     }
 }
 
@@ -207,7 +214,7 @@ mod tests {
     fn sample_witness() -> TransferWitness {
         let ledger = SampleLedger::new(6, 4, 1_000).expect("a sample ledger");
         let batch = ledger.batch(2);
-        apply_batch(&ledger.state, &batch, 3).expect("a valid batch").1
+        apply_batch(&ledger.state, &ledger.roots(), &batch, 3).expect("a valid batch").1
     }
 
     #[test]
@@ -243,10 +250,12 @@ mod tests {
     #[test]
     fn refuses_non_canonical_elements_bad_flags_and_points_off_the_curve() {
         let bytes = sample_witness().to_bytes();
-        // The old root set to 2^256 - 1, above the modulus.
-        let mut b = bytes.clone();
-        b[13..45].fill(0xff);
-        assert_eq!(TransferWitness::from_bytes(&b), Err(WitnessDecodeError::Field("old root")));
+        // The accounts root, then the old root, set to 2^256 - 1, above the modulus.
+        for (at, what) in [(13, "accounts root"), (13 + 3 * FR, "old root")] {
+            let mut b = bytes.clone();
+            b[at..at + FR].fill(0xff);
+            assert_eq!(TransferWitness::from_bytes(&b), Err(WitnessDecodeError::Field(what)));
+        }
         // The first slot's `used` flag.
         let mut b = bytes.clone();
         b[HEADER] = 2;

@@ -4,7 +4,7 @@
 
 use super::witness::build_witness_unchecked;
 use super::TransferWitness;
-use crate::ledger::{Account, State};
+use crate::ledger::{Account, LedgerRoots, State};
 use crate::primitives::eddsa::{PublicKey, SecretKey, Signature};
 use crate::primitives::poseidon::{hash2, poseidon};
 use crate::Fr;
@@ -76,6 +76,9 @@ pub enum TransferError {
         /// Slots in the circuit.
         slots: usize,
     },
+    /// Ledger roots whose account root is not the state's.
+    #[error("the ledger's account root is not this state's root")]
+    AccountsRoot,
     /// A malformed index, key or tree.
     #[error(transparent)]
     Primitive(#[from] crate::primitives::Error),
@@ -192,13 +195,19 @@ pub fn check_transfer_rules(
     Ok(())
 }
 
-/// Applies a batch under the rules, returning the new state and the witness
-/// for a circuit of `slots` slots, or the first broken rule.
+/// Applies a batch under the rules to the ledger whose parts are `roots`
+/// (its accounts `state`, whose root `roots.accounts` must be), returning the
+/// new accounts and the witness for a circuit of `slots` slots, or the first
+/// broken rule. The deal and member roots pass through unchanged.
 pub fn apply_batch(
     state: &State,
+    roots: &LedgerRoots,
     batch: &TransferBatch,
     slots: usize,
 ) -> Result<(State, TransferWitness), TransferError> {
+    if roots.accounts != state.root().0 {
+        return Err(TransferError::AccountsRoot);
+    }
     if batch.transfers.len() > slots {
         return Err(TransferError::BatchTooLarge { len: batch.transfers.len(), slots });
     }
@@ -222,7 +231,7 @@ pub fn apply_batch(
         });
         next.set_account(t.to, Account { balance: receiver.balance + t.amount, ..receiver })?;
     }
-    let witness = build_witness_unchecked(state, batch, slots)?;
-    debug_assert_eq!(witness.new_root, next.root().0);
+    let witness = build_witness_unchecked(state, roots, batch, slots)?;
+    debug_assert_eq!(witness.new_root, roots.with_accounts(next.root().0).root());
     Ok((next, witness))
 }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::ledger::{Account, AccountJson, State, StateJson};
+use crate::ledger::{Account, AccountJson, LedgerRoots, State, StateJson};
 use crate::primitives::eddsa::{PublicKey, SecretKey};
 use crate::sample::{sample_key, SampleLedger};
 use crate::Fr;
@@ -31,11 +31,12 @@ fn transfer(l: &SampleLedger, from: u64, to: u64, amount: u64, nonce: u64) -> Tr
 /// Asserts that native rules reject `batch` with `rule` and that the
 /// witness a cheating prover would force in does not satisfy the circuit.
 fn assert_rejected(state: &State, batch: &TransferBatch, slots: usize, rule: TransferRule) {
-    match apply_batch(state, batch, slots) {
+    let roots = LedgerRoots::accounts_only(state.root().0);
+    match apply_batch(state, &roots, batch, slots) {
         Err(TransferError::Rule { rule: r, .. }) => assert_eq!(r, rule),
         other => panic!("expected {rule:?}, got {other:?}"),
     }
-    let forced = build_witness_unchecked(state, batch, slots).unwrap();
+    let forced = build_witness_unchecked(state, &roots, batch, slots).unwrap();
     assert!(!satisfied(&forced), "circuit accepted a batch that breaks {rule:?}");
 }
 
@@ -43,9 +44,9 @@ fn assert_rejected(state: &State, batch: &TransferBatch, slots: usize, rule: Tra
 fn valid_batch_satisfies_the_circuit() {
     let l = ledger(6);
     let batch = l.batch(3);
-    let (next, w) = apply_batch(&l.state, &batch, 4).unwrap();
-    assert_eq!(w.old_root, l.state.root().0);
-    assert_eq!(w.new_root, next.root().0);
+    let (next, w) = apply_batch(&l.state, &l.roots(), &batch, 4).unwrap();
+    assert_eq!(w.old_root, l.roots().root());
+    assert_eq!(w.new_root, next.roots_alone().root());
     assert_eq!(w.digest, batch.digest());
     assert!(!w.slots[3].used);
     assert!(satisfied(&w));
@@ -55,10 +56,31 @@ fn valid_batch_satisfies_the_circuit() {
 }
 
 #[test]
+fn the_deal_and_member_roots_pass_through_unchanged() {
+    let l = ledger(6);
+    let batch = l.batch(2);
+    let roots = LedgerRoots { deals: Fr::from(11u64), members: Fr::from(12u64), ..l.roots() };
+    let (next, w) = apply_batch(&l.state, &roots, &batch, 2).unwrap();
+    assert_eq!(w.old_root, roots.root());
+    assert_eq!(w.new_root, roots.with_accounts(next.root().0).root());
+    assert!(satisfied(&w));
+    // A batch that also moved the deal or the member root, or started from
+    // other ones than its old root commits to, is unsatisfiable.
+    let after = roots.with_accounts(next.root().0);
+    for moved in [after.with_deals(Fr::from(13u64)), after.with_members(Fr::from(13u64))] {
+        assert!(!satisfied(&TransferWitness { new_root: moved.root(), ..w.clone() }));
+    }
+    assert!(!satisfied(&TransferWitness { before: roots.with_deals(Fr::from(1u64)), ..w.clone() }));
+    // The roots must be of this state's ledger.
+    let other = roots.with_accounts(Fr::from(5u64));
+    assert!(matches!(apply_batch(&l.state, &other, &batch, 2), Err(TransferError::AccountsRoot)));
+}
+
+#[test]
 fn transfer_to_self_only_bumps_the_nonce() {
     let l = ledger(4);
     let batch = TransferBatch { transfers: vec![transfer(&l, 2, 2, 500, 0)] };
-    let (next, w) = apply_batch(&l.state, &batch, 1).unwrap();
+    let (next, w) = apply_batch(&l.state, &l.roots(), &batch, 1).unwrap();
     let a = next.account(2).unwrap();
     assert_eq!((a.balance, a.nonce), (1_000, 1));
     assert!(satisfied(&w));
@@ -67,7 +89,7 @@ fn transfer_to_self_only_bumps_the_nonce() {
 #[test]
 fn empty_batch_changes_nothing() {
     let l = ledger(4);
-    let (next, w) = apply_batch(&l.state, &TransferBatch::default(), 2).unwrap();
+    let (next, w) = apply_batch(&l.state, &l.roots(), &TransferBatch::default(), 2).unwrap();
     assert_eq!(next.root(), l.state.root());
     assert_eq!(w.digest, Fr::zero());
     assert!(satisfied(&w));
@@ -112,7 +134,7 @@ fn receiver_balance_overflow_is_rejected() {
     assert_rejected(&l.state, &batch, 1, TransferRule::BalanceOverflow);
     // One less fits exactly.
     let ok = TransferBatch { transfers: vec![transfer(&l, 0, 1, 3, 0)] };
-    let (next, w) = apply_batch(&l.state, &ok, 1).unwrap();
+    let (next, w) = apply_batch(&l.state, &l.roots(), &ok, 1).unwrap();
     assert_eq!(next.account(1).unwrap().balance, u64::MAX);
     assert!(satisfied(&w));
 }
@@ -130,7 +152,7 @@ fn nonce_overflow_is_rejected() {
 fn forced_witnesses_outside_native_types_are_unsatisfiable() {
     let l = ledger(4);
     let batch = TransferBatch { transfers: vec![transfer(&l, 0, 1, 5, 0)] };
-    let (_, valid) = apply_batch(&l.state, &batch, 1).unwrap();
+    let (_, valid) = apply_batch(&l.state, &l.roots(), &batch, 1).unwrap();
     assert!(satisfied(&valid));
 
     // An amount near the field modulus: −5 would "credit" the sender.
@@ -196,10 +218,10 @@ fn forced_witnesses_outside_native_types_are_unsatisfiable() {
 #[test]
 fn an_unused_slot_cannot_change_state() {
     let l = ledger(4);
-    let (_, mut w) = apply_batch(&l.state, &TransferBatch::default(), 1).unwrap();
+    let (_, mut w) = apply_batch(&l.state, &l.roots(), &TransferBatch::default(), 1).unwrap();
     // A real transfer's witness placed in a slot marked unused.
     let batch = TransferBatch { transfers: vec![transfer(&l, 0, 1, 5, 0)] };
-    let (_, real) = apply_batch(&l.state, &batch, 1).unwrap();
+    let (_, real) = apply_batch(&l.state, &l.roots(), &batch, 1).unwrap();
     w.slots[0] = SlotWitness { used: false, ..real.slots[0].clone() };
     w.new_root = real.new_root;
     assert!(!satisfied(&w));
@@ -220,7 +242,7 @@ fn batch_larger_than_slots_is_an_error() {
     let l = ledger(4);
     let batch = l.batch(3);
     assert!(matches!(
-        apply_batch(&l.state, &batch, 2),
+        apply_batch(&l.state, &l.roots(), &batch, 2),
         Err(TransferError::BatchTooLarge { len: 3, slots: 2 })
     ));
 }
@@ -286,8 +308,8 @@ proptest! {
             })
             .collect();
         let batch = TransferBatch { transfers };
-        let native = apply_batch(&l.state, &batch, 3);
-        let forced = build_witness_unchecked(&l.state, &batch, 3).unwrap();
+        let native = apply_batch(&l.state, &l.roots(), &batch, 3);
+        let forced = build_witness_unchecked(&l.state, &l.roots(), &batch, 3).unwrap();
         prop_assert_eq!(native.is_ok(), satisfied(&forced), "native: {:?}", native.err());
     }
 }
@@ -312,7 +334,7 @@ fn no_witness_variable_of_a_used_slot_is_free() {
             Transfer::sign(&l.keys[1], 1, 6, sample_key(6).public_key(), 3, 0),
         ],
     };
-    let (_, w) = apply_batch(&l.state, &batch, 3).unwrap();
+    let (_, w) = apply_batch(&l.state, &l.roots(), &batch, 3).unwrap();
     let report =
         free_witness_variables(TransferBatchCircuit { witness: w }, &default_deltas()).unwrap();
     assert!(report.witness_variables > 10_000);
@@ -329,7 +351,7 @@ fn free_witness_variables_lie_only_in_unused_slots() {
     use crate::soundness::{default_deltas, free_witness_variables};
     let l = ledger(3);
     let batch = TransferBatch { transfers: vec![transfer(&l, 0, 1, 5, 0)] };
-    let (_, w) = apply_batch(&l.state, &batch, 2).unwrap();
+    let (_, w) = apply_batch(&l.state, &l.roots(), &batch, 2).unwrap();
     let report =
         free_witness_variables(TransferBatchCircuit { witness: w }, &default_deltas()).unwrap();
     let unused = witness_count(3, 1)..witness_count(3, 2);
@@ -408,8 +430,9 @@ mod fuzz {
             let state = StateJson { depth, accounts }.to_state();
             let batch = BatchJson { transfers }.to_batch();
             if let (Ok(state), Ok(batch)) = (state, batch) {
-                let _ = apply_batch(&state, &batch, 4);
-                let _ = build_witness_unchecked(&state, &batch, 4);
+                let roots = LedgerRoots::accounts_only(state.root().0);
+                let _ = apply_batch(&state, &roots, &batch, 4);
+                let _ = build_witness_unchecked(&state, &roots, &batch, 4);
             }
         }
     }
@@ -419,7 +442,7 @@ mod fuzz {
 fn public_inputs_are_allocated_in_the_declared_order() {
     use crate::circuit::{check_input_order, Circuit, CircuitShape};
     let l = SampleLedger::new(6, 4, 1_000).unwrap();
-    let (_, witness) = apply_batch(&l.state, &l.batch(2), 3).unwrap();
+    let (_, witness) = apply_batch(&l.state, &l.roots(), &l.batch(2), 3).unwrap();
     let circuit = TransferBatchCircuit { witness };
     check_input_order(circuit.clone()).unwrap();
     assert_eq!(circuit.shape(), TransferShape { depth: 6, slots: 3 });

@@ -2,7 +2,7 @@
 //! batch without checking any rule (what a cheating prover would force in).
 
 use super::{TransferBatch, TransferError};
-use crate::ledger::{account_leaf, State};
+use crate::ledger::{account_leaf, LedgerRoots, State};
 use crate::primitives::babyjubjub::Point;
 use crate::primitives::merkle::empty_roots;
 use crate::Fr;
@@ -52,9 +52,12 @@ pub struct SlotWitness {
 pub struct TransferWitness {
     /// Tree depth.
     pub depth: usize,
-    /// Root before the batch (public).
+    /// The ledger's parts before the batch: the account root the slots
+    /// start from, and the deal and member roots carried through.
+    pub before: LedgerRoots,
+    /// Ledger root before the batch (public): `before`'s root.
     pub old_root: Fr,
-    /// Root after the batch (public).
+    /// Ledger root after the batch (public).
     pub new_root: Fr,
     /// Batch digest (public).
     pub digest: Fr,
@@ -65,11 +68,12 @@ pub struct TransferWitness {
 impl TransferWitness {
     /// A witness in which every slot is unused: the shape used for setup.
     pub fn empty(depth: usize, slots: usize) -> Self {
-        let root = empty_roots(depth)[depth];
+        let before = LedgerRoots::accounts_only(empty_roots(depth)[depth]);
         Self {
             depth,
-            old_root: root,
-            new_root: root,
+            before,
+            old_root: before.root(),
+            new_root: before.root(),
             digest: Fr::zero(),
             slots: (0..slots).map(|_| SlotWitness::unused(depth)).collect(),
         }
@@ -102,13 +106,15 @@ impl SlotWitness {
     }
 }
 
-/// Builds the witness a prover would use for `batch`, without checking any
-/// rule: arithmetic is in the field, and an unknown sender reads as an empty
+/// Builds the witness a prover would use for `batch` on the ledger whose
+/// parts are `roots` (its accounts `state`), without checking any rule:
+/// arithmetic is in the field, and an unknown sender reads as an empty
 /// leaf. Valid batches give the same witness as [`apply_batch`]; invalid ones
 /// give the witness a cheating prover would force in, which the circuit must
 /// reject.
 pub fn build_witness_unchecked(
     state: &State,
+    roots: &LedgerRoots,
     batch: &TransferBatch,
     slots: usize,
 ) -> Result<TransferWitness, TransferError> {
@@ -124,7 +130,6 @@ pub fn build_witness_unchecked(
         .map(|(i, a)| (*i, (a.public_key.0, Fr::from(a.balance), Fr::from(a.nonce))))
         .collect();
     let identity = Point::new_unchecked(Fr::zero(), Fr::one());
-    let old_root = tree.root();
     let mut witness_slots = Vec::with_capacity(slots);
     for t in &batch.transfers {
         let amount = Fr::from(t.amount);
@@ -166,8 +171,9 @@ pub fn build_witness_unchecked(
     witness_slots.resize_with(slots, || SlotWitness::unused(depth));
     Ok(TransferWitness {
         depth,
-        old_root,
-        new_root: tree.root(),
+        before: *roots,
+        old_root: roots.root(),
+        new_root: roots.with_accounts(tree.root()).root(),
         digest: batch.digest(),
         slots: witness_slots,
     })

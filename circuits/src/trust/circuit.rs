@@ -6,6 +6,7 @@ use super::{
     ResolveWitness, TrustLedger, COMMIT_DOMAIN, SPONSOR_DOMAIN,
 };
 use crate::circuit::{plural, sizes, spec, Circuit, CircuitShape, CircuitSpec, ShapeError};
+use crate::ledger::LedgerRootsVar;
 use crate::primitives::babyjubjub::{bits_le_at_most, Point, PointVar};
 use crate::primitives::eddsa::verify_gadget;
 use crate::primitives::gadgets::{enforce_u64, index_bits};
@@ -73,7 +74,8 @@ impl ConstraintSynthesizer<Fr> for CommitCircuit {
         (&period * Fr::from(w.period) + &rem).enforce_equal(&epoch)?;
         let period_plus_one = &period + Fr::one();
 
-        let mut root = old_root;
+        let before = LedgerRootsVar::opening(&cs, &w.before, &old_root)?;
+        let mut root = before.members.clone();
         let mut digest = zero.clone();
         for slot in &w.slots {
             let m = &slot.sponsor;
@@ -107,7 +109,7 @@ impl ConstraintSynthesizer<Fr> for CommitCircuit {
             )?;
             PoseidonGadget::chain_if(&mut digest, &c, &used)?;
         }
-        root.enforce_equal(&new_root)?;
+        LedgerRootsVar { members: root, ..before }.root()?.enforce_equal(&new_root)?;
         digest.enforce_equal(&digest_in)
     }
 }
@@ -143,7 +145,8 @@ impl ConstraintSynthesizer<Fr> for ResolveCircuit {
         let old_root = input(w.old_root)?;
         let new_root = input(w.new_root)?;
         let digest_in = input(w.digest)?;
-        let mut root = old_root;
+        let before = LedgerRootsVar::opening(&cs, &w.before, &old_root)?;
+        let mut root = before.members.clone();
         let mut digest = zero.clone();
         for slot in &w.slots {
             let s = &slot.sponsorship;
@@ -253,7 +256,7 @@ impl ConstraintSynthesizer<Fr> for ResolveCircuit {
             }
             PoseidonGadget::chain_if(&mut digest, &hash, &used)?;
         }
-        root.enforce_equal(&new_root)?;
+        LedgerRootsVar { members: root, ..before }.root()?.enforce_equal(&new_root)?;
         digest.enforce_equal(&digest_in)
     }
 }

@@ -3,6 +3,7 @@
 
 use super::witness::{build_commit_witness_unchecked, build_resolve_witness_unchecked};
 use super::{CommitWitness, ResolveWitness, Result};
+use crate::ledger::LedgerRoots;
 use crate::primitives::eddsa::{PublicKey, SecretKey, Signature};
 use crate::primitives::merkle::SparseMerkleTree;
 use crate::primitives::poseidon::poseidon;
@@ -224,12 +225,18 @@ pub struct Resolution {
     pub suspended: Vec<u64>,
 }
 
-/// The member tree.
+/// The member tree, with the account and deal roots that admissions carry
+/// through. Its root is the ledger's, [`LedgerRoots::root`] over the three.
 #[derive(Clone, Debug)]
 pub struct TrustLedger {
     pub(super) tree: SparseMerkleTree,
     pub(super) members: BTreeMap<u64, Member>,
     pub(super) rules: AdmissionRules,
+    /// The account tree's root, which no admission moves (0: a ledger of
+    /// members alone).
+    pub accounts_root: Fr,
+    /// The deal tree's root, which no admission moves (0: none).
+    pub deals_root: Fr,
 }
 
 impl TrustLedger {
@@ -239,8 +246,13 @@ impl TrustLedger {
         members: impl IntoIterator<Item = (u64, PublicKey)>,
         rules: AdmissionRules,
     ) -> Result<Self> {
-        let mut ledger =
-            Self { tree: SparseMerkleTree::new(depth)?, members: BTreeMap::new(), rules };
+        let mut ledger = Self {
+            tree: SparseMerkleTree::new(depth)?,
+            members: BTreeMap::new(),
+            rules,
+            accounts_root: Fr::zero(),
+            deals_root: Fr::zero(),
+        };
         for (i, k) in members {
             ledger.set(i, Member::new(k))?;
         }
@@ -253,9 +265,18 @@ impl TrustLedger {
         Ok(())
     }
 
-    /// The root.
+    /// The ledger's parts.
+    pub fn roots(&self) -> LedgerRoots {
+        LedgerRoots {
+            accounts: self.accounts_root,
+            deals: self.deals_root,
+            members: self.tree.root(),
+        }
+    }
+
+    /// The ledger's root.
     pub fn root(&self) -> Fr {
-        self.tree.root()
+        self.roots().root()
     }
 
     /// The rules.

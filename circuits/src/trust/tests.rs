@@ -1,4 +1,5 @@
 use super::*;
+use crate::ledger::LedgerRoots;
 use crate::sample::{sample_key, sample_sponsorship};
 use crate::Fr;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
@@ -221,4 +222,33 @@ fn public_inputs_are_allocated_in_the_declared_order() {
     check_input_order(CommitCircuit { witness: w }).unwrap();
     let (_, w) = resolve_batch(&next, &[reveal(&s, choices)], 1).unwrap();
     check_input_order(ResolveCircuit { witness: w }).unwrap();
+}
+
+#[test]
+fn the_account_and_deal_roots_pass_through_commits_and_reveals() {
+    use Choice::*;
+    let mut l = ledger();
+    (l.accounts_root, l.deals_root) = (Fr::from(31u64), Fr::from(32u64));
+    let s = sponsorship(1, [0, 1], 0);
+    let (committed, cw) = commit_batch(&l, &commits(&l, &s, [Cooperate, Cooperate]), 0, 2).unwrap();
+    let (resolved, rw) =
+        resolve_batch(&committed, &[reveal(&s, [Cooperate, Cooperate])], 1).unwrap();
+    for next in [&committed, &resolved] {
+        assert_eq!((next.accounts_root, next.deals_root), (l.accounts_root, l.deals_root));
+    }
+    assert_eq!(
+        (cw.old_root, cw.new_root, rw.new_root),
+        (l.root(), committed.root(), resolved.root())
+    );
+    assert!(commit_ok(&cw) && resolve_ok(&rw));
+    // A batch that also moved the account or the deal root is unsatisfiable.
+    let moved = |r: LedgerRoots| {
+        [r.with_accounts(Fr::from(1u64)).root(), r.with_deals(Fr::from(1u64)).root()]
+    };
+    for root in moved(committed.roots()) {
+        assert!(!commit_ok(&CommitWitness { new_root: root, ..cw.clone() }));
+    }
+    for root in moved(resolved.roots()) {
+        assert!(!resolve_ok(&ResolveWitness { new_root: root, ..rw.clone() }));
+    }
 }

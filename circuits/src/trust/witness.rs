@@ -3,6 +3,7 @@
 //! in).
 
 use super::{Commit, Member, Result, Reveal, TrustError, TrustLedger};
+use crate::ledger::LedgerRoots;
 use crate::primitives::babyjubjub::Point;
 use crate::primitives::merkle::SparseMerkleTree;
 use crate::primitives::poseidon::{hash2, poseidon};
@@ -109,7 +110,10 @@ pub struct CommitWitness {
     pub period: u64,
     /// The batch's epoch (public).
     pub epoch: u64,
-    /// Root before (public).
+    /// The ledger's parts before the batch (the member root the slots
+    /// start from; the others carried through).
+    pub before: LedgerRoots,
+    /// Ledger root before (public).
     pub old_root: Fr,
     /// Root after (public).
     pub new_root: Fr,
@@ -131,7 +135,6 @@ pub fn build_commit_witness_unchecked(
     }
     let depth = ledger.tree().depth();
     let mut tree = FieldTree::of(ledger)?;
-    let old_root = tree.tree.root();
     let period_plus_one = Fr::from(ledger.period(epoch) + 1);
     let mut digest = Fr::zero();
     let mut out = Vec::with_capacity(slots);
@@ -164,8 +167,9 @@ pub fn build_commit_witness_unchecked(
         depth,
         period: ledger.rules().period,
         epoch,
-        old_root,
-        new_root: tree.tree.root(),
+        before: ledger.roots(),
+        old_root: ledger.root(),
+        new_root: ledger.roots().with_members(tree.tree.root()).root(),
         digest,
         slots: out,
     })
@@ -195,7 +199,10 @@ pub struct ResolveWitness {
     pub depth: usize,
     /// Suspension length (setup).
     pub suspension: u64,
-    /// Root before (public).
+    /// The ledger's parts before the batch (the member root the slots
+    /// start from; the others carried through).
+    pub before: LedgerRoots,
+    /// Ledger root before (public).
     pub old_root: Fr,
     /// Root after (public).
     pub new_root: Fr,
@@ -218,7 +225,6 @@ pub fn build_resolve_witness_unchecked(
     let suspension = ledger.rules().suspension;
     let mut tree = FieldTree::of(ledger)?;
     let mut members = ledger.clone();
-    let old_root = tree.tree.root();
     let mut digest = Fr::zero();
     let mut out = Vec::with_capacity(slots);
     for r in reveals {
@@ -284,8 +290,9 @@ pub fn build_resolve_witness_unchecked(
     Ok(ResolveWitness {
         depth,
         suspension,
-        old_root,
-        new_root: tree.tree.root(),
+        before: ledger.roots(),
+        old_root: ledger.root(),
+        new_root: ledger.roots().with_members(tree.tree.root()).root(),
         digest,
         slots: out,
     })

@@ -2,6 +2,7 @@
 //! `no_std` verifier, every balance against the verified root.
 
 use super::*;
+use stateproof_circuits::ledger::LedgerRoots;
 use stateproof_verifier::spec::NEW_ROOT;
 
 /// What a light client keeps between runs.
@@ -313,10 +314,17 @@ pub fn balance(
             .map(|s| parse_fr(s))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| AppError::invalid(format!("{}: siblings: {e}", f.node().url())))?;
+        let part = |s: &str, what: &str| {
+            parse_fr(s).map_err(|e| AppError::invalid(format!("{}: {what}: {e}", f.node().url())))
+        };
+        let (deals, members) =
+            (part(&view.deals_root, "deals_root")?, part(&view.members_root, "members_root")?);
         let leaf = account.map_or(Fr::from(0u64), |a| a.leaf());
         let proof = MerkleProof { index, siblings };
         let depth = f.file.depth;
-        if proof.siblings.len() != depth || proof.verify(root, leaf).is_err() {
+        let leads = proof.siblings.len() == depth
+            && LedgerRoots { accounts: proof.root_for(leaf), deals, members }.root() == root;
+        if !leads {
             return Err(AppError::invalid(format!(
                 "{}: account {index}'s Merkle path does not lead to the verified root",
                 f.node().url()

@@ -27,6 +27,7 @@ use stateproof_app::{AppError, Result};
 use stateproof_circuits::primitives::field::parse_fr;
 use stateproof_circuits::sample::{sample_seed, SampleLedger};
 use stateproof_circuits::transfer::{TransferBatchCircuit, TransferShape};
+use stateproof_circuits::Fr;
 use stateproof_prover::keys::{self, Keys, DEVELOPMENT_SETUP_WARNING};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,12 @@ pub const SAMPLE_KEY_FILES: u64 = 100;
 
 /// The balance of each sample account at genesis.
 pub const SAMPLE_BALANCE: u64 = 1_000_000_000;
+
+/// The deal tree's depth at genesis (deal ids below 2^20).
+pub const DEAL_DEPTH: usize = 20;
+
+/// The member tree's depth at genesis (up to 2^20 members).
+pub const MEMBER_DEPTH: usize = 20;
 
 /// How to make a data directory.
 #[derive(Clone, Debug)]
@@ -81,9 +88,15 @@ pub struct Genesis {
     pub circuit: String,
     /// Account tree depth.
     pub depth: usize,
+    /// Deal tree depth (the tree is empty: the node takes no deals yet).
+    pub deal_depth: usize,
+    /// Member tree depth (the tree is empty: the node takes no sponsorships
+    /// yet).
+    pub member_depth: usize,
     /// Slots per batch.
     pub slots: usize,
-    /// The genesis root, decimal.
+    /// The genesis ledger root, `Poseidon(LEDGER_DOMAIN, accounts, deals,
+    /// members)`, decimal.
     pub root: String,
     /// The verifying key's fingerprint, hex.
     pub vk_fingerprint: String,
@@ -242,17 +255,29 @@ pub fn init(progress: &dyn Progress, data: &Path, o: &InitOptions) -> Result<Ini
     let key_seconds = start.elapsed().as_secs_f64();
     let ledger =
         SampleLedger::new(o.depth, o.fund_sample, SAMPLE_BALANCE).map_err(AppError::unusable)?;
+    let meta = Meta {
+        depth: o.depth,
+        deal_depth: DEAL_DEPTH,
+        member_depth: MEMBER_DEPTH,
+        slots: o.slots,
+        genesis_root: Fr::from(0u64),
+        vk_fingerprint: hex32(&keys.fingerprint()),
+        sample_accounts: o.fund_sample,
+    };
+    let meta = Meta { genesis_root: meta.ledger_root(&ledger.state), ..meta };
     let genesis = Genesis {
         circuit: keys.spec().id.to_string(),
         depth: o.depth,
+        deal_depth: meta.deal_depth,
+        member_depth: meta.member_depth,
         slots: o.slots,
-        root: fr(&ledger.state.root().0),
+        root: fr(&meta.genesis_root),
         vk_fingerprint: hex32(&keys.fingerprint()),
         sample_accounts: o.fund_sample,
         development_setup,
         finality: match validators {
             None => None,
-            Some(source) => Some(init_validators(progress, data, &source, ledger.state.root().0)?),
+            Some(source) => Some(init_validators(progress, data, &source, meta.genesis_root)?),
         },
     };
     let sample_keys = data.join("sample-keys");
@@ -265,13 +290,6 @@ pub fn init(progress: &dyn Progress, data: &Path, o: &InitOptions) -> Result<Ini
             }
         }
     }
-    let meta = Meta {
-        depth: o.depth,
-        slots: o.slots,
-        genesis_root: ledger.state.root().0,
-        vk_fingerprint: genesis.vk_fingerprint.clone(),
-        sample_accounts: o.fund_sample,
-    };
     if let Some((rt, store)) = postgres {
         // Genesis in the database first (one transaction), the key for
         // workers beside it, then genesis.json: its existence marks the

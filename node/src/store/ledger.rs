@@ -8,6 +8,10 @@ use super::*;
 pub struct Meta {
     /// Account tree depth.
     pub depth: usize,
+    /// Deal tree depth.
+    pub deal_depth: usize,
+    /// Member tree depth.
+    pub member_depth: usize,
     /// Transfer slots per batch.
     pub slots: usize,
     /// The genesis root.
@@ -16,6 +20,24 @@ pub struct Meta {
     pub vk_fingerprint: String,
     /// Sample accounts funded at genesis (keys from public seeds).
     pub sample_accounts: u64,
+}
+
+impl Meta {
+    /// The ledger's parts over `accounts`. The node takes transfers alone
+    /// so far: its deal and member trees stay the empty trees of the depths
+    /// fixed at genesis, and every update carries them through.
+    pub fn ledger_roots(&self, accounts: &State) -> LedgerRoots {
+        LedgerRoots {
+            accounts: accounts.root().0,
+            deals: empty_roots(self.deal_depth)[self.deal_depth],
+            members: empty_roots(self.member_depth)[self.member_depth],
+        }
+    }
+
+    /// The ledger's root over `accounts`: what updates and headers carry.
+    pub fn ledger_root(&self, accounts: &State) -> Fr {
+        self.ledger_roots(accounts).root()
+    }
 }
 
 /// An accepted transaction as stored.
@@ -70,6 +92,8 @@ impl Store {
         let mut tx = self.begin().await.map_err(e)?;
         let facts = [
             ("depth", meta.depth.to_string()),
+            ("deal_depth", meta.deal_depth.to_string()),
+            ("member_depth", meta.member_depth.to_string()),
             ("slots", meta.slots.to_string()),
             ("genesis_root", stateproof_app::text::fr(&meta.genesis_root)),
             ("vk_fingerprint", meta.vk_fingerprint.clone()),
@@ -100,6 +124,13 @@ impl Store {
             .map_err(|e| self.error("reading meta", e))?;
         let facts: BTreeMap<String, String> =
             rows.iter().map(|r| (r.get::<String, _>(0), r.get::<String, _>(1))).collect();
+        if !facts.is_empty() && !facts.contains_key("deal_depth") {
+            return Err(self.error(
+                "meta",
+                "this store was made before the ledger had deals and members (its roots are of \
+                 accounts alone, no deal_depth is recorded); make a new one with `stateproof node init`",
+            ));
+        }
         let get =
             |k: &str| facts.get(k).ok_or_else(|| self.error("meta", format!("{k} is missing")));
         let num = |k: &str| -> Result<u64> {
@@ -107,6 +138,8 @@ impl Store {
         };
         Ok(Meta {
             depth: num("depth")? as usize,
+            deal_depth: num("deal_depth")? as usize,
+            member_depth: num("member_depth")? as usize,
             slots: num("slots")? as usize,
             genesis_root: stateproof_circuits::primitives::field::parse_fr(get("genesis_root")?)
                 .map_err(|e| self.error("meta", format!("genesis_root: {e}")))?,
@@ -148,7 +181,7 @@ impl Store {
         let state = State::from_stored(meta.depth, accounts, nodes)
             .map_err(|err| self.error("the stored ledger is inconsistent", err))?;
         let expected = self.proven_root(meta).await?;
-        if state.root().0 != expected {
+        if meta.ledger_root(&state) != expected {
             return Err(self.error(
                 "the stored ledger is inconsistent",
                 "its tree root is not the last proven update's new root",
@@ -313,7 +346,7 @@ impl Store {
             "UPDATE batches SET old_root = $1, new_root = $2, update_bytes = $3, proven_at = $4, prove_ms = $5, backend = $6 WHERE n = $7",
         )
         .bind(fr_bytes(&p.old_root))
-        .bind(fr_bytes(&p.state.root().0))
+        .bind(fr_bytes(&p.new_root))
         .bind(p.update)
         .bind(now_ms())
         .bind(p.prove_time.as_millis() as i64)
@@ -407,9 +440,11 @@ pub struct ProvenCommit<'a> {
     pub n: u64,
     /// Its update's bytes.
     pub update: &'a [u8],
-    /// The root before.
+    /// The ledger root before.
     pub old_root: Fr,
-    /// The ledger after.
+    /// The ledger root after.
+    pub new_root: Fr,
+    /// The accounts after.
     pub state: &'a State,
     /// The accounts it changed.
     pub touched: &'a BTreeSet<u64>,
