@@ -237,9 +237,11 @@ fn the_compute_simulation_runs_and_refuses_bad_parameters() {
 }
 
 #[test]
-fn the_compute_demo_proves_and_verifies_both_batches() {
+fn the_compute_demo_proves_and_verifies_every_batch() {
     let o = ok(&["compute", "demo", "--backend", "cpu"]);
-    assert!(o.contains("opening batch VALID") && o.contains("settlement batch VALID"), "{o}");
+    for batch in ["opening", "result", "mediation", "settlement"] {
+        assert!(o.contains(&format!("{batch} batch VALID")), "{batch}: {o}");
+    }
     assert!(o.contains("conserved"), "{o}");
 }
 

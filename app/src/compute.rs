@@ -9,16 +9,16 @@ use crate::{verify_bytes, AppError, Result};
 use serde::Serialize;
 use stateproof_circuits::compute::simulate::default_rules;
 use stateproof_circuits::compute::{
-    verdict_commitment, Deal, Ledger, OpenDealsCircuit, OpenShape, ResultShape, ResultSubmission,
-    SettleDealsCircuit, SettleShape, Settlement, SettlementRules, SignedResult,
-    SubmitResultsCircuit, Verdict,
+    verdict_commitment, Deal, Ledger, MediationRequest, MediationShape, OpenDealsCircuit,
+    OpenShape, RequestMediationCircuit, ResultShape, ResultSubmission, SettleDealsCircuit,
+    SettleShape, Settlement, SettlementRules, SignedResult, SubmitResultsCircuit, Verdict,
 };
 use stateproof_circuits::finality::{Statement, Threshold};
 use stateproof_circuits::ledger::{Account, State};
 use stateproof_circuits::primitives::eddsa::Signature;
 use stateproof_circuits::sample::{sample_key, SampleChain};
 use stateproof_circuits::Fr;
-use stateproof_prover::compute::{prove_open, prove_results, prove_settle};
+use stateproof_prover::compute::{prove_mediation, prove_open, prove_results, prove_settle};
 use stateproof_prover::keys::{self, Keys, DEVELOPMENT_SETUP_WARNING};
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -64,6 +64,8 @@ pub struct ComputeDemoReport {
     pub open_constraints: usize,
     /// Constraints of the result circuit.
     pub result_constraints: usize,
+    /// Constraints of the mediation circuit.
+    pub mediation_constraints: usize,
     /// Constraints of the settlement circuit.
     pub settle_constraints: usize,
     /// Key generation time.
@@ -80,6 +82,10 @@ pub struct ComputeDemoReport {
     pub result_seconds: f64,
     /// Verifying them.
     pub result_verify_seconds: f64,
+    /// Proving the client's call for mediation.
+    pub mediation_seconds: f64,
+    /// Verifying it.
+    pub mediation_verify_seconds: f64,
     /// Proving the settlements.
     pub settle_seconds: f64,
     /// Verifying them.
@@ -110,15 +116,21 @@ impl fmt::Display for ComputeDemoReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = |x: f64| secs(Duration::from_secs_f64(x));
         let balance = |i: u64| self.balances.iter().find(|(a, _)| *a == i).map_or(0, |(_, b)| *b);
-        writeln!(f, "stateproof compute demo: two replicated-compute deals (k = 3), opened and settled in proven batches")?;
+        writeln!(f, "stateproof compute demo: two replicated-compute deals (k = 3) opened, their results recorded, one mediated, both settled, each in a proven batch")?;
         writeln!(f, "  ledger:   9 accounts of 10,000, root {}", self.genesis_root)?;
-        writeln!(f, "  circuits: opening {} constraints (2 deal slots), results {} (6 slots), settlement {} (2 slots, 4 mediator slots)", self.open_constraints, self.result_constraints, self.settle_constraints)?;
+        writeln!(f, "  circuits: opening {} constraints (2 deal slots), results {} (6 slots), mediation {} (1 slot), settlement {} (2 slots, 4 mediator slots)", self.open_constraints, self.result_constraints, self.mediation_constraints, self.settle_constraints)?;
         writeln!(f, "  setup:    {} ({DEVELOPMENT_SETUP_WARNING})", s(self.setup_seconds))?;
         writeln!(f, "  prove:    {}", self.backend)?;
         writeln!(f, "  open:     deals 1 and 2 lock 400 from each client and 250 from each node, proven in {}", s(self.open_seconds))?;
         writeln!(f, "  verify:   opening batch VALID in {}", s(self.open_verify_seconds))?;
         writeln!(f, "  results:  the six nodes' signed results put on the record at time 20, before the deadline 50, proven in {}", s(self.result_seconds))?;
         writeln!(f, "  verify:   result batch VALID in {}", s(self.result_verify_seconds))?;
+        writeln!(
+            f,
+            "  mediate:  client 4 calls for mediation of deal 2 (node 5 disagrees), proven in {}",
+            s(self.mediation_seconds)
+        )?;
+        writeln!(f, "  verify:   mediation batch VALID in {}", s(self.mediation_verify_seconds))?;
         writeln!(
             f,
             "  settle:   both deals at time 60 from the recorded results, proven in {}",
@@ -147,6 +159,7 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
     let committee = SampleChain::new(3, 4).map_err(AppError::unusable)?;
     let open_shape = OpenShape { depth, deal_depth: depth, k, slots: 2 };
     let result_shape = ResultShape { depth, deal_depth: depth, k, slots: 6 };
+    let mediation_shape = MediationShape { depth, deal_depth: depth, k, slots: 1 };
     let settle_shape = SettleShape {
         depth,
         deal_depth: depth,
@@ -162,13 +175,16 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
         keys::count_constraints(OpenDealsCircuit::for_setup(depth, depth, k, 2))?;
     let result_constraints =
         keys::count_constraints(SubmitResultsCircuit::for_setup(result_shape))?;
+    let mediation_constraints =
+        keys::count_constraints(RequestMediationCircuit::for_setup(mediation_shape))?;
     let settle_constraints = keys::count_constraints(SettleDealsCircuit::for_setup(settle_shape))?;
     let start = Instant::now();
-    let (open_keys, result_keys, settle_keys) =
+    let (open_keys, result_keys, mediation_keys, settle_keys) =
         step(progress, "generating keys (development setup)", || {
             Ok::<_, stateproof_prover::Error>((
                 Keys::setup::<OpenDealsCircuit>(&open_shape, &mut keys::os_rng())?,
                 Keys::setup::<SubmitResultsCircuit>(&result_shape, &mut keys::os_rng())?,
+                Keys::setup::<RequestMediationCircuit>(&mediation_shape, &mut keys::os_rng())?,
                 Keys::setup::<SettleDealsCircuit>(&settle_shape, &mut keys::os_rng())?,
             ))
         })?;
@@ -208,6 +224,18 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
     let result_seconds = start.elapsed().as_secs_f64();
     let result_verify = verify_bytes("result batch", &result_keys.verifying_key, &result_update)?;
 
+    // Deal 2's client calls for mediation (node 5 disagrees).
+    let mediation_prover = prover(&mediation_keys, &backends)?;
+    let start = Instant::now();
+    let request = MediationRequest::sign(&sample_key(d2.client), d2);
+    let (mediating, mediation_update, _) =
+        step(progress, "proving the call for mediation", || {
+            prove_mediation(&mediation_prover, &mediation_keys, &recorded, &[request], 30)
+        })?;
+    let mediation_seconds = start.elapsed().as_secs_f64();
+    let mediation_verify =
+        verify_bytes("mediation batch", &mediation_keys.verifying_key, &mediation_update)?;
+
     let verdict_statement = Statement::Data(verdict_commitment(d2, Fr::from(42u64)));
     let settlements = vec![
         Settlement { deal_id: 1, verdict: None },
@@ -225,7 +253,7 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
         prove_settle(
             &settle_prover,
             &settle_keys,
-            &recorded,
+            &mediating,
             &settlements,
             std::slice::from_ref(&committee.set),
             60,
@@ -234,8 +262,9 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
     let settle_seconds = start.elapsed().as_secs_f64();
     let settle_verify =
         verify_bytes("settlement batch", &settle_keys.verifying_key, &settle_update)?;
-    let chained = open_update.input("new_root").ok() == result_update.input("old_root").ok()
-        && result_update.input("new_root").ok() == settle_update.input("old_root").ok();
+    let updates = [&open_update, &result_update, &mediation_update, &settle_update];
+    let chained =
+        updates.windows(2).all(|w| w[0].input("new_root").ok() == w[1].input("old_root").ok());
     if !chained {
         return Err(AppError::invalid("a batch does not start where the one before ended"));
     }
@@ -250,6 +279,7 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
     Ok(ComputeDemoReport {
         open_constraints,
         result_constraints,
+        mediation_constraints,
         settle_constraints,
         setup_seconds,
         backend: backends.description(),
@@ -258,6 +288,8 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
         open_verify_seconds: open_verify.as_secs_f64(),
         result_seconds,
         result_verify_seconds: result_verify.as_secs_f64(),
+        mediation_seconds,
+        mediation_verify_seconds: mediation_verify.as_secs_f64(),
         settle_seconds,
         settle_verify_seconds: settle_verify.as_secs_f64(),
         open_verified: true,

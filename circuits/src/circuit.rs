@@ -299,6 +299,8 @@ any_shape!(
     ComputeOpen(crate::compute::OpenShape),
     /// Results put on the record.
     ComputeResult(crate::compute::ResultShape),
+    /// Mediation requests.
+    ComputeMediation(crate::compute::MediationShape),
     /// Deal settlements.
     ComputeSettle(crate::compute::SettleShape),
     /// Sponsorship commitments.

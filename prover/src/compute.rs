@@ -1,10 +1,11 @@
-//! Proving deal openings, results put on the record and settlements of
-//! replicated compute.
+//! Proving deal openings, results put on the record, calls for mediation
+//! and settlements of replicated compute.
 
 use crate::keys::Keys;
 use crate::{PhaseTimings, Prover, Result};
 use stateproof_circuits::compute::{
-    open_batch, settle_batch, submit_batch, Deal, Ledger, OpenDealsCircuit, OpenShape, ResultShape,
+    mediate_batch, open_batch, settle_batch, submit_batch, Deal, Ledger, MediationRequest,
+    MediationShape, OpenDealsCircuit, OpenShape, RequestMediationCircuit, ResultShape,
     ResultSubmission, SettleDealsCircuit, SettleShape, Settlement, SubmitResultsCircuit,
 };
 use stateproof_circuits::finality::ValidatorSet;
@@ -38,6 +39,21 @@ pub fn prove_results<M: MsmBackend, N: NttBackend>(
     let shape: ResultShape = keys.shape_as()?;
     let (next, witness) = submit_batch(ledger, submissions, &shape, now)?;
     let (update, timings) = keys.prove(prover, SubmitResultsCircuit { witness })?;
+    Ok((next, update, timings))
+}
+
+/// Records the calls for mediation `requests` at time `now` under the
+/// native rules and proves the batch in a circuit of the key's shape.
+pub fn prove_mediation<M: MsmBackend, N: NttBackend>(
+    prover: &Prover<M, N>,
+    keys: &Keys,
+    ledger: &Ledger,
+    requests: &[MediationRequest],
+    now: u64,
+) -> Result<(Ledger, CompressedUpdate, PhaseTimings)> {
+    let shape: MediationShape = keys.shape_as()?;
+    let (next, witness) = mediate_batch(ledger, requests, &shape, now)?;
+    let (update, timings) = keys.prove(prover, RequestMediationCircuit { witness })?;
     Ok((next, update, timings))
 }
 

@@ -256,9 +256,10 @@ fn gpu_proofs_equal_cpu_proofs() {
     assert_gpu_equals_cpu(finality, 7);
     assert_gpu_equals_cpu(agreement, 8);
     assert_gpu_equals_cpu(slashing, 9);
-    let (open, result, settle) = compute_circuits();
+    let (open, result, mediation, settle) = compute_circuits();
     assert_gpu_equals_cpu(open, 10);
     assert_gpu_equals_cpu(result, 18);
+    assert_gpu_equals_cpu(mediation, 20);
     assert_gpu_equals_cpu(settle, 11);
     let (commit, resolve) = trust_circuits();
     assert_gpu_equals_cpu(commit, 12);
@@ -317,10 +318,12 @@ fn one_node_settle_shape() -> stateproof_circuits::compute::SettleShape {
 }
 
 /// One deal (k = 1) opened, its result put on the record, then settled
-/// unanimously, on small trees.
+/// unanimously (and, apart, its client's call for mediation), on small
+/// trees.
 fn compute_circuits() -> (
     stateproof_circuits::compute::OpenDealsCircuit,
     stateproof_circuits::compute::SubmitResultsCircuit,
+    stateproof_circuits::compute::RequestMediationCircuit,
     stateproof_circuits::compute::SettleDealsCircuit,
 ) {
     use stateproof_circuits::compute::*;
@@ -344,9 +347,14 @@ fn compute_circuits() -> (
     let (_, settle) =
         settle_batch(&recorded, &[settlement], std::slice::from_ref(&committee.set), &shape, 5)
             .unwrap();
+    // A call for mediation of the same deal (a witness of its own).
+    let request = MediationRequest::sign(&sample_key(0), &deal);
+    let mediation_shape = MediationShape { depth: 3, deal_depth: 2, k: 1, slots: 1 };
+    let (_, mediation) = mediate_batch(&recorded, &[request], &mediation_shape, 2).unwrap();
     (
         OpenDealsCircuit { witness: open },
         SubmitResultsCircuit { witness: result },
+        RequestMediationCircuit { witness: mediation },
         SettleDealsCircuit { witness: settle },
     )
 }
@@ -383,9 +391,10 @@ fn trust_circuits(
 
 #[test]
 fn identical_to_ark_groth16_on_compute_and_trust() {
-    let (open, result, settle) = compute_circuits();
+    let (open, result, mediation, settle) = compute_circuits();
     assert_identical_to_ark(open, 14);
     assert_identical_to_ark(result, 19);
+    assert_identical_to_ark(mediation, 21);
     assert_identical_to_ark(settle, 15);
     let (commit, resolve) = trust_circuits();
     assert_identical_to_ark(commit, 16);
@@ -526,9 +535,10 @@ fn proven<C: stateproof_circuits::circuit::Circuit>(
 }
 
 /// One ledger, one root: a transfer, a deal opened, its result recorded,
-/// the deal settled, a sponsorship committed and resolved, each by its own
-/// circuit, chain one ledger root; a light client holding the six keys
-/// follows them from genesis to the end, and refuses them out of order.
+/// mediation called, the deal settled by a verdict, a sponsorship committed
+/// and resolved, each by its own circuit, chain one ledger root; a light
+/// client holding the seven keys follows them from genesis to the end, and
+/// refuses them out of order or without a key.
 #[test]
 fn a_light_client_follows_one_ledger_root_through_every_kind() {
     use stateproof_circuits::compute::*;
@@ -569,8 +579,17 @@ fn a_light_client_follows_one_ledger_root_through_every_kind() {
     let (next, w) = submit_batch(&book, &[s], &shape, 2).unwrap();
     book = next;
     chain.push(proven(SubmitResultsCircuit { witness: w }, 32));
+    // The client calls for mediation; the committee's verdict settles it.
+    let shape = MediationShape { depth: 3, deal_depth: 2, k: 1, slots: 1 };
+    let request = MediationRequest::sign(&sample_key(0), &deal);
+    let (next, w) = mediate_batch(&book, &[request], &shape, 3).unwrap();
+    book = next;
+    chain.push(proven(RequestMediationCircuit { witness: w }, 36));
     let shape = one_node_settle_shape();
-    let settlement = Settlement { deal_id: 1, verdict: None };
+    let statement = Statement::Data(verdict_commitment(&deal, Fr::from(3u64)));
+    let verdict =
+        Verdict { result: Fr::from(3u64), attestations: committee.attest(&statement, &[0]) };
+    let settlement = Settlement { deal_id: 1, verdict: Some(verdict) };
     let committees = std::slice::from_ref(&committee.set);
     let (next, w) = settle_batch(&book, &[settlement], committees, &shape, 5).unwrap();
     book = next;
@@ -606,7 +625,7 @@ fn a_light_client_follows_one_ledger_root_through_every_kind() {
     let mut client = LightClient::with_keys(keys.clone(), genesis).unwrap();
     let done = client.catch_up(&updates);
     assert_eq!(done.rejected, None);
-    assert_eq!(done.accepted.len(), 6);
+    assert_eq!(done.accepted.len(), 7);
     assert_eq!(client.root(), trust.root());
     // One by one, the same; out of order, refused where the chain breaks.
     let mut one_by_one = LightClient::with_keys(keys.clone(), genesis).unwrap();
@@ -622,10 +641,10 @@ fn a_light_client_follows_one_ledger_root_through_every_kind() {
     assert_eq!(done.rejected, Some((2, stateproof_verifier::Error::RootMismatch)));
     // A client without the settlement key stops at the settlement.
     let mut partial = LightClient::with_keys(
-        keys.iter().enumerate().filter(|(i, _)| *i != 3).map(|(_, k)| k.clone()).collect(),
+        keys.iter().enumerate().filter(|(i, _)| *i != 4).map(|(_, k)| k.clone()).collect(),
         genesis,
     )
     .unwrap();
     let done = partial.catch_up(&updates);
-    assert_eq!(done.rejected, Some((3, stateproof_verifier::Error::FingerprintMismatch)));
+    assert_eq!(done.rejected, Some((4, stateproof_verifier::Error::FingerprintMismatch)));
 }

@@ -79,6 +79,14 @@ pub const COMPUTE_RESULT: CircuitSpec = CircuitSpec {
     inputs: &[OLD_ROOT, NEW_ROOT, "result_digest", "now"],
 };
 
+/// Batches of clients' calls for mediation of their deals.
+pub const COMPUTE_MEDIATION: CircuitSpec = CircuitSpec {
+    id: "compute-mediation",
+    title: "mediation requests",
+    params: &["depth", "deal_depth", "k", "slots"],
+    inputs: &[OLD_ROOT, NEW_ROOT, "mediation_digest", "now"],
+};
+
 /// Batches of compute deals settled.
 pub const COMPUTE_SETTLE: CircuitSpec = CircuitSpec {
     id: "compute-settle",
@@ -117,13 +125,14 @@ pub const TRUST_RESOLVE: CircuitSpec = CircuitSpec {
 };
 
 /// Every declared circuit.
-pub const ALL: [&CircuitSpec; 9] = [
+pub const ALL: [&CircuitSpec; 10] = [
     &TRANSFER_BATCH,
     &FINALITY_QUORUM,
     &DATA_AGREEMENT,
     &DOUBLE_SIGN_SLASH,
     &COMPUTE_OPEN,
     &COMPUTE_RESULT,
+    &COMPUTE_MEDIATION,
     &COMPUTE_SETTLE,
     &TRUST_COMMIT,
     &TRUST_RESOLVE,

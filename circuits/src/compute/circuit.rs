@@ -27,7 +27,7 @@ use crate::finality::{quorum_gadget, QuorumParts, Threshold, DATA_DOMAIN, MAX_SE
 use crate::ledger::LedgerRootsVar;
 use crate::primitives::babyjubjub::{bits_le_at_most, PointVar};
 use crate::primitives::eddsa::verify_gadget;
-use crate::primitives::gadgets::{enforce_u64, index_bits};
+use crate::primitives::gadgets::{enforce_u64, index_bits, is_zero};
 use crate::primitives::merkle::{MerklePathVar, MAX_DEPTH};
 use crate::primitives::poseidon::{poseidon_gadget, PoseidonGadget};
 use crate::Fr;
@@ -73,7 +73,21 @@ pub(super) fn deal_leaf(
     status: DealStatus,
     results: &FpVar<Fr>,
 ) -> Result<FpVar<Fr>, SynthesisError> {
-    poseidon_gadget(&[hash.clone(), FpVar::Constant(Fr::from(status.code())), results.clone()])
+    deal_leaf_of(hash, &status_var(status), results)
+}
+
+/// [`deal_leaf`] with the status a variable.
+pub(super) fn deal_leaf_of(
+    hash: &FpVar<Fr>,
+    status: &FpVar<Fr>,
+    results: &FpVar<Fr>,
+) -> Result<FpVar<Fr>, SynthesisError> {
+    poseidon_gadget(&[hash.clone(), status.clone(), results.clone()])
+}
+
+/// A status's code as a constant.
+pub(super) fn status_var(status: DealStatus) -> FpVar<Fr> {
+    FpVar::Constant(Fr::from(status.code()))
 }
 
 /// The commitment to a deal's record entries (as
@@ -350,13 +364,15 @@ impl ConstraintSynthesizer<Fr> for SettleDealsCircuit {
             // to (signed by their nodes when they were submitted); a node
             // answered iff its entry is not 0.
             let mediated = Boolean::new_witness(cs.clone(), || Ok(slot.mediated))?;
+            // No verdict without mediation (0 then, not a free value).
             let verdict = witness(slot.verdict)?;
+            verdict.conditional_enforce_equal(&zero, &!&mediated)?;
             let entries =
                 slot.results.iter().map(|e| witness(*e)).collect::<Result<Vec<_>, _>>()?;
             let mut answered_all = Boolean::TRUE;
             let mut results = Vec::with_capacity(k);
             for result in &entries {
-                let answered = result.is_neq(&zero)?;
+                let answered = !is_zero(&cs, result)?;
                 answered_all = &answered_all & &answered;
                 results.push((answered, result.clone()));
             }
@@ -398,14 +414,14 @@ impl ConstraintSynthesizer<Fr> for SettleDealsCircuit {
             let mut matched_count = zero.clone();
             let mut node_pay = Vec::with_capacity(k);
             for (answered, result) in &results {
-                let matches = answered & &result.is_eq(&verdict)?;
+                let matches = answered & &is_zero(&cs, &(result - &verdict))?;
                 let matched =
                     mediated.select(&FpVar::from(matches), &FpVar::Constant(Fr::one()))?;
                 matched_count += &matched;
                 node_pay.push(&matched * (&price + &collateral));
             }
             let faulty = FpVar::Constant(Fr::from(k as u64)) - &matched_count;
-            let any_fault = faulty.is_neq(&zero)?;
+            let any_fault = !is_zero(&cs, &faulty)?;
             let fault = &any_fault & &mediated;
             let rest = fault.select(&(&faulty * &collateral - &fee), &zero)?;
             enforce_u64(&rest)?;
@@ -440,12 +456,16 @@ impl ConstraintSynthesizer<Fr> for SettleDealsCircuit {
                 path.update_if(&mut accounts, &old?, &new?, &used)?;
             }
 
-            // The deal leaf: open before, settled after.
+            // The deal leaf before: in mediation (the client called for it)
+            // when a verdict settles it, open otherwise; settled after, the
+            // record kept.
             let path = MerklePathVar::new_witness(cs.clone(), id_bits, &slot.deal_path)?;
             let record = results_commitment(&entries)?;
-            let [open, settled] = [DealStatus::Open, DealStatus::Settled]
-                .map(|status| deal_leaf(&hash, status, &record));
-            path.update_if(&mut deals, &open?, &settled?, &used)?;
+            let status = mediated
+                .select(&status_var(DealStatus::Mediating), &status_var(DealStatus::Open))?;
+            let before = deal_leaf_of(&hash, &status, &record)?;
+            let settled = deal_leaf(&hash, DealStatus::Settled, &record)?;
+            path.update_if(&mut deals, &before, &settled, &used)?;
             PoseidonGadget::chain_if(&mut digest, &hash, &used)?;
         }
         LedgerRootsVar { accounts, deals, ..before }.root()?.enforce_equal(&new_root)?;

@@ -2,7 +2,7 @@
 //! Field elements are canonical decimal strings; amounts, times and indices
 //! JSON integers. Errors name the field: `results[1].signature_s`.
 
-use super::{Deal, Result, ResultSubmission, Settlement, SignedResult, Verdict};
+use super::{Deal, MediationRequest, Result, ResultSubmission, Settlement, SignedResult, Verdict};
 use crate::finality::{AttestationJson, FinalityError};
 use crate::primitives::eddsa::Signature;
 use crate::primitives::field::{
@@ -112,6 +112,16 @@ pub struct ResultSubmissionJson {
     pub node: usize,
     /// The result and its signature.
     pub signed: SignedResultJson,
+}
+
+/// A client's call for mediation of a deal.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MediationRequestJson {
+    /// The deal.
+    pub deal_id: u64,
+    /// The client's signature over the request message.
+    pub signature: SignatureJson,
 }
 
 /// A settlement as a prover submits it (the results are read from the
@@ -231,6 +241,19 @@ impl ResultSubmissionJson {
     }
 }
 
+impl MediationRequestJson {
+    /// The request.
+    pub fn to_request(&self) -> Result<MediationRequest> {
+        let signature = self.signature.to_signature().map_err(|e| e.at_field("signature"))?;
+        Ok(MediationRequest { deal_id: self.deal_id, signature })
+    }
+
+    /// The JSON form of a request.
+    pub fn from_request(r: &MediationRequest) -> Self {
+        Self { deal_id: r.deal_id, signature: SignatureJson::from_signature(&r.signature) }
+    }
+}
+
 impl SettlementJson {
     /// The settlement.
     pub fn to_settlement(&self) -> Result<Settlement> {
@@ -278,6 +301,12 @@ mod tests {
         json.signed.signature_s = "01".into();
         let e = json.to_submission().unwrap_err().to_string();
         assert!(e.starts_with("signed.signature_s: "), "{e}");
+        let request = MediationRequest::sign(&key, &deal);
+        let mut json = MediationRequestJson::from_request(&request);
+        assert_eq!(json.to_request().unwrap(), request);
+        json.signature.signature_r8[0] = "x".into();
+        let e = json.to_request().unwrap_err().to_string();
+        assert!(e.starts_with("signature.signature_r8"), "{e}");
         let settlement = Settlement { deal_id: 3, verdict: None };
         let json = SettlementJson::from_settlement(&settlement);
         assert_eq!(json.to_settlement().unwrap(), settlement);

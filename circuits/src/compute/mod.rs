@@ -12,7 +12,10 @@
 //! ([`results_commitment`]), and one result per node is taken. **Settling**
 //! reads the results from the record, never from the settler: a node with a
 //! recorded result counts as answered, one without as silent (allowed from
-//! the deadline on). It pays out by [`payouts`]:
+//! the deadline on). **Mediation** is the client's call, after the results
+//! (all on the record, or the deadline passed) and before payment: a deal
+//! in mediation settles only by a verdict, and a verdict settles only a
+//! deal in mediation. Settling pays out by [`payouts`]:
 //!
 //! - all `k` results present and equal, no mediation: every node gets its
 //!   price and its collateral back, the client the rest of its deposit;
@@ -29,12 +32,14 @@
 //! the collaterals, minus what it burns.
 //!
 //! [`OpenDealsCircuit`] proves a batch of openings,
-//! [`SubmitResultsCircuit`] a batch of results put on the record and
+//! [`SubmitResultsCircuit`] a batch of results put on the record,
+//! [`RequestMediationCircuit`] a batch of calls for mediation and
 //! [`SettleDealsCircuit`] a batch of settlements; [`simulate`] plays
 //! strategies against the payout rule.
 
 mod circuit;
 mod json;
+mod mediate;
 mod rules;
 pub mod simulate;
 mod submit;
@@ -42,19 +47,22 @@ mod witness;
 
 pub use circuit::{OpenDealsCircuit, OpenShape, SettleDealsCircuit, SettleShape, MAX_SHARE_DEN};
 pub use json::{
-    DealJson, OpeningJson, ResultSubmissionJson, SettlementJson, SignatureJson, SignedResultJson,
-    VerdictJson,
+    DealJson, MediationRequestJson, OpeningJson, ResultSubmissionJson, SettlementJson,
+    SignatureJson, SignedResultJson, VerdictJson,
 };
+pub use mediate::{MediationShape, RequestMediationCircuit};
 pub use rules::{
-    deal_leaf, open_batch, payouts, result_message, results_commitment, settle_batch, submit_batch,
-    verdict_commitment, ComputeError, ComputeRule, Deal, DealStatus, Ledger, Outcome, Payouts,
-    ResultSubmission, Settlement, SettlementRules, SignedResult, Verdict, DEAL_DOMAIN,
-    RESULT_DOMAIN, VERDICT_DOMAIN,
+    deal_leaf, mediate_batch, mediation_message, open_batch, payouts, result_message,
+    results_commitment, settle_batch, submit_batch, verdict_commitment, ComputeError, ComputeRule,
+    Deal, DealStatus, Ledger, MediationRequest, Outcome, Payouts, ResultSubmission, Settlement,
+    SettlementRules, SignedResult, Verdict, DEAL_DOMAIN, MEDIATION_DOMAIN, RESULT_DOMAIN,
+    VERDICT_DOMAIN,
 };
 pub use submit::{ResultShape, SubmitResultsCircuit};
 pub use witness::{
-    build_open_witness_unchecked, build_result_witness_unchecked, build_settle_witness_unchecked,
-    CreditSlot, OpenSlot, OpenWitness, PartySlot, ResultWitness, SettleSlot, SettleWitness,
+    build_mediation_witness_unchecked, build_open_witness_unchecked,
+    build_result_witness_unchecked, build_settle_witness_unchecked, CreditSlot, MediationSlot,
+    MediationWitness, OpenSlot, OpenWitness, PartySlot, ResultWitness, SettleSlot, SettleWitness,
     SubmitSlot,
 };
 

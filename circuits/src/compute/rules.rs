@@ -2,9 +2,13 @@
 //! and the ledger of accounts and deals that openings and settlements move.
 
 use super::witness::{
-    build_open_witness_unchecked, build_result_witness_unchecked, build_settle_witness_unchecked,
+    build_mediation_witness_unchecked, build_open_witness_unchecked,
+    build_result_witness_unchecked, build_settle_witness_unchecked,
 };
-use super::{OpenWitness, Result, ResultShape, ResultWitness, SettleShape, SettleWitness};
+use super::{
+    MediationShape, MediationWitness, OpenWitness, Result, ResultShape, ResultWitness, SettleShape,
+    SettleWitness,
+};
 use crate::finality::{check_quorum, Attestation, Statement, Threshold, ValidatorSet};
 use crate::ledger::{Account, LedgerRoots, State};
 use crate::primitives::eddsa::{SecretKey, Signature};
@@ -20,6 +24,9 @@ pub const DEAL_DOMAIN: u64 = 0x73_70_3a_64_65_61_6c;
 
 /// Domain tag of result messages (ASCII `sp:rslt`).
 pub const RESULT_DOMAIN: u64 = 0x73_70_3a_72_73_6c_74;
+
+/// Domain tag of mediation requests (ASCII `sp:medtn`).
+pub const MEDIATION_DOMAIN: u64 = 0x73_70_3a_6d_65_64_74_6e;
 
 /// Domain tag of verdicts (ASCII `sp:vrdct`).
 pub const VERDICT_DOMAIN: u64 = 0x73_70_3a_76_72_64_63_74;
@@ -122,6 +129,18 @@ pub enum ComputeRule {
     /// A verdict without a mediator quorum of the deal's committee.
     #[error("the verdict lacks a quorum of the deal's mediators")]
     MediatorQuorum,
+    /// A mediation request not signed by the deal's client.
+    #[error("the mediation request is not signed by the deal's client")]
+    UnsignedRequest,
+    /// A second mediation request for a deal.
+    #[error("deal {0} is already in mediation")]
+    AlreadyMediating(u64),
+    /// A settlement without a verdict for a deal in mediation.
+    #[error("deal {0} is in mediation: only a verdict settles it")]
+    VerdictRequired(u64),
+    /// A verdict for a deal whose client did not call for mediation.
+    #[error("deal {0} is not in mediation: only its client can call for it")]
+    NotMediating(u64),
     /// A payout to an account that does not exist or would overflow.
     #[error("payout to account {0} is impossible")]
     Payout(u64),
@@ -232,6 +251,28 @@ pub fn result_message(deal: &Deal, result: Fr) -> Fr {
 /// The commitment mediators sign (as a data statement) for a verdict.
 pub fn verdict_commitment(deal: &Deal, verdict: Fr) -> Fr {
     poseidon(&[Fr::from(VERDICT_DOMAIN), deal.hash(), verdict]).expect("Poseidon(3)")
+}
+
+/// The message a client signs to call for mediation of a deal.
+pub fn mediation_message(deal: &Deal) -> Fr {
+    hash2(Fr::from(MEDIATION_DOMAIN), deal.hash())
+}
+
+/// A client's call for mediation: after the results (all on the record, or
+/// the deadline passed) and before payment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MediationRequest {
+    /// The deal.
+    pub deal_id: u64,
+    /// The client's signature over [`mediation_message`].
+    pub signature: Signature,
+}
+
+impl MediationRequest {
+    /// The client's request for `deal`.
+    pub fn sign(key: &SecretKey, deal: &Deal) -> Self {
+        Self { deal_id: deal.id, signature: key.sign(mediation_message(deal)) }
+    }
 }
 
 /// A node's result for a deal, submitted to be put on the record.
@@ -345,6 +386,9 @@ pub enum DealStatus {
     Open,
     /// Paid out.
     Settled,
+    /// Funds locked; the client called for mediation, and only a verdict
+    /// settles it.
+    Mediating,
 }
 
 impl DealStatus {
@@ -352,6 +396,7 @@ impl DealStatus {
         match self {
             DealStatus::Open => 1,
             DealStatus::Settled => 2,
+            DealStatus::Mediating => 3,
         }
     }
 }
@@ -369,7 +414,7 @@ pub(crate) fn entries(results: &[Option<Fr>]) -> Vec<Fr> {
 }
 
 /// A deal's leaf in the deal tree, `Poseidon(deal hash, status, results
-/// commitment)` (1 open, 2 settled; an empty leaf is 0). The results stay
+/// commitment)` (1 open, 2 settled, 3 in mediation; an empty leaf is 0). The results stay
 /// in the leaf once settled: the record of who answered what.
 pub fn deal_leaf(deal_hash: Fr, status: DealStatus, results: &[Option<Fr>]) -> Fr {
     poseidon(&[deal_hash, Fr::from(status.code()), results_commitment(&entries(results))])
@@ -433,7 +478,7 @@ impl Ledger {
         let locked: u128 = self
             .deals
             .values()
-            .filter(|(_, s)| *s == DealStatus::Open)
+            .filter(|(_, s)| *s != DealStatus::Settled)
             .map(|(d, _)| u128::from(d.deposit) + d.nodes.len() as u128 * u128::from(d.collateral))
             .sum();
         balances + locked
@@ -462,6 +507,30 @@ impl Ledger {
         Ok(())
     }
 
+    /// Records the client's call for mediation of an open deal at time
+    /// `now`: after the results (every node's on the record, or `now` at or
+    /// after the deadline), signed by the client's account key over
+    /// [`mediation_message`]. The deal then settles only by a verdict.
+    pub fn request_mediation(&mut self, r: &MediationRequest, now: u64) -> Result<()> {
+        let id = r.deal_id;
+        let (deal, status) =
+            self.deals.get(&id).cloned().ok_or(rule(ComputeRule::UnknownDeal(id)))?;
+        match status {
+            DealStatus::Settled => return Err(rule(ComputeRule::AlreadySettled(id))),
+            DealStatus::Mediating => return Err(rule(ComputeRule::AlreadyMediating(id))),
+            DealStatus::Open => {}
+        }
+        let results = self.results.get(&id).cloned().unwrap_or_default();
+        if results.iter().any(Option::is_none) && now < deal.deadline {
+            return Err(rule(ComputeRule::TooEarly));
+        }
+        let key = self.accounts.account(deal.client).map(|a| a.public_key);
+        if key.is_none_or(|k| k.verify(mediation_message(&deal), &r.signature).is_err()) {
+            return Err(rule(ComputeRule::UnsignedRequest));
+        }
+        self.put_deal(&deal, DealStatus::Mediating, results)
+    }
+
     /// Puts a node's result on the record at time `now`: the deal is open,
     /// `now` is before its deadline, the node has no result recorded yet,
     /// the result is not 0, and the node's account key signed it over
@@ -469,8 +538,10 @@ impl Ledger {
     pub fn submit(&mut self, s: &ResultSubmission, now: u64) -> Result<()> {
         let (deal, status) =
             self.deals.get(&s.deal_id).cloned().ok_or(rule(ComputeRule::UnknownDeal(s.deal_id)))?;
-        if status == DealStatus::Settled {
-            return Err(rule(ComputeRule::AlreadySettled(s.deal_id)));
+        match status {
+            DealStatus::Settled => return Err(rule(ComputeRule::AlreadySettled(s.deal_id))),
+            DealStatus::Mediating => return Err(rule(ComputeRule::AlreadyMediating(s.deal_id))),
+            DealStatus::Open => {}
         }
         let node = s.node;
         let index = *deal.nodes.get(node).ok_or(rule(ComputeRule::NoSuchNode { node }))?;
@@ -567,6 +638,12 @@ impl Ledger {
         if results.iter().any(Option::is_none) && now < deal.deadline {
             return Err(rule(ComputeRule::TooEarly));
         }
+        let mediating = status == DealStatus::Mediating;
+        match verdict {
+            None if mediating => return Err(rule(ComputeRule::VerdictRequired(id))),
+            Some(_) if !mediating => return Err(rule(ComputeRule::NotMediating(id))),
+            _ => {}
+        }
         let outcome = match verdict {
             None => {
                 let first = results[0];
@@ -641,6 +718,31 @@ pub struct Settlement {
     pub deal_id: u64,
     /// The mediators' verdict, if mediation was called.
     pub verdict: Option<Verdict>,
+}
+
+/// Records the mediation `requests` at time `now` under the native rules
+/// and returns the ledger after them and the witness for a circuit of
+/// `shape`.
+pub fn mediate_batch(
+    ledger: &Ledger,
+    requests: &[MediationRequest],
+    shape: &MediationShape,
+    now: u64,
+) -> Result<(Ledger, MediationWitness)> {
+    let mut next = ledger.clone();
+    for r in requests {
+        let k = next.deal(r.deal_id).map(|(d, _)| d.nodes.len());
+        if k.is_some_and(|k| k != shape.k) {
+            return Err(ComputeError::Unfit(format!(
+                "the circuit takes deals of {} nodes",
+                shape.k
+            )));
+        }
+        next.request_mediation(r, now)?;
+    }
+    let witness = build_mediation_witness_unchecked(ledger, requests, shape, now)?;
+    debug_assert_eq!(witness.new_root, next.root());
+    Ok((next, witness))
 }
 
 /// Puts `submissions` on the record at time `now` under the native rules

@@ -58,6 +58,11 @@ fn submissions(deal: &Deal, values: &[Option<u64>]) -> Vec<ResultSubmission> {
         .collect()
 }
 
+/// The client's call for mediation of `deal` at `now`.
+fn mediate(ledger: &mut Ledger, deal: &Deal, now: u64) {
+    ledger.request_mediation(&MediationRequest::sign(&sample_key(deal.client), deal), now).unwrap();
+}
+
 /// Puts the answering nodes' results on the record at time 10.
 fn record(ledger: &mut Ledger, deal: &Deal, values: &[Option<u64>]) {
     for s in submissions(deal, values) {
@@ -100,6 +105,7 @@ fn a_mediated_dispute_slashes_the_wrong_and_the_silent_nodes() {
     ledger.open(&deal, &signatures(&deal)).unwrap();
     // Node 2 is wrong, node 3 never answered (after the deadline).
     record(&mut ledger, &deal, &[Some(5), Some(6), None]);
+    mediate(&mut ledger, &deal, 1_000);
     let v = verdict(&deal, &committee, 5, &[0, 1, 2]);
     let pay = ledger.settle(7, 1_000, Some(&v), &committee.set, &rules).unwrap();
     // Forfeited 500, fee 60 to the treasury, 440 left: 220 to the client, 220 burned.
@@ -117,6 +123,7 @@ fn a_needless_mediation_is_paid_by_the_client() {
     let deal = terms(&committee);
     ledger.open(&deal, &signatures(&deal)).unwrap();
     record(&mut ledger, &deal, &[Some(5), Some(5), Some(5)]);
+    mediate(&mut ledger, &deal, 10);
     let v = verdict(&deal, &committee, 5, &[0, 1, 2]);
     let pay = ledger.settle(7, 10, Some(&v), &committee.set, &rules).unwrap();
     assert_eq!(pay, Payouts { client: 40, nodes: vec![350; 3], treasury: 60, burned: 0 });
@@ -173,13 +180,26 @@ fn each_broken_rule_is_rejected_and_leaves_the_ledger_unchanged() {
         ..good[0]
     };
     broken(l.submit(&again, 10).unwrap_err(), ComputeRule::ResultRecorded { node: 0 });
-    // Missing results before the deadline; then disagreement without a verdict.
+    // Missing results before the deadline: no settlement, no mediation.
     let v = verdict(&deal, &committee, 5, &[0, 1, 2]);
-    let e = l.settle(7, 999, Some(&v), &committee.set, &rules).unwrap_err();
+    let e = l.settle(7, 999, None, &committee.set, &rules).unwrap_err();
     broken(e, ComputeRule::TooEarly);
+    let request = MediationRequest::sign(&sample_key(0), &deal);
+    broken(l.request_mediation(&request, 999).unwrap_err(), ComputeRule::TooEarly);
+    // Disagreement without a verdict; a verdict the client did not call for.
     l.submit(&good[1], 10).unwrap();
     let e = l.settle(7, 10, None, &committee.set, &rules).unwrap_err();
     broken(e, ComputeRule::MediationRequired);
+    let e = l.settle(7, 10, Some(&v), &committee.set, &rules).unwrap_err();
+    broken(e, ComputeRule::NotMediating(7));
+    // A request signed by a node, not the client; then the client's, once.
+    let by_node = MediationRequest::sign(&sample_key(1), &deal);
+    broken(l.request_mediation(&by_node, 10).unwrap_err(), ComputeRule::UnsignedRequest);
+    l.request_mediation(&request, 10).unwrap();
+    broken(l.request_mediation(&request, 10).unwrap_err(), ComputeRule::AlreadyMediating(7));
+    // In mediation, only a verdict settles it.
+    let e = l.settle(7, 10, None, &committee.set, &rules).unwrap_err();
+    broken(e, ComputeRule::VerdictRequired(7));
     // A mediator quorum short by one (2 of 4 equal-stake members is not > 2/3).
     let members: Vec<u64> = committee.set.members().keys().copied().collect();
     let signed_stake = |n: usize| {
@@ -198,6 +218,7 @@ fn each_broken_rule_is_rejected_and_leaves_the_ledger_unchanged() {
     let e = l.settle(7, 10, Some(&quorum), &committee.set, &rules).unwrap_err();
     broken(e, ComputeRule::AlreadySettled(7));
     broken(l.submit(&good[1], 10).unwrap_err(), ComputeRule::AlreadySettled(7));
+    broken(l.request_mediation(&request, 10).unwrap_err(), ComputeRule::AlreadySettled(7));
     broken(l.open(&deal, &signatures(&deal)).unwrap_err(), ComputeRule::DealExists(7));
     broken(l.settle(8, 10, None, &committee.set, &rules).unwrap_err(), ComputeRule::UnknownDeal(8));
     broken(
@@ -213,6 +234,7 @@ fn payouts_go_to_the_deal_accounts_only() {
     let deal = terms(&committee);
     ledger.open(&deal, &signatures(&deal)).unwrap();
     record(&mut ledger, &deal, &[Some(5), Some(6), Some(5)]);
+    mediate(&mut ledger, &deal, 10);
     let v = verdict(&deal, &committee, 5, &[0, 1, 2]);
     ledger.settle(7, 10, Some(&v), &committee.set, &rules).unwrap();
     assert_eq!(ledger.accounts.account(4).unwrap().balance, 10_000);
@@ -487,9 +509,18 @@ mod recording {
         let (mut settled, committee, rules) = setup();
         settled.open(&deal, &signatures(&deal)).unwrap();
         record(&mut settled, &deal, &[Some(5), Some(5), None]);
+        mediate(&mut settled, &deal, 1_000);
         let v = verdict(&deal, &committee, 5, &[0, 1, 2]);
         settled.settle(7, 1_000, Some(&v), &committee.set, &rules).unwrap();
         rejected(&settled, &good[2..], 10);
+        // To a deal in mediation (node 3's entry still empty; before the deadline).
+        let (mut early, ..) = setup();
+        early.open(&deal, &signatures(&deal)).unwrap();
+        record(&mut early, &deal, &[Some(5), Some(5), None]);
+        mediate(&mut early, &deal, 1_000);
+        assert!(early.submit(&good[2], 10).is_err());
+        let forced = build_result_witness_unchecked(&early, &good[2..], &SHAPE, 10).unwrap();
+        assert!(!satisfied(&forced), "a result recorded on a deal in mediation");
     }
 
     #[test]
@@ -530,6 +561,112 @@ mod recording {
     }
 }
 
+mod mediation {
+    use super::*;
+    use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
+
+    const SHAPE: MediationShape = MediationShape { depth: 4, deal_depth: 4, k: 3, slots: 2 };
+
+    fn satisfied(w: &MediationWitness) -> bool {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        RequestMediationCircuit { witness: w.clone() }.generate_constraints(cs.clone()).unwrap();
+        cs.is_satisfied().unwrap()
+    }
+
+    /// Deal 7 open with `values` on the record.
+    fn recorded(values: &[Option<u64>]) -> (Ledger, Deal) {
+        let (mut ledger, committee, _) = setup();
+        let deal = terms(&committee);
+        ledger.open(&deal, &signatures(&deal)).unwrap();
+        record(&mut ledger, &deal, values);
+        (ledger, deal)
+    }
+
+    fn rejected(ledger: &Ledger, requests: &[MediationRequest], now: u64) {
+        assert!(mediate_batch(ledger, requests, &SHAPE, now).is_err(), "native accepted");
+        let forced = build_mediation_witness_unchecked(ledger, requests, &SHAPE, now).unwrap();
+        assert!(!satisfied(&forced), "circuit accepted");
+    }
+
+    #[test]
+    fn a_client_calls_for_mediation_after_the_results() {
+        // Every result in, before the deadline; or one missing, at the deadline.
+        for (values, now) in [([Some(5), Some(6), Some(5)], 10), ([Some(5), None, Some(5)], 1_000)]
+        {
+            let (ledger, deal) = recorded(&values);
+            let request = MediationRequest::sign(&sample_key(0), &deal);
+            let (next, w) = mediate_batch(&ledger, &[request], &SHAPE, now).unwrap();
+            assert_eq!((w.old_root, w.new_root), (ledger.root(), next.root()));
+            assert_eq!(next.deal(7).unwrap().1, DealStatus::Mediating);
+            assert_eq!(next.results(7), ledger.results(7), "the record stays");
+            assert_eq!(next.accounts.root(), ledger.accounts.root());
+            assert_eq!(next.total_value(), ledger.total_value(), "still locked");
+            assert!(!w.slots[1].used);
+            assert!(satisfied(&w));
+        }
+    }
+
+    #[test]
+    fn each_broken_mediation_rule_is_unsatisfiable() {
+        let (ledger, deal) = recorded(&[Some(5), None, Some(5)]);
+        let request = MediationRequest::sign(&sample_key(0), &deal);
+        // Before the results are in (one missing, before the deadline).
+        rejected(&ledger, &[request], 999);
+        // Signed by a node, or by an outsider, not the client.
+        for signer in [1, 4] {
+            rejected(&ledger, &[MediationRequest::sign(&sample_key(signer), &deal)], 1_000);
+        }
+        // Twice: in one batch, and once it is in mediation.
+        rejected(&ledger, &[request, request], 1_000);
+        let (mediating, _) = mediate_batch(&ledger, &[request], &SHAPE, 1_000).unwrap();
+        rejected(&mediating, &[request], 1_000);
+        // For a settled deal.
+        let (mut settled, committee, rules) = setup();
+        settled.open(&deal, &signatures(&deal)).unwrap();
+        record(&mut settled, &deal, &[Some(5); 3]);
+        settled.settle(7, 10, None, &committee.set, &rules).unwrap();
+        rejected(&settled, &[request], 10);
+    }
+
+    #[test]
+    fn public_inputs_are_allocated_in_the_declared_order() {
+        use crate::circuit::{AnyShape, CircuitShape};
+        let (ledger, deal) = recorded(&[Some(5); 3]);
+        let request = MediationRequest::sign(&sample_key(0), &deal);
+        let (_, w) = mediate_batch(&ledger, &[request], &SHAPE, 10).unwrap();
+        crate::circuit::check_input_order(RequestMediationCircuit { witness: w }).unwrap();
+        assert_eq!(AnyShape::parse("compute-mediation", &SHAPE.params()).unwrap(), SHAPE.into());
+    }
+
+    #[test]
+    fn no_witness_variable_of_a_used_slot_is_free() {
+        use crate::soundness::{default_deltas, free_witness_variables};
+        let (ledger, deal) = recorded(&[Some(5), None, Some(5)]);
+        let request = MediationRequest::sign(&sample_key(0), &deal);
+        let shape = MediationShape { slots: 1, ..SHAPE };
+        let (_, w) = mediate_batch(&ledger, &[request], &shape, 1_000).unwrap();
+        let report =
+            free_witness_variables(RequestMediationCircuit { witness: w }, &default_deltas())
+                .unwrap();
+        assert!(report.free.is_empty(), "free variables: {:?}", report.free);
+    }
+
+    #[test]
+    fn constraints_per_mediation_slot() {
+        let shape = MediationShape { depth: 16, deal_depth: 16, k: 3, slots: 1 };
+        let count = |slots| {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            RequestMediationCircuit::for_setup(MediationShape { slots, ..shape })
+                .generate_constraints(cs.clone())
+                .unwrap();
+            cs.num_constraints()
+        };
+        let per_slot = count(2) - count(1);
+        eprintln!("mediation request, k = 3, depths 16/16: {per_slot} constraints per slot");
+        assert!((5_776..40_000).contains(&per_slot), "{per_slot}");
+    }
+}
+
 mod settling {
     use super::*;
     use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
@@ -556,6 +693,13 @@ mod settling {
         let deal = terms(&committee);
         ledger.open(&deal, &signatures(&deal)).unwrap();
         record(&mut ledger, &deal, values);
+        (ledger, committee, rules, deal)
+    }
+
+    /// [`opened`], then the client's call for mediation at `now`.
+    fn mediating(values: &[Option<u64>], now: u64) -> (Ledger, SampleChain, SettlementRules, Deal) {
+        let (mut ledger, committee, rules, deal) = opened(values);
+        mediate(&mut ledger, &deal, now);
         (ledger, committee, rules, deal)
     }
 
@@ -622,12 +766,13 @@ mod settling {
         assert_eq!(next.results(7).unwrap(), ledger.results(7).unwrap(), "the record stays");
         // A dispute: node 2 wrong, node 3 silent after the deadline.
         let v = verdict(&deal, &c, 5, &[0, 1, 2]);
-        let (disputed, ..) = opened(&[Some(5), Some(6), None]);
+        let (disputed, ..) = mediating(&[Some(5), Some(6), None], 1_000);
         let next = accepted(&disputed, &c, &rules, &[settlement(&deal, Some(v.clone()))], 1_000);
         assert_eq!(next.total_value() + next.burned, before);
         // A needless mediation, with the remainder to the treasury instead.
         let jackpot = SettlementRules { burn_remainder: false, ..rules };
-        accepted(&ledger, &c, &jackpot, &[settlement(&deal, Some(v))], 10);
+        let (needless, ..) = mediating(&[Some(5); 3], 10);
+        accepted(&needless, &c, &jackpot, &[settlement(&deal, Some(v))], 10);
     }
 
     #[test]
@@ -651,10 +796,16 @@ mod settling {
         rejected(&split, &c, &rules, &[settlement(&deal, None)], 10);
         // A missing result before the deadline.
         let (missing, ..) = opened(&[Some(5), None, Some(5)]);
-        rejected(&missing, &c, &rules, &[settlement(&deal, Some(v.clone()))], 999);
+        rejected(&missing, &c, &rules, &[settlement(&deal, None)], 999);
+        // A verdict the client did not call for; none for a deal in mediation.
+        rejected(&split, &c, &rules, &[settlement(&deal, Some(v.clone()))], 10);
+        let (in_mediation, ..) = mediating(&[Some(5), Some(6), Some(5)], 10);
+        rejected(&in_mediation, &c, &rules, &[settlement(&deal, None)], 10);
+        let (agreed, ..) = mediating(&[Some(5); 3], 10);
+        rejected(&agreed, &c, &rules, &[settlement(&deal, None)], 10);
         // A mediator quorum short by one (2 of 4 equal stakes is not > 2/3).
         let short = verdict(&deal, &c, 5, &[0, 1]);
-        rejected(&split, &c, &rules, &[settlement(&deal, Some(short))], 10);
+        rejected(&in_mediation, &c, &rules, &[settlement(&deal, Some(short))], 10);
         // Settling twice, in one batch and after a settlement.
         let (ledger, ..) = opened(&[Some(5); 3]);
         let once = settlement(&deal, None);
@@ -676,14 +827,14 @@ mod settling {
     /// A's. Presented with A's old root, it is unsatisfiable.
     #[test]
     fn a_settlement_that_omits_a_recorded_result_is_unsatisfiable() {
-        let (a, c, rules, deal) = opened(&[Some(5), Some(5), Some(5)]);
+        let (a, c, rules, deal) = mediating(&[Some(5), Some(5), Some(5)], 1_000);
         let shape = SettleShape { rules, ..SHAPE };
         let s = [settlement(&deal, Some(verdict(&deal, &c, 5, &[0, 1, 2])))];
         let committees = std::slice::from_ref(&c.set);
         let (honest, _) = settle_batch(&a, &s, committees, &shape, 1_000).unwrap();
         assert_eq!(honest.accounts.account(2).unwrap().balance, 10_000 + 100);
         for forged in [None, Some(6)] {
-            let (b, ..) = opened(&[Some(5), forged, Some(5)]);
+            let (b, ..) = mediating(&[Some(5), forged, Some(5)], 1_000);
             assert_eq!(a.accounts.root(), b.accounts.root());
             let (paid, wb) = settle_batch(&b, &s, committees, &shape, 1_000).unwrap();
             assert!(satisfied(&wb), "the forged witness is consistent in itself");
@@ -731,6 +882,32 @@ mod settling {
         let mut greedy = w;
         greedy.slots[0].credits[1].balance += Fr::from(1u64);
         assert!(!satisfied(&greedy));
+    }
+
+    /// A settlement by a verdict that every mediator signed has no free
+    /// witness variable. Without a verdict, the disabled quorum's signer
+    /// slots are free, as unused slots are (in the finality circuit too):
+    /// one variable per mediator slot and one more, none elsewhere (their
+    /// number follows the mediator slots).
+    #[test]
+    fn free_witness_variables_lie_only_in_a_disabled_quorum() {
+        use crate::soundness::{default_deltas, free_witness_variables};
+        let (unanimous, c, _, deal) = opened(&[Some(5); 3]);
+        let (disputed, ..) = mediating(&[Some(5), Some(6), None], 1_000);
+        let committees = std::slice::from_ref(&c.set);
+        let free = |ledger: &Ledger, s: Settlement, now: u64, mediator_slots: usize| {
+            let shape = SettleShape { slots: 1, mediator_slots, ..SHAPE };
+            let (_, w) = settle_batch(ledger, &[s], committees, &shape, now).unwrap();
+            free_witness_variables(SettleDealsCircuit { witness: w }, &default_deltas())
+                .unwrap()
+                .free
+        };
+        let all = verdict(&deal, &c, 5, &[0, 1, 2, 3]);
+        assert_eq!(free(&disputed, settlement(&deal, Some(all)), 1_000, 4), Vec::<usize>::new());
+        for mediator_slots in [2, 4] {
+            let n = free(&unanimous, settlement(&deal, None), 10, mediator_slots).len();
+            assert_eq!(n, mediator_slots + 1, "{mediator_slots} mediator slots");
+        }
     }
 
     #[test]

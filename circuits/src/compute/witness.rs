@@ -4,8 +4,9 @@
 
 use super::rules::{committee_for, entries};
 use super::{
-    deal_leaf, payouts, result_message, verdict_commitment, ComputeError, Deal, DealStatus, Ledger,
-    Outcome, Result, ResultShape, ResultSubmission, SettleShape, Settlement,
+    deal_leaf, mediation_message, payouts, result_message, verdict_commitment, ComputeError, Deal,
+    DealStatus, Ledger, MediationRequest, MediationShape, Outcome, Result, ResultShape,
+    ResultSubmission, SettleShape, Settlement,
 };
 use crate::finality::{
     build_quorum_witness_unchecked, QuorumWitness, SignerSlot, Statement, StatementKind, Threshold,
@@ -597,6 +598,135 @@ pub fn build_result_witness_unchecked(
     slots.resize_with(shape.slots, || unused_submit_slot(shape));
     let before = ledger.roots();
     Ok(ResultWitness {
+        shape: *shape,
+        now,
+        before,
+        old_root: before.root(),
+        new_root: before.with_deals(deal_tree.root()).root(),
+        digest,
+        slots,
+    })
+}
+
+/// One mediation request in a slot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MediationSlot {
+    /// Whether the slot records a request.
+    pub used: bool,
+    /// The deal's terms.
+    pub deal: Deal,
+    /// The deal leaf's path before the slot.
+    pub deal_path: Vec<Fr>,
+    /// The record's entries, one per node (0: none).
+    pub entries: Vec<Fr>,
+    /// The client's account key, balance and nonce (read, not changed).
+    pub client: (Point, Fr, Fr),
+    /// The client's account path.
+    pub client_path: Vec<Fr>,
+    /// Signature nonce point.
+    pub sig_r8: Point,
+    /// Signature response.
+    pub sig_s: Fr,
+}
+
+/// The witness of a batch of mediation requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MediationWitness {
+    /// The circuit's shape.
+    pub shape: MediationShape,
+    /// Request time (public).
+    pub now: u64,
+    /// The ledger's parts before the batch (the deal root moves).
+    pub before: LedgerRoots,
+    /// Ledger root before (public).
+    pub old_root: Fr,
+    /// Ledger root after (public).
+    pub new_root: Fr,
+    /// `dᵢ₊₁ = Poseidon(dᵢ, request messageᵢ)` (public).
+    pub digest: Fr,
+    /// Slots.
+    pub slots: Vec<MediationSlot>,
+}
+
+fn unused_mediation_slot(shape: &MediationShape) -> MediationSlot {
+    MediationSlot {
+        used: false,
+        deal: empty_deal(shape.k),
+        deal_path: vec![Fr::zero(); shape.deal_depth],
+        entries: vec![Fr::zero(); shape.k],
+        client: (identity(), Fr::zero(), Fr::zero()),
+        client_path: vec![Fr::zero(); shape.depth],
+        sig_r8: identity(),
+        sig_s: Fr::zero(),
+    }
+}
+
+impl MediationWitness {
+    /// An all-unused witness of `shape`, for key generation.
+    pub fn empty(shape: MediationShape) -> Self {
+        let before = LedgerRoots::accounts_only(Fr::zero());
+        Self {
+            shape,
+            now: 0,
+            before,
+            old_root: before.root(),
+            new_root: before.root(),
+            digest: Fr::zero(),
+            slots: (0..shape.slots).map(|_| unused_mediation_slot(&shape)).collect(),
+        }
+    }
+}
+
+/// The witness a prover would build for `requests` at `now`, checking
+/// nothing: an unknown client account reads as empty.
+pub fn build_mediation_witness_unchecked(
+    ledger: &Ledger,
+    requests: &[MediationRequest],
+    shape: &MediationShape,
+    now: u64,
+) -> Result<MediationWitness> {
+    if requests.len() > shape.slots {
+        return Err(ComputeError::TooManyDeals { len: requests.len(), slots: shape.slots });
+    }
+    let mut deal_tree = ledger.deal_tree().clone();
+    let mut digest = Fr::zero();
+    let mut slots = Vec::with_capacity(shape.slots);
+    for r in requests {
+        let (deal, _) = ledger
+            .deal(r.deal_id)
+            .cloned()
+            .ok_or_else(|| ComputeError::Unfit(format!("deal {} is unknown", r.deal_id)))?;
+        if deal.nodes.len() != shape.k {
+            return Err(ComputeError::Unfit(format!(
+                "the circuit takes deals of {} nodes",
+                shape.k
+            )));
+        }
+        let recorded = ledger.results(r.deal_id).map(<[_]>::to_vec).unwrap_or_default();
+        let client = ledger
+            .accounts
+            .account(deal.client)
+            .map_or((identity(), Fr::zero(), Fr::zero()), |a| {
+                (a.public_key.0, Fr::from(a.balance), Fr::from(a.nonce))
+            });
+        let client_path = ledger.accounts.tree().proof(deal.client)?.siblings;
+        let deal_path = deal_tree.proof(deal.id)?.siblings;
+        deal_tree.set(deal.id, deal_leaf(deal.hash(), DealStatus::Mediating, &recorded))?;
+        digest = hash2(digest, mediation_message(&deal));
+        slots.push(MediationSlot {
+            used: true,
+            deal,
+            deal_path,
+            entries: entries(&recorded),
+            client,
+            client_path,
+            sig_r8: r.signature.r8,
+            sig_s: r.signature.s,
+        });
+    }
+    slots.resize_with(shape.slots, || unused_mediation_slot(shape));
+    let before = ledger.roots();
+    Ok(MediationWitness {
         shape: *shape,
         now,
         before,
