@@ -495,6 +495,15 @@ impl Ledger {
         self.results.get(&id).map(Vec::as_slice)
     }
 
+    /// `deal`'s record, one entry per node (every deal has one from its
+    /// opening; an empty one otherwise).
+    pub(crate) fn record_of(&self, deal: &Deal) -> Vec<Option<Fr>> {
+        match self.results.get(&deal.id) {
+            Some(r) if r.len() == deal.nodes.len() => r.clone(),
+            _ => vec![None; deal.nodes.len()],
+        }
+    }
+
     fn put_deal(
         &mut self,
         deal: &Deal,
@@ -520,7 +529,7 @@ impl Ledger {
             DealStatus::Mediating => return Err(rule(ComputeRule::AlreadyMediating(id))),
             DealStatus::Open => {}
         }
-        let results = self.results.get(&id).cloned().unwrap_or_default();
+        let results = self.record_of(&deal);
         if results.iter().any(Option::is_none) && now < deal.deadline {
             return Err(rule(ComputeRule::TooEarly));
         }
@@ -548,7 +557,7 @@ impl Ledger {
         if now >= deal.deadline {
             return Err(rule(ComputeRule::ResultTooLate));
         }
-        let mut results = self.results.get(&s.deal_id).cloned().unwrap_or_default();
+        let mut results = self.record_of(&deal);
         if results[node].is_some() {
             return Err(rule(ComputeRule::ResultRecorded { node }));
         }
@@ -634,7 +643,7 @@ impl Ledger {
         if status == DealStatus::Settled {
             return Err(rule(ComputeRule::AlreadySettled(id)));
         }
-        let results = self.results.get(&id).cloned().unwrap_or_default();
+        let results = self.record_of(&deal);
         if results.iter().any(Option::is_none) && now < deal.deadline {
             return Err(rule(ComputeRule::TooEarly));
         }

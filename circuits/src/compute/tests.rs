@@ -242,6 +242,52 @@ fn payouts_go_to_the_deal_accounts_only() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Hostile submissions, calls for mediation and settlements (unknown
+    /// deals, positions past the deal's nodes, any signer, value or time,
+    /// against every state a deal can be in) are errors, never panics, in
+    /// the native rules and in the witness builders.
+    #[test]
+    fn hostile_deal_transactions_are_errors_not_panics(
+        deal_id in prop_oneof![Just(7u64), 0u64..20, Just(u64::MAX)],
+        node in prop_oneof![0usize..4, Just(usize::MAX)],
+        signer in 0u64..6,
+        value in 0u64..4,
+        now in prop_oneof![0u64..2_000, Just(u64::MAX)],
+        recorded in proptest::collection::vec(proptest::option::of(1u64..3), 3),
+        mediate_first in any::<bool>(),
+    ) {
+        let (mut ledger, committee, rules) = setup();
+        let deal = terms(&committee);
+        ledger.open(&deal, &signatures(&deal)).unwrap();
+        record(&mut ledger, &deal, &recorded);
+        if mediate_first {
+            let _ = ledger.request_mediation(&MediationRequest::sign(&sample_key(0), &deal), now);
+        }
+        let signed = SignedResult::sign(&sample_key(signer), &deal, Fr::from(value));
+        let submission = ResultSubmission { deal_id, node, signed };
+        let request = MediationRequest { deal_id, ..MediationRequest::sign(&sample_key(signer), &deal) };
+        let v = verdict(&deal, &committee, value, &[0, 1, 2]);
+        let r_shape = ResultShape { depth: 4, deal_depth: 4, k: 3, slots: 2 };
+        let m_shape = MediationShape { depth: 4, deal_depth: 4, k: 3, slots: 2 };
+        let s_shape = SettleShape {
+            depth: 4, deal_depth: 4, committee_depth: 3, k: 3, mediator_slots: 4, slots: 2, rules,
+        };
+        let committees = std::slice::from_ref(&committee.set);
+        let _ = submit_batch(&ledger, &[submission], &r_shape, now);
+        let _ = build_result_witness_unchecked(&ledger, &[submission], &r_shape, now);
+        let _ = mediate_batch(&ledger, &[request], &m_shape, now);
+        let _ = build_mediation_witness_unchecked(&ledger, &[request], &m_shape, now);
+        for verdict in [None, Some(v)] {
+            let s = [Settlement { deal_id, verdict }];
+            let _ = settle_batch(&ledger, &s, committees, &s_shape, now);
+            let _ = build_settle_witness_unchecked(&ledger, &s, committees, &s_shape, now);
+        }
+    }
+}
+
+proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     /// Every outcome of every valid deal pays out exactly the deposit plus

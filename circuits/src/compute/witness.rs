@@ -362,7 +362,7 @@ pub fn build_settle_witness_unchecked(
             .map(|(d, _)| d.clone())
             .ok_or_else(|| ComputeError::Unfit(format!("deal {} is unknown", s.deal_id)))?;
         let hash = deal.hash();
-        let recorded = ledger.results(s.deal_id).map(<[_]>::to_vec).unwrap_or_default();
+        let recorded = ledger.record_of(&deal);
         let results = entries(&recorded);
         let (mediated, verdict, tree_root, total, mediators) = match &s.verdict {
             Some(v) => {
@@ -548,6 +548,11 @@ pub fn build_result_witness_unchecked(
     if submissions.len() > shape.slots {
         return Err(ComputeError::TooManyDeals { len: submissions.len(), slots: shape.slots });
     }
+    if shape.k == 0 {
+        return Err(ComputeError::Unfit(
+            "a result circuit takes deals of at least one node".into(),
+        ));
+    }
     let mut deal_tree = ledger.deal_tree().clone();
     let mut records: BTreeMap<u64, Vec<Fr>> = BTreeMap::new();
     let mut digest = Fr::zero();
@@ -563,11 +568,9 @@ pub fn build_result_witness_unchecked(
                 shape.k
             )));
         }
-        let node = s.node.min(shape.k - 1);
-        let before = records
-            .entry(s.deal_id)
-            .or_insert_with(|| entries(ledger.results(s.deal_id).unwrap_or_default()))
-            .clone();
+        let node = s.node.min(shape.k.saturating_sub(1));
+        let before =
+            records.entry(s.deal_id).or_insert_with(|| entries(&ledger.record_of(&deal))).clone();
         let index = deal.nodes[node];
         let account =
             ledger.accounts.account(index).map_or((identity(), Fr::zero(), Fr::zero()), |a| {
@@ -702,7 +705,7 @@ pub fn build_mediation_witness_unchecked(
                 shape.k
             )));
         }
-        let recorded = ledger.results(r.deal_id).map(<[_]>::to_vec).unwrap_or_default();
+        let recorded = ledger.record_of(&deal);
         let client = ledger
             .accounts
             .account(deal.client)
