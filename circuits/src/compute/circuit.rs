@@ -100,6 +100,50 @@ pub(super) fn results_commitment(entries: &[FpVar<Fr>]) -> Result<FpVar<Fr>, Syn
     Ok(r)
 }
 
+/// The public side of a batch that records something in deal leaves (the
+/// result and mediation circuits): its inputs in the declared order (old
+/// root, new root, digest, `now`), the old root opened into the ledger's
+/// parts, and the deal root and digest the slots move.
+pub(super) struct DealBatchVars {
+    /// The ledger's parts before.
+    pub(super) before: LedgerRootsVar,
+    /// The deal root, moved slot by slot.
+    pub(super) deals: FpVar<Fr>,
+    /// The digest, chained slot by slot.
+    pub(super) digest: FpVar<Fr>,
+    /// The batch's time (range-checked to 64 bits).
+    pub(super) now: FpVar<Fr>,
+    new_root: FpVar<Fr>,
+    digest_in: FpVar<Fr>,
+}
+
+impl DealBatchVars {
+    /// Allocates the public inputs of `w` and opens its old root.
+    pub(super) fn open<S, T>(
+        cs: &ConstraintSystemRef<Fr>,
+        w: &super::DealBatchWitness<S, T>,
+    ) -> Result<Self, SynthesisError> {
+        let input = |v: Fr| FpVar::new_input(cs.clone(), || Ok(v));
+        let old_root = input(w.old_root)?;
+        let new_root = input(w.new_root)?;
+        let digest_in = input(w.digest)?;
+        let now = input(Fr::from(w.now))?;
+        enforce_u64(&now)?;
+        let before = LedgerRootsVar::opening(cs, &w.before, &old_root)?;
+        let deals = before.deals.clone();
+        let digest = FpVar::Constant(Fr::zero());
+        Ok(Self { before, deals, digest, now, new_root, digest_in })
+    }
+
+    /// The new root is the ledger's with the moved deal root, and the
+    /// digest the declared one.
+    pub(super) fn close(self) -> Result<(), SynthesisError> {
+        let after = LedgerRootsVar { deals: self.deals, ..self.before };
+        after.root()?.enforce_equal(&self.new_root)?;
+        self.digest.enforce_equal(&self.digest_in)
+    }
+}
+
 /// A deal's terms in a circuit: index bits, range-checked amounts and the
 /// hash of [`Deal::hash`], shared by the opening and settlement circuits.
 pub(crate) struct DealVars {

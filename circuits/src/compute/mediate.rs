@@ -7,17 +7,18 @@
 //! verdict settles. Public inputs: ledger root before and after, the digest
 //! `dᵢ₊₁ = Poseidon(dᵢ, request messageᵢ)` and `now`.
 
-use super::circuit::{account_leaf, deal_gadget, deal_leaf, results_commitment, DealVars};
+use super::circuit::{
+    account_leaf, deal_gadget, deal_leaf, results_commitment, DealBatchVars, DealVars,
+};
 use super::{DealStatus, MediationWitness, OpenShape, MEDIATION_DOMAIN};
 use crate::circuit::{plural, spec, Circuit, CircuitShape, CircuitSpec, ShapeError};
-use crate::ledger::LedgerRootsVar;
 use crate::primitives::babyjubjub::{bits_le_at_most, PointVar};
 use crate::primitives::eddsa::verify_gadget;
-use crate::primitives::gadgets::{enforce_nonzero_if, enforce_u64};
+use crate::primitives::gadgets::enforce_nonzero_if;
 use crate::primitives::merkle::MerklePathVar;
 use crate::primitives::poseidon::PoseidonGadget;
 use crate::Fr;
-use ark_ff::{One, Zero};
+use ark_ff::One;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::prelude::*;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
@@ -102,17 +103,9 @@ impl ConstraintSynthesizer<Fr> for RequestMediationCircuit {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
         let w = self.witness;
         let MediationShape { depth, deal_depth, k, .. } = w.shape;
-        let input = |v: Fr| FpVar::new_input(cs.clone(), || Ok(v));
         let witness = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
-        let zero = FpVar::Constant(Fr::zero());
-        let old_root = input(w.old_root)?;
-        let new_root = input(w.new_root)?;
-        let digest_in = input(w.digest)?;
-        let now = input(Fr::from(w.now))?;
-        enforce_u64(&now)?;
-        let before = LedgerRootsVar::opening(&cs, &w.before, &old_root)?;
-        let mut deals = before.deals.clone();
-        let mut digest = zero.clone();
+        let mut batch = DealBatchVars::open(&cs, &w)?;
+        let (before, now) = (batch.before.clone(), batch.now.clone());
         for slot in &w.slots {
             let shape_ok = slot.deal.nodes.len() == k
                 && slot.entries.len() == k
@@ -158,11 +151,9 @@ impl ConstraintSynthesizer<Fr> for RequestMediationCircuit {
             let open = deal_leaf(&hash, DealStatus::Open, &record)?;
             let mediating = deal_leaf(&hash, DealStatus::Mediating, &record)?;
             let path = MerklePathVar::new_witness(cs.clone(), id_bits, &slot.deal_path)?;
-            path.update_if(&mut deals, &open, &mediating, &used)?;
-            PoseidonGadget::chain_if(&mut digest, &msg, &used)?;
+            path.update_if(&mut batch.deals, &open, &mediating, &used)?;
+            PoseidonGadget::chain_if(&mut batch.digest, &msg, &used)?;
         }
-        LedgerRootsVar { deals, ..before }.root()?.enforce_equal(&new_root)?;
-        digest.enforce_equal(&digest_in)?;
-        Ok(())
+        batch.close()
     }
 }

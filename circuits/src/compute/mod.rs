@@ -61,9 +61,9 @@ pub use rules::{
 pub use submit::{ResultShape, SubmitResultsCircuit};
 pub use witness::{
     build_mediation_witness_unchecked, build_open_witness_unchecked,
-    build_result_witness_unchecked, build_settle_witness_unchecked, CreditSlot, MediationSlot,
-    MediationWitness, OpenSlot, OpenWitness, PartySlot, ResultWitness, SettleSlot, SettleWitness,
-    SubmitSlot,
+    build_result_witness_unchecked, build_settle_witness_unchecked, CreditSlot, DealBatchWitness,
+    MediationSlot, MediationWitness, OpenSlot, OpenWitness, PartySlot, ResultWitness, SettleSlot,
+    SettleWitness, SubmitSlot,
 };
 
 /// The compute module's result type.

@@ -7,13 +7,14 @@
 //! at the node's entry. Public inputs: ledger root before and after, the
 //! digest `dᵢ₊₁ = Poseidon(dᵢ, signed messageᵢ)` and `now`.
 
-use super::circuit::{account_leaf, deal_gadget, deal_leaf, results_commitment, DealVars};
+use super::circuit::{
+    account_leaf, deal_gadget, deal_leaf, results_commitment, DealBatchVars, DealVars,
+};
 use super::{DealStatus, OpenShape, ResultWitness, RESULT_DOMAIN};
 use crate::circuit::{plural, spec, Circuit, CircuitShape, CircuitSpec, ShapeError};
-use crate::ledger::LedgerRootsVar;
 use crate::primitives::babyjubjub::{bits_le_at_most, PointVar};
 use crate::primitives::eddsa::verify_gadget;
-use crate::primitives::gadgets::{enforce_u64, index_bits};
+use crate::primitives::gadgets::index_bits;
 use crate::primitives::merkle::MerklePathVar;
 use crate::primitives::poseidon::{poseidon_gadget, PoseidonGadget};
 use crate::Fr;
@@ -102,17 +103,10 @@ impl ConstraintSynthesizer<Fr> for SubmitResultsCircuit {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
         let w = self.witness;
         let ResultShape { depth, deal_depth, k, .. } = w.shape;
-        let input = |v: Fr| FpVar::new_input(cs.clone(), || Ok(v));
         let witness = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
         let zero = FpVar::Constant(Fr::zero());
-        let old_root = input(w.old_root)?;
-        let new_root = input(w.new_root)?;
-        let digest_in = input(w.digest)?;
-        let now = input(Fr::from(w.now))?;
-        enforce_u64(&now)?;
-        let before = LedgerRootsVar::opening(&cs, &w.before, &old_root)?;
-        let mut deals = before.deals.clone();
-        let mut digest = zero.clone();
+        let mut batch = DealBatchVars::open(&cs, &w)?;
+        let (before, now) = (batch.before.clone(), batch.now.clone());
         for slot in &w.slots {
             let shape_ok = slot.deal.nodes.len() == k
                 && slot.entries.len() == k
@@ -176,11 +170,9 @@ impl ConstraintSynthesizer<Fr> for SubmitResultsCircuit {
             let old = deal_leaf(&hash, DealStatus::Open, &results_commitment(&entries)?)?;
             let new = deal_leaf(&hash, DealStatus::Open, &results_commitment(&after)?)?;
             let path = MerklePathVar::new_witness(cs.clone(), id_bits, &slot.deal_path)?;
-            path.update_if(&mut deals, &old, &new, &used)?;
-            PoseidonGadget::chain_if(&mut digest, &msg, &used)?;
+            path.update_if(&mut batch.deals, &old, &new, &used)?;
+            PoseidonGadget::chain_if(&mut batch.digest, &msg, &used)?;
         }
-        LedgerRootsVar { deals, ..before }.root()?.enforce_equal(&new_root)?;
-        digest.enforce_equal(&digest_in)?;
-        Ok(())
+        batch.close()
     }
 }

@@ -470,12 +470,13 @@ pub struct SubmitSlot {
     pub sig_s: Fr,
 }
 
-/// The witness of a batch of result submissions.
+/// The witness of a batch that records something in deal leaves (a
+/// result, a call for mediation): `S` the circuit's shape, `T` a slot.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResultWitness {
+pub struct DealBatchWitness<S, T> {
     /// The circuit's shape.
-    pub shape: ResultShape,
-    /// Submission time (public): every result is before its deadline.
+    pub shape: S,
+    /// The batch's time (public).
     pub now: u64,
     /// The ledger's parts before the batch (the deal root moves; the others
     /// are carried through).
@@ -484,11 +485,31 @@ pub struct ResultWitness {
     pub old_root: Fr,
     /// Ledger root after (public).
     pub new_root: Fr,
-    /// `dᵢ₊₁ = Poseidon(dᵢ, signed messageᵢ)` (public).
+    /// `dᵢ₊₁ = Poseidon(dᵢ, signed messageᵢ)` over the slots' messages
+    /// (public).
     pub digest: Fr,
     /// Slots.
-    pub slots: Vec<SubmitSlot>,
+    pub slots: Vec<T>,
 }
+
+impl<S, T> DealBatchWitness<S, T> {
+    /// The witness of a batch from `before` whose deal tree ends at
+    /// `deals_after`.
+    fn assemble(
+        shape: S,
+        now: u64,
+        before: LedgerRoots,
+        deals_after: Fr,
+        digest: Fr,
+        slots: Vec<T>,
+    ) -> Self {
+        let new_root = before.with_deals(deals_after).root();
+        Self { shape, now, before, old_root: before.root(), new_root, digest, slots }
+    }
+}
+
+/// The witness of a batch of result submissions.
+pub type ResultWitness = DealBatchWitness<ResultShape, SubmitSlot>;
 
 fn empty_deal(k: usize) -> Deal {
     Deal {
@@ -524,15 +545,8 @@ impl ResultWitness {
     /// An all-unused witness of `shape`, for key generation.
     pub fn empty(shape: ResultShape) -> Self {
         let before = LedgerRoots::accounts_only(Fr::zero());
-        Self {
-            shape,
-            now: 0,
-            before,
-            old_root: before.root(),
-            new_root: before.root(),
-            digest: Fr::zero(),
-            slots: (0..shape.slots).map(|_| unused_submit_slot(&shape)).collect(),
-        }
+        let slots = (0..shape.slots).map(|_| unused_submit_slot(&shape)).collect();
+        Self::assemble(shape, 0, before, before.deals, Fr::zero(), slots)
     }
 }
 
@@ -599,16 +613,8 @@ pub fn build_result_witness_unchecked(
         });
     }
     slots.resize_with(shape.slots, || unused_submit_slot(shape));
-    let before = ledger.roots();
-    Ok(ResultWitness {
-        shape: *shape,
-        now,
-        before,
-        old_root: before.root(),
-        new_root: before.with_deals(deal_tree.root()).root(),
-        digest,
-        slots,
-    })
+    let (before, deals) = (ledger.roots(), deal_tree.root());
+    Ok(ResultWitness::assemble(*shape, now, before, deals, digest, slots))
 }
 
 /// One mediation request in a slot.
@@ -633,23 +639,7 @@ pub struct MediationSlot {
 }
 
 /// The witness of a batch of mediation requests.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MediationWitness {
-    /// The circuit's shape.
-    pub shape: MediationShape,
-    /// Request time (public).
-    pub now: u64,
-    /// The ledger's parts before the batch (the deal root moves).
-    pub before: LedgerRoots,
-    /// Ledger root before (public).
-    pub old_root: Fr,
-    /// Ledger root after (public).
-    pub new_root: Fr,
-    /// `dᵢ₊₁ = Poseidon(dᵢ, request messageᵢ)` (public).
-    pub digest: Fr,
-    /// Slots.
-    pub slots: Vec<MediationSlot>,
-}
+pub type MediationWitness = DealBatchWitness<MediationShape, MediationSlot>;
 
 fn unused_mediation_slot(shape: &MediationShape) -> MediationSlot {
     MediationSlot {
@@ -668,15 +658,8 @@ impl MediationWitness {
     /// An all-unused witness of `shape`, for key generation.
     pub fn empty(shape: MediationShape) -> Self {
         let before = LedgerRoots::accounts_only(Fr::zero());
-        Self {
-            shape,
-            now: 0,
-            before,
-            old_root: before.root(),
-            new_root: before.root(),
-            digest: Fr::zero(),
-            slots: (0..shape.slots).map(|_| unused_mediation_slot(&shape)).collect(),
-        }
+        let slots = (0..shape.slots).map(|_| unused_mediation_slot(&shape)).collect();
+        Self::assemble(shape, 0, before, before.deals, Fr::zero(), slots)
     }
 }
 
@@ -728,14 +711,6 @@ pub fn build_mediation_witness_unchecked(
         });
     }
     slots.resize_with(shape.slots, || unused_mediation_slot(shape));
-    let before = ledger.roots();
-    Ok(MediationWitness {
-        shape: *shape,
-        now,
-        before,
-        old_root: before.root(),
-        new_root: before.with_deals(deal_tree.root()).root(),
-        digest,
-        slots,
-    })
+    let (before, deals) = (ledger.roots(), deal_tree.root());
+    Ok(MediationWitness::assemble(*shape, now, before, deals, digest, slots))
 }
