@@ -5,7 +5,8 @@
 //! - [`primitives`]: circomlib's Poseidon, Baby Jubjub and EdDSA-Poseidon,
 //!   the sparse Merkle tree, shared gadgets and the strict text forms of
 //!   field elements. No domain knowledge.
-//! - [`ledger`]: accounts and the tree that commits to them.
+//! - [`ledger`]: accounts and the tree that commits to them, and the one
+//!   root over accounts, deals and members.
 //! - [`circuit`]: how each circuit declares itself (typed shape, public
 //!   inputs in allocation order) and [`circuit::check_input_order`].
 //! - The domains, each with the same files (`rules` with its own error
@@ -14,6 +15,8 @@
 //!   double-sign slashing, the trust network's unanimous data agreement),
 //!   [`compute`] (deals of replicated compute opened and settled) and
 //!   [`trust`] (Proof-of-Trust admission by two sponsors).
+//! - [`book`]: the whole ledger (accounts, deals, members) as one value
+//!   under one root, each domain's batches applied to it.
 //! - [`soundness`]: the witness-mutation checker for under-constrained
 //!   circuits.
 //!
@@ -32,6 +35,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod book;
 pub mod circuit;
 pub mod compute;
 mod error;

@@ -541,6 +541,7 @@ fn proven<C: stateproof_circuits::circuit::Circuit>(
 /// refuses them out of order or without a key.
 #[test]
 fn a_light_client_follows_one_ledger_root_through_every_kind() {
+    use stateproof_circuits::book::Book;
     use stateproof_circuits::compute::*;
     use stateproof_circuits::ledger::{Account, State};
     use stateproof_circuits::transfer::Transfer;
@@ -553,36 +554,35 @@ fn a_light_client_follows_one_ledger_root_through_every_kind() {
     }
     let admission = AdmissionRules { suspension: 3, period: 2 };
     let members = (0..2).map(|i| (i, sample_key(10 + i).public_key()));
-    let mut trust = TrustLedger::new(3, members, admission).unwrap();
-    let mut book = Ledger::new(accounts, 2).unwrap();
-    book.members_root = trust.roots().members;
+    let members = TrustLedger::new(3, members, admission).unwrap();
+    let mut book = Book::new(accounts, 2, members).unwrap();
     let genesis = book.root();
     let mut chain = Vec::new();
 
     // A transfer: account 0 pays account 3.
     let t = Transfer::sign(&sample_key(0), 0, 3, sample_key(3).public_key(), 5, 0);
     let batch = stateproof_circuits::transfer::TransferBatch { transfers: vec![t] };
-    let (moved, w) = apply_batch(&book.accounts, &book.roots(), &batch, 1).unwrap();
-    book.accounts = moved;
+    let (next, w) = book.transfer(&batch, 1).unwrap();
+    book = next;
     chain.push(proven(TransferBatchCircuit { witness: w }, 30));
 
-    // A deal of one node opened, its result recorded, settled unanimously.
+    // A deal of one node opened and its result recorded; the client calls
+    // for mediation; the committee's verdict settles it.
     let committee = SampleChain::new(2, 1).unwrap();
     let deal = one_node_deal(&committee);
     let sigs = [0u64, 1].iter().map(|i| sample_key(*i).sign(deal.hash())).collect();
-    let (next, w) = open_batch(&book, &[(deal.clone(), sigs)], 1, 1).unwrap();
+    let (next, w) = book.open(&[(deal.clone(), sigs)], 1, 1).unwrap();
     book = next;
     chain.push(proven(OpenDealsCircuit { witness: w }, 31));
     let signed = SignedResult::sign(&sample_key(1), &deal, Fr::from(3u64));
     let shape = ResultShape { depth: 3, deal_depth: 2, k: 1, slots: 1 };
     let s = ResultSubmission { deal_id: 1, node: 0, signed };
-    let (next, w) = submit_batch(&book, &[s], &shape, 2).unwrap();
+    let (next, w) = book.submit(&[s], &shape, 2).unwrap();
     book = next;
     chain.push(proven(SubmitResultsCircuit { witness: w }, 32));
-    // The client calls for mediation; the committee's verdict settles it.
     let shape = MediationShape { depth: 3, deal_depth: 2, k: 1, slots: 1 };
     let request = MediationRequest::sign(&sample_key(0), &deal);
-    let (next, w) = mediate_batch(&book, &[request], &shape, 3).unwrap();
+    let (next, w) = book.mediate(&[request], &shape, 3).unwrap();
     book = next;
     chain.push(proven(RequestMediationCircuit { witness: w }, 36));
     let shape = one_node_settle_shape();
@@ -591,13 +591,12 @@ fn a_light_client_follows_one_ledger_root_through_every_kind() {
         Verdict { result: Fr::from(3u64), attestations: committee.attest(&statement, &[0]) };
     let settlement = Settlement { deal_id: 1, verdict: Some(verdict) };
     let committees = std::slice::from_ref(&committee.set);
-    let (next, w) = settle_batch(&book, &[settlement], committees, &shape, 5).unwrap();
+    let (next, w) = book.settle(&[settlement], committees, &shape, 5).unwrap();
     book = next;
     chain.push(proven(SettleDealsCircuit { witness: w }, 33));
+    assert_eq!(book.members().root(), book.root(), "one ledger: one root from either part");
 
     // A sponsorship, committed and resolved, over the same ledger.
-    (trust.accounts_root, trust.deals_root) = (book.roots().accounts, book.roots().deals);
-    assert_eq!(trust.root(), book.root(), "one ledger: the same root seen from either part");
     let k = |i: u64| sample_key(i).public_key();
     let sponsorship = Sponsorship {
         id: 1,
@@ -612,13 +611,15 @@ fn a_light_client_follows_one_ledger_root_through_every_kind() {
             Commit::sign(&sample_key(10 + i), i, &sponsorship, Choice::Cooperate, salt)
         })
         .collect();
-    let (next, w) = commit_batch(&trust, &commits, 0, 2).unwrap();
-    trust = next;
+    let (next, w) = book.commit(&commits, 0, 2).unwrap();
+    book = next;
     chain.push(proven(CommitCircuit { witness: w }, 34));
     let openings = [(Choice::Cooperate, Fr::from(5u64)), (Choice::Cooperate, Fr::from(6u64))];
-    let (next, w) = resolve_batch(&trust, &[Reveal { sponsorship, openings }], 1).unwrap();
-    trust = next;
+    let (next, w) = book.resolve(&[Reveal { sponsorship, openings }], 1).unwrap();
+    book = next;
     chain.push(proven(ResolveCircuit { witness: w }, 35));
+    assert_eq!(book.ledger().accounts.account(1).unwrap().balance, 1_000 - 20 + 30);
+    assert_eq!(book.members().members().len(), 3, "the candidate admitted");
 
     let keys: Vec<_> = chain.iter().map(|(vk, _)| vk.clone()).collect();
     let updates: Vec<_> = chain.iter().map(|(_, u)| u.clone()).collect();
@@ -626,7 +627,7 @@ fn a_light_client_follows_one_ledger_root_through_every_kind() {
     let done = client.catch_up(&updates);
     assert_eq!(done.rejected, None);
     assert_eq!(done.accepted.len(), 7);
-    assert_eq!(client.root(), trust.root());
+    assert_eq!(client.root(), book.root());
     // One by one, the same; out of order, refused where the chain breaks.
     let mut one_by_one = LightClient::with_keys(keys.clone(), genesis).unwrap();
     for u in &updates {
