@@ -1,20 +1,25 @@
-//! The batch circuits of compute deals.
+//! The batch circuits of compute deals: openings and settlements here;
+//! results put on the record in `submit.rs`, calls for mediation in
+//! `mediate.rs`.
 //!
 //! **Openings** ([`OpenDealsCircuit`]): each used slot proves a deal's terms
 //! (hashed as [`Deal::hash`]), the client's and every node's signature over
 //! them with the keys of their accounts, the terms' safety checks, the
 //! debits (deposit from the client, collateral from each node) without
-//! overdraft, and the deal's empty leaf becoming an open one. Public inputs:
+//! overdraft, and the deal's empty leaf becoming an open one with an empty
+//! record. Public inputs:
 //! the ledger root before and after, and the digest `dᵢ₊₁ = Poseidon(dᵢ,
 //! deal hashᵢ)` of the opened deals.
 //!
 //! **Settlements** ([`SettleDealsCircuit`]): each used slot proves the deal
-//! is open in the deal tree (its terms hash to the open leaf) and becomes
-//! settled; each answered node signed its result with the key of its
-//! account; either all `k` results are present and equal (no mediation), or
-//! a quorum of the deal's mediator committee signed the verdict and each
-//! node matches iff it answered with the verdict; missing results only at or
-//! after the deadline (`now` is public); the payouts are exactly
+//! is in the deal tree with its record (its terms and recorded results hash
+//! to the leaf), open, or in mediation when a verdict settles it, and
+//! becomes settled with its record kept; a node answered iff its entry on
+//! the record is not 0 (results were signed when recorded, see
+//! `submit.rs`); either all `k` results are present and equal (no
+//! mediation), or a quorum of the deal's mediator committee signed the
+//! verdict and each node matches iff its recorded result is the verdict;
+//! missing results only at or after the deadline (`now` is public); the payouts are exactly
 //! [`super::payouts`]'s, credited to the client, each node and the treasury.
 //! Public inputs: ledger root before and after, the digest of the settled
 //! deals (`dᵢ₊₁ = Poseidon(dᵢ, deal hashᵢ)`), and `now`.

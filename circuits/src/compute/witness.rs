@@ -1,6 +1,6 @@
-//! The witnesses of the opening, result and settlement circuits, and the builders
-//! that make them without checking any rule (what a cheating prover would
-//! force in).
+//! The witnesses of the opening, result, mediation and settlement circuits,
+//! and the builders that make them without checking any rule (what a
+//! cheating prover would force in).
 
 use super::rules::{committee_for, entries};
 use super::{
