@@ -105,6 +105,98 @@ pub(super) fn results_commitment(entries: &[FpVar<Fr>]) -> Result<FpVar<Fr>, Syn
     Ok(r)
 }
 
+/// Declares a circuit of a batch that records something in deal leaves
+/// (results, calls for mediation): its shape (the opening circuit's
+/// parameters and limits: account and deal tree depths, nodes per deal,
+/// slots), the circuit over its [`super::DealBatchWitness`], and its
+/// [`Circuit`] impl with the inputs old root, new root, `$digest`, `now`.
+macro_rules! deal_batch_circuit {
+    (
+        $(#[$shape_doc:meta])* shape $shape:ident for $spec:path, slots of $slot:literal;
+        $(#[$doc:meta])* circuit $circuit:ident($witness:ty), digest $digest:literal;
+    ) => {
+        $(#[$shape_doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct $shape {
+            /// Account tree depth.
+            pub depth: usize,
+            /// Deal tree depth.
+            pub deal_depth: usize,
+            /// Nodes per deal.
+            pub k: usize,
+            /// Slots.
+            pub slots: usize,
+        }
+
+        impl $crate::circuit::CircuitShape for $shape {
+            const SPECS: &'static [&'static $crate::circuit::CircuitSpec] = &[&$spec];
+
+            fn values(&self) -> Vec<u64> {
+                let Self { depth, deal_depth, k, slots } = *self;
+                super::OpenShape { depth, deal_depth, k, slots }.values()
+            }
+
+            fn from_values(
+                spec: &'static $crate::circuit::CircuitSpec,
+                values: &[u64],
+            ) -> Result<Self, $crate::circuit::ShapeError> {
+                let super::OpenShape { depth, deal_depth, k, slots } =
+                    super::OpenShape::from_values(spec, values)?;
+                Ok(Self { depth, deal_depth, k, slots })
+            }
+
+            fn describe(&self) -> String {
+                format!(
+                    "account depth {}, deal depth {}, {} nodes per deal, {} {} slot{}",
+                    self.depth,
+                    self.deal_depth,
+                    self.k,
+                    self.slots,
+                    $slot,
+                    $crate::circuit::plural(self.slots)
+                )
+            }
+        }
+
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $circuit {
+            /// The witness; `for_setup` gives the shape.
+            pub witness: $witness,
+        }
+
+        impl $circuit {
+            /// An all-unused witness of `shape`, for key generation.
+            pub fn for_setup(shape: $shape) -> Self {
+                Self { witness: <$witness>::empty(shape) }
+            }
+        }
+
+        impl $crate::circuit::Circuit for $circuit {
+            type Shape = $shape;
+
+            fn shape(&self) -> $shape {
+                $shape { slots: self.witness.slots.len(), ..self.witness.shape }
+            }
+
+            fn for_setup(shape: &$shape) -> Self {
+                Self::for_setup(*shape)
+            }
+
+            fn named_inputs(&self) -> Vec<(&'static str, Fr)> {
+                let w = &self.witness;
+                vec![
+                    ("old_root", w.old_root),
+                    ("new_root", w.new_root),
+                    ($digest, w.digest),
+                    ("now", Fr::from(w.now)),
+                ]
+            }
+        }
+    };
+}
+pub(super) use deal_batch_circuit;
+
 /// The public side of a batch that records something in deal leaves (the
 /// result and mediation circuits): its inputs in the declared order (old
 /// root, new root, digest, `now`), the old root opened into the ledger's

@@ -8,10 +8,11 @@
 //! `dᵢ₊₁ = Poseidon(dᵢ, request messageᵢ)` and `now`.
 
 use super::circuit::{
-    account_leaf, deal_gadget, deal_leaf, results_commitment, DealBatchVars, DealVars,
+    account_leaf, deal_batch_circuit, deal_gadget, deal_leaf, results_commitment, DealBatchVars,
+    DealVars,
 };
-use super::{DealStatus, MediationWitness, OpenShape, MEDIATION_DOMAIN};
-use crate::circuit::{plural, spec, Circuit, CircuitShape, CircuitSpec, ShapeError};
+use super::{DealStatus, MediationWitness, MEDIATION_DOMAIN};
+use crate::circuit::spec;
 use crate::primitives::babyjubjub::{bits_le_at_most, PointVar};
 use crate::primitives::eddsa::verify_gadget;
 use crate::primitives::gadgets::enforce_nonzero_if;
@@ -23,80 +24,12 @@ use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::prelude::*;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
-/// The shape of a mediation circuit: account and deal tree depths, nodes
-/// per deal, and request slots.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MediationShape {
-    /// Account tree depth.
-    pub depth: usize,
-    /// Deal tree depth.
-    pub deal_depth: usize,
-    /// Nodes per deal.
-    pub k: usize,
-    /// Request slots.
-    pub slots: usize,
-}
-
-impl CircuitShape for MediationShape {
-    const SPECS: &'static [&'static CircuitSpec] = &[&spec::COMPUTE_MEDIATION];
-
-    // The same parameters, with the same limits, as an opening circuit's.
-    fn values(&self) -> Vec<u64> {
-        let Self { depth, deal_depth, k, slots } = *self;
-        OpenShape { depth, deal_depth, k, slots }.values()
-    }
-
-    fn from_values(spec: &'static CircuitSpec, values: &[u64]) -> Result<Self, ShapeError> {
-        let OpenShape { depth, deal_depth, k, slots } = OpenShape::from_values(spec, values)?;
-        Ok(Self { depth, deal_depth, k, slots })
-    }
-
-    fn describe(&self) -> String {
-        format!(
-            "account depth {}, deal depth {}, {} nodes per deal, {} request slot{}",
-            self.depth,
-            self.deal_depth,
-            self.k,
-            self.slots,
-            plural(self.slots)
-        )
-    }
-}
-
-/// Proves a batch of mediation requests; see the module docs.
-#[derive(Clone, Debug)]
-pub struct RequestMediationCircuit {
-    /// The witness; [`RequestMediationCircuit::for_setup`] gives the shape.
-    pub witness: MediationWitness,
-}
-
-impl RequestMediationCircuit {
-    /// An all-unused witness of `shape`, for key generation.
-    pub fn for_setup(shape: MediationShape) -> Self {
-        Self { witness: MediationWitness::empty(shape) }
-    }
-}
-
-impl Circuit for RequestMediationCircuit {
-    type Shape = MediationShape;
-
-    fn shape(&self) -> MediationShape {
-        MediationShape { slots: self.witness.slots.len(), ..self.witness.shape }
-    }
-
-    fn for_setup(shape: &MediationShape) -> Self {
-        Self::for_setup(*shape)
-    }
-
-    fn named_inputs(&self) -> Vec<(&'static str, Fr)> {
-        let w = &self.witness;
-        vec![
-            ("old_root", w.old_root),
-            ("new_root", w.new_root),
-            ("mediation_digest", w.digest),
-            ("now", Fr::from(w.now)),
-        ]
-    }
+deal_batch_circuit! {
+    /// The shape of a mediation circuit: account and deal tree depths, nodes
+    /// per deal, and request slots.
+    shape MediationShape for spec::COMPUTE_MEDIATION, slots of "request";
+    /// Proves a batch of mediation requests; see the module docs.
+    circuit RequestMediationCircuit(MediationWitness), digest "mediation_digest";
 }
 
 impl ConstraintSynthesizer<Fr> for RequestMediationCircuit {

@@ -29,6 +29,14 @@ pub fn empty_roots(depth: usize) -> Vec<Fr> {
     e
 }
 
+/// The root of an empty tree of `depth`, from a table made once (up to
+/// [`MAX_DEPTH`]; deeper ones are hashed each time).
+pub fn empty_root(depth: usize) -> Fr {
+    static TABLE: std::sync::OnceLock<Vec<Fr>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| empty_roots(MAX_DEPTH));
+    table.get(depth).copied().unwrap_or_else(|| empty_roots(depth)[depth])
+}
+
 /// A sparse Merkle tree holding only its non-empty nodes.
 #[derive(Clone, Debug)]
 pub struct SparseMerkleTree {
@@ -271,6 +279,13 @@ impl MerklePathVar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_empty_root_table_is_the_hashed_one() {
+        for depth in [0, 1, 20, MAX_DEPTH, MAX_DEPTH + 1] {
+            assert_eq!(empty_root(depth), empty_roots(depth)[depth], "depth {depth}");
+        }
+    }
     use ark_relations::gr1cs::ConstraintSystem;
 
     #[test]

@@ -29,8 +29,8 @@ impl Meta {
     pub fn ledger_roots(&self, accounts: &State) -> LedgerRoots {
         LedgerRoots {
             accounts: accounts.root().0,
-            deals: empty_roots(self.deal_depth)[self.deal_depth],
-            members: empty_roots(self.member_depth)[self.member_depth],
+            deals: empty_root(self.deal_depth),
+            members: empty_root(self.member_depth),
         }
     }
 
@@ -136,10 +136,18 @@ impl Store {
         let num = |k: &str| -> Result<u64> {
             get(k)?.parse().map_err(|e| self.error("meta", format!("{k}: {e}")))
         };
+        let depth = |k: &str| -> Result<usize> {
+            use stateproof_circuits::primitives::merkle::MAX_DEPTH;
+            let d = num(k)?;
+            if d == 0 || d > MAX_DEPTH as u64 {
+                return Err(self.error("meta", format!("{k}: {d} is not 1 to {MAX_DEPTH}")));
+            }
+            Ok(d as usize)
+        };
         Ok(Meta {
             depth: num("depth")? as usize,
-            deal_depth: num("deal_depth")? as usize,
-            member_depth: num("member_depth")? as usize,
+            deal_depth: depth("deal_depth")?,
+            member_depth: depth("member_depth")?,
             slots: num("slots")? as usize,
             genesis_root: stateproof_circuits::primitives::field::parse_fr(get("genesis_root")?)
                 .map_err(|e| self.error("meta", format!("genesis_root: {e}")))?,

@@ -18,7 +18,7 @@ use sqlx::{ConnectOptions, Executor, Row};
 use stateproof_app::{AppError, Result};
 use stateproof_circuits::ledger::{Account, LedgerRoots, State};
 use stateproof_circuits::primitives::eddsa::PublicKey;
-use stateproof_circuits::primitives::merkle::empty_roots;
+use stateproof_circuits::primitives::merkle::empty_root;
 use stateproof_circuits::transfer::Transfer;
 use stateproof_circuits::transfer::TransferJson;
 use stateproof_circuits::Fr;
