@@ -80,7 +80,18 @@ impl Node {
         let deadline = Instant::now() + within;
         for id in ids {
             loop {
-                let v = client.transaction(id).unwrap().expect("an accepted id is known");
+                let v = match client.transaction(id) {
+                    Ok(v) => v.expect("an accepted id is known"),
+                    // The store restarting (tests that restart PostgreSQL
+                    // run beside this one) answers 503: asked again until
+                    // the deadline.
+                    Err(e) if e.to_string().contains("(503 ") => {
+                        assert!(Instant::now() < deadline, "{id}: {e}");
+                        std::thread::sleep(Duration::from_millis(100));
+                        continue;
+                    }
+                    Err(e) => panic!("{id}: {e}"),
+                };
                 if v.status == "proven" {
                     break;
                 }
