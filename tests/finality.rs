@@ -239,7 +239,7 @@ fn the_compute_simulation_runs_and_refuses_bad_parameters() {
 #[test]
 fn the_compute_demo_proves_and_verifies_every_batch() {
     let o = ok(&["compute", "demo", "--backend", "cpu"]);
-    for batch in ["opening", "result", "mediation", "settlement"] {
+    for batch in ["opening", "result", "mediation", "verdict", "settlement"] {
         assert!(o.contains(&format!("{batch} batch VALID")), "{batch}: {o}");
     }
     assert!(o.contains("conserved"), "{o}");

@@ -1,6 +1,7 @@
 //! The compute demo: deals opened, results put on the record, and deals
-//! settled (one unanimous, one disputed by a lazy node and decided by
-//! mediators), each batch proven and verified.
+//! settled (one unanimous, one disputed by a lazy node, called for
+//! mediation by its client and decided by the mediators' verdict), each
+//! batch proven and verified.
 
 use crate::backend::{prover, BackendOptions};
 use crate::progress::{step, Progress};
@@ -10,15 +11,18 @@ use serde::Serialize;
 use stateproof_circuits::compute::simulate::default_rules;
 use stateproof_circuits::compute::{
     verdict_commitment, Deal, Ledger, MediationRequest, MediationShape, OpenDealsCircuit,
-    OpenShape, RequestMediationCircuit, ResultShape, ResultSubmission, SettleDealsCircuit,
-    SettleShape, Settlement, SettlementRules, SignedResult, SubmitResultsCircuit, Verdict,
+    OpenShape, RecordVerdictsCircuit, RequestMediationCircuit, ResultShape, ResultSubmission,
+    SettleDealsCircuit, SettleShape, Settlement, SettlementRules, SignedResult,
+    SubmitResultsCircuit, Verdict, VerdictShape,
 };
 use stateproof_circuits::finality::{Statement, Threshold};
 use stateproof_circuits::ledger::{Account, State};
 use stateproof_circuits::primitives::eddsa::Signature;
 use stateproof_circuits::sample::{sample_key, SampleChain};
 use stateproof_circuits::Fr;
-use stateproof_prover::compute::{prove_mediation, prove_open, prove_results, prove_settle};
+use stateproof_prover::compute::{
+    prove_mediation, prove_open, prove_results, prove_settle, prove_verdicts,
+};
 use stateproof_prover::keys::{self, Keys, DEVELOPMENT_SETUP_WARNING};
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -66,6 +70,8 @@ pub struct ComputeDemoReport {
     pub result_constraints: usize,
     /// Constraints of the mediation circuit.
     pub mediation_constraints: usize,
+    /// Constraints of the verdict circuit.
+    pub verdict_constraints: usize,
     /// Constraints of the settlement circuit.
     pub settle_constraints: usize,
     /// Key generation time.
@@ -86,6 +92,10 @@ pub struct ComputeDemoReport {
     pub mediation_seconds: f64,
     /// Verifying it.
     pub mediation_verify_seconds: f64,
+    /// Proving the mediators' verdict.
+    pub verdict_seconds: f64,
+    /// Verifying it.
+    pub verdict_verify_seconds: f64,
     /// Proving the settlements.
     pub settle_seconds: f64,
     /// Verifying them.
@@ -116,9 +126,9 @@ impl fmt::Display for ComputeDemoReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = |x: f64| secs(Duration::from_secs_f64(x));
         let balance = |i: u64| self.balances.iter().find(|(a, _)| *a == i).map_or(0, |(_, b)| *b);
-        writeln!(f, "stateproof compute demo: two replicated-compute deals (k = 3) opened, their results recorded, one mediated, both settled, each in a proven batch")?;
+        writeln!(f, "stateproof compute demo: two replicated-compute deals (k = 3) opened, their results recorded, one mediated and decided, both settled, each in a proven batch")?;
         writeln!(f, "  ledger:   9 accounts of 10,000, root {}", self.genesis_root)?;
-        writeln!(f, "  circuits: opening {} constraints (2 deal slots), results {} (6 slots), mediation {} (1 slot), settlement {} (2 slots, 4 mediator slots)", self.open_constraints, self.result_constraints, self.mediation_constraints, self.settle_constraints)?;
+        writeln!(f, "  circuits: opening {} constraints (2 deal slots), results {} (6 slots), mediation {} (1 slot), verdict {} (1 slot, 4 mediator slots), settlement {} (2 slots)", self.open_constraints, self.result_constraints, self.mediation_constraints, self.verdict_constraints, self.settle_constraints)?;
         writeln!(f, "  setup:    {} ({DEVELOPMENT_SETUP_WARNING})", s(self.setup_seconds))?;
         writeln!(f, "  prove:    {}", self.backend)?;
         writeln!(f, "  open:     deals 1 and 2 lock 400 from each client and 250 from each node, proven in {}", s(self.open_seconds))?;
@@ -133,12 +143,18 @@ impl fmt::Display for ComputeDemoReport {
         writeln!(f, "  verify:   mediation batch VALID in {}", s(self.mediation_verify_seconds))?;
         writeln!(
             f,
-            "  settle:   both deals at time 60 from the recorded results, proven in {}",
+            "  verdict:  mediators 0-2 (more than 2/3 of the committee) sign 42 for deal 2, put on its record, proven in {}",
+            s(self.verdict_seconds)
+        )?;
+        writeln!(f, "  verify:   verdict batch VALID in {}", s(self.verdict_verify_seconds))?;
+        writeln!(
+            f,
+            "  settle:   both deals at time 60 from the recorded results and verdict, proven in {}",
             s(self.settle_seconds)
         )?;
         writeln!(f, "  verify:   settlement batch VALID in {}", s(self.settle_verify_seconds))?;
         writeln!(f, "  deal 1:   unanimous: nodes 1-3 get 100 + 250 back ({}, {}, {}), client 0 gets 100 back ({})", balance(1), balance(2), balance(3), balance(0))?;
-        writeln!(f, "  deal 2:   node 5 answered wrong; mediators 0-2 (more than 2/3) signed the verdict: node 5 loses 250 ({}), \
+        writeln!(f, "  deal 2:   node 5 answered wrong, by the verdict: node 5 loses 250 ({}), \
              the fee 60 goes to the treasury ({}), the client gets its 200 back plus half of the rest ({}), {} burned", balance(5), balance(TREASURY), balance(4), self.burned)?;
         write!(
             f,
@@ -160,15 +176,16 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
     let open_shape = OpenShape { depth, deal_depth: depth, k, slots: 2 };
     let result_shape = ResultShape { depth, deal_depth: depth, k, slots: 6 };
     let mediation_shape = MediationShape { depth, deal_depth: depth, k, slots: 1 };
-    let settle_shape = SettleShape {
+    let verdict_shape = VerdictShape {
         depth,
         deal_depth: depth,
         committee_depth: 3,
         k,
         mediator_slots: 4,
-        slots: 2,
-        rules,
+        slots: 1,
+        threshold: Threshold::TWO_THIRDS,
     };
+    let settle_shape = SettleShape { depth, deal_depth: depth, k, slots: 2, rules };
     let ledger = sample_ledger(depth)?;
     let total_before = ledger.total_value();
     let open_constraints =
@@ -177,14 +194,17 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
         keys::count_constraints(SubmitResultsCircuit::for_setup(result_shape))?;
     let mediation_constraints =
         keys::count_constraints(RequestMediationCircuit::for_setup(mediation_shape))?;
+    let verdict_constraints =
+        keys::count_constraints(RecordVerdictsCircuit::for_setup(verdict_shape))?;
     let settle_constraints = keys::count_constraints(SettleDealsCircuit::for_setup(settle_shape))?;
     let start = Instant::now();
-    let (open_keys, result_keys, mediation_keys, settle_keys) =
+    let (open_keys, result_keys, mediation_keys, verdict_keys, settle_keys) =
         step(progress, "generating keys (development setup)", || {
             Ok::<_, stateproof_prover::Error>((
                 Keys::setup::<OpenDealsCircuit>(&open_shape, &mut keys::os_rng())?,
                 Keys::setup::<SubmitResultsCircuit>(&result_shape, &mut keys::os_rng())?,
                 Keys::setup::<RequestMediationCircuit>(&mediation_shape, &mut keys::os_rng())?,
+                Keys::setup::<RecordVerdictsCircuit>(&verdict_shape, &mut keys::os_rng())?,
                 Keys::setup::<SettleDealsCircuit>(&settle_shape, &mut keys::os_rng())?,
             ))
         })?;
@@ -236,33 +256,31 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
     let mediation_verify =
         verify_bytes("mediation batch", &mediation_keys.verifying_key, &mediation_update)?;
 
+    // A quorum of deal 2's mediators signs the correct result.
     let verdict_statement = Statement::Data(verdict_commitment(d2, Fr::from(42u64)));
-    let settlements = vec![
-        Settlement { deal_id: 1, verdict: None },
-        Settlement {
-            deal_id: 2,
-            verdict: Some(Verdict {
-                result: Fr::from(42u64),
-                attestations: committee.attest(&verdict_statement, &[0, 1, 2]),
-            }),
-        },
-    ];
+    let attestations = committee.attest(&verdict_statement, &[0, 1, 2]);
+    let verdict = Verdict { deal_id: 2, result: Fr::from(42u64), attestations };
+    let verdict_prover = prover(&verdict_keys, &backends)?;
+    let start = Instant::now();
+    let (decided, verdict_update, _) = step(progress, "proving the verdict", || {
+        let committees = std::slice::from_ref(&committee.set);
+        prove_verdicts(&verdict_prover, &verdict_keys, &mediating, &[verdict], committees)
+    })?;
+    let verdict_seconds = start.elapsed().as_secs_f64();
+    let verdict_verify =
+        verify_bytes("verdict batch", &verdict_keys.verifying_key, &verdict_update)?;
+
+    let settlements = [Settlement { deal_id: 1 }, Settlement { deal_id: 2 }];
     let settle_prover = prover(&settle_keys, &backends)?;
     let start = Instant::now();
     let (settled, settle_update, _) = step(progress, "proving the settlements", || {
-        prove_settle(
-            &settle_prover,
-            &settle_keys,
-            &mediating,
-            &settlements,
-            std::slice::from_ref(&committee.set),
-            60,
-        )
+        prove_settle(&settle_prover, &settle_keys, &decided, &settlements, 60)
     })?;
     let settle_seconds = start.elapsed().as_secs_f64();
     let settle_verify =
         verify_bytes("settlement batch", &settle_keys.verifying_key, &settle_update)?;
-    let updates = [&open_update, &result_update, &mediation_update, &settle_update];
+    let updates =
+        [&open_update, &result_update, &mediation_update, &verdict_update, &settle_update];
     let chained =
         updates.windows(2).all(|w| w[0].input("new_root").ok() == w[1].input("old_root").ok());
     if !chained {
@@ -280,6 +298,7 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
         open_constraints,
         result_constraints,
         mediation_constraints,
+        verdict_constraints,
         settle_constraints,
         setup_seconds,
         backend: backends.description(),
@@ -290,6 +309,8 @@ pub fn demo(progress: &dyn Progress, backend: &BackendOptions) -> Result<Compute
         result_verify_seconds: result_verify.as_secs_f64(),
         mediation_seconds,
         mediation_verify_seconds: mediation_verify.as_secs_f64(),
+        verdict_seconds,
+        verdict_verify_seconds: verdict_verify.as_secs_f64(),
         settle_seconds,
         settle_verify_seconds: settle_verify.as_secs_f64(),
         open_verified: true,

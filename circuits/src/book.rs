@@ -8,7 +8,7 @@
 use crate::compute::{
     self, ComputeError, Deal, Ledger, MediationRequest, MediationShape, MediationWitness,
     OpenWitness, ResultShape, ResultSubmission, ResultWitness, SettleShape, SettleWitness,
-    Settlement,
+    Settlement, Verdict, VerdictShape, VerdictWitness,
 };
 use crate::finality::ValidatorSet;
 use crate::ledger::{LedgerRoots, State};
@@ -110,15 +110,25 @@ impl Book {
         Ok((Self::of(ledger, self.members.clone()), w))
     }
 
+    /// A batch of mediators' verdicts (see [`compute::decide_batch`]).
+    pub fn decide(
+        &self,
+        verdicts: &[Verdict],
+        committees: &[ValidatorSet],
+        shape: &VerdictShape,
+    ) -> Result<(Self, VerdictWitness), ComputeError> {
+        let (ledger, w) = compute::decide_batch(&self.ledger, verdicts, committees, shape)?;
+        Ok((Self::of(ledger, self.members.clone()), w))
+    }
+
     /// A batch of settlements (see [`compute::settle_batch`]).
     pub fn settle(
         &self,
         settlements: &[Settlement],
-        committees: &[ValidatorSet],
         shape: &SettleShape,
         now: u64,
     ) -> Result<(Self, SettleWitness), ComputeError> {
-        let (ledger, w) = compute::settle_batch(&self.ledger, settlements, committees, shape, now)?;
+        let (ledger, w) = compute::settle_batch(&self.ledger, settlements, shape, now)?;
         Ok((Self::of(ledger, self.members.clone()), w))
     }
 

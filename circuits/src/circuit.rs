@@ -301,6 +301,8 @@ any_shape!(
     ComputeResult(crate::compute::ResultShape),
     /// Mediation requests.
     ComputeMediation(crate::compute::MediationShape),
+    /// Mediators' verdicts put on the record.
+    ComputeVerdict(crate::compute::VerdictShape),
     /// Deal settlements.
     ComputeSettle(crate::compute::SettleShape),
     /// Sponsorship commitments.

@@ -1,12 +1,13 @@
-//! Proving deal openings, results put on the record, calls for mediation
-//! and settlements of replicated compute.
+//! Proving deal openings, results put on the record, calls for mediation,
+//! mediators' verdicts and settlements of replicated compute.
 
 use crate::keys::Keys;
 use crate::{PhaseTimings, Prover, Result};
 use stateproof_circuits::compute::{
-    mediate_batch, open_batch, settle_batch, submit_batch, Deal, Ledger, MediationRequest,
-    MediationShape, OpenDealsCircuit, OpenShape, RequestMediationCircuit, ResultShape,
-    ResultSubmission, SettleDealsCircuit, SettleShape, Settlement, SubmitResultsCircuit,
+    decide_batch, mediate_batch, open_batch, settle_batch, submit_batch, Deal, Ledger,
+    MediationRequest, MediationShape, OpenDealsCircuit, OpenShape, RecordVerdictsCircuit,
+    RequestMediationCircuit, ResultShape, ResultSubmission, SettleDealsCircuit, SettleShape,
+    Settlement, SubmitResultsCircuit, Verdict, VerdictShape,
 };
 use stateproof_circuits::finality::ValidatorSet;
 use stateproof_circuits::primitives::eddsa::Signature;
@@ -57,6 +58,22 @@ pub fn prove_mediation<M: MsmBackend, N: NttBackend>(
     Ok((next, update, timings))
 }
 
+/// Records the mediators' `verdicts` under the native rules (each deal's
+/// committee found among `committees` by its root) and proves the batch in
+/// a circuit of the key's shape (its quorum included).
+pub fn prove_verdicts<M: MsmBackend, N: NttBackend>(
+    prover: &Prover<M, N>,
+    keys: &Keys,
+    ledger: &Ledger,
+    verdicts: &[Verdict],
+    committees: &[ValidatorSet],
+) -> Result<(Ledger, CompressedUpdate, PhaseTimings)> {
+    let shape: VerdictShape = keys.shape_as()?;
+    let (next, witness) = decide_batch(ledger, verdicts, committees, &shape)?;
+    let (update, timings) = keys.prove(prover, RecordVerdictsCircuit { witness })?;
+    Ok((next, update, timings))
+}
+
 /// Settles a batch at time `now` under the native rules and proves it in a
 /// circuit of the key's shape (its rules included).
 pub fn prove_settle<M: MsmBackend, N: NttBackend>(
@@ -64,11 +81,10 @@ pub fn prove_settle<M: MsmBackend, N: NttBackend>(
     keys: &Keys,
     ledger: &Ledger,
     settlements: &[Settlement],
-    committees: &[ValidatorSet],
     now: u64,
 ) -> Result<(Ledger, CompressedUpdate, PhaseTimings)> {
     let shape: SettleShape = keys.shape_as()?;
-    let (next, witness) = settle_batch(ledger, settlements, committees, &shape, now)?;
+    let (next, witness) = settle_batch(ledger, settlements, &shape, now)?;
     let (update, timings) = keys.prove(prover, SettleDealsCircuit { witness })?;
     Ok((next, update, timings))
 }

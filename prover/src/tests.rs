@@ -256,11 +256,12 @@ fn gpu_proofs_equal_cpu_proofs() {
     assert_gpu_equals_cpu(finality, 7);
     assert_gpu_equals_cpu(agreement, 8);
     assert_gpu_equals_cpu(slashing, 9);
-    let (open, result, mediation, settle) = compute_circuits();
-    assert_gpu_equals_cpu(open, 10);
-    assert_gpu_equals_cpu(result, 18);
-    assert_gpu_equals_cpu(mediation, 20);
-    assert_gpu_equals_cpu(settle, 11);
+    let c = compute_circuits();
+    assert_gpu_equals_cpu(c.open, 10);
+    assert_gpu_equals_cpu(c.result, 18);
+    assert_gpu_equals_cpu(c.mediation, 20);
+    assert_gpu_equals_cpu(c.verdict, 22);
+    assert_gpu_equals_cpu(c.settle, 11);
     let (commit, resolve) = trust_circuits();
     assert_gpu_equals_cpu(commit, 12);
     assert_gpu_equals_cpu(resolve, 13);
@@ -306,26 +307,36 @@ fn one_node_deal(committee: &SampleChain) -> stateproof_circuits::compute::Deal 
 fn one_node_settle_shape() -> stateproof_circuits::compute::SettleShape {
     use stateproof_circuits::compute::*;
     let rules = SettlementRules { treasury: 2, ..simulate::default_rules() };
-    SettleShape {
+    SettleShape { depth: 3, deal_depth: 2, k: 1, slots: 1, rules }
+}
+
+/// Verdicts on one-node deals by a one-mediator committee of depth 2.
+fn one_node_verdict_shape() -> stateproof_circuits::compute::VerdictShape {
+    use stateproof_circuits::finality::Threshold;
+    stateproof_circuits::compute::VerdictShape {
         depth: 3,
         deal_depth: 2,
         committee_depth: 2,
         k: 1,
         mediator_slots: 1,
         slots: 1,
-        rules,
+        threshold: Threshold::TWO_THIRDS,
     }
 }
 
+/// A circuit of each compute kind, on small trees.
+struct ComputeCircuits {
+    open: stateproof_circuits::compute::OpenDealsCircuit,
+    result: stateproof_circuits::compute::SubmitResultsCircuit,
+    mediation: stateproof_circuits::compute::RequestMediationCircuit,
+    verdict: stateproof_circuits::compute::RecordVerdictsCircuit,
+    settle: stateproof_circuits::compute::SettleDealsCircuit,
+}
+
 /// One deal (k = 1) opened, its result put on the record, then settled
-/// unanimously (and, apart, its client's call for mediation), on small
-/// trees.
-fn compute_circuits() -> (
-    stateproof_circuits::compute::OpenDealsCircuit,
-    stateproof_circuits::compute::SubmitResultsCircuit,
-    stateproof_circuits::compute::RequestMediationCircuit,
-    stateproof_circuits::compute::SettleDealsCircuit,
-) {
+/// unanimously; and, apart, its client's call for mediation and the
+/// committee's verdict on it.
+fn compute_circuits() -> ComputeCircuits {
     use stateproof_circuits::compute::*;
     use stateproof_circuits::ledger::{Account, State};
     let mut state = State::new(3).unwrap();
@@ -343,20 +354,24 @@ fn compute_circuits() -> (
     let submission = ResultSubmission { deal_id: 1, node: 0, signed };
     let result_shape = ResultShape { depth: 3, deal_depth: 2, k: 1, slots: 1 };
     let (recorded, result) = submit_batch(&opened, &[submission], &result_shape, 2).unwrap();
-    let settlement = Settlement { deal_id: 1, verdict: None };
-    let (_, settle) =
-        settle_batch(&recorded, &[settlement], std::slice::from_ref(&committee.set), &shape, 5)
-            .unwrap();
-    // A call for mediation of the same deal (a witness of its own).
+    let (_, settle) = settle_batch(&recorded, &[Settlement { deal_id: 1 }], &shape, 5).unwrap();
+    // A call for mediation of the same deal, and the verdict on it.
     let request = MediationRequest::sign(&sample_key(0), &deal);
     let mediation_shape = MediationShape { depth: 3, deal_depth: 2, k: 1, slots: 1 };
-    let (_, mediation) = mediate_batch(&recorded, &[request], &mediation_shape, 2).unwrap();
-    (
-        OpenDealsCircuit { witness: open },
-        SubmitResultsCircuit { witness: result },
-        RequestMediationCircuit { witness: mediation },
-        SettleDealsCircuit { witness: settle },
-    )
+    let (mediating, mediation) = mediate_batch(&recorded, &[request], &mediation_shape, 2).unwrap();
+    let statement = Statement::Data(verdict_commitment(&deal, Fr::from(3u64)));
+    let attestations = committee.attest(&statement, &[0]);
+    let v = Verdict { deal_id: 1, result: Fr::from(3u64), attestations };
+    let committees = std::slice::from_ref(&committee.set);
+    let (_, verdict) =
+        decide_batch(&mediating, &[v], committees, &one_node_verdict_shape()).unwrap();
+    ComputeCircuits {
+        open: OpenDealsCircuit { witness: open },
+        result: SubmitResultsCircuit { witness: result },
+        mediation: RequestMediationCircuit { witness: mediation },
+        verdict: RecordVerdictsCircuit { witness: verdict },
+        settle: SettleDealsCircuit { witness: settle },
+    }
 }
 
 /// One sponsorship committed and resolved (one sponsor defects).
@@ -391,11 +406,12 @@ fn trust_circuits(
 
 #[test]
 fn identical_to_ark_groth16_on_compute_and_trust() {
-    let (open, result, mediation, settle) = compute_circuits();
-    assert_identical_to_ark(open, 14);
-    assert_identical_to_ark(result, 19);
-    assert_identical_to_ark(mediation, 21);
-    assert_identical_to_ark(settle, 15);
+    let c = compute_circuits();
+    assert_identical_to_ark(c.open, 14);
+    assert_identical_to_ark(c.result, 19);
+    assert_identical_to_ark(c.mediation, 21);
+    assert_identical_to_ark(c.verdict, 23);
+    assert_identical_to_ark(c.settle, 15);
     let (commit, resolve) = trust_circuits();
     assert_identical_to_ark(commit, 16);
     assert_identical_to_ark(resolve, 17);
@@ -535,10 +551,10 @@ fn proven<C: stateproof_circuits::circuit::Circuit>(
 }
 
 /// One ledger, one root: a transfer, a deal opened, its result recorded,
-/// mediation called, the deal settled by a verdict, a sponsorship committed
-/// and resolved, each by its own circuit, chain one ledger root; a light
-/// client holding the seven keys follows them from genesis to the end, and
-/// refuses them out of order or without a key.
+/// mediation called, the verdict recorded, the deal settled by it, a
+/// sponsorship committed and resolved, each by its own circuit, chain one
+/// ledger root; a light client holding the eight keys follows them from
+/// genesis to the end, and refuses them out of order or without a key.
 #[test]
 fn a_light_client_follows_one_ledger_root_through_every_kind() {
     use stateproof_circuits::book::Book;
@@ -567,7 +583,8 @@ fn a_light_client_follows_one_ledger_root_through_every_kind() {
     chain.push(proven(TransferBatchCircuit { witness: w }, 30));
 
     // A deal of one node opened and its result recorded; the client calls
-    // for mediation; the committee's verdict settles it.
+    // for mediation; the committee's verdict goes on the record and the
+    // deal settles by it.
     let committee = SampleChain::new(2, 1).unwrap();
     let deal = one_node_deal(&committee);
     let sigs = [0u64, 1].iter().map(|i| sample_key(*i).sign(deal.hash())).collect();
@@ -585,13 +602,15 @@ fn a_light_client_follows_one_ledger_root_through_every_kind() {
     let (next, w) = book.mediate(&[request], &shape, 3).unwrap();
     book = next;
     chain.push(proven(RequestMediationCircuit { witness: w }, 36));
-    let shape = one_node_settle_shape();
     let statement = Statement::Data(verdict_commitment(&deal, Fr::from(3u64)));
-    let verdict =
-        Verdict { result: Fr::from(3u64), attestations: committee.attest(&statement, &[0]) };
-    let settlement = Settlement { deal_id: 1, verdict: Some(verdict) };
+    let attestations = committee.attest(&statement, &[0]);
+    let verdict = Verdict { deal_id: 1, result: Fr::from(3u64), attestations };
     let committees = std::slice::from_ref(&committee.set);
-    let (next, w) = book.settle(&[settlement], committees, &shape, 5).unwrap();
+    let (next, w) = book.decide(&[verdict], committees, &one_node_verdict_shape()).unwrap();
+    book = next;
+    chain.push(proven(RecordVerdictsCircuit { witness: w }, 37));
+    let settlement = Settlement { deal_id: 1 };
+    let (next, w) = book.settle(&[settlement], &one_node_settle_shape(), 5).unwrap();
     book = next;
     chain.push(proven(SettleDealsCircuit { witness: w }, 33));
     assert_eq!(book.members().root(), book.root(), "one ledger: one root from either part");
@@ -626,7 +645,7 @@ fn a_light_client_follows_one_ledger_root_through_every_kind() {
     let mut client = LightClient::with_keys(keys.clone(), genesis).unwrap();
     let done = client.catch_up(&updates);
     assert_eq!(done.rejected, None);
-    assert_eq!(done.accepted.len(), 7);
+    assert_eq!(done.accepted.len(), 8);
     assert_eq!(client.root(), book.root());
     // One by one, the same; out of order, refused where the chain breaks.
     let mut one_by_one = LightClient::with_keys(keys.clone(), genesis).unwrap();
@@ -642,10 +661,10 @@ fn a_light_client_follows_one_ledger_root_through_every_kind() {
     assert_eq!(done.rejected, Some((2, stateproof_verifier::Error::RootMismatch)));
     // A client without the settlement key stops at the settlement.
     let mut partial = LightClient::with_keys(
-        keys.iter().enumerate().filter(|(i, _)| *i != 4).map(|(_, k)| k.clone()).collect(),
+        keys.iter().enumerate().filter(|(i, _)| *i != 5).map(|(_, k)| k.clone()).collect(),
         genesis,
     )
     .unwrap();
     let done = partial.catch_up(&updates);
-    assert_eq!(done.rejected, Some((4, stateproof_verifier::Error::FingerprintMismatch)));
+    assert_eq!(done.rejected, Some((5, stateproof_verifier::Error::FingerprintMismatch)));
 }

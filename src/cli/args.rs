@@ -6,6 +6,7 @@ use stateproof_app::backend::BackendOptions;
 use stateproof_app::bench::BenchPlan;
 use stateproof_app::AppError;
 use stateproof_circuits::compute::simulate::{default_rules, Params};
+use stateproof_circuits::finality::Threshold;
 use stateproof_kernels::gpu::{msm::MAX_PRECOMPUTE, AdapterReport, GpuConfig};
 use stateproof_kernels::BackendChoice;
 use std::path::PathBuf;
@@ -175,6 +176,7 @@ impl SimulateArgs {
             pool: self.pool,
             colluders: self.colluders,
             rules: default_rules(),
+            quorum: Threshold::TWO_THIRDS,
             deals: self.deals,
             seed: self.seed,
         }

@@ -87,10 +87,10 @@ pub const COMPUTE_MEDIATION: CircuitSpec = CircuitSpec {
     inputs: &[OLD_ROOT, NEW_ROOT, "mediation_digest", "now"],
 };
 
-/// Batches of compute deals settled.
-pub const COMPUTE_SETTLE: CircuitSpec = CircuitSpec {
-    id: "compute-settle",
-    title: "deal settlements",
+/// Batches of mediators' verdicts put on deals' records.
+pub const COMPUTE_VERDICT: CircuitSpec = CircuitSpec {
+    id: "compute-verdict",
+    title: "mediation verdicts",
     params: &[
         "depth",
         "deal_depth",
@@ -98,13 +98,17 @@ pub const COMPUTE_SETTLE: CircuitSpec = CircuitSpec {
         "k",
         "mediator_slots",
         "slots",
-        "share_num",
-        "share_den",
-        "burn",
-        "treasury",
         "quorum_num",
         "quorum_den",
     ],
+    inputs: &[OLD_ROOT, NEW_ROOT, "verdict_digest"],
+};
+
+/// Batches of compute deals settled.
+pub const COMPUTE_SETTLE: CircuitSpec = CircuitSpec {
+    id: "compute-settle",
+    title: "deal settlements",
+    params: &["depth", "deal_depth", "k", "slots", "share_num", "share_den", "burn", "treasury"],
     inputs: &[OLD_ROOT, NEW_ROOT, "settlement_digest", "now"],
 };
 
@@ -125,7 +129,7 @@ pub const TRUST_RESOLVE: CircuitSpec = CircuitSpec {
 };
 
 /// Every declared circuit.
-pub const ALL: [&CircuitSpec; 10] = [
+pub const ALL: [&CircuitSpec; 11] = [
     &TRANSFER_BATCH,
     &FINALITY_QUORUM,
     &DATA_AGREEMENT,
@@ -133,6 +137,7 @@ pub const ALL: [&CircuitSpec; 10] = [
     &COMPUTE_OPEN,
     &COMPUTE_RESULT,
     &COMPUTE_MEDIATION,
+    &COMPUTE_VERDICT,
     &COMPUTE_SETTLE,
     &TRUST_COMMIT,
     &TRUST_RESOLVE,

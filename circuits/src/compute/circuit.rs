@@ -1,6 +1,6 @@
 //! The batch circuits of compute deals: openings and settlements here;
 //! results put on the record in `submit.rs`, calls for mediation in
-//! `mediate.rs`.
+//! `mediate.rs`, the mediators' verdicts in `verdict.rs`.
 //!
 //! **Openings** ([`OpenDealsCircuit`]): each used slot proves a deal's terms
 //! (hashed as [`Deal::hash`]), the client's and every node's signature over
@@ -12,23 +12,20 @@
 //! deal hashᵢ)` of the opened deals.
 //!
 //! **Settlements** ([`SettleDealsCircuit`]): each used slot proves the deal
-//! is in the deal tree with its record (its terms and recorded results hash
-//! to the leaf), open, or in mediation when a verdict settles it, and
-//! becomes settled with its record kept; a node answered iff its entry on
-//! the record is not 0 (results were signed when recorded, see
-//! `submit.rs`); either all `k` results are present and equal (no
-//! mediation), or a quorum of the deal's mediator committee signed the
-//! verdict and each node matches iff its recorded result is the verdict;
-//! missing results only at or after the deadline (`now` is public); the payouts are exactly
-//! [`super::payouts`]'s, credited to the client, each node and the treasury.
+//! is in the deal tree with its record (its terms, recorded results and
+//! verdict hash to the leaf), open, or decided (its verdict on the record,
+//! see `verdict.rs`), and becomes settled with its record kept; a node
+//! answered iff its entry on the record is not 0 (results were signed when
+//! recorded, see `submit.rs`); an open deal needs all `k` results present
+//! and equal, and in a decided one each node matches iff its recorded
+//! result is the recorded verdict; missing results only at or after the
+//! deadline (`now` is public); the payouts are exactly [`super::payouts`]'s,
+//! credited to the client, each node and the treasury.
 //! Public inputs: ledger root before and after, the digest of the settled
 //! deals (`dᵢ₊₁ = Poseidon(dᵢ, deal hashᵢ)`), and `now`.
 
-use super::{
-    Deal, DealStatus, OpenWitness, SettleWitness, SettlementRules, DEAL_DOMAIN, VERDICT_DOMAIN,
-};
+use super::{Deal, DealStatus, OpenWitness, SettleWitness, SettlementRules, DEAL_DOMAIN};
 use crate::circuit::{plural, sizes, spec, Circuit, CircuitShape, CircuitSpec, ShapeError};
-use crate::finality::{quorum_gadget, QuorumParts, Threshold, DATA_DOMAIN, MAX_SET_DEPTH};
 use crate::ledger::LedgerRootsVar;
 use crate::primitives::babyjubjub::{bits_le_at_most, PointVar};
 use crate::primitives::eddsa::verify_gadget;
@@ -72,13 +69,14 @@ pub(super) fn account_leaf(
 }
 
 /// A deal's leaf in the deal tree over the commitment to its recorded
-/// results (as [`super::deal_leaf`]).
+/// results and its verdict (as [`super::deal_leaf`]).
 pub(super) fn deal_leaf(
     hash: &FpVar<Fr>,
     status: DealStatus,
     results: &FpVar<Fr>,
+    verdict: &FpVar<Fr>,
 ) -> Result<FpVar<Fr>, SynthesisError> {
-    deal_leaf_of(hash, &status_var(status), results)
+    deal_leaf_of(hash, &status_var(status), results, verdict)
 }
 
 /// [`deal_leaf`] with the status a variable.
@@ -86,8 +84,14 @@ pub(super) fn deal_leaf_of(
     hash: &FpVar<Fr>,
     status: &FpVar<Fr>,
     results: &FpVar<Fr>,
+    verdict: &FpVar<Fr>,
 ) -> Result<FpVar<Fr>, SynthesisError> {
-    poseidon_gadget(&[hash.clone(), status.clone(), results.clone()])
+    poseidon_gadget(&[hash.clone(), status.clone(), results.clone(), verdict.clone()])
+}
+
+/// The verdict of a deal with none on the record.
+pub(super) fn no_verdict() -> FpVar<Fr> {
+    FpVar::Constant(Fr::zero())
 }
 
 /// A status's code as a constant.
@@ -198,9 +202,10 @@ macro_rules! deal_batch_circuit {
 pub(super) use deal_batch_circuit;
 
 /// The public side of a batch that records something in deal leaves (the
-/// result and mediation circuits): its inputs in the declared order (old
-/// root, new root, digest, `now`), the old root opened into the ledger's
-/// parts, and the deal root and digest the slots move.
+/// result, mediation and verdict circuits): its inputs in the declared
+/// order (old root, new root, digest, and `now` for the timed ones), the
+/// old root opened into the ledger's parts, and the deal root and digest
+/// the slots move.
 pub(super) struct DealBatchVars {
     /// The ledger's parts before.
     pub(super) before: LedgerRootsVar,
@@ -208,23 +213,26 @@ pub(super) struct DealBatchVars {
     pub(super) deals: FpVar<Fr>,
     /// The digest, chained slot by slot.
     pub(super) digest: FpVar<Fr>,
-    /// The batch's time (range-checked to 64 bits).
+    /// The batch's time (range-checked to 64 bits); a constant 0 in an
+    /// untimed batch.
     pub(super) now: FpVar<Fr>,
     new_root: FpVar<Fr>,
     digest_in: FpVar<Fr>,
 }
 
 impl DealBatchVars {
-    /// Allocates the public inputs of `w` and opens its old root.
+    /// Allocates the public inputs of `w` (`now` among them when `timed`)
+    /// and opens its old root.
     pub(super) fn open<S, T>(
         cs: &ConstraintSystemRef<Fr>,
         w: &super::DealBatchWitness<S, T>,
+        timed: bool,
     ) -> Result<Self, SynthesisError> {
         let input = |v: Fr| FpVar::new_input(cs.clone(), || Ok(v));
         let old_root = input(w.old_root)?;
         let new_root = input(w.new_root)?;
         let digest_in = input(w.digest)?;
-        let now = input(Fr::from(w.now))?;
+        let now = if timed { input(Fr::from(w.now))? } else { FpVar::Constant(Fr::zero()) };
         enforce_u64(&now)?;
         let before = LedgerRootsVar::opening(cs, &w.before, &old_root)?;
         let deals = before.deals.clone();
@@ -390,7 +398,8 @@ impl ConstraintSynthesizer<Fr> for OpenDealsCircuit {
             // The deal leaf: empty before (no deal id twice), open after.
             let path = MerklePathVar::new_witness(cs.clone(), id_bits, &slot.deal_path)?;
             let none = FpVar::Constant(super::results_commitment(&vec![Fr::zero(); k]));
-            path.update_if(&mut deals, &zero, &deal_leaf(&hash, DealStatus::Open, &none)?, &used)?;
+            let open = deal_leaf(&hash, DealStatus::Open, &none, &no_verdict())?;
+            path.update_if(&mut deals, &zero, &open, &used)?;
             PoseidonGadget::chain_if(&mut digest, &hash, &used)?;
         }
         LedgerRootsVar { accounts, deals, ..before }.root()?.enforce_equal(&new_root)?;
@@ -406,15 +415,11 @@ pub struct SettleShape {
     pub depth: usize,
     /// Deal tree depth.
     pub deal_depth: usize,
-    /// Committee tree depth.
-    pub committee_depth: usize,
     /// Nodes per deal.
     pub k: usize,
-    /// Mediator signer slots.
-    pub mediator_slots: usize,
     /// Deal slots.
     pub slots: usize,
-    /// The payout and quorum rules.
+    /// The payout rules.
     pub rules: SettlementRules,
 }
 
@@ -475,7 +480,6 @@ impl ConstraintSynthesizer<Fr> for SettleDealsCircuit {
                 price,
                 deposit,
                 collateral,
-                mediators: mediators_root,
                 fee,
                 deadline,
                 hash,
@@ -501,11 +505,12 @@ impl ConstraintSynthesizer<Fr> for SettleDealsCircuit {
                 })
                 .collect::<Result<Vec<_>, _>>()?;
 
-            // Results: the record's entries, which the deal leaf commits
-            // to (signed by their nodes when they were submitted); a node
-            // answered iff its entry is not 0.
+            // The record: each node's entry (signed by its node when it
+            // was submitted; a node answered iff its entry is not 0) and
+            // the verdict (0 unless the deal is decided: then a quorum of
+            // its mediators signed it, see `verdict.rs`), both committed
+            // to by the deal leaf.
             let mediated = Boolean::new_witness(cs.clone(), || Ok(slot.mediated))?;
-            // No verdict without mediation (0 then, not a free value).
             let verdict = witness(slot.verdict)?;
             verdict.conditional_enforce_equal(&zero, &!&mediated)?;
             let entries =
@@ -521,35 +526,12 @@ impl ConstraintSynthesizer<Fr> for SettleDealsCircuit {
             let late = &used & &!&answered_all;
             bits_le_at_most(&late.select(&(&now - &deadline), &zero)?, 66, None)?;
 
-            // Without mediation: all answered, all equal. With it: a quorum
-            // of the deal's committee signed the verdict.
+            // An open deal: all answered, all equal.
             let unmediated = &used & &!&mediated;
             answered_all.conditional_enforce_equal(&Boolean::TRUE, &unmediated)?;
             for (_, result) in &results[1..] {
                 result.conditional_enforce_equal(&results[0].1, &unmediated)?;
             }
-            let verdict_message = poseidon_gadget(&[
-                FpVar::Constant(Fr::from(DATA_DOMAIN)),
-                poseidon_gadget(&[
-                    FpVar::Constant(Fr::from(VERDICT_DOMAIN)),
-                    hash.clone(),
-                    verdict.clone(),
-                ])?,
-            ])?;
-            let parts = QuorumParts {
-                tree_root: slot.committee_tree_root,
-                total_stake: slot.committee_total,
-                slots: &slot.mediators,
-            };
-            quorum_gadget(
-                &cs,
-                &mediators_root,
-                &verdict_message,
-                &parts,
-                w.shape.committee_depth,
-                w.shape.rules.mediator_threshold,
-                &(&used & &mediated),
-            )?;
 
             // Payouts.
             let mut matched_count = zero.clone();
@@ -597,15 +579,14 @@ impl ConstraintSynthesizer<Fr> for SettleDealsCircuit {
                 path.update_if(&mut accounts, &old?, &new?, &used)?;
             }
 
-            // The deal leaf before: in mediation (the client called for it)
-            // when a verdict settles it, open otherwise; settled after, the
-            // record kept.
+            // The deal leaf before: decided (its verdict on the record) or
+            // open; settled after, the record and verdict kept.
             let path = MerklePathVar::new_witness(cs.clone(), id_bits, &slot.deal_path)?;
             let record = results_commitment(&entries)?;
-            let status = mediated
-                .select(&status_var(DealStatus::Mediating), &status_var(DealStatus::Open))?;
-            let before = deal_leaf_of(&hash, &status, &record)?;
-            let settled = deal_leaf(&hash, DealStatus::Settled, &record)?;
+            let status =
+                mediated.select(&status_var(DealStatus::Decided), &status_var(DealStatus::Open))?;
+            let before = deal_leaf_of(&hash, &status, &record, &verdict)?;
+            let settled = deal_leaf(&hash, DealStatus::Settled, &record, &verdict)?;
             path.update_if(&mut deals, &before, &settled, &used)?;
             PoseidonGadget::chain_if(&mut digest, &hash, &used)?;
         }
@@ -682,71 +663,48 @@ impl CircuitShape for SettleShape {
 
     fn values(&self) -> Vec<u64> {
         let r = &self.rules;
-        let mut v = [
-            self.depth,
-            self.deal_depth,
-            self.committee_depth,
-            self.k,
-            self.mediator_slots,
-            self.slots,
-        ]
-        .map(|v| v as u64)
-        .to_vec();
+        let mut v = [self.depth, self.deal_depth, self.k, self.slots].map(|v| v as u64).to_vec();
         v.extend([r.client_share.0, r.client_share.1, u64::from(r.burn_remainder), r.treasury]);
-        v.extend([r.mediator_threshold.num, r.mediator_threshold.den]);
         v
     }
 
     fn from_values(spec: &'static CircuitSpec, values: &[u64]) -> Result<Self, ShapeError> {
-        if values.len() != 12 {
-            return Err(ShapeError::value(spec, "expected 12 parameters"));
+        if values.len() != 8 {
+            return Err(ShapeError::value(spec, "expected 8 parameters"));
         }
-        let max = [MAX_DEPTH, MAX_DEPTH, MAX_SET_DEPTH, MAX_NODES, 1024, MAX_DEAL_SLOTS];
-        let [depth, deal_depth, committee_depth, k, mediator_slots, slots] =
-            sizes(spec, &values[..6], max.map(|v| v as u64))?;
-        let (num, den) = (values[6], values[7]);
+        let OpenShape { depth, deal_depth, k, slots } = OpenShape::from_values(spec, &values[..4])?;
+        let (num, den) = (values[4], values[5]);
         if den == 0 || den > MAX_SHARE_DEN || num > den {
             return Err(ShapeError::value(
                 spec,
                 format!("client share {num}/{den}: need num <= den, 1 <= den <= {MAX_SHARE_DEN}"),
             ));
         }
-        let burn_remainder = match values[8] {
+        let burn_remainder = match values[6] {
             0 => false,
             1 => true,
             other => {
                 return Err(ShapeError::value(spec, format!("burn must be 0 or 1, got {other}")))
             }
         };
-        let mediator_threshold = Threshold::new(values[10], values[11])
-            .map_err(|e| ShapeError::value(spec, e.to_string()))?;
-        let rules = SettlementRules {
-            client_share: (num, den),
-            burn_remainder,
-            treasury: values[9],
-            mediator_threshold,
-        };
-        Ok(Self { depth, deal_depth, committee_depth, k, mediator_slots, slots, rules })
+        let rules =
+            SettlementRules { client_share: (num, den), burn_remainder, treasury: values[7] };
+        Ok(Self { depth, deal_depth, k, slots, rules })
     }
 
     fn describe(&self) -> String {
         format!(
-            "account depth {}, deal depth {}, committee depth {}, {} nodes per deal, {} mediator \
-             slot{}, {} slot{}; client share {}/{}, remainder {}, treasury account {}, mediator \
-             quorum {}",
+            "account depth {}, deal depth {}, {} nodes per deal, {} slot{}; client share {}/{}, \
+             remainder {}, treasury account {}",
             self.depth,
             self.deal_depth,
-            self.committee_depth,
             self.k,
-            self.mediator_slots,
-            plural(self.mediator_slots),
             self.slots,
             plural(self.slots),
             self.rules.client_share.0,
             self.rules.client_share.1,
             if self.rules.burn_remainder { "burned" } else { "to the treasury" },
             self.rules.treasury,
-            self.rules.mediator_threshold
         )
     }
 }

@@ -92,10 +92,12 @@ pub struct SignedResultJson {
     pub signature_s: String,
 }
 
-/// A mediator verdict.
+/// A mediator committee's verdict on a deal in mediation.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct VerdictJson {
+    /// The deal.
+    pub deal_id: u64,
     /// The correct result hash.
     pub result: String,
     /// The mediators' attestations.
@@ -124,15 +126,13 @@ pub struct MediationRequestJson {
     pub signature: SignatureJson,
 }
 
-/// A settlement as a prover submits it (the results are read from the
-/// record).
+/// A settlement as a prover submits it (the results and any verdict are
+/// read from the record).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct SettlementJson {
     /// The deal.
     pub deal_id: u64,
-    /// The verdict, if mediation was called.
-    pub verdict: Option<VerdictJson>,
 }
 
 fn field(text: &str, name: &str) -> std::result::Result<ark_bn254::Fr, Error> {
@@ -216,12 +216,13 @@ impl VerdictJson {
                 })
             })
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(Verdict { result: field(&self.result, "result")?, attestations })
+        Ok(Verdict { deal_id: self.deal_id, result: field(&self.result, "result")?, attestations })
     }
 
     /// The JSON form of a verdict.
     pub fn from_verdict(v: &Verdict) -> Self {
         Self {
+            deal_id: v.deal_id,
             result: fr_to_string(&v.result),
             attestations: v.attestations.iter().map(AttestationJson::from_attestation).collect(),
         }
@@ -256,19 +257,13 @@ impl MediationRequestJson {
 
 impl SettlementJson {
     /// The settlement.
-    pub fn to_settlement(&self) -> Result<Settlement> {
-        let verdict = self
-            .verdict
-            .as_ref()
-            .map(VerdictJson::to_verdict)
-            .transpose()
-            .map_err(|e| e.at_field("verdict"))?;
-        Ok(Settlement { deal_id: self.deal_id, verdict })
+    pub fn to_settlement(&self) -> Settlement {
+        Settlement { deal_id: self.deal_id }
     }
 
     /// The JSON form of a settlement.
     pub fn from_settlement(s: &Settlement) -> Self {
-        Self { deal_id: s.deal_id, verdict: s.verdict.as_ref().map(VerdictJson::from_verdict) }
+        Self { deal_id: s.deal_id }
     }
 }
 
@@ -307,8 +302,13 @@ mod tests {
         json.signature.signature_r8[0] = "x".into();
         let e = json.to_request().unwrap_err().to_string();
         assert!(e.starts_with("signature.signature_r8"), "{e}");
-        let settlement = Settlement { deal_id: 3, verdict: None };
-        let json = SettlementJson::from_settlement(&settlement);
-        assert_eq!(json.to_settlement().unwrap(), settlement);
+        let settlement = Settlement { deal_id: 3 };
+        assert_eq!(SettlementJson::from_settlement(&settlement).to_settlement(), settlement);
+        let verdict = Verdict { deal_id: 3, result: Fr::from(5u64), attestations: vec![] };
+        let mut json = VerdictJson::from_verdict(&verdict);
+        assert_eq!(json.to_verdict().unwrap(), verdict);
+        json.result = "-1".into();
+        let e = json.to_verdict().unwrap_err().to_string();
+        assert!(e.starts_with("result: "), "{e}");
     }
 }

@@ -8,8 +8,8 @@
 //! `dᵢ₊₁ = Poseidon(dᵢ, request messageᵢ)` and `now`.
 
 use super::circuit::{
-    account_leaf, deal_batch_circuit, deal_gadget, deal_leaf, results_commitment, DealBatchVars,
-    DealVars,
+    account_leaf, deal_batch_circuit, deal_gadget, deal_leaf, no_verdict, results_commitment,
+    DealBatchVars, DealVars,
 };
 use super::{DealStatus, MediationWitness, MEDIATION_DOMAIN};
 use crate::circuit::spec;
@@ -37,7 +37,7 @@ impl ConstraintSynthesizer<Fr> for RequestMediationCircuit {
         let w = self.witness;
         let MediationShape { depth, deal_depth, k, .. } = w.shape;
         let witness = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
-        let mut batch = DealBatchVars::open(&cs, &w)?;
+        let mut batch = DealBatchVars::open(&cs, &w, true)?;
         let (before, now) = (batch.before.clone(), batch.now.clone());
         for slot in &w.slots {
             let shape_ok = slot.deal.nodes.len() == k
@@ -81,8 +81,8 @@ impl ConstraintSynthesizer<Fr> for RequestMediationCircuit {
 
             // The leaf: open before, in mediation after, the record kept.
             let record = results_commitment(&entries)?;
-            let open = deal_leaf(&hash, DealStatus::Open, &record)?;
-            let mediating = deal_leaf(&hash, DealStatus::Mediating, &record)?;
+            let open = deal_leaf(&hash, DealStatus::Open, &record, &no_verdict())?;
+            let mediating = deal_leaf(&hash, DealStatus::Mediating, &record, &no_verdict())?;
             let path = MerklePathVar::new_witness(cs.clone(), id_bits, &slot.deal_path)?;
             path.update_if(&mut batch.deals, &open, &mediating, &used)?;
             PoseidonGadget::chain_if(&mut batch.digest, &msg, &used)?;

@@ -4,10 +4,11 @@
 use super::witness::{
     build_mediation_witness_unchecked, build_open_witness_unchecked,
     build_result_witness_unchecked, build_settle_witness_unchecked,
+    build_verdict_witness_unchecked,
 };
 use super::{
     MediationShape, MediationWitness, OpenWitness, Result, ResultShape, ResultWitness, SettleShape,
-    SettleWitness,
+    SettleWitness, VerdictShape, VerdictWitness,
 };
 use crate::finality::{check_quorum, Attestation, Statement, Threshold, ValidatorSet};
 use crate::ledger::{Account, LedgerRoots, State};
@@ -65,8 +66,6 @@ pub struct SettlementRules {
     pub burn_remainder: bool,
     /// The account receiving mediation fees (and the jackpot when not burning).
     pub treasury: u64,
-    /// The mediator quorum.
-    pub mediator_threshold: Threshold,
 }
 
 /// The rules a deal, result or settlement can break, one variant each.
@@ -141,6 +140,9 @@ pub enum ComputeRule {
     /// A verdict for a deal whose client did not call for mediation.
     #[error("deal {0} is not in mediation: only its client can call for it")]
     NotMediating(u64),
+    /// A second verdict for a deal.
+    #[error("deal {0} already has its verdict on the record")]
+    AlreadyDecided(u64),
     /// A payout to an account that does not exist or would overflow.
     #[error("payout to account {0} is impossible")]
     Payout(u64),
@@ -302,10 +304,14 @@ impl SignedResult {
     }
 }
 
-/// A mediator committee's verdict: the correct result and the attestations.
+/// A mediator committee's verdict on a deal in mediation: the correct
+/// result and the attestations, a transaction of its own that puts the
+/// verdict on the deal's record (settlement then reads it from there).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
-    /// The correct result hash.
+    /// The deal.
+    pub deal_id: u64,
+    /// The correct result hash (not 0).
     pub result: Fr,
     /// Attestations over `Statement::Data(verdict_commitment(deal, result))`.
     pub attestations: Vec<Attestation>,
@@ -387,8 +393,11 @@ pub enum DealStatus {
     /// Paid out.
     Settled,
     /// Funds locked; the client called for mediation, and only a verdict
-    /// settles it.
+    /// decides it.
     Mediating,
+    /// Funds locked; the mediators' verdict is on the record, and the deal
+    /// settles by it.
+    Decided,
 }
 
 impl DealStatus {
@@ -397,6 +406,7 @@ impl DealStatus {
             DealStatus::Open => 1,
             DealStatus::Settled => 2,
             DealStatus::Mediating => 3,
+            DealStatus::Decided => 4,
         }
     }
 }
@@ -414,11 +424,13 @@ pub(crate) fn entries(results: &[Option<Fr>]) -> Vec<Fr> {
 }
 
 /// A deal's leaf in the deal tree, `Poseidon(deal hash, status, results
-/// commitment)` (1 open, 2 settled, 3 in mediation; an empty leaf is 0). The results stay
-/// in the leaf once settled: the record of who answered what.
-pub fn deal_leaf(deal_hash: Fr, status: DealStatus, results: &[Option<Fr>]) -> Fr {
-    poseidon(&[deal_hash, Fr::from(status.code()), results_commitment(&entries(results))])
-        .expect("Poseidon(3)")
+/// commitment, verdict)` (status 1 open, 2 settled, 3 in mediation, 4
+/// decided; the verdict 0 until the mediators' is recorded; an empty leaf
+/// is 0). The results and the verdict stay in the leaf once settled: the
+/// record of who answered what and what the mediators found.
+pub fn deal_leaf(deal_hash: Fr, status: DealStatus, results: &[Option<Fr>], verdict: Fr) -> Fr {
+    let results = results_commitment(&entries(results));
+    poseidon(&[deal_hash, Fr::from(status.code()), results, verdict]).expect("Poseidon(4)")
 }
 
 /// Accounts (the transfer module's tree) and the deals opened on them, in a
@@ -435,6 +447,8 @@ pub struct Ledger {
     deals: BTreeMap<u64, (Deal, DealStatus)>,
     /// Each deal's results on the record, one entry per node.
     results: BTreeMap<u64, Vec<Option<Fr>>>,
+    /// Each decided deal's verdict.
+    verdicts: BTreeMap<u64, Fr>,
     deal_tree: SparseMerkleTree,
     /// Burned so far.
     pub burned: u128,
@@ -448,6 +462,7 @@ impl Ledger {
             members_root: Fr::from(0u64),
             deals: BTreeMap::new(),
             results: BTreeMap::new(),
+            verdicts: BTreeMap::new(),
             deal_tree: SparseMerkleTree::new(deal_depth)?,
             burned: 0,
         })
@@ -495,6 +510,16 @@ impl Ledger {
         self.results.get(&id).map(Vec::as_slice)
     }
 
+    /// The mediators' verdict on deal `id`, once recorded.
+    pub fn verdict(&self, id: u64) -> Option<Fr> {
+        self.verdicts.get(&id).copied()
+    }
+
+    /// `deal`'s verdict as its leaf holds it: 0 until recorded.
+    pub(crate) fn verdict_of(&self, deal: &Deal) -> Fr {
+        self.verdict(deal.id).unwrap_or(Fr::zero())
+    }
+
     /// `deal`'s record, one entry per node (every deal has one from its
     /// opening; an empty one otherwise).
     pub(crate) fn record_of(&self, deal: &Deal) -> Vec<Option<Fr>> {
@@ -510,7 +535,8 @@ impl Ledger {
         status: DealStatus,
         results: Vec<Option<Fr>>,
     ) -> Result<()> {
-        self.deal_tree.set(deal.id, deal_leaf(deal.hash(), status, &results))?;
+        let verdict = self.verdict_of(deal);
+        self.deal_tree.set(deal.id, deal_leaf(deal.hash(), status, &results, verdict))?;
         self.deals.insert(deal.id, (deal.clone(), status));
         self.results.insert(deal.id, results);
         Ok(())
@@ -526,7 +552,9 @@ impl Ledger {
             self.deals.get(&id).cloned().ok_or(rule(ComputeRule::UnknownDeal(id)))?;
         match status {
             DealStatus::Settled => return Err(rule(ComputeRule::AlreadySettled(id))),
-            DealStatus::Mediating => return Err(rule(ComputeRule::AlreadyMediating(id))),
+            DealStatus::Mediating | DealStatus::Decided => {
+                return Err(rule(ComputeRule::AlreadyMediating(id)))
+            }
             DealStatus::Open => {}
         }
         let results = self.record_of(&deal);
@@ -549,7 +577,9 @@ impl Ledger {
             self.deals.get(&s.deal_id).cloned().ok_or(rule(ComputeRule::UnknownDeal(s.deal_id)))?;
         match status {
             DealStatus::Settled => return Err(rule(ComputeRule::AlreadySettled(s.deal_id))),
-            DealStatus::Mediating => return Err(rule(ComputeRule::AlreadyMediating(s.deal_id))),
+            DealStatus::Mediating | DealStatus::Decided => {
+                return Err(rule(ComputeRule::AlreadyMediating(s.deal_id)))
+            }
             DealStatus::Open => {}
         }
         let node = s.node;
@@ -625,36 +655,57 @@ impl Ledger {
         Ok(())
     }
 
-    /// Settles deal `id` at time `now` from the results on the record
-    /// and an optional verdict of `committee`: a node with a recorded
-    /// result counts as answered, whatever anyone says; one with none
-    /// counts as silent, which is allowed only from the deadline on.
-    /// Returns the payouts; the ledger is unchanged on error.
-    pub fn settle(
+    /// Records the mediators' verdict on a deal in mediation: `committee`
+    /// is the deal's (its root the deal's `mediators`), a `threshold` quorum
+    /// of it signed `Statement::Data(verdict_commitment(deal, result))`,
+    /// and the result is not 0. The deal then settles by the verdict.
+    pub fn decide(
         &mut self,
-        id: u64,
-        now: u64,
-        verdict: Option<&Verdict>,
+        v: &Verdict,
         committee: &ValidatorSet,
-        rules: &SettlementRules,
-    ) -> Result<Payouts> {
+        threshold: Threshold,
+    ) -> Result<()> {
+        let id = v.deal_id;
         let (deal, status) =
             self.deals.get(&id).cloned().ok_or(rule(ComputeRule::UnknownDeal(id)))?;
-        if status == DealStatus::Settled {
-            return Err(rule(ComputeRule::AlreadySettled(id)));
+        match status {
+            DealStatus::Settled => return Err(rule(ComputeRule::AlreadySettled(id))),
+            DealStatus::Open => return Err(rule(ComputeRule::NotMediating(id))),
+            DealStatus::Decided => return Err(rule(ComputeRule::AlreadyDecided(id))),
+            DealStatus::Mediating => {}
         }
+        if v.result.is_zero() {
+            return Err(rule(ComputeRule::ZeroResult));
+        }
+        if committee.root() != deal.mediators {
+            return Err(rule(ComputeRule::MediatorQuorum));
+        }
+        let statement = Statement::Data(verdict_commitment(&deal, v.result));
+        let slots = v.attestations.len().max(1);
+        check_quorum(committee, &statement, &v.attestations, threshold, slots)
+            .map_err(|_| rule(ComputeRule::MediatorQuorum))?;
         let results = self.record_of(&deal);
-        if results.iter().any(Option::is_none) && now < deal.deadline {
-            return Err(rule(ComputeRule::TooEarly));
-        }
-        let mediating = status == DealStatus::Mediating;
-        match verdict {
-            None if mediating => return Err(rule(ComputeRule::VerdictRequired(id))),
-            Some(_) if !mediating => return Err(rule(ComputeRule::NotMediating(id))),
-            _ => {}
-        }
-        let outcome = match verdict {
-            None => {
+        self.verdicts.insert(id, v.result);
+        self.put_deal(&deal, DealStatus::Decided, results)
+    }
+
+    /// Settles deal `id` at time `now` from its record: a node with a
+    /// recorded result counts as answered, whatever anyone says; one with
+    /// none counts as silent, which is allowed only from the deadline on.
+    /// An open deal settles when every result is in and all agree; a deal
+    /// in mediation only once decided; a decided one by its recorded
+    /// verdict. Returns the payouts; the ledger is unchanged on error.
+    pub fn settle(&mut self, id: u64, now: u64, rules: &SettlementRules) -> Result<Payouts> {
+        let (deal, status) =
+            self.deals.get(&id).cloned().ok_or(rule(ComputeRule::UnknownDeal(id)))?;
+        let results = self.record_of(&deal);
+        let outcome = match status {
+            DealStatus::Settled => return Err(rule(ComputeRule::AlreadySettled(id))),
+            DealStatus::Mediating => return Err(rule(ComputeRule::VerdictRequired(id))),
+            _ if results.iter().any(Option::is_none) && now < deal.deadline => {
+                return Err(rule(ComputeRule::TooEarly))
+            }
+            DealStatus::Open => {
                 let first = results[0];
                 let agree = first.is_some() && results.iter().all(|r| *r == first);
                 if !agree {
@@ -662,21 +713,9 @@ impl Ledger {
                 }
                 Outcome { matched: vec![true; results.len()], mediated: false }
             }
-            Some(v) => {
-                if committee.root() != deal.mediators {
-                    return Err(rule(ComputeRule::MediatorQuorum));
-                }
-                let statement = Statement::Data(verdict_commitment(&deal, v.result));
-                let slots = v.attestations.len().max(1);
-                check_quorum(
-                    committee,
-                    &statement,
-                    &v.attestations,
-                    rules.mediator_threshold,
-                    slots,
-                )
-                .map_err(|_| rule(ComputeRule::MediatorQuorum))?;
-                let matched = results.iter().map(|r| *r == Some(v.result)).collect();
+            DealStatus::Decided => {
+                let verdict = self.verdict_of(&deal);
+                let matched = results.iter().map(|r| *r == Some(verdict)).collect();
                 Outcome { matched, mediated: true }
             }
         };
@@ -719,14 +758,13 @@ pub fn open_batch(
     Ok((next, witness))
 }
 
-/// The settlement of one deal, as a prover submits it. The results are
-/// not part of it: settlement reads them from the record.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The settlement of one deal, as a prover submits it: the deal alone.
+/// The results and any verdict are not part of it: settlement reads them
+/// from the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Settlement {
     /// The deal.
     pub deal_id: u64,
-    /// The mediators' verdict, if mediation was called.
-    pub verdict: Option<Verdict>,
 }
 
 /// Records the mediation `requests` at time `now` under the native rules
@@ -792,38 +830,58 @@ pub(super) fn committee_for<'a>(
         .ok_or_else(|| ComputeError::Unfit("no mediator committee given".into()))
 }
 
-/// Settles a batch under the native rules (each deal's committee looked up
-/// among `committees` by its root) and returns the ledger after it and the
-/// witness.
+/// The deal `id` of `ledger` if its node count is the circuit's `k`.
+fn deal_of_k(ledger: &Ledger, id: u64, k: usize) -> Result<Deal> {
+    let (deal, _) = ledger
+        .deal(id)
+        .cloned()
+        .ok_or_else(|| ComputeError::Unfit(format!("deal {id} is not open")))?;
+    if deal.nodes.len() != k {
+        return Err(ComputeError::Unfit(format!("the circuit takes deals of {k} nodes")));
+    }
+    Ok(deal)
+}
+
+/// Records `verdicts` under the native rules (each deal's committee looked
+/// up among `committees` by its root) and returns the ledger after them and
+/// the witness for a circuit of `shape`.
+pub fn decide_batch(
+    ledger: &Ledger,
+    verdicts: &[Verdict],
+    committees: &[ValidatorSet],
+    shape: &VerdictShape,
+) -> Result<(Ledger, VerdictWitness)> {
+    let mut next = ledger.clone();
+    for v in verdicts {
+        let deal = deal_of_k(&next, v.deal_id, shape.k)?;
+        if v.attestations.len() > shape.mediator_slots {
+            return Err(ComputeError::TooManyAttestations {
+                len: v.attestations.len(),
+                slots: shape.mediator_slots,
+            });
+        }
+        let committee = committee_for(committees, &deal)?;
+        next.decide(v, committee, shape.threshold)?;
+    }
+    let witness = build_verdict_witness_unchecked(ledger, verdicts, committees, shape)?;
+    debug_assert_eq!(witness.new_root, next.root());
+    Ok((next, witness))
+}
+
+/// Settles a batch under the native rules and returns the ledger after it
+/// and the witness.
 pub fn settle_batch(
     ledger: &Ledger,
     settlements: &[Settlement],
-    committees: &[ValidatorSet],
     shape: &SettleShape,
     now: u64,
 ) -> Result<(Ledger, SettleWitness)> {
     let mut next = ledger.clone();
     for s in settlements {
-        let (deal, _) = next
-            .deal(s.deal_id)
-            .cloned()
-            .ok_or_else(|| ComputeError::Unfit(format!("deal {} is not open", s.deal_id)))?;
-        if deal.nodes.len() != shape.k {
-            return Err(ComputeError::Unfit(format!(
-                "the circuit takes deals of {} nodes",
-                shape.k
-            )));
-        }
-        if s.verdict.as_ref().is_some_and(|v| v.attestations.len() > shape.mediator_slots) {
-            return Err(ComputeError::TooManyAttestations {
-                len: s.verdict.as_ref().map_or(0, |v| v.attestations.len()),
-                slots: shape.mediator_slots,
-            });
-        }
-        let committee = committee_for(committees, &deal)?;
-        next.settle(s.deal_id, now, s.verdict.as_ref(), committee, &shape.rules)?;
+        deal_of_k(&next, s.deal_id, shape.k)?;
+        next.settle(s.deal_id, now, &shape.rules)?;
     }
-    let witness = build_settle_witness_unchecked(ledger, settlements, committees, shape, now)?;
+    let witness = build_settle_witness_unchecked(ledger, settlements, shape, now)?;
     debug_assert_eq!(witness.new_root, next.root());
     Ok((next, witness))
 }

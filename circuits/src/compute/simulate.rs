@@ -46,8 +46,10 @@ pub struct Params {
     pub pool: u64,
     /// Pool mediators who collude with a dishonest client.
     pub colluders: u64,
-    /// The settlement rules (client share, burn, quorum).
+    /// The settlement rules (client share, burn).
     pub rules: SettlementRules,
+    /// The mediator quorum.
+    pub quorum: Threshold,
     /// Deals played per strategy.
     pub deals: usize,
     /// Seed of the draws.
@@ -200,7 +202,7 @@ pub fn run(p: &Params) -> Result<Vec<StrategyReport>, String> {
     });
 
     // A client with colluding mediators disputes a correct result.
-    let quorum = |members: u64| p.rules.mediator_threshold.met(members, p.committee);
+    let quorum = |members: u64| p.quorum.met(members, p.committee);
     let mut slashed_honest = 0;
     let dishonest_client = mean(p, &mut draws, |r| {
         let bad = r.colluders_drawn(p.committee, p.pool, p.colluders);
@@ -224,12 +226,7 @@ pub fn run(p: &Params) -> Result<Vec<StrategyReport>, String> {
 }
 
 /// Default rules for simulations: half the forfeited collateral to the
-/// client, the rest burned, a more-than-2/3 mediator quorum.
+/// client, the rest burned.
 pub const fn default_rules() -> SettlementRules {
-    SettlementRules {
-        client_share: (1, 2),
-        burn_remainder: true,
-        treasury: 0,
-        mediator_threshold: Threshold::TWO_THIRDS,
-    }
+    SettlementRules { client_share: (1, 2), burn_remainder: true, treasury: 0 }
 }

@@ -8,8 +8,8 @@
 //! digest `dᵢ₊₁ = Poseidon(dᵢ, signed messageᵢ)` and `now`.
 
 use super::circuit::{
-    account_leaf, deal_batch_circuit, deal_gadget, deal_leaf, results_commitment, DealBatchVars,
-    DealVars,
+    account_leaf, deal_batch_circuit, deal_gadget, deal_leaf, no_verdict, results_commitment,
+    DealBatchVars, DealVars,
 };
 use super::{DealStatus, ResultWitness, RESULT_DOMAIN};
 use crate::circuit::spec;
@@ -38,7 +38,7 @@ impl ConstraintSynthesizer<Fr> for SubmitResultsCircuit {
         let ResultShape { depth, deal_depth, k, .. } = w.shape;
         let witness = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
         let zero = FpVar::Constant(Fr::zero());
-        let mut batch = DealBatchVars::open(&cs, &w)?;
+        let mut batch = DealBatchVars::open(&cs, &w, true)?;
         let (before, now) = (batch.before.clone(), batch.now.clone());
         for slot in &w.slots {
             let shape_ok = slot.deal.nodes.len() == k
@@ -100,8 +100,10 @@ impl ConstraintSynthesizer<Fr> for SubmitResultsCircuit {
                 (e * FpVar::from(on.clone())).enforce_equal(&zero)?;
                 after.push(e + on.select(&result, &zero)?);
             }
-            let old = deal_leaf(&hash, DealStatus::Open, &results_commitment(&entries)?)?;
-            let new = deal_leaf(&hash, DealStatus::Open, &results_commitment(&after)?)?;
+            let old =
+                deal_leaf(&hash, DealStatus::Open, &results_commitment(&entries)?, &no_verdict())?;
+            let new =
+                deal_leaf(&hash, DealStatus::Open, &results_commitment(&after)?, &no_verdict())?;
             let path = MerklePathVar::new_witness(cs.clone(), id_bits, &slot.deal_path)?;
             path.update_if(&mut batch.deals, &old, &new, &used)?;
             PoseidonGadget::chain_if(&mut batch.digest, &msg, &used)?;

@@ -1,4 +1,5 @@
-//! The witnesses of the opening, result, mediation and settlement circuits,
+//! The witnesses of the opening, result, mediation, verdict and settlement
+//! circuits,
 //! and the builders that make them without checking any rule (what a
 //! cheating prover would force in).
 
@@ -6,7 +7,7 @@ use super::rules::{committee_for, entries};
 use super::{
     deal_leaf, mediation_message, payouts, result_message, verdict_commitment, ComputeError, Deal,
     DealStatus, Ledger, MediationRequest, MediationShape, Outcome, Result, ResultShape,
-    ResultSubmission, SettleShape, Settlement,
+    ResultSubmission, SettleShape, Settlement, Verdict, VerdictShape,
 };
 use crate::finality::{
     build_quorum_witness_unchecked, QuorumWitness, SignerSlot, Statement, StatementKind, Threshold,
@@ -181,7 +182,7 @@ pub fn build_open_witness_unchecked(
             });
         }
         let deal_path = deal_tree.proof(deal.id)?.siblings;
-        deal_tree.set(deal.id, deal_leaf(hash, DealStatus::Open, &vec![None; k]))?;
+        deal_tree.set(deal.id, deal_leaf(hash, DealStatus::Open, &vec![None; k], Fr::zero()))?;
         digest = hash2(digest, hash);
         out.push(OpenSlot { used: true, deal: deal.clone(), parties, deal_path });
     }
@@ -227,16 +228,11 @@ pub struct SettleSlot {
     /// The results on the record, one entry per node (0: none), which the
     /// deal leaf commits to.
     pub results: Vec<Fr>,
-    /// Whether a verdict is given.
+    /// Whether the deal is decided (settles by its verdict) rather than
+    /// open.
     pub mediated: bool,
-    /// The verdict.
+    /// The verdict on the record (0 for an open deal).
     pub verdict: Fr,
-    /// The committee's tree root.
-    pub committee_tree_root: Fr,
-    /// The committee's total stake.
-    pub committee_total: Fr,
-    /// Mediator signer slots.
-    pub mediators: Vec<SignerSlot>,
     /// Credits: the client, then each node, then the treasury.
     pub credits: Vec<CreditSlot>,
     /// `⌊rest·num/den⌋`: the client's compensation.
@@ -283,7 +279,6 @@ fn unused_credit(depth: usize) -> CreditSlot {
 }
 
 fn unused_settle_slot(shape: &SettleShape) -> SettleSlot {
-    let committee = build_unused_signers(shape.committee_depth, shape.mediator_slots);
     SettleSlot {
         used: false,
         deal: empty_deal(shape.k),
@@ -291,9 +286,6 @@ fn unused_settle_slot(shape: &SettleShape) -> SettleSlot {
         results: vec![Fr::zero(); shape.k],
         mediated: false,
         verdict: Fr::zero(),
-        committee_tree_root: Fr::zero(),
-        committee_total: Fr::zero(),
-        mediators: committee,
         credits: (0..shape.k + 2).map(|_| unused_credit(shape.depth)).collect(),
         compensation: Fr::zero(),
         compensation_rem: Fr::zero(),
@@ -333,11 +325,11 @@ impl SettleWitness {
 }
 
 /// The witness a prover would build, checking nothing: the payouts are
-/// computed from what the results and verdict say, in the field.
+/// computed from what the record's results and verdict say, in the field
+/// (a deal in mediation settles as if decided on a verdict of 0).
 pub fn build_settle_witness_unchecked(
     ledger: &Ledger,
     settlements: &[Settlement],
-    committees: &[ValidatorSet],
     shape: &SettleShape,
     now: u64,
 ) -> Result<SettleWitness> {
@@ -364,27 +356,9 @@ pub fn build_settle_witness_unchecked(
         let hash = deal.hash();
         let recorded = ledger.record_of(&deal);
         let results = entries(&recorded);
-        let (mediated, verdict, tree_root, total, mediators) = match &s.verdict {
-            Some(v) => {
-                let committee = committee_for(committees, &deal)?;
-                let st = Statement::Data(verdict_commitment(&deal, v.result));
-                let q = build_quorum_witness_unchecked(
-                    committee,
-                    &st,
-                    &v.attestations,
-                    rules.mediator_threshold,
-                    shape.mediator_slots,
-                )?;
-                (true, v.result, q.tree_root, q.total_stake, q.slots)
-            }
-            None => (
-                false,
-                Fr::zero(),
-                Fr::zero(),
-                Fr::zero(),
-                build_unused_signers(shape.committee_depth, shape.mediator_slots),
-            ),
-        };
+        let status = ledger.deal(deal.id).map(|(_, s)| *s);
+        let mediated = matches!(status, Some(DealStatus::Mediating | DealStatus::Decided));
+        let verdict = ledger.verdict_of(&deal);
         let matched: Vec<bool> = results
             .iter()
             .map(|r| if mediated { !r.is_zero() && *r == verdict } else { true })
@@ -414,7 +388,7 @@ pub fn build_settle_witness_unchecked(
             credits.push(CreditSlot { index, public_key: key, balance, nonce, path });
         }
         let deal_path = deal_tree.proof(deal.id)?.siblings;
-        deal_tree.set(deal.id, deal_leaf(hash, DealStatus::Settled, &recorded))?;
+        deal_tree.set(deal.id, deal_leaf(hash, DealStatus::Settled, &recorded, verdict))?;
         digest = hash2(digest, hash);
         slots.push(SettleSlot {
             used: true,
@@ -423,9 +397,6 @@ pub fn build_settle_witness_unchecked(
             results,
             mediated,
             verdict,
-            committee_tree_root: tree_root,
-            committee_total: total,
-            mediators,
             credits,
             compensation: Fr::from(compensation as u64),
             compensation_rem: Fr::from(compensation_rem as u64),
@@ -596,7 +567,7 @@ pub fn build_result_witness_unchecked(
         after[node] = s.signed.result;
         let recorded: Vec<Option<Fr>> =
             after.iter().map(|e| Some(*e).filter(|e| !e.is_zero())).collect();
-        deal_tree.set(deal.id, deal_leaf(deal.hash(), status, &recorded))?;
+        deal_tree.set(deal.id, deal_leaf(deal.hash(), status, &recorded, Fr::zero()))?;
         records.insert(s.deal_id, after);
         digest = hash2(digest, result_message(&deal, s.signed.result));
         slots.push(SubmitSlot {
@@ -697,7 +668,8 @@ pub fn build_mediation_witness_unchecked(
             });
         let client_path = ledger.accounts.tree().proof(deal.client)?.siblings;
         let deal_path = deal_tree.proof(deal.id)?.siblings;
-        deal_tree.set(deal.id, deal_leaf(deal.hash(), DealStatus::Mediating, &recorded))?;
+        deal_tree
+            .set(deal.id, deal_leaf(deal.hash(), DealStatus::Mediating, &recorded, Fr::zero()))?;
         digest = hash2(digest, mediation_message(&deal));
         slots.push(MediationSlot {
             used: true,
@@ -713,4 +685,106 @@ pub fn build_mediation_witness_unchecked(
     slots.resize_with(shape.slots, || unused_mediation_slot(shape));
     let (before, deals) = (ledger.roots(), deal_tree.root());
     Ok(MediationWitness::assemble(*shape, now, before, deals, digest, slots))
+}
+
+/// One verdict in a slot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerdictSlot {
+    /// Whether the slot records a verdict.
+    pub used: bool,
+    /// The deal's terms.
+    pub deal: Deal,
+    /// The deal leaf's path before the slot.
+    pub deal_path: Vec<Fr>,
+    /// The record's entries, one per node (0: none).
+    pub entries: Vec<Fr>,
+    /// The verdict.
+    pub verdict: Fr,
+    /// The committee's tree root.
+    pub committee_tree_root: Fr,
+    /// The committee's total stake.
+    pub committee_total: Fr,
+    /// Mediator signer slots.
+    pub mediators: Vec<SignerSlot>,
+}
+
+/// The witness of a batch of verdicts (its `now` is not used: a verdict
+/// has no time rule, and the circuit has no `now` input).
+pub type VerdictWitness = DealBatchWitness<VerdictShape, VerdictSlot>;
+
+fn unused_verdict_slot(shape: &VerdictShape) -> VerdictSlot {
+    VerdictSlot {
+        used: false,
+        deal: empty_deal(shape.k),
+        deal_path: vec![Fr::zero(); shape.deal_depth],
+        entries: vec![Fr::zero(); shape.k],
+        verdict: Fr::zero(),
+        committee_tree_root: Fr::zero(),
+        committee_total: Fr::zero(),
+        mediators: build_unused_signers(shape.committee_depth, shape.mediator_slots),
+    }
+}
+
+impl VerdictWitness {
+    /// An all-unused witness of `shape`, for key generation.
+    pub fn empty(shape: VerdictShape) -> Self {
+        let before = LedgerRoots::accounts_only(Fr::zero());
+        let slots = (0..shape.slots).map(|_| unused_verdict_slot(&shape)).collect();
+        Self::assemble(shape, 0, before, before.deals, Fr::zero(), slots)
+    }
+}
+
+/// The witness a prover would build for `verdicts`, checking nothing: the
+/// committee is the deal's when given (else the first), the attestations
+/// are placed as given.
+pub fn build_verdict_witness_unchecked(
+    ledger: &Ledger,
+    verdicts: &[Verdict],
+    committees: &[ValidatorSet],
+    shape: &VerdictShape,
+) -> Result<VerdictWitness> {
+    if verdicts.len() > shape.slots {
+        return Err(ComputeError::TooManyDeals { len: verdicts.len(), slots: shape.slots });
+    }
+    let mut deal_tree = ledger.deal_tree().clone();
+    let mut digest = Fr::zero();
+    let mut slots = Vec::with_capacity(shape.slots);
+    for v in verdicts {
+        let (deal, _) = ledger
+            .deal(v.deal_id)
+            .cloned()
+            .ok_or_else(|| ComputeError::Unfit(format!("deal {} is unknown", v.deal_id)))?;
+        if deal.nodes.len() != shape.k {
+            return Err(ComputeError::Unfit(format!(
+                "the circuit takes deals of {} nodes",
+                shape.k
+            )));
+        }
+        let committee = committee_for(committees, &deal)?;
+        let commitment = verdict_commitment(&deal, v.result);
+        let q = build_quorum_witness_unchecked(
+            committee,
+            &Statement::Data(commitment),
+            &v.attestations,
+            shape.threshold,
+            shape.mediator_slots,
+        )?;
+        let recorded = ledger.record_of(&deal);
+        let deal_path = deal_tree.proof(deal.id)?.siblings;
+        deal_tree.set(deal.id, deal_leaf(deal.hash(), DealStatus::Decided, &recorded, v.result))?;
+        digest = hash2(digest, commitment);
+        slots.push(VerdictSlot {
+            used: true,
+            deal,
+            deal_path,
+            entries: entries(&recorded),
+            verdict: v.result,
+            committee_tree_root: q.tree_root,
+            committee_total: q.total_stake,
+            mediators: q.slots,
+        });
+    }
+    slots.resize_with(shape.slots, || unused_verdict_slot(shape));
+    let (before, deals) = (ledger.roots(), deal_tree.root());
+    Ok(VerdictWitness::assemble(*shape, 0, before, deals, digest, slots))
 }
