@@ -47,6 +47,7 @@ pub mod sample;
 pub mod soundness;
 pub mod transfer;
 pub mod trust;
+pub mod wire;
 
 pub use error::{Error, Result};
 
