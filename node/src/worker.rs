@@ -17,8 +17,10 @@ use stateproof_app::text::hex32;
 use stateproof_app::{AppError, AppProver, Result};
 use stateproof_circuits::transfer::{TransferShape, TransferWitness};
 use stateproof_kernels::Backends;
+use stateproof_prover::job::prove_witness_bytes;
 use stateproof_prover::keys::Keys;
 use stateproof_prover::transfer::{prove_prepared, PreparedBatch};
+use stateproof_verifier::spec::TRANSFER_BATCH;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -235,10 +237,10 @@ impl Worker {
     }
 
     /// Proves a job: the update's bytes, what proved it, how long it took;
-    /// or why it cannot be proven here.
+    /// or why it cannot be proven here. A transfer batch's witness is in
+    /// its own format (`SPTW2`, synthesized once and kept for a retry);
+    /// every other ledger circuit's in the checked `wire` format.
     fn prove(&mut self, job: &Job) -> std::result::Result<(Vec<u8>, String, Duration), String> {
-        let witness = TransferWitness::from_bytes(&job.inputs)
-            .map_err(|e| format!("the job's witness: {e}"))?;
         self.load_key(&job.key_fingerprint)?;
         let local = self.local.clone();
         let backend_name = self.backend_name.clone();
@@ -251,45 +253,55 @@ impl Worker {
                 loaded.keys.spec().id
             ));
         }
-        let shape: TransferShape = loaded.keys.shape_as().map_err(|e| e.to_string())?;
-        if witness.depth != shape.depth || witness.slots.len() != shape.slots {
-            return Err(format!(
-                "the witness is for depth {} and {} slots, the key for depth {} and {} slots",
-                witness.depth,
-                witness.slots.len(),
-                shape.depth,
-                shape.slots
-            ));
-        }
-        let (old_root, new_root) = (witness.old_root, witness.new_root);
+        let transfer = if job.circuit == TRANSFER_BATCH.id {
+            let witness = TransferWitness::from_bytes(&job.inputs)
+                .map_err(|e| format!("the job's witness: {e}"))?;
+            let shape: TransferShape = loaded.keys.shape_as().map_err(|e| e.to_string())?;
+            if witness.depth != shape.depth || witness.slots.len() != shape.slots {
+                return Err(format!(
+                    "the witness is for depth {} and {} slots, the key for depth {} and {} slots",
+                    witness.depth,
+                    witness.slots.len(),
+                    shape.depth,
+                    shape.slots
+                ));
+            }
+            let roots = (witness.old_root, witness.new_root);
+            Some((roots, PreparedBatch::from_witness(witness).map_err(|e| e.to_string())?))
+        } else {
+            None
+        };
+        let keys = loaded.keys.clone();
+        let prove_on = |p: &AppProver| match &transfer {
+            Some((_, prepared)) => prove_prepared(p, &keys, prepared),
+            None => prove_witness_bytes(p, &keys, &job.circuit, &job.inputs),
+        };
         let started = Instant::now();
-        let prepared = PreparedBatch::from_witness(witness).map_err(|e| e.to_string())?;
-        let ((update, timings), backend) =
-            match prove_prepared(&loaded.prover, &loaded.keys, &prepared) {
-                Ok(p) => (p, backend_name),
-                Err(e) if is_backend_fault(&e) => {
-                    tracing::warn!("batch {}: {e}; proving it again on the CPU", job.seq);
-                    if let Some(shared) = &local {
-                        shared.metrics.cpu_retry();
-                    }
-                    if loaded.cpu.is_none() {
-                        let cpu =
-                            prover(&loaded.keys, &backends_cpu()).map_err(|e| e.to_string())?;
-                        loaded.cpu = Some(cpu);
-                    }
-                    let cpu = loaded.cpu.as_ref().expect("made above");
-                    let p =
-                        prove_prepared(cpu, &loaded.keys, &prepared).map_err(|e| e.to_string())?;
-                    (p, "cpu (after a backend fault)".to_string())
+        let ((update, timings), backend) = match prove_on(&loaded.prover) {
+            Ok(p) => (p, backend_name),
+            Err(e) if is_backend_fault(&e) => {
+                tracing::warn!("{}: {e}; proving it again on the CPU", job.kind.describe(job.seq));
+                if let Some(shared) = &local {
+                    shared.metrics.cpu_retry();
                 }
-                Err(e) => return Err(e.to_string()),
-            };
+                if loaded.cpu.is_none() {
+                    let cpu = prover(&loaded.keys, &backends_cpu()).map_err(|e| e.to_string())?;
+                    loaded.cpu = Some(cpu);
+                }
+                let cpu = loaded.cpu.as_ref().expect("made above");
+                let p = prove_on(cpu).map_err(|e| e.to_string())?;
+                (p, "cpu (after a backend fault)".to_string())
+            }
+            Err(e) => return Err(e.to_string()),
+        };
         let took = started.elapsed();
         // The prover self-checked the proof; its public inputs must also be
         // the witness's (the node checks both again).
-        let inputs = (update.input("old_root").ok(), update.input("new_root").ok());
-        if inputs != (Some(old_root), Some(new_root)) {
-            return Err("the proof's roots are not the witness's".into());
+        if let Some(((old_root, new_root), _)) = &transfer {
+            let inputs = (update.input("old_root").ok(), update.input("new_root").ok());
+            if inputs != (Some(*old_root), Some(*new_root)) {
+                return Err("the proof's roots are not the witness's".into());
+            }
         }
         if let Some(shared) = &local {
             shared.metrics.phases(&timings.phases());
@@ -368,4 +380,112 @@ pub fn run(database: &str, options: WorkerOptions, ready: &dyn Fn(&str, &str)) -
     });
     rt.block_on(store.close());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::{JobOutcome, MAX_ATTEMPTS};
+    use crate::testdb::{self, TempDir};
+    use stateproof_circuits::compute::{open_batch, Deal, Ledger, OpenShape};
+    use stateproof_circuits::ledger::{Account, State};
+    use stateproof_circuits::sample::sample_key;
+    use stateproof_circuits::{wire, Fr};
+    use stateproof_verifier::CompressedUpdate;
+
+    /// A deal opening's witness in the wire format, and the keys of its
+    /// circuit.
+    fn opening_job() -> (Vec<u8>, Keys, Fr) {
+        let mut state = State::new(3).unwrap();
+        for i in 0..2 {
+            let a = Account { public_key: sample_key(i).public_key(), balance: 100, nonce: 0 };
+            state.set_account(i, a).unwrap();
+        }
+        let ledger = Ledger::new(state, 2).unwrap();
+        let deal = Deal {
+            id: 1,
+            client: 0,
+            nodes: vec![1],
+            job: Fr::from(9u64),
+            price: 10,
+            deposit: 30,
+            collateral: 20,
+            mediators: Fr::from(0u64),
+            mediation_fee: 5,
+            deadline: 4,
+        };
+        let sigs = [0u64, 1].iter().map(|i| sample_key(*i).sign(deal.hash())).collect();
+        let (next, witness) = open_batch(&ledger, &[(deal, sigs)], 1, 1).unwrap();
+        let shape = OpenShape { depth: 3, deal_depth: 2, k: 1, slots: 1 };
+        let keys = Keys::setup::<stateproof_circuits::compute::OpenDealsCircuit>(
+            &shape,
+            &mut stateproof_prover::keys::os_rng(),
+        )
+        .unwrap();
+        (wire::to_bytes(&witness), keys, next.root())
+    }
+
+    /// A worker proves a job of another ledger circuit than transfers (a
+    /// deal opening, its witness in the wire format) into an update that
+    /// verifies and moves the root as the witness does; the same bytes
+    /// queued as a settlement's job fail, on every worker that tries, with
+    /// the reason.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_worker_proves_a_deal_opening_from_its_wire_witness() {
+        let (inputs, keys, new_root) = opening_job();
+        let dir = TempDir::new("worker-wire");
+        let path = dir.path().join("open.pk");
+        keys.save_proving_key(&path).unwrap();
+        let key_bytes = std::fs::read(&path).unwrap();
+        let fingerprint = hex32(&keys.fingerprint());
+        let (inputs, key_bytes, fingerprint) = (&inputs, &key_bytes, &fingerprint);
+        let vk = &keys.verifying_key;
+        testdb::on_each_engine("worker_wire", |store| async move {
+            store.put_proving_key(fingerprint, "compute-open", key_bytes).await.unwrap();
+            for (n, circuit) in [(1, "compute-open"), (2, "compute-settle")] {
+                store.seal(n, &[]).await.unwrap();
+                store.enqueue(n, circuit, fingerprint, inputs).await.unwrap();
+            }
+            let handle = tokio::runtime::Handle::current();
+            let worker_store = store.clone();
+            tokio::task::spawn_blocking(move || {
+                for w in 0..MAX_ATTEMPTS {
+                    let options = WorkerOptions {
+                        name: format!("w{w}"),
+                        lease: Duration::from_secs(60),
+                        poll: Duration::from_millis(10),
+                        backend: BackendOptions::cpu(),
+                        key_cache: 1 << 20,
+                    };
+                    let mut worker = Worker::new(worker_store.clone(), handle.clone(), options);
+                    let name = format!("w{w}");
+                    while let Some(job) = handle
+                        .block_on(worker_store.claim(
+                            JobKind::Batch,
+                            &name,
+                            Duration::from_secs(60),
+                        ))
+                        .unwrap()
+                    {
+                        worker.work(job);
+                    }
+                }
+            })
+            .await
+            .unwrap();
+            let JobOutcome::Done { update, .. } =
+                store.job_outcome(JobKind::Batch, 1).await.unwrap()
+            else {
+                panic!("the opening's job is not done");
+            };
+            let update = CompressedUpdate::from_bytes(&update).unwrap();
+            update.verify(vk).unwrap();
+            assert_eq!(update.input("new_root").unwrap(), new_root);
+            match store.job_outcome(JobKind::Batch, 2).await.unwrap() {
+                JobOutcome::Failed(why) => assert!(why.contains("compute-settle"), "{why}"),
+                other => panic!("the mislabelled job: {other:?}"),
+            }
+        })
+        .await;
+    }
 }

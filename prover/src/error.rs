@@ -39,6 +39,13 @@ pub enum Error {
     /// A key file that is malformed or does not belong with the other key.
     #[error("key file: {0}")]
     KeyFile(String),
+    /// Witness bytes (a prove job's) that are not a witness of their
+    /// circuit.
+    #[error(transparent)]
+    Witness(#[from] stateproof_circuits::wire::WireError),
+    /// A prove job for a circuit that has no witness format.
+    #[error("no witness format for circuit {0:?}")]
+    UnknownCircuit(String),
     /// A proving key whose shape does not fit the circuit.
     #[error("proving key does not fit the circuit: {0}")]
     KeyMismatch(String),

@@ -30,6 +30,7 @@ mod error;
 pub mod files;
 pub mod finality;
 pub mod groth16;
+pub mod job;
 pub mod keys;
 pub mod solidity;
 pub mod transfer;

@@ -668,3 +668,53 @@ fn a_light_client_follows_one_ledger_root_through_every_kind() {
     let done = partial.catch_up(&updates);
     assert_eq!(done.rejected, Some((5, stateproof_verifier::Error::FingerprintMismatch)));
 }
+
+/// A witness of each wire-format circuit, sent as bytes, is proven under
+/// its key into an update that verifies with the witness's inputs; bytes
+/// under another circuit's key, named for another circuit than they hold,
+/// or damaged are errors.
+#[test]
+fn witnesses_in_job_bytes_are_proven_under_their_keys() {
+    use crate::job::prove_witness_bytes;
+    use stateproof_circuits::circuit::Circuit;
+    use stateproof_circuits::wire::{to_bytes, JobWitness};
+    fn check<W: JobWitness>(w: W, seed: u64) -> Keys
+    where
+        W::Circuit: Clone,
+    {
+        let circuit = w.clone().into_circuit();
+        let shape = circuit.shape();
+        let keys = Keys::setup::<W::Circuit>(&shape, &mut StdRng::seed_from_u64(seed)).unwrap();
+        let prover = Prover::new(CpuBackend, CpuBackend, &keys.proving_key).unwrap();
+        let bytes = to_bytes(&w);
+        let (update, _) = prove_witness_bytes(&prover, &keys, W::SPEC.id, &bytes).unwrap();
+        update.verify(&keys.verifying_key).unwrap();
+        let expected = circuit.named_inputs();
+        for (name, value) in expected {
+            assert_eq!(update.input(name).unwrap(), value, "{}: {name}", W::SPEC.id);
+        }
+        let mut damaged = bytes.clone();
+        damaged.truncate(bytes.len() - 1);
+        let e = prove_witness_bytes(&prover, &keys, W::SPEC.id, &damaged).unwrap_err();
+        assert!(matches!(e, crate::Error::Witness(_)), "{e}");
+        keys
+    }
+    let c = compute_circuits();
+    let (commit, resolve) = trust_circuits();
+    let open = check(c.open.witness, 40);
+    check(c.result.witness, 41);
+    check(c.mediation.witness, 42);
+    check(c.verdict.witness, 43);
+    let settle_bytes = to_bytes(&c.settle.witness);
+    check(c.settle.witness, 44);
+    check(commit.witness, 45);
+    check(resolve.witness, 46);
+    // A settlement's bytes under the opening's key; a circuit with no wire format.
+    let prover = Prover::new(CpuBackend, CpuBackend, &open.proving_key).unwrap();
+    let e = prove_witness_bytes(&prover, &open, "compute-settle", &settle_bytes).unwrap_err();
+    assert!(matches!(e, crate::Error::KeyMismatch(_)), "{e}");
+    let e = prove_witness_bytes(&prover, &open, "compute-open", &settle_bytes).unwrap_err();
+    assert!(e.to_string().contains("compute-settle"), "{e}");
+    let e = prove_witness_bytes(&prover, &open, "transfer-batch", &settle_bytes).unwrap_err();
+    assert!(matches!(e, crate::Error::KeyMismatch(_)), "{e}");
+}
