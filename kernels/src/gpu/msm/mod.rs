@@ -30,8 +30,8 @@ use crate::{Error, MsmBackend, Result};
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ff::Zero;
 use pass::PassWorkspace;
-use pipelines::MsmPipelines;
-use std::sync::{Arc, Mutex, OnceLock};
+pub(super) use pipelines::MsmPipelines;
+use std::sync::{Arc, Mutex};
 
 /// Threads per workgroup in msm.wgsl and decompose.wgsl.
 const WG: usize = 64;
@@ -50,14 +50,14 @@ pub const MAX_PRECOMPUTE: usize = 8;
 /// 0.70–0.80; kernels/README.md), for up to 8x the bases' device memory.
 pub const HARDWARE_PRECOMPUTE: usize = 8;
 
-/// The GPU MSM backend (G1 on the device, G2 on the CPU). Clones share the
-/// compiled pipelines and the kept workspaces.
+/// The GPU MSM backend (G1 on the device, G2 on the CPU). Every backend on
+/// a device shares its compiled pipelines (kept by the device); clones also
+/// share the kept workspaces.
 #[derive(Clone)]
 pub struct GpuMsm {
     dev: Arc<GpuDevice>,
     chunk: usize,
     precompute: usize,
-    pipelines: Arc<OnceLock<Result<MsmPipelines>>>,
     workspaces: Arc<Mutex<Vec<PassWorkspace>>>,
     faults: Faults,
 }
@@ -80,14 +80,7 @@ impl GpuMsm {
     pub fn new(dev: Arc<GpuDevice>) -> Self {
         let chunk = max_pass_points(dev.limits.max_binding);
         let precompute = if dev.is_hardware { HARDWARE_PRECOMPUTE } else { 1 };
-        Self {
-            dev,
-            chunk,
-            precompute,
-            pipelines: Default::default(),
-            workspaces: Default::default(),
-            faults: Faults::default(),
-        }
+        Self { dev, chunk, precompute, workspaces: Default::default(), faults: Faults::default() }
     }
 
     /// The backend with bases prepared in `factor` copies (clamped to
@@ -130,7 +123,8 @@ impl GpuMsm {
     }
 
     fn pipelines(&self) -> Result<&MsmPipelines> {
-        self.pipelines.get_or_init(|| MsmPipelines::build(&self.dev)).as_ref().map_err(Clone::clone)
+        let compiled = self.dev.msm_pipelines.get_or_init(|| MsmPipelines::build(&self.dev));
+        compiled.as_ref().map_err(Clone::clone)
     }
 }
 

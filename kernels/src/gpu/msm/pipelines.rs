@@ -31,7 +31,7 @@ pub(super) struct MsmParams {
 }
 
 /// Every MSM pipeline.
-pub(super) struct MsmPipelines {
+pub(in crate::gpu) struct MsmPipelines {
     pub decompose: wgpu::ComputePipeline,
     pub count: wgpu::ComputePipeline,
     pub scatter: wgpu::ComputePipeline,

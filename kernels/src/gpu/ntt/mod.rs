@@ -17,7 +17,8 @@ use crate::{Error, NttBackend, NttKind, NttStep, Result};
 use ark_bn254::Fr;
 use ark_ff::{FftField, Field};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
-use pipelines::{NttParams, NttPipelines};
+use pipelines::NttParams;
+pub(super) use pipelines::NttPipelines;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -30,11 +31,10 @@ const LOG_BLOCK: u32 = 9;
 /// (ntt.wgsl's TILE_BITS): 256 elements, one per thread.
 const TILE_BITS: u32 = 4;
 
-/// Pipelines and resident tables, built on first use and kept.
+/// Resident tables, built on first use and kept (the pipelines are the
+/// device's, shared by every NTT backend on it).
 #[derive(Default)]
 struct NttCache {
-    /// Pipelines per chunks per vector.
-    pipelines: HashMap<usize, Arc<NttPipelines>>,
     /// Twiddles ω^t (t < n/2) for (log n, inverse).
     twiddles: HashMap<(u32, bool), Arc<DeviceVec>>,
     /// Power tables for (log n, kind), with their log L.
@@ -157,12 +157,20 @@ impl GpuNtt {
         Ok(chunks)
     }
 
+    /// The device's pipelines for vectors of `chunks` chunks, compiled on
+    /// first use (under the device's lock: one compilation per shape).
     fn pipelines(&self, chunks: usize) -> Result<Arc<NttPipelines>> {
-        if let Some(p) = self.cache()?.pipelines.get(&chunks) {
+        let mut compiled = self
+            .dev
+            .ntt_pipelines
+            .lock()
+            .map_err(|_| Error::DeviceLost("NTT pipelines poisoned".into()))?;
+        let key = (chunks, self.log_chunk);
+        if let Some(p) = compiled.get(&key) {
             return Ok(p.clone());
         }
         let p = Arc::new(NttPipelines::build(&self.dev, chunks, self.log_chunk)?);
-        self.cache()?.pipelines.insert(chunks, p.clone());
+        compiled.insert(key, p.clone());
         Ok(p)
     }
 
