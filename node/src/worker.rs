@@ -192,7 +192,7 @@ impl Worker {
             })
         };
         let result = match job.kind {
-            JobKind::Batch => self.prove(&job).map_err(|why| (why, Retry::Elsewhere)),
+            JobKind::Batch => self.prove(&job),
             JobKind::Circom => crate::circom::prove_job(
                 &mut self.zkeys,
                 &self.store,
@@ -239,35 +239,43 @@ impl Worker {
     /// Proves a job: the update's bytes, what proved it, how long it took;
     /// or why it cannot be proven here. A transfer batch's witness is in
     /// its own format (`SPTW2`, synthesized once and kept for a retry);
-    /// every other ledger circuit's in the checked `wire` format.
-    fn prove(&mut self, job: &Job) -> std::result::Result<(Vec<u8>, String, Duration), String> {
-        self.load_key(&job.key_fingerprint)?;
+    /// every other ledger circuit's in the checked `wire` format. A job
+    /// whose own input is at fault (its witness unreadable, of another
+    /// shape or circuit than its key, or not satisfying the circuit) fails
+    /// at once; anything else may go better on another worker.
+    fn prove(
+        &mut self,
+        job: &Job,
+    ) -> std::result::Result<(Vec<u8>, String, Duration), (String, Retry)> {
+        let at_fault = |why: String| (why, Retry::Never);
+        let proving = |e: stateproof_prover::Error| (e.to_string(), retry_after(&e));
+        self.load_key(&job.key_fingerprint).map_err(|why| (why, Retry::Elsewhere))?;
         let local = self.local.clone();
         let backend_name = self.backend_name.clone();
         let backends_cpu = || BackendOptions::cpu().open();
         let loaded = self.keys.get_mut(&job.key_fingerprint).expect("loaded above");
         if job.circuit != loaded.keys.spec().id {
-            return Err(format!(
+            return Err(at_fault(format!(
                 "the job is for circuit {:?}, its key for {}",
                 job.circuit,
                 loaded.keys.spec().id
-            ));
+            )));
         }
         let transfer = if job.circuit == TRANSFER_BATCH.id {
             let witness = TransferWitness::from_bytes(&job.inputs)
-                .map_err(|e| format!("the job's witness: {e}"))?;
-            let shape: TransferShape = loaded.keys.shape_as().map_err(|e| e.to_string())?;
+                .map_err(|e| at_fault(format!("the job's witness: {e}")))?;
+            let shape: TransferShape = loaded.keys.shape_as().map_err(proving)?;
             if witness.depth != shape.depth || witness.slots.len() != shape.slots {
-                return Err(format!(
+                return Err(at_fault(format!(
                     "the witness is for depth {} and {} slots, the key for depth {} and {} slots",
                     witness.depth,
                     witness.slots.len(),
                     shape.depth,
                     shape.slots
-                ));
+                )));
             }
             let roots = (witness.old_root, witness.new_root);
-            Some((roots, PreparedBatch::from_witness(witness).map_err(|e| e.to_string())?))
+            Some((roots, PreparedBatch::from_witness(witness).map_err(proving)?))
         } else {
             None
         };
@@ -285,14 +293,15 @@ impl Worker {
                     shared.metrics.cpu_retry();
                 }
                 if loaded.cpu.is_none() {
-                    let cpu = prover(&loaded.keys, &backends_cpu()).map_err(|e| e.to_string())?;
+                    let cpu = prover(&loaded.keys, &backends_cpu())
+                        .map_err(|e| (e.to_string(), Retry::Elsewhere))?;
                     loaded.cpu = Some(cpu);
                 }
                 let cpu = loaded.cpu.as_ref().expect("made above");
-                let p = prove_on(cpu).map_err(|e| e.to_string())?;
+                let p = prove_on(cpu).map_err(proving)?;
                 (p, "cpu (after a backend fault)".to_string())
             }
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(proving(e)),
         };
         let took = started.elapsed();
         // The prover self-checked the proof; its public inputs must also be
@@ -300,7 +309,7 @@ impl Worker {
         if let Some(((old_root, new_root), _)) = &transfer {
             let inputs = (update.input("old_root").ok(), update.input("new_root").ok());
             if inputs != (Some(*old_root), Some(*new_root)) {
-                return Err("the proof's roots are not the witness's".into());
+                return Err(("the proof's roots are not the witness's".into(), Retry::Elsewhere));
             }
         }
         if let Some(shared) = &local {
@@ -336,6 +345,18 @@ impl Worker {
         self.keys
             .insert(fingerprint.to_string(), Loaded { keys: Arc::new(keys), prover, cpu: None });
         Ok(())
+    }
+}
+
+/// Whether a job that failed with `e` may go better elsewhere: not when
+/// its own input is at fault (proving it again gives the same error).
+fn retry_after(e: &stateproof_prover::Error) -> Retry {
+    use stateproof_prover::Error as E;
+    match e {
+        E::Witness(_) | E::KeyMismatch(_) | E::Unsatisfied(_) | E::UnknownCircuit(_) => {
+            Retry::Never
+        }
+        _ => Retry::Elsewhere,
     }
 }
 
@@ -428,8 +449,8 @@ mod tests {
     /// A worker proves a job of another ledger circuit than transfers (a
     /// deal opening, its witness in the wire format) into an update that
     /// verifies and moves the root as the witness does; the same bytes
-    /// queued as a settlement's job fail, on every worker that tries, with
-    /// the reason.
+    /// queued as a settlement's job fail at once, on the first worker that
+    /// tries (its input is at fault), with the reason.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_worker_proves_a_deal_opening_from_its_wire_witness() {
         let (inputs, keys, new_root) = opening_job();
@@ -485,6 +506,12 @@ mod tests {
                 JobOutcome::Failed(why) => assert!(why.contains("compute-settle"), "{why}"),
                 other => panic!("the mislabelled job: {other:?}"),
             }
+            let failed_by: String =
+                sqlx::query_scalar("SELECT failed_by FROM prove_jobs WHERE batch = 2")
+                    .fetch_one(&store.pool)
+                    .await
+                    .unwrap();
+            assert_eq!(failed_by, "w0", "failed at once, not tried elsewhere");
         })
         .await;
     }
