@@ -75,17 +75,9 @@ pub struct GpuDevice {
     /// The multiplication variant the field code uses.
     pub mul_variant: MulVariant,
     lost: Arc<AtomicBool>,
-    /// The MSM pipelines, compiled once per device and shared by every
-    /// MSM backend on it (they depend on the device alone).
-    pub(super) msm_pipelines: OnceLock<Result<super::msm::MsmPipelines>>,
-    /// The NTT pipelines by (chunks per vector, log chunk), compiled on
-    /// first use and shared likewise.
-    pub(super) ntt_pipelines: NttPipelineCache,
+    /// What the runtime compiles once per device (pipelines), opaque here.
+    pub(super) kept: super::runtime::Kept,
 }
-
-/// The NTT pipelines a device has compiled.
-pub(super) type NttPipelineCache =
-    std::sync::Mutex<std::collections::HashMap<(usize, u32), Arc<super::ntt::NttPipelines>>>;
 
 impl std::fmt::Debug for GpuDevice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -225,8 +217,7 @@ impl GpuDevice {
             is_hardware,
             mul_variant,
             lost,
-            msm_pipelines: OnceLock::new(),
-            ntt_pipelines: Default::default(),
+            kept: Default::default(),
         }))
     }
 

@@ -1,5 +1,5 @@
 //! The runtime every GPU primitive runs on: shader compilation and
-//! pipelines, buffers, one way to record and submit dispatches, workspaces
+//! pipelines (compiled once per device and kept, [`kept`]), buffers, one way to record and submit dispatches, workspaces
 //! of buffers kept between runs (keyed by each primitive's own enum), and the
 //! byte codecs between host values and the device's layout. Decoding is
 //! checked: a field element that is not canonical or a point that is not on
@@ -10,8 +10,10 @@ use crate::{Error, Result};
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
 use ark_ec::AffineRepr;
 use ark_ff::{BigInt, Field, PrimeField, Zero};
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::{Arc, Mutex};
 use wgpu::util::DeviceExt;
 
 /// Bytes of one BN254 field element on the device: four little-endian u64
@@ -24,6 +26,32 @@ pub(crate) const AFFINE_BYTES: u64 = 68;
 pub(crate) const XYZZ_BYTES: u64 = 128;
 /// The most workgroups a dispatch dimension takes (WebGPU's minimum limit).
 pub(crate) const MAX_GROUPS_X: u32 = 65_535;
+
+/// What a device keeps once built: values of any type under a key of the
+/// caller's (a primitive's pipelines for a layout). They depend on the
+/// device alone, so every backend on the device shares them: compiling the
+/// MSM shaders takes about 30 s on the software driver.
+#[derive(Default)]
+pub(crate) struct Kept(Mutex<HashMap<(TypeId, u64), Arc<dyn Any + Send + Sync>>>);
+
+/// `dev`'s kept `T` under `key`, built by `build` on first use (under the
+/// lock: one build per key; a failed build is not kept, so the next use
+/// tries again).
+pub(crate) fn kept<T: Any + Send + Sync>(
+    dev: &GpuDevice,
+    key: u64,
+    build: impl FnOnce() -> Result<T>,
+) -> Result<Arc<T>> {
+    let mut kept =
+        dev.kept.0.lock().map_err(|_| Error::DeviceLost("kept pipelines poisoned".into()))?;
+    let slot = (TypeId::of::<T>(), key);
+    if let Some(v) = kept.get(&slot) {
+        return Ok(v.clone().downcast::<T>().expect("kept under its own type id"));
+    }
+    let v = Arc::new(build()?);
+    kept.insert(slot, v.clone());
+    Ok(v)
+}
 
 /// Compiles a WGSL module, reporting errors as [`Error::ShaderCompile`].
 pub fn compile(dev: &GpuDevice, label: &str, source: &str) -> Result<wgpu::ShaderModule> {
@@ -384,6 +412,28 @@ mod tests {
     use ark_ec::CurveGroup;
     use ark_ff::{AdditiveGroup, UniformRand};
     use ark_std::rand::{rngs::StdRng, SeedableRng};
+
+    /// A device keeps one value per type and key, built once and shared;
+    /// a failed build is not kept.
+    #[test]
+    fn kept_values_are_built_once_per_device_type_and_key() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let Some(dev) = crate::gpu::device_for_tests() else { return };
+        let builds = AtomicUsize::new(0);
+        let build = |v: u32| {
+            builds.fetch_add(1, Ordering::SeqCst);
+            Ok(v)
+        };
+        let a = kept(&dev, 7, || build(41)).unwrap();
+        let b = kept(&dev, 7, || build(0)).unwrap();
+        assert!(Arc::ptr_eq(&a, &b) && *b == 41);
+        assert_eq!(builds.load(Ordering::SeqCst), 1);
+        assert_eq!(*kept(&dev, 8, || build(5)).unwrap(), 5, "another key");
+        assert_eq!(*kept::<u64>(&dev, 7, || Ok(9)).unwrap(), 9, "another type");
+        let failed = kept::<u16>(&dev, 1, || Err(Error::DeviceLost("test".into())));
+        assert!(failed.is_err());
+        assert_eq!(*kept::<u16>(&dev, 1, || Ok(3)).unwrap(), 3, "a failure is not kept");
+    }
 
     #[test]
     fn field_codecs_round_trip_and_refuse_non_canonical_limbs() {

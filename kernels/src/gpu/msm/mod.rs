@@ -24,13 +24,14 @@ pub use bases::GpuBases;
 pub use plan::{max_pass_points, PassShape, MAX_PASS_POINTS};
 
 use super::faults::Faults;
+use super::runtime;
 use super::GpuDevice;
 use crate::cpu::{CpuBackend, HostBases};
 use crate::{Error, MsmBackend, Result};
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ff::Zero;
 use pass::PassWorkspace;
-pub(super) use pipelines::MsmPipelines;
+use pipelines::MsmPipelines;
 use std::sync::{Arc, Mutex};
 
 /// Threads per workgroup in msm.wgsl and decompose.wgsl.
@@ -122,9 +123,8 @@ impl GpuMsm {
         &self.dev
     }
 
-    fn pipelines(&self) -> Result<&MsmPipelines> {
-        let compiled = self.dev.msm_pipelines.get_or_init(|| MsmPipelines::build(&self.dev));
-        compiled.as_ref().map_err(Clone::clone)
+    fn pipelines(&self) -> Result<Arc<MsmPipelines>> {
+        runtime::kept(&self.dev, 0, || MsmPipelines::build(&self.dev))
     }
 }
 
@@ -141,7 +141,8 @@ impl MsmBackend for GpuMsm {
         // Where device memory runs out, halve the copies, down to none.
         let mut factor = self.precompute;
         while factor > 1 && !bases.is_empty() {
-            match GpuBases::with_copies(&self.dev, self.pipelines()?, bases, self.chunk, factor) {
+            let pipelines = self.pipelines()?;
+            match GpuBases::with_copies(&self.dev, &pipelines, bases, self.chunk, factor) {
                 Err(Error::OutOfMemory(e)) => {
                     factor /= 2;
                     tracing::warn!("{e}: MSM bases in {factor} precomputed copies instead");
@@ -177,7 +178,7 @@ impl MsmBackend for GpuMsm {
             let part = &scalars[done..done + take];
             // A failed pass drops its workspace: the device may be gone.
             let corrupt = |bytes: &mut [u8]| self.faults.corrupt(bytes);
-            acc += pass::pass(&self.dev, k, &mut workspace, bases, index, local, part, corrupt)?;
+            acc += pass::pass(&self.dev, &k, &mut workspace, bases, index, local, part, corrupt)?;
             done += take;
         }
         let mut kept = kept()?;

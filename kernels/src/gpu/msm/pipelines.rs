@@ -31,7 +31,7 @@ pub(super) struct MsmParams {
 }
 
 /// Every MSM pipeline.
-pub(in crate::gpu) struct MsmPipelines {
+pub(super) struct MsmPipelines {
     pub decompose: wgpu::ComputePipeline,
     pub count: wgpu::ComputePipeline,
     pub scatter: wgpu::ComputePipeline,

@@ -17,8 +17,7 @@ use crate::{Error, NttBackend, NttKind, NttStep, Result};
 use ark_bn254::Fr;
 use ark_ff::{FftField, Field};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
-use pipelines::NttParams;
-pub(super) use pipelines::NttPipelines;
+use pipelines::{NttParams, NttPipelines};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -158,20 +157,10 @@ impl GpuNtt {
     }
 
     /// The device's pipelines for vectors of `chunks` chunks, compiled on
-    /// first use (under the device's lock: one compilation per shape).
+    /// first use and kept by the device.
     fn pipelines(&self, chunks: usize) -> Result<Arc<NttPipelines>> {
-        let mut compiled = self
-            .dev
-            .ntt_pipelines
-            .lock()
-            .map_err(|_| Error::DeviceLost("NTT pipelines poisoned".into()))?;
-        let key = (chunks, self.log_chunk);
-        if let Some(p) = compiled.get(&key) {
-            return Ok(p.clone());
-        }
-        let p = Arc::new(NttPipelines::build(&self.dev, chunks, self.log_chunk)?);
-        compiled.insert(key, p.clone());
-        Ok(p)
+        let key = (chunks as u64) << 8 | u64::from(self.log_chunk);
+        runtime::kept(&self.dev, key, || NttPipelines::build(&self.dev, chunks, self.log_chunk))
     }
 
     fn twiddles(&self, log_n: u32, inverse: bool) -> Result<Arc<DeviceVec>> {

@@ -28,7 +28,7 @@ pub(super) struct NttParams {
 }
 
 /// The compiled entry points of ntt.wgsl for one chunk layout.
-pub(in crate::gpu) struct NttPipelines {
+pub(super) struct NttPipelines {
     /// Chunks per vector: bindings per vector in every kernel.
     pub chunks: usize,
     pub bit_reverse: wgpu::ComputePipeline,
