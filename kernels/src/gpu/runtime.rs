@@ -1,9 +1,10 @@
 //! The runtime every GPU primitive runs on: shader compilation and
-//! pipelines (compiled once per device and kept, [`kept`]), buffers, one way to record and submit dispatches, workspaces
-//! of buffers kept between runs (keyed by each primitive's own enum), and the
-//! byte codecs between host values and the device's layout. Decoding is
-//! checked: a field element that is not canonical or a point that is not on
-//! the curve is an [`Error::DeviceFault`], never a value.
+//! pipelines (compiled once per device and kept, [`kept`]), buffers, one
+//! way to record and submit dispatches, workspaces of buffers kept between
+//! runs (keyed by each primitive's own enum), and the byte codecs between
+//! host values and the device's layout. Decoding is checked: a field
+//! element that is not canonical or a point that is not on the curve is an
+//! [`Error::DeviceFault`], never a value.
 
 use super::GpuDevice;
 use crate::{Error, Result};
