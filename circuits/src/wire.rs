@@ -86,7 +86,7 @@ impl fmt::Display for WireErrorKind {
         match self {
             Self::Header => write!(f, "no SPWJ version {VERSION} header"),
             Self::Circuit { found, expected } => {
-                write!(f, "a witness of {found:?}, expected one of {expected:?}")
+                write!(f, "a witness of {found:?}, expected {expected:?}")
             }
             Self::Truncated => write!(f, "the bytes end inside a value"),
             Self::Length(n) => write!(f, "a list of {n} items is longer than the bytes left"),
@@ -349,6 +349,8 @@ pub trait JobWitness: Wire + Clone {
     const SPEC: &'static CircuitSpec;
     /// The circuit over this witness.
     fn into_circuit(self) -> Self::Circuit;
+    /// The witness of the circuit.
+    fn from_circuit(circuit: Self::Circuit) -> Self;
 }
 
 macro_rules! job_witness {
@@ -359,6 +361,9 @@ macro_rules! job_witness {
                 <<$circuit as Circuit>::Shape as CircuitShape>::SPECS[0];
             fn into_circuit(self) -> $circuit {
                 $circuit { witness: self }
+            }
+            fn from_circuit(circuit: $circuit) -> Self {
+                circuit.witness
             }
         }
     )*};
@@ -406,11 +411,10 @@ pub fn from_bytes<W: JobWitness>(bytes: &[u8]) -> Result<W> {
     if !r.bytes.is_empty() {
         return Err(WireError::new(WireErrorKind::Trailing(r.bytes.len())));
     }
-    let circuit = w.clone().into_circuit();
-    let shape = circuit.shape();
-    <<W::Circuit as Circuit>::Shape as CircuitShape>::from_values(spec, &shape.values())
+    let circuit = w.into_circuit();
+    <<W::Circuit as Circuit>::Shape as CircuitShape>::from_values(spec, &circuit.shape().values())
         .map_err(|e| WireError::new(WireErrorKind::Shape(e.to_string())))?;
-    Ok(w)
+    Ok(W::from_circuit(circuit))
 }
 
 #[cfg(test)]

@@ -14,17 +14,6 @@ use stateproof_circuits::wire::{self, JobWitness};
 use stateproof_kernels::{MsmBackend, NttBackend};
 use stateproof_verifier::{spec, CompressedUpdate};
 
-/// The circuits whose witnesses travel in the `wire` format.
-pub const WIRE_CIRCUITS: [&str; 7] = [
-    spec::COMPUTE_OPEN.id,
-    spec::COMPUTE_RESULT.id,
-    spec::COMPUTE_MEDIATION.id,
-    spec::COMPUTE_VERDICT.id,
-    spec::COMPUTE_SETTLE.id,
-    spec::TRUST_COMMIT.id,
-    spec::TRUST_RESOLVE.id,
-];
-
 /// Decodes `bytes` as a witness of `circuit` and proves it under `keys`
 /// (which must be that circuit's key, of the witness's shape).
 pub fn prove_witness_bytes<M: MsmBackend, N: NttBackend>(
