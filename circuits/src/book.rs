@@ -11,7 +11,7 @@ use crate::compute::{
     Settlement, Verdict, VerdictShape, VerdictWitness,
 };
 use crate::finality::ValidatorSet;
-use crate::ledger::{LedgerRoots, State};
+use crate::ledger::{Account, LedgerRoots, State};
 use crate::primitives::eddsa::Signature;
 use crate::transfer::{self, TransferBatch, TransferError, TransferWitness};
 use crate::trust::{self, Commit, CommitWitness, ResolveWitness, Reveal, TrustError, TrustLedger};
@@ -37,7 +37,7 @@ impl Book {
 
     /// The book of `ledger` and `members`, their carried roots set from
     /// each other.
-    fn of(mut ledger: Ledger, mut members: TrustLedger) -> Self {
+    pub fn of(mut ledger: Ledger, mut members: TrustLedger) -> Self {
         ledger.members_root = members.tree().root();
         members.accounts_root = ledger.accounts.root().0;
         members.deals_root = ledger.deal_tree().root();
@@ -62,6 +62,16 @@ impl Book {
     /// Members.
     pub fn members(&self) -> &TrustLedger {
         &self.members
+    }
+
+    /// Sets account `index` outside any batch: for a view of the ledger
+    /// after transactions checked elsewhere (a node's intake checks
+    /// transfers against its accounts alone and brings this view up to
+    /// date before a transaction of another kind is checked against it).
+    pub fn put_account(&mut self, index: u64, account: Account) -> Result<(), TransferError> {
+        self.ledger.accounts.set_account(index, account)?;
+        self.members.accounts_root = self.ledger.accounts.root().0;
+        Ok(())
     }
 
     /// A batch of transfers (see [`transfer::apply_batch`]).
@@ -157,7 +167,6 @@ impl Book {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::Account;
     use crate::sample::{sample_key, sample_sponsorship};
     use crate::transfer::{Transfer, TransferBatchCircuit};
     use crate::trust::{AdmissionRules, Choice, CommitCircuit};

@@ -468,6 +468,49 @@ impl Ledger {
         })
     }
 
+    /// A ledger as a store kept it: `accounts`, and each deal with its
+    /// status, its record (one entry per node) and its verdict, with
+    /// `burned` so far. Each deal's leaf is rehashed from what is given;
+    /// a record of the wrong length, or a decided deal without a verdict,
+    /// is refused, naming the deal.
+    pub fn restore(
+        accounts: State,
+        deal_depth: usize,
+        deals: impl IntoIterator<Item = (Deal, DealStatus, Vec<Option<Fr>>, Option<Fr>)>,
+        burned: u128,
+    ) -> Result<Self> {
+        let mut ledger = Self::new(accounts, deal_depth)?;
+        ledger.burned = burned;
+        for (deal, status, results, verdict) in deals {
+            let id = deal.id;
+            if results.len() != deal.nodes.len() {
+                return Err(ComputeError::Unfit(format!(
+                    "deal {id}: {} results recorded for {} nodes",
+                    results.len(),
+                    deal.nodes.len()
+                )));
+            }
+            match verdict {
+                Some(v) => {
+                    ledger.verdicts.insert(id, v);
+                }
+                None if status == DealStatus::Decided => {
+                    return Err(ComputeError::Unfit(format!(
+                        "deal {id}: decided without a verdict"
+                    )))
+                }
+                None => {}
+            }
+            ledger.put_deal(&deal, status, results)?;
+        }
+        Ok(ledger)
+    }
+
+    /// The ids of every deal on the ledger, in order.
+    pub fn deal_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.deals.keys().copied()
+    }
+
     /// The ledger's parts.
     pub fn roots(&self) -> LedgerRoots {
         LedgerRoots {

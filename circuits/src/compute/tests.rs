@@ -128,6 +128,46 @@ fn a_mediated_dispute_slashes_the_wrong_and_the_silent_nodes() {
     assert_eq!(ledger.accounts.account(TREASURY).unwrap().balance, 10_060);
 }
 
+/// A ledger restored from its deals (status, record, verdict) and burned
+/// total has the root and the answers of the one they came from; a record
+/// of the wrong length and a decided deal without its verdict are refused.
+#[test]
+fn a_restored_ledger_is_the_ledger_it_was_stored_from() {
+    let (mut ledger, committee, rules) = setup();
+    let deal = terms(&committee);
+    let other = Deal { id: 8, ..deal.clone() };
+    ledger.open(&deal, &signatures(&deal)).unwrap();
+    ledger.open(&other, &signatures(&other)).unwrap();
+    record(&mut ledger, &deal, &[Some(5), Some(6), None]);
+    mediate(&mut ledger, &deal, 1_000);
+    decide(&mut ledger, &deal, &committee, 5);
+    record(&mut ledger, &other, &[Some(1), Some(1), Some(1)]);
+    ledger.settle(8, 10, &rules).unwrap();
+    let parts = |l: &Ledger| -> Vec<_> {
+        l.deal_ids()
+            .map(|id| {
+                let (d, status) = l.deal(id).unwrap().clone();
+                (d, status, l.results(id).unwrap().to_vec(), l.verdict(id))
+            })
+            .collect()
+    };
+    let restored =
+        Ledger::restore(ledger.accounts.clone(), 4, parts(&ledger), ledger.burned).unwrap();
+    assert_eq!(restored.root(), ledger.root());
+    assert_eq!(restored.verdict(7), Some(Fr::from(5u64)));
+    assert_eq!(restored.deal(8).unwrap().1, DealStatus::Settled);
+    assert_eq!(restored.total_value() + restored.burned, ledger.total_value() + ledger.burned);
+
+    let mut short = parts(&ledger);
+    short[0].2.pop();
+    let e = Ledger::restore(ledger.accounts.clone(), 4, short, 0).unwrap_err();
+    assert!(e.to_string().contains("deal 7: 2 results recorded for 3 nodes"), "{e}");
+    let mut unjudged = parts(&ledger);
+    unjudged[0].3 = None;
+    let e = Ledger::restore(ledger.accounts.clone(), 4, unjudged, 0).unwrap_err();
+    assert!(e.to_string().contains("deal 7: decided without a verdict"), "{e}");
+}
+
 #[test]
 fn a_needless_mediation_is_paid_by_the_client() {
     let (mut ledger, committee, rules) = setup();

@@ -259,6 +259,20 @@ impl TrustLedger {
         Ok(ledger)
     }
 
+    /// A member tree as a store kept it: every member with its admission
+    /// state, each leaf rehashed from it.
+    pub fn restore(
+        depth: usize,
+        members: impl IntoIterator<Item = (u64, Member)>,
+        rules: AdmissionRules,
+    ) -> Result<Self> {
+        let mut ledger = Self::new(depth, [], rules)?;
+        for (i, m) in members {
+            ledger.set(i, m)?;
+        }
+        Ok(ledger)
+    }
+
     fn set(&mut self, index: u64, m: Member) -> Result<()> {
         self.tree.set(index, m.leaf())?;
         self.members.insert(index, m);

@@ -109,6 +109,19 @@ fn resolve_rejected(l: &TrustLedger, r: &Reveal, expect: TrustRule) {
     );
 }
 
+/// Members restored with their admission state give the same tree.
+#[test]
+fn a_restored_member_tree_is_the_one_it_was_stored_from() {
+    let mut l = ledger();
+    let s = sponsorship(1, [0, 1], 0);
+    play(&mut l, &s, [Choice::Defect, Choice::Cooperate]);
+    let depth = l.tree().depth();
+    let restored =
+        TrustLedger::restore(depth, l.members().iter().map(|(i, m)| (*i, *m)), l.rules()).unwrap();
+    assert_eq!(restored.tree().root(), l.tree().root());
+    assert_eq!(restored.members(), l.members());
+}
+
 #[test]
 fn a_suspended_sponsor_and_a_second_sponsorship_in_a_period_are_rejected() {
     use Choice::*;
