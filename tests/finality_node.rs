@@ -367,7 +367,7 @@ fn a_set_file_names_the_validators_and_bad_choices_are_refused_before_any_key_is
     let set = sample.join("set.json");
     let data = dir.join("data");
     let d = data.to_str().unwrap();
-    let small = ["--depth", "4", "--slots", "1", "--fund-sample", "1"];
+    let small = ["--depth", "4", "--slots", "1", "--fund-sample", "1", "--transfers-only"];
     let out =
         run(&[&["node", "init", "--data", d, "--set", set.to_str().unwrap()][..], &small].concat());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -451,7 +451,18 @@ fn a_validator_with_a_missing_or_truncated_file_is_exit_2_naming_it() {
     // A node genesis naming that set, and a key file.
     let data = dir.join("data");
     let out = std::process::Command::new(bin)
-        .args(["node", "init", "--depth", "4", "--slots", "1", "--fund-sample", "1", "--data"])
+        .args([
+            "node",
+            "init",
+            "--transfers-only",
+            "--depth",
+            "4",
+            "--slots",
+            "1",
+            "--fund-sample",
+            "1",
+        ])
+        .arg("--data")
         .arg(&data)
         .arg("--set")
         .arg(sample.join("set.json"))

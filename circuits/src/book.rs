@@ -74,6 +74,30 @@ impl Book {
         Ok(())
     }
 
+    /// Applies one native rule of accounts and deals in place, outside any
+    /// batch: for a node checking each transaction as it arrives. `f` must
+    /// leave the ledger as it was when it fails, as every rule of
+    /// [`Ledger`] does.
+    pub fn apply_to_ledger<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut Ledger) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let out = f(&mut self.ledger)?;
+        self.members.accounts_root = self.ledger.accounts.root().0;
+        self.members.deals_root = self.ledger.deal_tree().root();
+        Ok(out)
+    }
+
+    /// [`Book::apply_to_ledger`] for the member tree's rules.
+    pub fn apply_to_members<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut TrustLedger) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let out = f(&mut self.members)?;
+        self.ledger.members_root = self.members.tree().root();
+        Ok(out)
+    }
+
     /// A batch of transfers (see [`transfer::apply_batch`]).
     pub fn transfer(
         &self,

@@ -6,6 +6,7 @@
 //! extractors, so that no malformed request gets any other shape of answer.
 
 use crate::intake::{fits, Outcome, Submission};
+use crate::ledger::TxJson;
 use crate::metrics::Gauges;
 use crate::node::Shared;
 use crate::store::TxStatus;
@@ -292,16 +293,16 @@ async fn submit(State(s): State<Shared_>, body: Body) -> Response {
         Ok(b) => b,
         Err(r) => return r.into_response(),
     };
-    let json: TransferJson = match serde_json::from_slice(&bytes) {
+    let json = match TxJson::parse(&bytes) {
         Ok(j) => j,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed-json", e.to_string()),
+        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed-json", e),
     };
-    let transfer = match json.to_transfer() {
+    let tx = match json.to_tx() {
         Ok(t) => t,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed-field", e.to_string()),
+        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed-field", e),
     };
     let (reply, answer) = tokio::sync::oneshot::channel();
-    if s.intake.try_send(Submission { transfer, reply }).is_err() {
+    if s.intake.try_send(Submission { tx, reply }).is_err() {
         return error(StatusCode::SERVICE_UNAVAILABLE, "busy", "the intake queue is full; retry");
     }
     match tokio::time::timeout(INTAKE_TIMEOUT, answer).await {
@@ -381,12 +382,13 @@ async fn account(State(s): State<Shared_>, Path(index): Path<String>) -> Respons
     };
     let pending = s.head.read().expect("head lock").account(index).map(fields);
     let proven = s.proven.read().expect("proven lock");
-    let (state, update) = (&proven.0, proven.1);
+    let (book, update) = (&proven.0, proven.1);
+    let state = &book.ledger().accounts;
     let siblings = match state.tree().proof(index) {
         Ok(p) => p.siblings.iter().map(fr).collect(),
         Err(e) => return error(StatusCode::NOT_FOUND, "not-found", e.to_string()),
     };
-    let roots = s.meta.ledger_roots(state);
+    let roots = book.roots();
     Json(AccountView {
         index,
         root: fr(&roots.root()),
@@ -515,7 +517,7 @@ fn octets(bytes: Vec<u8>) -> Response {
 #[utoipa::path(
     get,
     path = "/v1/keys/{circuit}",
-    params(("circuit" = String, Path, description = "The circuit id: `transfer-batch`; on a node with validators also `finality-quorum`, `double-sign-slash` and `set-change` (finality-quorum over data statements)")),
+    params(("circuit" = String, Path, description = "The circuit id: `transfer-batch`; on a node that takes deals and sponsorships also `compute-open`, `compute-result`, `compute-mediation`, `compute-verdict`, `compute-settle`, `trust-commit` and `trust-resolve`; on a node with validators also `finality-quorum`, `double-sign-slash` and `set-change` (finality-quorum over data statements)")),
     responses(
         (status = 200, description = "The verifying key", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 404, description = "Not a circuit this node proves", body = ErrorBody),
@@ -524,7 +526,7 @@ fn octets(bytes: Vec<u8>) -> Response {
 async fn key(State(s): State<Shared_>, Path(circuit): Path<String>) -> Response {
     use stateproof_verifier::spec::{DOUBLE_SIGN_SLASH, FINALITY_QUORUM, TRANSFER_BATCH};
     match (circuit.as_str(), &s.finality) {
-        (id, _) if id == TRANSFER_BATCH.id => octets(s.vk_bytes.clone()),
+        (id, _) if s.keys.contains_key(id) => octets(s.keys[id].1.to_bytes()),
         (id, Some(f)) if id == FINALITY_QUORUM.id => octets(f.vk.to_bytes()),
         (id, Some(f)) if id == DOUBLE_SIGN_SLASH.id => octets(f.slashing_vk.to_bytes()),
         (crate::client::SET_CHANGE_KEY, Some(f)) => octets(f.set_change_vk.to_bytes()),
@@ -565,7 +567,7 @@ async fn status(State(s): State<Shared_>) -> Response {
     // The root and its update's number together, as the prover set them.
     let (proven_root, proven_updates) = {
         let proven = s.proven.read().expect("proven lock");
-        (fr(&s.meta.ledger_root(&proven.0)), proven.1)
+        (fr(&proven.0.root()), proven.1)
     };
     let halted = s.halted.lock().expect("lock").clone();
     Json(StatusView {
@@ -582,6 +584,7 @@ async fn status(State(s): State<Shared_>) -> Response {
         sample_accounts: s.meta.sample_accounts,
         proving: s.proving && halted.is_none(),
         halted,
+        ledger_keys: s.meta.ledger.as_ref().map(|l| l.keys.clone()).unwrap_or_default(),
     })
     .into_response()
 }

@@ -1,17 +1,23 @@
-//! Intake: every submitted transfer is checked against the ledger after
+//! Intake: every submitted transaction is checked against the ledger after
 //! everything accepted before it (the head), then made durable with the
 //! others that arrived meanwhile in one commit (a group commit), and only
 //! then acknowledged.
 //!
-//! One task owns the order of acceptance. Signatures, the costly check, are
-//! verified in parallel over a group; the ordered checks (nonces, balances)
-//! follow one by one against a scratch copy of the accounts the group
-//! touches, which becomes the head only once the group is on disk.
+//! One task owns the order of acceptance. Transfers come in groups:
+//! signatures, the costly check, are verified in parallel over a group;
+//! the ordered checks (nonces, balances) follow one by one against a
+//! scratch copy of the accounts the group touches, which becomes the head
+//! only once the group is on disk. A transaction of another kind (deals,
+//! sponsorships) is decided alone, against a copy of the whole ledger
+//! after everything accepted ([`Head::book`]), which replaces it once the
+//! transaction is on disk.
 
+use crate::ledger::{apply_one, Refusal, Rules, Tx};
 use crate::node::Shared;
-use crate::store::{StoredTx, TxStatus};
+use crate::store::{now_ms, StoredTx, TxStatus};
 use rayon::prelude::*;
 use stateproof_app::AppError;
+use stateproof_circuits::book::Book;
 use stateproof_circuits::ledger::Account;
 use stateproof_circuits::primitives::eddsa::PublicKey;
 use stateproof_circuits::transfer::{check_transfer_rules, Transfer, TransferRule};
@@ -26,8 +32,8 @@ const MAX_GROUP: usize = 512;
 
 /// A submission and where its answer goes.
 pub struct Submission {
-    /// The signed transfer.
-    pub transfer: Transfer,
+    /// The transaction, its fields checked.
+    pub tx: Tx,
     /// The answer.
     pub reply: oneshot::Sender<Outcome>,
 }
@@ -63,6 +69,31 @@ impl Outcome {
             message: format!("the transfer breaks a rule: {rule}"),
         }
     }
+
+    fn refusal(r: Refusal) -> Self {
+        Outcome::Refused { status: 422, rule: r.rule, message: r.message }
+    }
+
+    fn storage(e: impl std::fmt::Display) -> Self {
+        Outcome::Refused {
+            status: 503,
+            rule: "storage",
+            message: format!("the node could not store the transaction: {e}"),
+        }
+    }
+}
+
+/// The answer to a transaction of another kind than transfers on a node
+/// that takes transfers alone.
+fn not_taken(kind: &str) -> Outcome {
+    Outcome::Refused {
+        status: 422,
+        rule: "kind-not-taken",
+        message: format!(
+            "this node takes transfers alone (it was made with --transfers-only, or before the \
+             ledger took other kinds): no {kind} transactions"
+        ),
+    }
 }
 
 /// A transaction's id: its signed message's Poseidon hash, 64 hex digits
@@ -72,20 +103,33 @@ pub fn transaction_id(t: &Transfer) -> String {
     hex::encode(t.message().into_bigint().to_bytes_be())
 }
 
-/// The accounts after everything accepted: what a new transfer is checked
-/// against.
+/// The ledger after everything accepted: what a new transaction is
+/// checked against.
 #[derive(Clone, Debug, Default)]
 pub struct Head {
     accounts: HashMap<u64, Account>,
     /// The accounts each key holds (a key can hold several).
     by_key: HashMap<(Fr, Fr), BTreeSet<u64>>,
+    /// The whole ledger, on a node that takes its other kinds; its
+    /// accounts lag `accounts` by the `stale` ones, brought up to date
+    /// before a transaction of another kind is checked.
+    book: Option<Book>,
+    stale: BTreeSet<u64>,
 }
 
 impl Head {
-    /// The head over `accounts`.
-    pub fn new(accounts: impl IntoIterator<Item = (u64, Account)>) -> Self {
-        let mut head = Self { accounts: HashMap::new(), by_key: HashMap::new() };
+    /// The head over `book` (kept whole when `whole`: the node takes the
+    /// ledger's other kinds).
+    pub fn new(book: &Book, whole: bool) -> Self {
+        let accounts = book.ledger().accounts.accounts().iter().map(|(i, a)| (*i, *a));
+        let mut head = Self {
+            accounts: HashMap::new(),
+            by_key: HashMap::new(),
+            book: whole.then(|| book.clone()),
+            stale: BTreeSet::new(),
+        };
         head.merge(accounts);
+        head.stale.clear();
         head
     }
 
@@ -107,17 +151,85 @@ impl Head {
             let key = account.public_key.0;
             self.by_key.entry((key.x, key.y)).or_default().insert(index);
             self.accounts.insert(index, account);
+            if self.book.is_some() {
+                self.stale.insert(index);
+            }
         }
     }
 
-    /// Checks `t` against the head and applies it: what a restart does with
-    /// the stored transactions, in order.
-    pub fn check_and_apply(&mut self, depth: usize, t: &Transfer) -> Result<(), TransferRule> {
+    /// The whole ledger after everything accepted, its accounts brought up
+    /// to date (`None` on a node that takes transfers alone).
+    fn book(&mut self) -> Option<Result<&Book, String>> {
+        let book = self.book.as_mut()?;
+        for i in std::mem::take(&mut self.stale) {
+            let account = self.accounts[&i];
+            if let Err(e) = book.put_account(i, account) {
+                return Some(Err(format!("account {i}: {e}")));
+            }
+        }
+        Some(Ok(book))
+    }
+
+    /// Makes `book` (the ledger after a transaction of another kind) the
+    /// head, with the accounts `touched` it changed.
+    fn accept(&mut self, book: Book, touched: &[u64]) {
+        let changed: Vec<(u64, Account)> = touched
+            .iter()
+            .filter_map(|i| book.ledger().accounts.account(*i).map(|a| (*i, *a)))
+            .collect();
+        self.book = Some(book);
+        self.merge(changed.iter().copied());
+        for (i, _) in changed {
+            self.stale.remove(&i);
+        }
+    }
+
+    /// Checks a transaction of another kind than transfers against the
+    /// head at `now` (seconds): the ledger it would leave.
+    fn check_other(&mut self, rules: &Rules, tx: &Tx, now: u64) -> Result<Book, Outcome> {
+        let mut book = match self.book() {
+            None => return Err(not_taken(tx.kind().name())),
+            Some(Err(e)) => return Err(Outcome::storage(e)),
+            Some(Ok(book)) => book.clone(),
+        };
+        apply_one(rules, &mut book, tx, now).map_err(Outcome::refusal)?;
+        Ok(book)
+    }
+
+    /// Checks a stored transaction against the head and applies it: what
+    /// a restart does with the stored transactions, in order.
+    pub fn check_and_apply(
+        &mut self,
+        depth: usize,
+        rules: Option<&Rules>,
+        stored: &StoredTx,
+    ) -> Result<(), String> {
+        let t = match &stored.tx {
+            Tx::Transfer(t) => t,
+            other => {
+                let rules = rules.ok_or_else(|| {
+                    format!(
+                        "a {} transaction on a node that takes transfers alone",
+                        other.kind().name()
+                    )
+                })?;
+                let book =
+                    self.check_other(rules, other, stored.received_secs()).map_err(
+                        |o| match o {
+                            Outcome::Refused { rule, message, .. } => format!("{rule}: {message}"),
+                            Outcome::Accepted { .. } => String::new(),
+                        },
+                    )?;
+                let touched = other.accounts(&book, rules.config.treasury);
+                self.accept(book, &touched);
+                return Ok(());
+            }
+        };
         if !fits(t.from, depth) || !fits(t.to, depth) {
-            return Err(TransferRule::UnknownSender);
+            return Err(TransferRule::UnknownSender.to_string());
         }
         let mut view = View { head: self, scratch: HashMap::new() };
-        view.check(t, None)?;
+        view.check(t, None).map_err(|r| r.to_string())?;
         let scratch = view.scratch;
         self.merge(scratch);
         Ok(())
@@ -181,11 +293,30 @@ pub fn fits(index: u64, depth: usize) -> bool {
 
 /// The intake task: runs until every sender of submissions is gone.
 pub async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<Submission>) {
-    while let Some(first) = rx.recv().await {
+    let mut next: Option<Submission> = None;
+    loop {
+        let first = match next.take() {
+            Some(s) => s,
+            None => match rx.recv().await {
+                Some(s) => s,
+                None => return,
+            },
+        };
+        let first = match first.tx {
+            Tx::Transfer(t) => (t, first.reply),
+            tx => {
+                decide_other(&shared, tx, first.reply).await;
+                continue;
+            }
+        };
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
             match rx.try_recv() {
-                Ok(s) => group.push(s),
+                Ok(Submission { tx: Tx::Transfer(t), reply }) => group.push((t, reply)),
+                Ok(other) => {
+                    next = Some(other);
+                    break;
+                }
                 Err(_) => break,
             }
         }
@@ -193,7 +324,65 @@ pub async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<Submission>) {
     }
 }
 
-/// A submission's fate before the commit.
+/// Decides a transaction of another kind than transfers, alone.
+async fn decide_other(shared: &Shared, tx: Tx, reply: oneshot::Sender<Outcome>) {
+    let started = Instant::now();
+    let outcome = decide_other_outcome(shared, tx).await;
+    shared.metrics.intake(std::slice::from_ref(&outcome), started.elapsed());
+    let _ = reply.send(outcome);
+}
+
+async fn decide_other_outcome(shared: &Shared, tx: Tx) -> Outcome {
+    let id = tx.id();
+    // The same transaction again: idempotent on its way, a replay once
+    // proven.
+    match shared.store.status(&id).await {
+        Ok(None) => {}
+        Ok(Some(TxStatus::Proven(n))) => {
+            return Outcome::Refused {
+                status: 409,
+                rule: "replay",
+                message: format!("transaction {id} was already proven in update {n}"),
+            }
+        }
+        Ok(Some(status)) => return Outcome::Accepted { id, status, duplicate: true },
+        Err(e) => {
+            return Outcome::Refused {
+                status: 503,
+                rule: "storage",
+                message: format!("the node could not read its store: {e}"),
+            }
+        }
+    }
+    let received_ms = now_ms();
+    let stored = StoredTx { id: id.clone(), tx, received_ms };
+    let Some(rules) = shared.rules.as_ref() else {
+        return not_taken(stored.tx.kind().name());
+    };
+    let checked = tokio::task::block_in_place(|| {
+        let mut head = shared.head.write().expect("the head lock is not poisoned");
+        head.check_other(rules, &stored.tx, stored.received_secs())
+    });
+    let book = match checked {
+        Ok(book) => book,
+        Err(refused) => return refused,
+    };
+    if let Err(e) = shared.store.insert_transactions(std::slice::from_ref(&stored)).await {
+        if let Err(e) = settle(shared, &id, e).await {
+            tracing::error!("intake: {e}");
+            return Outcome::storage(e);
+        }
+    }
+    let touched = stored.tx.accounts(&book, rules.config.treasury);
+    shared.head.write().expect("the head lock is not poisoned").accept(book, &touched);
+    shared.pool.lock().expect("the pool lock is not poisoned").push_back((stored, Instant::now()));
+    shared.pool_changed.notify_one();
+    Outcome::Accepted { id, status: TxStatus::Pending, duplicate: false }
+}
+
+/// A transfer's fate before the commit (one per submission of a group,
+/// for the moment of the commit: the sizes do not matter).
+#[allow(clippy::large_enum_variant)]
 enum Decision {
     Accept(StoredTx),
     /// The nonce is not the next one: a duplicate, a replay or a bad nonce,
@@ -202,15 +391,15 @@ enum Decision {
     Refuse(Outcome),
 }
 
-async fn decide_group(shared: &Shared, group: Vec<Submission>) {
+async fn decide_group(shared: &Shared, group: Vec<(Transfer, oneshot::Sender<Outcome>)>) {
     let started = Instant::now();
+    let received_ms = now_ms();
     let depth = shared.meta.depth;
     let (decisions, scratch) = tokio::task::block_in_place(|| {
         let head = shared.head.read().expect("the head lock is not poisoned");
         let signatures: Vec<Option<bool>> = group
             .par_iter()
-            .map(|s| {
-                let t = &s.transfer;
+            .map(|(t, _)| {
                 head.account(t.from).map(|a| a.public_key.verify(t.message(), &t.signature).is_ok())
             })
             .collect();
@@ -218,8 +407,7 @@ async fn decide_group(shared: &Shared, group: Vec<Submission>) {
         let decisions: Vec<Decision> = group
             .iter()
             .zip(signatures)
-            .map(|(s, sig)| {
-                let t = &s.transfer;
+            .map(|((t, _), sig)| {
                 if !fits(t.from, depth) || !fits(t.to, depth) {
                     return Decision::Refuse(Outcome::Refused {
                         status: 422,
@@ -232,7 +420,7 @@ async fn decide_group(shared: &Shared, group: Vec<Submission>) {
                 }
                 let id = transaction_id(t);
                 match view.check(t, sig) {
-                    Ok(()) => Decision::Accept(StoredTx { id, transfer: *t }),
+                    Ok(()) => Decision::Accept(StoredTx { id, tx: Tx::Transfer(*t), received_ms }),
                     Err(TransferRule::BadNonce) => Decision::Seen(id),
                     Err(rule) => Decision::Refuse(Outcome::rule(rule)),
                 }
@@ -273,11 +461,7 @@ async fn decide_group(shared: &Shared, group: Vec<Submission>) {
                 Ok(()) => {
                     Outcome::Accepted { id: t.id, status: TxStatus::Pending, duplicate: false }
                 }
-                Err(e) => Outcome::Refused {
-                    status: 503,
-                    rule: "storage",
-                    message: format!("the node could not store the transaction: {e}"),
-                },
+                Err(e) => Outcome::storage(e),
             },
             // A copy of a transaction in this group counts as a duplicate
             // only if the group was stored.
@@ -290,8 +474,8 @@ async fn decide_group(shared: &Shared, group: Vec<Submission>) {
         answers.push(outcome);
     }
     shared.metrics.intake(&answers, started.elapsed());
-    for (s, outcome) in group.into_iter().zip(answers) {
-        let _ = s.reply.send(outcome);
+    for ((_, reply), outcome) in group.into_iter().zip(answers) {
+        let _ = reply.send(outcome);
     }
 }
 

@@ -22,6 +22,7 @@ pub mod devnet;
 pub mod finality;
 pub mod intake;
 pub mod jobs;
+pub mod ledger;
 pub mod metrics;
 pub mod node;
 pub mod pipeline;

@@ -6,14 +6,21 @@
 //! the jobs; the publisher takes each batch's proof in batch order, checks
 //! it as a light client will, and publishes the update with the ledger
 //! after it in one commit.
+//!
+//! A batch holds one kind of transaction (one circuit proves it): the
+//! oldest pending transaction's kind, and the ones of that kind accepted
+//! right after it (sponsorship commitments: of its epoch too), so that
+//! batches apply in exactly the order intake accepted, and checked,
+//! every transaction.
 
 use crate::jobs::{JobKind, JobOutcome};
+use crate::ledger::{apply_batch, Kind, Touched, Tx};
 use crate::node::Shared;
-use crate::store::{ProvenCommit, Store, StoredTx};
-use stateproof_circuits::ledger::State;
-use stateproof_circuits::transfer::{apply_batch, TransferBatch, TransferShape};
+use crate::store::{ProvenCommit, StoredTx};
+use stateproof_circuits::book::Book;
 use stateproof_circuits::Fr;
 use stateproof_verifier::{CompressedUpdate, LightClient, VerifyingKey};
+use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
@@ -35,16 +42,39 @@ pub struct Sealed {
     pub txs: Vec<StoredTx>,
 }
 
+/// Whether `b` may share a batch with `a` (the batch's first).
+fn same_batch(a: &Tx, b: &Tx) -> bool {
+    a.kind() == b.kind() && a.epoch() == b.epoch()
+}
+
+/// The next batch from the pool's front: how many transactions (at most
+/// `slots(kind)`), whether it is as full as it will get, and when its
+/// first arrived.
+fn next_run(
+    pool: &VecDeque<(StoredTx, Instant)>,
+    slots: impl Fn(Kind) -> usize,
+) -> Option<(usize, bool, Instant)> {
+    let (first, at) = pool.front()?;
+    let limit = slots(first.tx.kind()).max(1);
+    let run = pool.iter().take(limit).take_while(|(t, _)| same_batch(&first.tx, &t.tx)).count();
+    // A run cut short by another kind cannot grow.
+    let full = run == limit || run < pool.len();
+    Some((run, full, *at))
+}
+
 /// The batcher task: seals batches until the node stops.
 pub async fn batcher(shared: Arc<Shared>, to_prover: mpsc::Sender<Sealed>, mut next: u64) {
-    let slots = shared.meta.slots;
+    let slots = |kind: Kind| match (kind, &shared.rules) {
+        (Kind::Transfer, _) | (_, None) => shared.meta.slots,
+        (_, Some(rules)) => rules.config.slots,
+    };
     loop {
         let due = {
             let pool = shared.pool.lock().expect("the pool lock is not poisoned");
-            match pool.front() {
+            match next_run(&pool, slots) {
                 None => None,
-                Some(_) if pool.len() >= slots => Some(Instant::now()),
-                Some((_, at)) => Some(*at + shared.batch_age),
+                Some((_, true, _)) => Some(Instant::now()),
+                Some((_, false, at)) => Some(at + shared.batch_age),
             }
         };
         let in_flight = next - 1 - shared.proven_updates.load(Ordering::SeqCst);
@@ -64,7 +94,8 @@ pub async fn batcher(shared: Arc<Shared>, to_prover: mpsc::Sender<Sealed>, mut n
         }
         let txs: Vec<StoredTx> = {
             let pool = shared.pool.lock().expect("the pool lock is not poisoned");
-            pool.iter().take(slots).map(|(t, _)| t.clone()).collect()
+            let run = next_run(&pool, slots).map_or(0, |(run, _, _)| run);
+            pool.iter().take(run).map(|(t, _)| t.clone()).collect()
         };
         let ids: Vec<&str> = txs.iter().map(|t| t.id.as_str()).collect();
         if let Err(e) = shared.store.seal(next, &ids).await {
@@ -75,7 +106,8 @@ pub async fn batcher(shared: Arc<Shared>, to_prover: mpsc::Sender<Sealed>, mut n
         shared.pool.lock().expect("the pool lock is not poisoned").drain(..txs.len());
         shared.metrics.sealed();
         shared.sealed_batches.store(next, Ordering::SeqCst);
-        tracing::info!("sealed batch {next} ({} transactions)", txs.len());
+        let kind = txs.first().map_or("", |t| t.tx.kind().name());
+        tracing::info!("sealed batch {next} ({} {kind} transactions)", txs.len());
         if to_prover.send(Sealed { n: next, txs }).is_err() {
             return;
         }
@@ -83,47 +115,41 @@ pub async fn batcher(shared: Arc<Shared>, to_prover: mpsc::Sender<Sealed>, mut n
     }
 }
 
-/// A sealed batch applied: the ledger after it and its digest (what its
-/// proof must show), or why it could not be applied.
-pub type Applied = (Sealed, Result<(State, Fr), String>);
+/// A sealed batch applied: the ledger after it, what it changed and the
+/// public inputs its proof must show, or why it could not be applied.
+pub type Applied = (Sealed, Result<(Book, Touched, Vec<Fr>), String>);
 
 /// The witness thread: applies each sealed batch in order under the native
-/// rules from the ledger the batch before leaves (`state`: the last proven
+/// rules from the ledger the batch before leaves (`book`: the last proven
 /// one at start), and queues its prove job with the circuit's witness.
 /// Stops after a batch that cannot be applied (the publisher then halts on
 /// it) or when either side is gone.
 pub fn prepare(
     shared: Arc<Shared>,
     runtime: tokio::runtime::Handle,
-    shape: TransferShape,
-    mut state: State,
+    mut book: Book,
     sealed: mpsc::Receiver<Sealed>,
     to_publisher: mpsc::SyncSender<Applied>,
 ) {
     for batch in sealed {
-        let transfers = TransferBatch { transfers: batch.txs.iter().map(|t| t.transfer).collect() };
-        let roots = shared.meta.ledger_roots(&state);
-        let applied = match apply_batch(&state, &roots, &transfers, shape.slots) {
-            Ok((next, witness)) => {
-                let inputs = witness.to_bytes();
-                // A store that fails now may not in a second; the batch is
-                // sealed and must be proven, so its job is queued whatever
-                // it takes.
-                while let Err(e) = runtime.block_on(shared.store.enqueue(
-                    batch.n,
-                    &shared.circuit,
-                    &shared.meta.vk_fingerprint,
-                    &inputs,
-                )) {
-                    tracing::warn!("batch {}: {e}; retrying in a second", batch.n);
-                    std::thread::sleep(Duration::from_secs(1));
-                }
-                shared.job_queued.notify_one();
-                state = next.clone();
-                Ok((next, witness.digest))
+        let txs: Vec<(&Tx, u64)> = batch.txs.iter().map(|t| (&t.tx, t.received_secs())).collect();
+        let applied = apply_batch(&shared.meta, shared.rules.as_ref(), &book, &txs).and_then(|p| {
+            let fingerprint = shared
+                .fingerprint(p.circuit)
+                .ok_or_else(|| format!("the node has no key of the {} circuit", p.circuit))?;
+            // A store that fails now may not in a second; the batch is
+            // sealed and must be proven, so its job is queued whatever
+            // it takes.
+            while let Err(e) =
+                runtime.block_on(shared.store.enqueue(batch.n, p.circuit, fingerprint, &p.inputs))
+            {
+                tracing::warn!("batch {}: {e}; retrying in a second", batch.n);
+                std::thread::sleep(Duration::from_secs(1));
             }
-            Err(e) => Err(e.to_string()),
-        };
+            shared.job_queued.notify_one();
+            book = p.book.clone();
+            Ok((p.book, p.touched, p.public))
+        });
         let failed = applied.is_err();
         if to_publisher.send((batch, applied)).is_err() || failed {
             return;
@@ -138,10 +164,10 @@ pub struct Publisher {
     pub shared: Arc<Shared>,
     /// The runtime, for the store's calls.
     pub runtime: tokio::runtime::Handle,
-    /// The verifying key.
-    pub vk: VerifyingKey,
+    /// The verifying keys of the node's circuits.
+    pub keys: Vec<VerifyingKey>,
     /// The ledger at the last proven root.
-    pub state: State,
+    pub book: Book,
 }
 
 /// How long the publisher waits between looks at a job not yet proven
@@ -180,7 +206,11 @@ impl Publisher {
     /// Waits for batch `batch`'s proof and publishes it. Database errors
     /// are waited out (a server restarting); a proof that does not check
     /// is refused and its job queued again.
-    fn publish(&mut self, batch: &Sealed, (next, digest): (State, Fr)) -> Result<(), String> {
+    fn publish(
+        &mut self,
+        batch: &Sealed,
+        (next, touched, public): (Book, Touched, Vec<Fr>),
+    ) -> Result<(), String> {
         let mut store_down = false;
         let mut failed: Option<String> = None;
         let mut last_sweep = Instant::now();
@@ -246,10 +276,11 @@ impl Publisher {
                 }
                 JobOutcome::Done { update, backend, prove_ms } => {
                     let publishing = Instant::now();
-                    match self.check(&update, &next, digest) {
+                    match self.check(&update, &next, &public) {
                         Ok(()) => {
                             let took = Duration::from_millis(prove_ms.max(0) as u64);
-                            return self.commit(batch, &update, next, took, &backend, publishing);
+                            let proven = (next, touched);
+                            return self.commit(batch, &update, proven, took, &backend, publishing);
                         }
                         Err(why) => {
                             tracing::warn!(
@@ -272,19 +303,20 @@ impl Publisher {
         }
     }
 
-    /// Checks a worker's update as a light client will: it verifies, moves
-    /// the published root, and shows the ledger's new root and the batch's
-    /// digest.
-    fn check(&self, bytes: &[u8], next: &State, digest: Fr) -> Result<(), String> {
+    /// Checks a worker's update as a light client will: it verifies under
+    /// one of the node's keys, moves the published root to the ledger's
+    /// new root, and shows every public input the batch's witness has
+    /// (its digest, its time).
+    fn check(&self, bytes: &[u8], next: &Book, public: &[Fr]) -> Result<(), String> {
         let update = CompressedUpdate::from_bytes(bytes).map_err(|e| format!("unreadable: {e}"))?;
-        let meta = &self.shared.meta;
-        let mut client = LightClient::new(self.vk.clone(), meta.ledger_root(&self.state));
+        let mut client = LightClient::with_keys(self.keys.clone(), self.book.root())
+            .map_err(|e| format!("the node's keys: {e}"))?;
         let new_root = client.apply(&update).map_err(|e| format!("does not verify: {e}"))?;
-        if new_root != meta.ledger_root(next) {
+        if new_root != next.root() {
             return Err("its new root is not the ledger's".into());
         }
-        if update.input("batch_digest").ok() != Some(digest) {
-            return Err("its batch digest is not the sealed batch's".into());
+        if update.public_inputs.iter().map(|(_, v)| *v).ne(public.iter().copied()) {
+            return Err("its public inputs are not the sealed batch's".into());
         }
         Ok(())
     }
@@ -293,18 +325,17 @@ impl Publisher {
         &mut self,
         batch: &Sealed,
         bytes: &[u8],
-        next: State,
+        (next, touched): (Book, Touched),
         took: Duration,
         backend: &str,
         publishing: Instant,
     ) -> Result<(), String> {
-        let touched = Store::touched(&batch.txs);
         let commit = ProvenCommit {
             n: batch.n,
             update: bytes,
-            old_root: self.shared.meta.ledger_root(&self.state),
-            new_root: self.shared.meta.ledger_root(&next),
-            state: &next,
+            old_root: self.book.root(),
+            new_root: next.root(),
+            book: &next,
             touched: &touched,
             prove_time: took,
             backend,
@@ -321,8 +352,8 @@ impl Publisher {
             tracing::warn!("batch {}: {e}; retrying the commit", batch.n);
             std::thread::sleep(Duration::from_secs(1));
         }
-        self.state = next;
-        *self.shared.proven.write().expect("lock") = (self.state.clone(), batch.n);
+        self.book = next;
+        *self.shared.proven.write().expect("lock") = (self.book.clone(), batch.n);
         self.shared.proven_updates.store(batch.n, Ordering::SeqCst);
         self.shared.metrics.proven();
         self.shared.pool_changed.notify_one();

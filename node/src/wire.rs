@@ -148,4 +148,8 @@ pub struct StatusView {
     /// failed prove job: `stateproof node retry` queues it again).
     #[serde(default)]
     pub halted: Option<String>,
+    /// The verifying-key fingerprints of the ledger's circuits beyond
+    /// transfers, by circuit id (empty: the node takes transfers alone).
+    #[serde(default)]
+    pub ledger_keys: std::collections::BTreeMap<String, String>,
 }

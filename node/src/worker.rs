@@ -95,18 +95,19 @@ impl Worker {
         }
     }
 
-    /// The node's in-process worker: its key already loaded, and the node
+    /// The node's in-process worker: its keys already loaded, and the node
     /// told of each proof.
     pub fn local(
         shared: Arc<Shared>,
         runtime: tokio::runtime::Handle,
         options: WorkerOptions,
-        keys: Arc<Keys>,
-        prover: AppProver,
+        provers: Vec<(Arc<Keys>, AppProver)>,
     ) -> Self {
         let mut w = Self::new(shared.store.clone(), runtime, options);
         w.backend_name = shared.backend.clone();
-        w.keys.insert(hex32(&keys.fingerprint()), Loaded { keys, prover, cpu: None });
+        for (keys, prover) in provers {
+            w.keys.insert(hex32(&keys.fingerprint()), Loaded { keys, prover, cpu: None });
+        }
         w.local = Some(shared);
         w
     }

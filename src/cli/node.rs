@@ -5,6 +5,7 @@ use super::args::BackendArgs;
 use super::output::Output;
 use stateproof_app::AppError;
 use stateproof_node::client::{self, LoadOptions, SendOptions};
+use stateproof_node::ledger::LedgerConfig;
 use stateproof_node::worker::WorkerOptions;
 use stateproof_node::{InitOptions, RunOptions};
 use std::net::SocketAddr;
@@ -55,11 +56,36 @@ pub struct InitArgs {
     /// validators.
     #[arg(long = "set")]
     validator_set: Option<PathBuf>,
+    /// Takes transfers alone: no deals, results, verdicts, settlements or
+    /// sponsorships (and no keys for their circuits).
+    #[arg(long, conflicts_with = "ledger")]
+    transfers_only: bool,
+    /// The ledger's rules beyond transfers from a JSON file (`{"slots",
+    /// "k", "committee_depth", "mediator_slots", "quorum": [n, d],
+    /// "client_share": [n, d], "burn", "treasury", "suspension", "period",
+    /// "members"}`); default: 1 slot per batch, 3 nodes per deal,
+    /// committees of depth 4 and up to 4 signatures with a 2/3 quorum, half
+    /// the forfeited collateral to the client and the rest burned, account
+    /// 0 the treasury, suspensions of 10 epochs, periods of 5, and members
+    /// 0 to 3 (the sample keys).
+    #[arg(long)]
+    ledger: Option<PathBuf>,
+    /// Deal tree depth (deal ids below 2^depth).
+    #[arg(long, default_value_t = stateproof_node::node::DEAL_DEPTH)]
+    deal_depth: usize,
+    /// Member tree depth.
+    #[arg(long, default_value_t = stateproof_node::node::MEMBER_DEPTH)]
+    member_depth: usize,
 }
 
 impl InitArgs {
-    fn options(&self) -> InitOptions {
-        InitOptions {
+    fn options(&self) -> Result<InitOptions, AppError> {
+        let ledger = match (&self.ledger, self.transfers_only) {
+            (_, true) => None,
+            (None, false) => Some(LedgerConfig::default()),
+            (Some(path), false) => Some(stateproof_app::files::read_json(path)?),
+        };
+        Ok(InitOptions {
             depth: self.depth,
             slots: self.slots,
             fund_sample: self.fund_sample,
@@ -67,7 +93,10 @@ impl InitArgs {
             database: None,
             validators: self.validators,
             validator_set: self.validator_set.clone(),
-        }
+            ledger,
+            deal_depth: self.deal_depth,
+            member_depth: self.member_depth,
+        })
     }
 }
 
@@ -150,7 +179,7 @@ pub enum NodeCommand {
 pub fn run_node(out: &Output, command: NodeCommand) -> Result<(), AppError> {
     match command {
         NodeCommand::Init { data, database, init } => {
-            let options = InitOptions { database: database.database, ..init.options() };
+            let options = InitOptions { database: database.database, ..init.options()? };
             out.report(&stateproof_node::init(out, &data, &options)?);
             Ok(())
         }
@@ -172,7 +201,7 @@ pub fn run_node(out: &Output, command: NodeCommand) -> Result<(), AppError> {
                 backend: backend.options()?,
                 batch_age,
                 prove: !intake_only,
-                init: init.options(),
+                init: init.options()?,
                 database: database.database,
                 local_workers,
                 in_flight,

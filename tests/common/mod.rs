@@ -28,7 +28,9 @@ pub struct Node {
 
 impl Node {
     /// Starts `node run` on `data` (initialising it when empty), waiting
-    /// until it serves.
+    /// until it serves. A node takes transfers alone (`--transfers-only`:
+    /// no keys of the ledger's other circuits to make, 15 s each start
+    /// here) unless `extra` gives it `--ledger`.
     pub fn start(data: &Path, extra: &[&str]) -> Node {
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -41,6 +43,7 @@ impl Node {
             .args(["--listen", "127.0.0.1:0", "--backend", "cpu", "--batch-age", "200ms"])
             .args(["--depth", DEPTH, "--slots", SLOTS, "--fund-sample", "8"])
             .args(extra)
+            .args((!extra.contains(&"--ledger")).then_some("--transfers-only"))
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()

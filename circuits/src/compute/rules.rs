@@ -148,6 +148,34 @@ pub enum ComputeRule {
     Payout(u64),
 }
 
+impl ComputeRule {
+    /// The rule's name in kebab case, as APIs report it (`result-too-late`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ComputeRule::BadTerms(_) => "bad-terms",
+            ComputeRule::UnsignedDeal { .. } => "unsigned-deal",
+            ComputeRule::Overdrawn { .. } => "overdrawn",
+            ComputeRule::DealExists(_) => "deal-exists",
+            ComputeRule::UnknownDeal(_) => "unknown-deal",
+            ComputeRule::AlreadySettled(_) => "already-settled",
+            ComputeRule::ResultByNonParty { .. } => "result-by-non-party",
+            ComputeRule::ResultRecorded { .. } => "result-recorded",
+            ComputeRule::ResultTooLate => "result-too-late",
+            ComputeRule::ZeroResult => "zero-result",
+            ComputeRule::NoSuchNode { .. } => "no-such-node",
+            ComputeRule::MediationRequired => "mediation-required",
+            ComputeRule::TooEarly => "too-early",
+            ComputeRule::MediatorQuorum => "mediator-quorum",
+            ComputeRule::UnsignedRequest => "unsigned-request",
+            ComputeRule::AlreadyMediating(_) => "already-mediating",
+            ComputeRule::VerdictRequired(_) => "verdict-required",
+            ComputeRule::NotMediating(_) => "not-mediating",
+            ComputeRule::AlreadyDecided(_) => "already-decided",
+            ComputeRule::Payout(_) => "payout",
+        }
+    }
+}
+
 /// Why a deal, a result or a settlement is refused.
 #[derive(Debug, ThisError, Clone, PartialEq, Eq)]
 pub enum ComputeError {

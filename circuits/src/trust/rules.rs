@@ -111,6 +111,22 @@ pub enum TrustRule {
     RevealMismatch(u64),
 }
 
+impl TrustRule {
+    /// The rule's name in kebab case, as APIs report it (`suspended`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TrustRule::NotMember(_) => "not-member",
+            TrustRule::Suspended(_) => "suspended",
+            TrustRule::SponsoredThisPeriod(_) => "sponsored-this-period",
+            TrustRule::Pending(_) => "commitment-pending",
+            TrustRule::SameSponsor => "same-sponsor",
+            TrustRule::UnsignedCommitment(_) => "unsigned-commitment",
+            TrustRule::RevealWithoutCommitment(_) => "reveal-without-commitment",
+            TrustRule::RevealMismatch(_) => "reveal-mismatch",
+        }
+    }
+}
+
 /// Why a commitment or a reveal is refused.
 #[derive(Debug, ThisError, Clone, PartialEq, Eq)]
 pub enum TrustError {

@@ -4,6 +4,7 @@
 use super::*;
 use stateproof_circuits::ledger::LedgerRoots;
 use stateproof_verifier::spec::NEW_ROOT;
+use std::collections::BTreeMap;
 
 /// What a light client keeps between runs.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -23,6 +24,11 @@ pub struct ClientFile {
     pub root: String,
     /// The next update's number.
     pub next_update: u64,
+    /// The verifying keys of the ledger's other circuits (deals,
+    /// sponsorships), hex, by circuit id: updates of every kind move the
+    /// one root followed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ledger_keys: BTreeMap<String, String>,
 }
 
 /// What a light-client state file says it is.
@@ -91,17 +97,23 @@ impl Follower {
             (file, false)
         } else {
             let vk = client.verifying_key()?;
-            let (root, fingerprint, depth, trusted) = match genesis {
+            let (root, fingerprint, depth, ledger, trusted) = match genesis {
                 Some(g) => {
                     let gen = Genesis::read(g)?;
                     gen.root_fr(g)?;
-                    (gen.root, gen.vk_fingerprint, gen.depth, false)
+                    let ledger = gen.ledger.map(|l| l.keys).unwrap_or_default();
+                    (gen.root, gen.vk_fingerprint, gen.depth, ledger, false)
                 }
                 None => {
                     let s = client.status()?;
-                    (s.genesis_root, s.vk_fingerprint, s.depth as usize, true)
+                    (s.genesis_root, s.vk_fingerprint, s.depth as usize, s.ledger_keys, true)
                 }
             };
+            let mut ledger_keys = BTreeMap::new();
+            for (circuit, fingerprint) in &ledger {
+                let key = client.trusted_key(circuit, fingerprint)?;
+                ledger_keys.insert(circuit.clone(), hex::encode(key.to_bytes()));
+            }
             if hex32(&vk.fingerprint()) != fingerprint {
                 return Err(AppError::invalid(format!(
                     "{}: the node's verifying key ({}) is not the genesis's ({fingerprint})",
@@ -117,13 +129,24 @@ impl Follower {
                 genesis_root: root.clone(),
                 root,
                 next_update: 1,
+                ledger_keys,
             };
             (file, trusted)
         };
         let vk_bytes = hex::decode(&file.vk).map_err(|e| bad(format!("vk: {e}")))?;
         let vk = VerifyingKey::from_bytes(&vk_bytes).map_err(|e| bad(format!("vk: {e}")))?;
         let root = parse_fr(&file.root).map_err(|e| bad(format!("root: {e}")))?;
-        let light = LightClient::new(vk, root);
+        let mut keys = vec![vk];
+        for (circuit, hex_key) in &file.ledger_keys {
+            let what = format!("ledger_keys.{circuit}");
+            let bytes = hex::decode(hex_key).map_err(|e| bad(format!("{what}: {e}")))?;
+            let key = VerifyingKey::from_bytes(&bytes).map_err(|e| bad(format!("{what}: {e}")))?;
+            if key.circuit_id != *circuit {
+                return Err(bad(format!("{what}: a key of the {} circuit", key.circuit_id)));
+            }
+            keys.push(key);
+        }
+        let light = LightClient::with_keys(keys, root).map_err(|e| bad(format!("keys: {e}")))?;
         Ok((Self { client, light, file, path: path.to_path_buf() }, trusted))
     }
 

@@ -264,6 +264,14 @@ impl NodeClient {
     pub fn submit(&self, t: &TransferJson) -> Result<std::result::Result<Accepted, Refusal>> {
         self.post_json("/v1/transactions", t)
     }
+
+    /// `POST /v1/transactions` of a transaction of any kind.
+    pub fn submit_tx(
+        &self,
+        t: &crate::ledger::TxJson,
+    ) -> Result<std::result::Result<Accepted, Refusal>> {
+        self.post_json("/v1/transactions", t)
+    }
 }
 
 fn account_of(view: &Option<AccountFields>, what: &str) -> Result<Account> {

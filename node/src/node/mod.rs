@@ -16,6 +16,7 @@
 
 use crate::finality::{init_validators, FinalityGenesis, ValidatorSource};
 use crate::jobs::JobKind;
+use crate::ledger::{LedgerConfig, LedgerGenesis, Shapes};
 use crate::store::{redact_url, Meta, Store, DB_FILE};
 use serde::{Deserialize, Serialize};
 use stateproof_app::files::{ensure_dir, read_json, write_json};
@@ -24,6 +25,7 @@ use stateproof_app::text::{fr, hex32};
 use stateproof_app::transfer::{check_setup_fits, check_shape, estimated_constraints};
 use stateproof_app::userkeys::write_key;
 use stateproof_app::{AppError, Result};
+use stateproof_circuits::circuit::{Circuit, CircuitShape};
 use stateproof_circuits::primitives::field::parse_fr;
 use stateproof_circuits::sample::{sample_seed, SampleLedger};
 use stateproof_circuits::transfer::{TransferBatchCircuit, TransferShape};
@@ -64,6 +66,14 @@ pub struct InitOptions {
     pub validators: u64,
     /// A validator-set file instead (real keys: public keys and stakes).
     pub validator_set: Option<PathBuf>,
+    /// The ledger's rules beyond transfers (deals, sponsorships), with a
+    /// key for each of its circuits; `None`: the node takes transfers
+    /// alone.
+    pub ledger: Option<LedgerConfig>,
+    /// The deal tree's depth.
+    pub deal_depth: usize,
+    /// The member tree's depth.
+    pub member_depth: usize,
 }
 
 impl Default for InitOptions {
@@ -76,6 +86,9 @@ impl Default for InitOptions {
             database: None,
             validators: 0,
             validator_set: None,
+            ledger: None,
+            deal_depth: DEAL_DEPTH,
+            member_depth: MEMBER_DEPTH,
         }
     }
 }
@@ -88,10 +101,9 @@ pub struct Genesis {
     pub circuit: String,
     /// Account tree depth.
     pub depth: usize,
-    /// Deal tree depth (the tree is empty: the node takes no deals yet).
+    /// Deal tree depth.
     pub deal_depth: usize,
-    /// Member tree depth (the tree is empty: the node takes no sponsorships
-    /// yet).
+    /// Member tree depth.
     pub member_depth: usize,
     /// Slots per batch.
     pub slots: usize,
@@ -107,6 +119,10 @@ pub struct Genesis {
     /// The validator set and its finality key, on a node with validators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finality: Option<FinalityGenesis>,
+    /// The ledger's rules beyond transfers and its circuits' key
+    /// fingerprints, on a node that takes deals and sponsorships.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<LedgerGenesis>,
 }
 
 impl Genesis {
@@ -252,19 +268,48 @@ pub fn init(progress: &dyn Progress, data: &Path, o: &InitOptions) -> Result<Ini
     };
     keys.save_proving_key(&keys_dir(data).join("transfer.pk"))?;
     keys.save_verifying_key(&keys_dir(data).join("transfer.vk"))?;
+    let ledger_genesis = match &o.ledger {
+        None => None,
+        Some(config) => {
+            let shapes = config.shapes(o.depth, o.deal_depth, o.member_depth)?;
+            if o.depth < 64 && config.treasury >> o.depth != 0 {
+                return Err(AppError::unusable(format!(
+                    "ledger.treasury: account {} does not fit a tree of depth {}",
+                    config.treasury, o.depth
+                )));
+            }
+            if o.member_depth < 64 && config.members > 1u64 << o.member_depth {
+                return Err(AppError::unusable(format!(
+                    "ledger.members: {} do not fit a member tree of depth {}",
+                    config.members, o.member_depth
+                )));
+            }
+            let made = ledger_keys(progress, &shapes, o.keys.as_deref())?;
+            let mut fingerprints = std::collections::BTreeMap::new();
+            for k in &made {
+                let id = k.spec().id;
+                k.save_proving_key(&keys_dir(data).join(format!("{id}.pk")))?;
+                k.save_verifying_key(&keys_dir(data).join(format!("{id}.vk")))?;
+                fingerprints.insert(id.to_string(), hex32(&k.fingerprint()));
+            }
+            Some(LedgerGenesis { config: config.clone(), keys: fingerprints })
+        }
+    };
     let key_seconds = start.elapsed().as_secs_f64();
     let ledger =
         SampleLedger::new(o.depth, o.fund_sample, SAMPLE_BALANCE).map_err(AppError::unusable)?;
     let meta = Meta {
         depth: o.depth,
-        deal_depth: DEAL_DEPTH,
-        member_depth: MEMBER_DEPTH,
+        deal_depth: o.deal_depth,
+        member_depth: o.member_depth,
         slots: o.slots,
         genesis_root: Fr::from(0u64),
         vk_fingerprint: hex32(&keys.fingerprint()),
         sample_accounts: o.fund_sample,
+        ledger: ledger_genesis,
     };
-    let meta = Meta { genesis_root: meta.ledger_root(&ledger.state), ..meta };
+    let book = meta.genesis_book(ledger.state).map_err(AppError::unusable)?;
+    let meta = Meta { genesis_root: book.root(), ..meta };
     let genesis = Genesis {
         circuit: keys.spec().id.to_string(),
         depth: o.depth,
@@ -275,6 +320,7 @@ pub fn init(progress: &dyn Progress, data: &Path, o: &InitOptions) -> Result<Ini
         vk_fingerprint: hex32(&keys.fingerprint()),
         sample_accounts: o.fund_sample,
         development_setup,
+        ledger: meta.ledger.clone(),
         finality: match validators {
             None => None,
             Some(source) => Some(init_validators(progress, data, &source, meta.genesis_root)?),
@@ -295,8 +341,8 @@ pub fn init(progress: &dyn Progress, data: &Path, o: &InitOptions) -> Result<Ini
         // workers beside it, then genesis.json: its existence marks the
         // directory initialised.
         rt.block_on(async {
-            store.write_genesis(&meta, &ledger.state).await?;
-            upload_proving_key(&store, &keys_dir(data).join("transfer.pk"), &genesis).await?;
+            store.write_genesis(&meta, &book).await?;
+            upload_proving_keys(&store, data, &genesis).await?;
             store.close().await;
             Ok::<_, AppError>(())
         })?;
@@ -310,7 +356,7 @@ pub fn init(progress: &dyn Progress, data: &Path, o: &InitOptions) -> Result<Ini
     }
     runtime()?.block_on(async {
         let store = Store::create(&staging).await?;
-        store.write_genesis(&meta, &ledger.state).await?;
+        store.write_genesis(&meta, &book).await?;
         store.checkpoint().await?;
         store.close().await;
         Ok::<_, AppError>(())
@@ -358,15 +404,74 @@ fn load_proving_key(
     Ok(keys)
 }
 
-/// Puts the proving key file's bytes in the database for workers, unless
-/// the key is there already.
-async fn upload_proving_key(store: &Store, path: &Path, genesis: &Genesis) -> Result<()> {
-    if store.has_proving_key(&genesis.vk_fingerprint).await? {
-        return Ok(());
+/// Puts the proving key files' bytes in the database for workers, unless
+/// the keys are there already.
+async fn upload_proving_keys(store: &Store, data: &Path, genesis: &Genesis) -> Result<()> {
+    let mut keys =
+        vec![(genesis.vk_fingerprint.clone(), genesis.circuit.clone(), "transfer".into())];
+    if let Some(ledger) = &genesis.ledger {
+        keys.extend(ledger.keys.iter().map(|(id, f)| (f.clone(), id.clone(), id.clone())));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| AppError::unusable(format!("{}: {e}", path.display())))?;
-    store.put_proving_key(&genesis.vk_fingerprint, &genesis.circuit, &bytes).await
+    for (fingerprint, circuit, file) in keys {
+        if store.has_proving_key(&fingerprint).await? {
+            continue;
+        }
+        let path = keys_dir(data).join(format!("{file}.pk"));
+        let bytes = std::fs::read(&path)
+            .map_err(|e| AppError::unusable(format!("{}: {e}", path.display())))?;
+        store.put_proving_key(&fingerprint, &circuit, &bytes).await?;
+    }
+    Ok(())
+}
+
+/// The keys of the ledger's circuits beyond transfers: a development
+/// setup, or a ceremony's from `dir` (`<circuit>.pk` and `<circuit>.vk`),
+/// each checked against the shape genesis gives it.
+fn ledger_keys(progress: &dyn Progress, shapes: &Shapes, dir: Option<&Path>) -> Result<Vec<Keys>> {
+    use stateproof_circuits::compute::{
+        OpenDealsCircuit, RecordVerdictsCircuit, RequestMediationCircuit, SettleDealsCircuit,
+        SubmitResultsCircuit,
+    };
+    use stateproof_circuits::trust::{CommitCircuit, ResolveCircuit};
+    Ok(vec![
+        circuit_keys::<OpenDealsCircuit>(progress, &shapes.open, dir)?,
+        circuit_keys::<SubmitResultsCircuit>(progress, &shapes.result, dir)?,
+        circuit_keys::<RequestMediationCircuit>(progress, &shapes.mediation, dir)?,
+        circuit_keys::<RecordVerdictsCircuit>(progress, &shapes.verdict, dir)?,
+        circuit_keys::<SettleDealsCircuit>(progress, &shapes.settle, dir)?,
+        circuit_keys::<CommitCircuit>(progress, &shapes.commit, dir)?,
+        circuit_keys::<ResolveCircuit>(progress, &shapes.resolve, dir)?,
+    ])
+}
+
+fn circuit_keys<C: Circuit>(
+    progress: &dyn Progress,
+    shape: &C::Shape,
+    dir: Option<&Path>,
+) -> Result<Keys> {
+    let id = shape.spec().id;
+    let Some(dir) = dir else {
+        return Ok(step(
+            progress,
+            &format!("generating the {id} key (development setup)"),
+            || Keys::setup::<C>(shape, &mut keys::os_rng()),
+        )?);
+    };
+    let pk = dir.join(format!("{id}.pk"));
+    let vk = stateproof_app::transfer::load_vk(&dir.join(format!("{id}.vk")))?;
+    let keys = step(progress, &format!("loading the {id} key"), || {
+        Keys::load_proving_key(&pk, Some(&vk))
+    })?;
+    let wanted: stateproof_circuits::circuit::AnyShape = shape.clone().into();
+    if keys.shape != wanted {
+        return Err(AppError::unusable(format!(
+            "{}: the key is for {}, the ledger's genesis asks for {}",
+            pk.display(),
+            keys.shape.describe(),
+            wanted.describe()
+        )));
+    }
+    Ok(keys)
 }
 
 /// What `node retry` queued again.

@@ -3,12 +3,13 @@
 //! the in-process workers started, the API served, the threads supervised.
 
 use super::{
-    init, initialised_marker, keys_dir, load_proving_key, runtime, upload_proving_key, Genesis,
+    init, initialised_marker, keys_dir, load_proving_key, runtime, upload_proving_keys, Genesis,
     InitOptions, InitReport,
 };
 use crate::finality::{run_prover, Finality};
 use crate::intake::{self, Head, Submission};
 use crate::jobs::LOCAL_WORKER_PREFIX;
+use crate::ledger::{Rules, KINDS};
 use crate::metrics::Metrics;
 use crate::pipeline::{self, Publisher, Sealed};
 use crate::store::{redact_url, Meta, Store, StoredTx, DB_FILE};
@@ -18,9 +19,11 @@ use stateproof_app::backend::{prover, BackendOptions};
 use stateproof_app::progress::{step, Progress};
 use stateproof_app::text::{fr, hex32};
 use stateproof_app::{AppError, Result};
-use stateproof_circuits::ledger::State;
+use stateproof_circuits::book::Book;
 use stateproof_circuits::transfer::TransferShape;
-use std::collections::VecDeque;
+use stateproof_verifier::spec::TRANSFER_BATCH;
+use stateproof_verifier::VerifyingKey;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -86,10 +89,12 @@ pub struct Shared {
     pub store: Store,
     /// The facts fixed at genesis.
     pub meta: Meta,
-    /// The accounts after everything accepted.
+    /// The ledger's rules beyond transfers (`None`: transfers alone).
+    pub rules: Option<Rules>,
+    /// The ledger after everything accepted.
     pub head: RwLock<Head>,
     /// The ledger at the last proven root, and that update's number.
-    pub proven: RwLock<(State, u64)>,
+    pub proven: RwLock<(Book, u64)>,
     /// The last proven update's number.
     pub proven_updates: AtomicU64,
     /// The last sealed batch's number.
@@ -102,8 +107,9 @@ pub struct Shared {
     pub metrics: Metrics,
     /// Submissions go here.
     pub intake: mpsc::Sender<Submission>,
-    /// The verifying key's bytes.
-    pub vk_bytes: Vec<u8>,
+    /// The verifying key of each circuit the node's updates are proven
+    /// by, with its fingerprint (hex), by circuit id.
+    pub keys: BTreeMap<&'static str, (String, VerifyingKey)>,
     /// What proves, in words.
     pub backend: String,
     /// Whether this node seals and proves.
@@ -112,8 +118,6 @@ pub struct Shared {
     pub batch_age: Duration,
     /// Why proving stopped, if it did.
     pub halted: Mutex<Option<String>>,
-    /// The circuit its jobs prove.
-    pub circuit: String,
     /// Most batches sealed and not yet published.
     pub in_flight: u64,
     /// Rung when a prove job is queued (wakes the in-process workers).
@@ -124,6 +128,13 @@ pub struct Shared {
     pub circom: crate::circom::Service,
     /// Headers, attestations and finality proofs, on a node with validators.
     pub finality: Option<Arc<crate::finality::Finality>>,
+}
+
+impl Shared {
+    /// The key fingerprint of `circuit`, if the node proves it.
+    pub fn fingerprint(&self, circuit: &str) -> Option<&str> {
+        self.keys.get(circuit).map(|(f, _)| f.as_str())
+    }
 }
 
 /// What a started node tells its caller.
@@ -206,47 +217,87 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
             meta.vk_fingerprint
         )));
     }
-    let key_start = Instant::now();
-    let vk_path = keys_dir(&o.data).join("transfer.vk");
-    let vk = stateproof_app::transfer::load_vk(&vk_path)?;
-    if hex32(&vk.fingerprint()) != meta.vk_fingerprint {
+    if genesis.ledger != meta.ledger {
         return Err(AppError::unusable(format!(
-            "{}: fingerprint {} is not the store's {}",
-            vk_path.display(),
-            hex32(&vk.fingerprint()),
-            meta.vk_fingerprint
+            "{}: its ledger rules and keys are not the store's: the data directory and the database belong to different nodes",
+            genesis_path.display()
         )));
     }
-    let pk_path = keys_dir(&o.data).join("transfer.pk");
+    let rules = Rules::of(&meta)?;
+    let key_start = Instant::now();
+    let mut key_files =
+        vec![(TRANSFER_BATCH.id, "transfer".to_string(), meta.vk_fingerprint.clone())];
+    if let Some(ledger) = &meta.ledger {
+        for kind in KINDS.into_iter().skip(1) {
+            let id = kind.spec().id;
+            let fingerprint = ledger.fingerprint(kind).ok_or_else(|| {
+                AppError::unusable(format!("{}: ledger.keys: no {id} key", genesis_path.display()))
+            })?;
+            key_files.push((id, id.to_string(), fingerprint.to_string()));
+        }
+    }
+    let mut keys = BTreeMap::new();
+    for (id, file, fingerprint) in &key_files {
+        let vk_path = keys_dir(&o.data).join(format!("{file}.vk"));
+        let vk = stateproof_app::transfer::load_vk(&vk_path)?;
+        if hex32(&vk.fingerprint()) != *fingerprint {
+            return Err(AppError::unusable(format!(
+                "{}: fingerprint {} is not the store's {fingerprint}",
+                vk_path.display(),
+                hex32(&vk.fingerprint()),
+            )));
+        }
+        keys.insert(*id, (fingerprint.clone(), vk));
+    }
     if database.is_some() {
-        rt.block_on(upload_proving_key(&store, &pk_path, &genesis))?;
+        rt.block_on(upload_proving_keys(&store, &o.data, &genesis))?;
     }
     let shape = TransferShape { depth: meta.depth, slots: meta.slots };
-    // The key is loaded only where this process proves.
+    // The keys are loaded only where this process proves.
     // One set of backends for every prover in this process (one device,
     // one fixed-base table budget), opened only if something proves here.
     let proves_here = o.local_workers > 0 || genesis.finality.is_some();
     let backends = (o.prove && proves_here).then(|| o.backend.open());
     let local = match &backends {
         Some(backends) if o.local_workers > 0 => {
-            let keys = load_proving_key(progress, &pk_path, &vk, shape, "the store is for")?;
-            // One prover per in-process worker (each holds its prepared key).
-            let provers = step(progress, "preparing the prover", || {
-                (0..o.local_workers).map(|_| prover(&keys, backends)).collect::<Result<Vec<_>>>()
+            let mut loaded = Vec::with_capacity(key_files.len());
+            for (id, file, _) in &key_files {
+                let pk_path = keys_dir(&o.data).join(format!("{file}.pk"));
+                let vk = &keys[id].1;
+                let k = if *id == TRANSFER_BATCH.id {
+                    load_proving_key(progress, &pk_path, vk, shape, "the store is for")?
+                } else {
+                    step(progress, &format!("loading the {id} proving key"), || {
+                        stateproof_prover::keys::Keys::load_proving_key(&pk_path, Some(vk))
+                    })?
+                };
+                loaded.push(Arc::new(k));
+            }
+            // One prover per in-process worker and key (each holds its
+            // prepared key).
+            let provers = step(progress, "preparing the provers", || {
+                (0..o.local_workers)
+                    .map(|_| {
+                        loaded
+                            .iter()
+                            .map(|k| Ok((k.clone(), prover(k, backends)?)))
+                            .collect::<Result<Vec<_>>>()
+                    })
+                    .collect::<Result<Vec<_>>>()
             })?;
-            Some((Arc::new(keys), provers, backends.description()))
+            Some((provers, backends.description()))
         }
         _ => None,
     };
     let backend = match &local {
-        Some((_, _, b)) => b.clone(),
+        Some((_, b)) => b.clone(),
         None if o.prove => "workers elsewhere (no worker in the node)".to_string(),
         None => "nothing (intake only)".to_string(),
     };
     let key_seconds = key_start.elapsed().as_secs_f64();
 
     // The ledger, the batches to prove and the pool, as the store has them.
-    let proven = step(progress, "loading the ledger", || rt.block_on(store.proven_state(&meta)))?;
+    let proven = step(progress, "loading the ledger", || rt.block_on(store.proven_book(&meta)))?;
     let (proven_n, _, _) = rt.block_on(store.counts())?;
     let unproven = rt.block_on(store.unproven())?;
     let mut sealed = Vec::with_capacity(unproven.len());
@@ -254,9 +305,9 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         sealed.push(Sealed { n: *n, txs: rt.block_on(store.batch_transactions(*n))? });
     }
     let pending = rt.block_on(store.pending())?;
-    let mut head = Head::new(proven.accounts().iter().map(|(i, a)| (*i, *a)));
+    let mut head = Head::new(&proven, rules.is_some());
     for t in sealed.iter().flat_map(|b| b.txs.iter()).chain(pending.iter()) {
-        head.check_and_apply(meta.depth, &t.transfer).map_err(|rule| {
+        head.check_and_apply(meta.depth, rules.as_ref(), t).map_err(|rule| {
             AppError::unusable(format!(
                 "{}: stored transaction {} does not apply ({rule}): the store is inconsistent",
                 o.data.join(DB_FILE).display(),
@@ -286,6 +337,7 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
     let shared = Arc::new(Shared {
         store,
         meta,
+        rules,
         head: RwLock::new(head),
         proven: RwLock::new((proven.clone(), proven_n)),
         proven_updates: AtomicU64::new(proven_n),
@@ -294,12 +346,11 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         pool_changed: Notify::new(),
         metrics: Metrics::default(),
         intake: intake_tx,
-        vk_bytes: vk.to_bytes(),
+        keys,
         backend: backend.clone(),
         proving: o.prove,
         batch_age: o.batch_age,
         halted: Mutex::new(None),
-        circuit: genesis.circuit.clone(),
         in_flight: o.in_flight.max(1),
         job_queued: Notify::new(),
         job_done: Notify::new(),
@@ -321,30 +372,23 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
             let _ = to_witness.send(b);
         }
         let (to_publisher, applied) = std::sync::mpsc::sync_channel(shared.in_flight as usize);
-        let (witness_shared, handle, witness_state) =
+        let (witness_shared, handle, witness_book) =
             (shared.clone(), rt.handle().clone(), proven.clone());
         // The threads are detached: a proof in progress at shutdown is
         // abandoned (its batch stays sealed and its job queued, proven
         // after the next start or by another worker).
         spawn("witness", move || {
-            pipeline::prepare(
-                witness_shared,
-                handle,
-                shape,
-                witness_state,
-                from_batcher,
-                to_publisher,
-            )
+            pipeline::prepare(witness_shared, handle, witness_book, from_batcher, to_publisher)
         })?;
         let publisher = Publisher {
             shared: shared.clone(),
             runtime: rt.handle().clone(),
-            vk: vk.clone(),
-            state: proven,
+            keys: shared.keys.values().map(|(_, vk)| vk.clone()).collect(),
+            book: proven,
         };
         spawn_watched("publisher", shared.clone(), move || publisher.run(applied))?;
-        if let Some((keys, provers, _)) = local {
-            for (i, the_prover) in (1..).zip(provers) {
+        if let Some((provers, _)) = local {
+            for (i, the_provers) in (1..).zip(provers) {
                 let options = WorkerOptions {
                     name: format!("{LOCAL_WORKER_PREFIX}{i}"),
                     lease: o.lease,
@@ -352,13 +396,8 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
                     backend: o.backend.clone(),
                     key_cache: o.key_cache,
                 };
-                let worker = Worker::local(
-                    shared.clone(),
-                    rt.handle().clone(),
-                    options,
-                    keys.clone(),
-                    the_prover,
-                );
+                let worker =
+                    Worker::local(shared.clone(), rt.handle().clone(), options, the_provers);
                 spawn_watched(&format!("worker-{i}"), shared.clone(), move || worker.run())?;
             }
         }

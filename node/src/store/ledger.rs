@@ -2,6 +2,12 @@
 //! tree, accepted transactions, sealed batches and their proven updates.
 
 use super::*;
+use crate::ledger::{LedgerGenesis, Touched, Tx, TxJson};
+use stateproof_circuits::book::Book;
+use stateproof_circuits::compute::{Deal, DealJson, DealStatus, Ledger};
+use stateproof_circuits::primitives::field::parse_fr;
+use stateproof_circuits::trust::Member;
+use stateproof_circuits::trust::{AdmissionRules, TrustLedger};
 
 /// The facts fixed at genesis.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,23 +26,25 @@ pub struct Meta {
     pub vk_fingerprint: String,
     /// Sample accounts funded at genesis (keys from public seeds).
     pub sample_accounts: u64,
+    /// The rules and keys of the ledger's kinds beyond transfers (`None`:
+    /// the node takes transfers alone).
+    pub ledger: Option<LedgerGenesis>,
 }
 
 impl Meta {
-    /// The ledger's parts over `accounts`. The node takes transfers alone
-    /// so far: its deal and member trees stay the empty trees of the depths
-    /// fixed at genesis, and every update carries them through.
-    pub fn ledger_roots(&self, accounts: &State) -> LedgerRoots {
-        LedgerRoots {
-            accounts: accounts.root().0,
-            deals: empty_root(self.deal_depth),
-            members: empty_root(self.member_depth),
-        }
-    }
-
-    /// The ledger's root over `accounts`: what updates and headers carry.
-    pub fn ledger_root(&self, accounts: &State) -> Fr {
-        self.ledger_roots(accounts).root()
+    /// The ledger at genesis: `accounts`, an empty deal tree, and the
+    /// genesis members (on a node with the whole ledger: members 0 to n-1
+    /// hold sample accounts 0 to n-1's keys).
+    pub fn genesis_book(&self, accounts: State) -> std::result::Result<Book, String> {
+        let (members, rules) = match &self.ledger {
+            None => (0, AdmissionRules { suspension: 0, period: 1 }),
+            Some(g) => (g.config.members, g.config.admission_rules()),
+        };
+        let keys =
+            (0..members).map(|i| (i, stateproof_circuits::sample::sample_key(i).public_key()));
+        let members =
+            TrustLedger::new(self.member_depth, keys, rules).map_err(|e| e.to_string())?;
+        Book::new(accounts, self.deal_depth, members).map_err(|e| e.to_string())
     }
 }
 
@@ -45,8 +53,18 @@ impl Meta {
 pub struct StoredTx {
     /// Its id.
     pub id: String,
-    /// The signed transfer.
-    pub transfer: Transfer,
+    /// The transaction.
+    pub tx: Tx,
+    /// When the node accepted it, milliseconds since the Unix epoch (the
+    /// time its rules were checked at).
+    pub received_ms: i64,
+}
+
+impl StoredTx {
+    /// The time its rules were checked at, in whole seconds.
+    pub fn received_secs(&self) -> u64 {
+        (self.received_ms.max(0) / 1000) as u64
+    }
 }
 
 /// Where a transaction is.
@@ -87,10 +105,10 @@ impl Store {
     }
 
     /// Writes genesis: the facts and the ledger, in one transaction.
-    pub async fn write_genesis(&self, meta: &Meta, state: &State) -> Result<()> {
+    pub async fn write_genesis(&self, meta: &Meta, book: &Book) -> Result<()> {
         let e = |e| self.error("writing genesis", e);
         let mut tx = self.begin().await.map_err(e)?;
-        let facts = [
+        let mut facts = vec![
             ("depth", meta.depth.to_string()),
             ("deal_depth", meta.deal_depth.to_string()),
             ("member_depth", meta.member_depth.to_string()),
@@ -99,6 +117,9 @@ impl Store {
             ("vk_fingerprint", meta.vk_fingerprint.clone()),
             ("sample_accounts", meta.sample_accounts.to_string()),
         ];
+        if let Some(ledger) = &meta.ledger {
+            facts.push(("ledger", serde_json::to_string(ledger).expect("the ledger serializes")));
+        }
         for (k, v) in facts {
             sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
                 .bind(k)
@@ -107,12 +128,15 @@ impl Store {
                 .await
                 .map_err(e)?;
         }
+        let state = &book.ledger().accounts;
         for (&i, a) in state.accounts() {
             put_account(&mut tx, i, a).await.map_err(e)?;
         }
         for (h, i, node) in state.tree().stored_nodes() {
             put_node(&mut tx, h, i, Some(node)).await.map_err(e)?;
         }
+        let all = book.members().members().keys().copied().collect::<BTreeSet<u64>>();
+        put_book_parts(&mut tx, book, &BTreeSet::new(), &all).await.map_err(e)?;
         tx.commit().await.map_err(e)
     }
 
@@ -153,13 +177,21 @@ impl Store {
                 .map_err(|e| self.error("meta", format!("genesis_root: {e}")))?,
             vk_fingerprint: get("vk_fingerprint")?.clone(),
             sample_accounts: num("sample_accounts")?,
+            ledger: match facts.get("ledger") {
+                None => None,
+                Some(json) => Some(
+                    serde_json::from_str(json)
+                        .map_err(|err| self.error("meta", format!("ledger: {err}")))?,
+                ),
+            },
         })
     }
 
-    /// The ledger at the last proven root, rebuilt from its stored nodes
-    /// (each account's leaf checked; nothing rehashed beyond that), and
-    /// that root checked against the last update's.
-    pub async fn proven_state(&self, meta: &Meta) -> Result<State> {
+    /// The ledger at the last proven root: the accounts rebuilt from their
+    /// stored nodes (each account's leaf checked; nothing rehashed beyond
+    /// that), the deal and member trees rehashed from their rows, and the
+    /// root checked against the last update's.
+    pub async fn proven_book(&self, meta: &Meta) -> Result<Book> {
         let e = |e| self.error("reading the ledger", e);
         let rows = sqlx::query("SELECT idx, pk_x, pk_y, balance, nonce FROM accounts")
             .fetch_all(&self.pool)
@@ -168,10 +200,7 @@ impl Store {
         let mut accounts = BTreeMap::new();
         for r in rows {
             let idx = uint(r.get(0));
-            let x = self.fr_at(r.get(1), "accounts.pk_x")?;
-            let y = self.fr_at(r.get(2), "accounts.pk_y")?;
-            let public_key = PublicKey::from_coordinates(x, y)
-                .map_err(|err| self.error(&format!("account {idx}: public key"), err))?;
+            let public_key = self.key_at(r.get(1), r.get(2), &format!("account {idx}"))?;
             accounts.insert(
                 idx,
                 Account { public_key, balance: uint(r.get(3)), nonce: uint(r.get(4)) },
@@ -188,14 +217,101 @@ impl Store {
         }
         let state = State::from_stored(meta.depth, accounts, nodes)
             .map_err(|err| self.error("the stored ledger is inconsistent", err))?;
+        let deals = self.stored_deals().await?;
+        let members = self.stored_members().await?;
+        let burned = self.proven_burned().await?;
+        let inconsistent = |err: String| self.error("the stored ledger is inconsistent", err);
+        let ledger = Ledger::restore(state, meta.deal_depth, deals, burned)
+            .map_err(|err| inconsistent(err.to_string()))?;
+        let rules = match &meta.ledger {
+            None => AdmissionRules { suspension: 0, period: 1 },
+            Some(g) => g.config.admission_rules(),
+        };
+        let members = TrustLedger::restore(meta.member_depth, members, rules)
+            .map_err(|err| inconsistent(err.to_string()))?;
+        let book = Book::of(ledger, members);
         let expected = self.proven_root(meta).await?;
-        if meta.ledger_root(&state) != expected {
-            return Err(self.error(
-                "the stored ledger is inconsistent",
-                "its tree root is not the last proven update's new root",
+        if book.root() != expected {
+            return Err(inconsistent(
+                "its root is not the last proven update's new root".to_string(),
             ));
         }
-        Ok(state)
+        Ok(book)
+    }
+
+    fn key_at(&self, x: Vec<u8>, y: Vec<u8>, what: &str) -> Result<PublicKey> {
+        let x = self.fr_at(x, &format!("{what}: key x"))?;
+        let y = self.fr_at(y, &format!("{what}: key y"))?;
+        PublicKey::from_coordinates(x, y)
+            .map_err(|err| self.error(&format!("{what}: public key"), err))
+    }
+
+    async fn stored_deals(&self) -> Result<Vec<(Deal, DealStatus, Vec<Option<Fr>>, Option<Fr>)>> {
+        let rows = sqlx::query("SELECT id, terms, status, results, verdict FROM deals ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.error("reading deals", e))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id = uint(r.get(0));
+            let at = |what: &str, err: &dyn std::fmt::Display| {
+                self.error(&format!("deal {id}: {what}"), err)
+            };
+            let terms: DealJson =
+                serde_json::from_str(&r.get::<String, _>(1)).map_err(|err| at("terms", &err))?;
+            let deal = terms.to_deal().map_err(|err| at("terms", &err))?;
+            let status = status_of(r.get(2)).ok_or_else(|| at("status", &"not 1 to 4"))?;
+            let results: Vec<Option<String>> =
+                serde_json::from_str(&r.get::<String, _>(3)).map_err(|err| at("results", &err))?;
+            let results = results
+                .iter()
+                .map(|x| x.as_deref().map(parse_fr).transpose())
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|err| at("results", &err))?;
+            let verdict: Option<String> = r.get(4);
+            let verdict =
+                verdict.as_deref().map(parse_fr).transpose().map_err(|err| at("verdict", &err))?;
+            out.push((deal, status, results, verdict));
+        }
+        Ok(out)
+    }
+
+    async fn stored_members(&self) -> Result<Vec<(u64, Member)>> {
+        let rows = sqlx::query(
+            "SELECT idx, pk_x, pk_y, suspended_until, last_period, pending FROM members ORDER BY idx",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.error("reading members", e))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let idx = uint(r.get(0));
+            let what = format!("member {idx}");
+            let public_key = self.key_at(r.get(1), r.get(2), &what)?;
+            let last: Option<i64> = r.get(4);
+            let member = Member {
+                public_key,
+                suspended_until: uint(r.get(3)),
+                last_period: last.map(uint),
+                pending: self.fr_at(r.get(5), &format!("{what}: pending"))?,
+            };
+            out.push((idx, member));
+        }
+        Ok(out)
+    }
+
+    /// What settlements have burned up to the last proven update.
+    async fn proven_burned(&self) -> Result<u128> {
+        let last: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT burned FROM batches WHERE proven_at IS NOT NULL ORDER BY n DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| self.error("reading batches", e))?;
+        match last.flatten() {
+            None => Ok(0),
+            Some(b) => b.parse().map_err(|e| self.error("batches.burned", e)),
+        }
     }
 
     pub(super) fn fr_at(&self, bytes: Vec<u8>, what: &str) -> Result<Fr> {
@@ -219,19 +335,21 @@ impl Store {
     /// Commits accepted transactions, in order, in one transaction.
     pub async fn insert_transactions(&self, txs: &[StoredTx]) -> Result<()> {
         let e = |e| self.error("storing transactions", e);
-        let now = now_ms();
         let mut tx = self.begin().await.map_err(e)?;
         for t in txs {
-            let body = serde_json::to_string(&TransferJson::from_transfer(&t.transfer))
-                .expect("a transfer serializes");
+            let (sender, nonce) = match &t.tx {
+                Tx::Transfer(tr) => (Some(int(tr.from)), Some(int(tr.nonce))),
+                _ => (None, None),
+            };
             sqlx::query(
-                "INSERT INTO transactions (id, sender, nonce, body, received_at) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO transactions (id, kind, sender, nonce, body, received_at) VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(&t.id)
-            .bind(int(t.transfer.from))
-            .bind(int(t.transfer.nonce))
-            .bind(body)
-            .bind(now)
+            .bind(t.tx.kind().name())
+            .bind(sender)
+            .bind(nonce)
+            .bind(t.tx.body())
+            .bind(t.received_ms)
             .execute(&mut *tx)
             .await
             .map_err(e)?;
@@ -259,22 +377,31 @@ impl Store {
         }))
     }
 
-    fn parse_tx(&self, id: String, body: &str) -> Result<StoredTx> {
-        let parsed: TransferJson =
-            serde_json::from_str(body).map_err(|e| self.error(&format!("transaction {id}"), e))?;
-        let transfer =
-            parsed.to_transfer().map_err(|e| self.error(&format!("transaction {id}"), e))?;
-        Ok(StoredTx { id, transfer })
+    fn parse_tx(&self, r: &sqlx::any::AnyRow) -> Result<StoredTx> {
+        let id: String = r.get(0);
+        let kind: String = r.get(1);
+        let body: String = r.get(2);
+        let at = |err: &dyn std::fmt::Display| self.error(&format!("transaction {id}"), err);
+        let json = match kind.as_str() {
+            "transfer" => TxJson::Transfer(serde_json::from_str(&body).map_err(|err| at(&err))?),
+            _ => TxJson::parse(body.as_bytes()).map_err(|err| at(&err))?,
+        };
+        if json_kind(&json) != kind {
+            return Err(at(&format!("stored as {kind}, its body is another kind")));
+        }
+        let tx = json.to_tx().map_err(|err| at(&err))?;
+        Ok(StoredTx { id, tx, received_ms: r.get(3) })
     }
 
     /// The accepted transactions not yet in a batch, in order.
     pub async fn pending(&self) -> Result<Vec<StoredTx>> {
-        let rows =
-            sqlx::query("SELECT id, body FROM transactions WHERE batch IS NULL ORDER BY seq")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(|e| self.error("reading transactions", e))?;
-        rows.into_iter().map(|r| self.parse_tx(r.get(0), &r.get::<String, _>(1))).collect()
+        let rows = sqlx::query(
+            "SELECT id, kind, body, received_at FROM transactions WHERE batch IS NULL ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.error("reading transactions", e))?;
+        rows.iter().map(|r| self.parse_tx(r)).collect()
     }
 
     /// The number of the last sealed batch (0 before any).
@@ -315,12 +442,14 @@ impl Store {
 
     /// The transactions of batch `n`, in slot order.
     pub async fn batch_transactions(&self, n: u64) -> Result<Vec<StoredTx>> {
-        let rows = sqlx::query("SELECT id, body FROM transactions WHERE batch = $1 ORDER BY slot")
-            .bind(int(n))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| self.error("reading a batch", e))?;
-        rows.into_iter().map(|r| self.parse_tx(r.get(0), &r.get::<String, _>(1))).collect()
+        let rows = sqlx::query(
+            "SELECT id, kind, body, received_at FROM transactions WHERE batch = $1 ORDER BY slot",
+        )
+        .bind(int(n))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.error("reading a batch", e))?;
+        rows.iter().map(|r| self.parse_tx(r)).collect()
     }
 
     /// The sealed batches not yet proven, in order.
@@ -351,7 +480,7 @@ impl Store {
             ));
         }
         sqlx::query(
-            "UPDATE batches SET old_root = $1, new_root = $2, update_bytes = $3, proven_at = $4, prove_ms = $5, backend = $6 WHERE n = $7",
+            "UPDATE batches SET old_root = $1, new_root = $2, update_bytes = $3, proven_at = $4, prove_ms = $5, backend = $6, burned = $7 WHERE n = $8",
         )
         .bind(fr_bytes(&p.old_root))
         .bind(fr_bytes(&p.new_root))
@@ -359,6 +488,7 @@ impl Store {
         .bind(now_ms())
         .bind(p.prove_time.as_millis() as i64)
         .bind(p.backend)
+        .bind(p.book.ledger().burned.to_string())
         .bind(int(p.n))
         .execute(&mut *tx)
         .await
@@ -370,15 +500,17 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(e)?;
-        for &i in p.touched {
-            if let Some(a) = p.state.account(i) {
+        let state = &p.book.ledger().accounts;
+        for &i in &p.touched.accounts {
+            if let Some(a) = state.account(i) {
                 put_account(&mut tx, i, a).await.map_err(e)?;
             }
-            let path = p.state.tree().path_nodes(i).map_err(|err| self.error("tree", err))?;
+            let path = state.tree().path_nodes(i).map_err(|err| self.error("tree", err))?;
             for (h, idx, node) in path {
                 put_node(&mut tx, h, idx, node).await.map_err(e)?;
             }
         }
+        put_book_parts(&mut tx, p.book, &p.touched.deals, &p.touched.members).await.map_err(e)?;
         tx.commit().await.map_err(e)
     }
 
@@ -434,11 +566,6 @@ impl Store {
         .map_err(|e| self.error("counting", e))?;
         Ok((uint(row.get(0)), uint(row.get(1)), uint(row.get(2))))
     }
-
-    /// The accounts touched by the given transactions.
-    pub fn touched(txs: &[StoredTx]) -> BTreeSet<u64> {
-        txs.iter().flat_map(|t| [t.transfer.from, t.transfer.to]).collect()
-    }
 }
 
 /// What [`Store::commit_proven`] publishes.
@@ -452,10 +579,10 @@ pub struct ProvenCommit<'a> {
     pub old_root: Fr,
     /// The ledger root after.
     pub new_root: Fr,
-    /// The accounts after.
-    pub state: &'a State,
-    /// The accounts it changed.
-    pub touched: &'a BTreeSet<u64>,
+    /// The ledger after.
+    pub book: &'a Book,
+    /// The accounts, deals and members it changed.
+    pub touched: &'a Touched,
     /// How long the proof took.
     pub prove_time: Duration,
     /// What computed it.
@@ -507,4 +634,75 @@ async fn put_node(
             .bind(int(i)),
     };
     q.execute(&mut **tx).await.map(|_| ())
+}
+
+/// The kind a transaction's JSON says.
+fn json_kind(json: &TxJson) -> &'static str {
+    match json.to_tx() {
+        Ok(tx) => tx.kind().name(),
+        Err(_) => "",
+    }
+}
+
+fn status_code(s: DealStatus) -> i64 {
+    match s {
+        DealStatus::Open => 1,
+        DealStatus::Settled => 2,
+        DealStatus::Mediating => 3,
+        DealStatus::Decided => 4,
+    }
+}
+
+fn status_of(code: i64) -> Option<DealStatus> {
+    match code {
+        1 => Some(DealStatus::Open),
+        2 => Some(DealStatus::Settled),
+        3 => Some(DealStatus::Mediating),
+        4 => Some(DealStatus::Decided),
+        _ => None,
+    }
+}
+
+/// Writes the deals `deals` and the members `members` as `book` has them.
+async fn put_book_parts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    book: &Book,
+    deals: &BTreeSet<u64>,
+    members: &BTreeSet<u64>,
+) -> std::result::Result<(), sqlx::Error> {
+    let ledger = book.ledger();
+    for &id in deals {
+        let Some((deal, status)) = ledger.deal(id) else { continue };
+        let results: Vec<Option<String>> = ledger
+            .results(id)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.as_ref().map(stateproof_app::text::fr))
+            .collect();
+        sqlx::query(
+            "INSERT INTO deals (id, terms, status, results, verdict) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET terms = excluded.terms, status = excluded.status, results = excluded.results, verdict = excluded.verdict",
+        )
+        .bind(int(id))
+        .bind(serde_json::to_string(&DealJson::from_deal(deal)).expect("a deal serializes"))
+        .bind(status_code(*status))
+        .bind(serde_json::to_string(&results).expect("results serialize"))
+        .bind(ledger.verdict(id).map(|v| stateproof_app::text::fr(&v)))
+        .execute(&mut **tx)
+        .await?;
+    }
+    for &i in members {
+        let Some(m) = book.members().member(i) else { continue };
+        sqlx::query(
+            "INSERT INTO members (idx, pk_x, pk_y, suspended_until, last_period, pending) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idx) DO UPDATE SET pk_x = excluded.pk_x, pk_y = excluded.pk_y, suspended_until = excluded.suspended_until, last_period = excluded.last_period, pending = excluded.pending",
+        )
+        .bind(int(i))
+        .bind(fr_bytes(&m.public_key.0.x))
+        .bind(fr_bytes(&m.public_key.0.y))
+        .bind(int(m.suspended_until))
+        .bind(m.last_period.map(int))
+        .bind(fr_bytes(&m.pending))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }

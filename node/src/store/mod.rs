@@ -16,11 +16,8 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::AnyPool;
 use sqlx::{ConnectOptions, Executor, Row};
 use stateproof_app::{AppError, Result};
-use stateproof_circuits::ledger::{Account, LedgerRoots, State};
+use stateproof_circuits::ledger::{Account, State};
 use stateproof_circuits::primitives::eddsa::PublicKey;
-use stateproof_circuits::primitives::merkle::empty_root;
-use stateproof_circuits::transfer::Transfer;
-use stateproof_circuits::transfer::TransferJson;
 use stateproof_circuits::Fr;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -34,6 +31,7 @@ const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_jobs.sql"),
     include_str!("../../migrations/sqlite/0003_circom.sql"),
     include_str!("../../migrations/sqlite/0004_finality.sql"),
+    include_str!("../../migrations/sqlite/0005_one_ledger.sql"),
 ];
 
 /// PostgreSQL's, the same tables in its types; the table
@@ -43,6 +41,7 @@ const POSTGRES_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0002_jobs.sql"),
     include_str!("../../migrations/postgres/0003_circom.sql"),
     include_str!("../../migrations/postgres/0004_finality.sql"),
+    include_str!("../../migrations/postgres/0005_one_ledger.sql"),
 ];
 
 /// The store's file in a data directory.

@@ -1,0 +1,238 @@
+//! One ledger on a running node: a compute deal opened, results put on the
+//! record by three nodes (one disagreeing), mediation called, a mediator
+//! quorum's verdict, the settlement, and two sponsorships (both
+//! cooperate; one defects, and the suspension holds the next attempt),
+//! every kind proven by its circuit and one light client following the
+//! whole chain, the payouts verified through it; rules broken on the way
+//! refused with their names; and the ledger restored after a restart.
+
+use stateproof_circuits::compute::{
+    payouts, verdict_commitment, Deal, MediationRequest, Outcome, ResultSubmission, Settlement,
+    SignedResult, Verdict,
+};
+use stateproof_circuits::finality::Statement;
+use stateproof_circuits::primitives::eddsa::Signature;
+use stateproof_circuits::sample::{sample_key, sample_sponsorship, SampleChain};
+use stateproof_circuits::trust::{Choice, Commit, Reveal};
+use stateproof_circuits::Fr;
+use stateproof_node::ledger::{LedgerConfig, Tx};
+use stateproof_node::node::SAMPLE_BALANCE;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+mod common;
+use common::{temp_dir, Node, BIN};
+
+const WAIT: Duration = Duration::from_secs(300);
+
+fn stateproof(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("the binary runs")
+}
+
+fn stdout_json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON output")
+}
+
+/// Submits `tx`, which must be accepted: its id.
+fn accept(node: &Node, tx: &Tx) -> String {
+    match node.client().submit_tx(&tx.to_json()).unwrap() {
+        Ok(a) => a.id,
+        Err(r) => panic!("{} refused: {r}", tx.kind().name()),
+    }
+}
+
+/// Submits `tx`, which must be refused with `rule`.
+fn refused(node: &Node, tx: &Tx, rule: &str) {
+    match node.client().submit_tx(&tx.to_json()).unwrap() {
+        Ok(a) => panic!("{} accepted ({}); expected {rule}", tx.kind().name(), a.id),
+        Err(r) => assert_eq!((r.status, r.rule.as_str()), (422, rule), "{r}"),
+    }
+}
+
+fn balance(node: &Node, state: &Path, account: u64) -> u64 {
+    let out = stateproof(&[
+        "--json",
+        "light-client",
+        "balance",
+        "--node",
+        &node.url,
+        "--state",
+        state.to_str().unwrap(),
+        &account.to_string(),
+    ]);
+    stdout_json(&out)["balance"].as_u64().unwrap()
+}
+
+fn signed(deal: &Deal) -> Tx {
+    let signatures: Vec<Signature> = std::iter::once(deal.client)
+        .chain(deal.nodes.iter().copied())
+        .map(|i| sample_key(i).sign(deal.hash()))
+        .collect();
+    Tx::OpenDeal(deal.clone(), signatures)
+}
+
+fn result(deal: &Deal, node: usize, value: u64) -> Tx {
+    let signed = SignedResult::sign(&sample_key(deal.nodes[node]), deal, Fr::from(value));
+    Tx::SubmitResult(ResultSubmission { deal_id: deal.id, node, signed })
+}
+
+#[test]
+fn a_node_runs_deals_and_sponsorships_under_one_root_and_a_light_client_follows_them() {
+    let dir = temp_dir("ledger");
+    let data = dir.join("data");
+    let config = LedgerConfig::default();
+    let ledger_file = dir.join("ledger.json");
+    std::fs::write(&ledger_file, serde_json::to_string(&config).unwrap()).unwrap();
+    let depths = ["--deal-depth", "8", "--member-depth", "8"];
+    let mut args = vec!["--ledger", ledger_file.to_str().unwrap()];
+    args.extend(depths);
+    let mut node = Node::start(&data, &args);
+
+    // Accounts 1 (the client) and 2 to 4 (the nodes) are sample accounts;
+    // account 0 is the treasury. Four sample mediators sign verdicts.
+    let committee = SampleChain::new(config.committee_depth, 4).unwrap();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let deal = Deal {
+        id: 5,
+        client: 1,
+        nodes: vec![2, 3, 4],
+        job: Fr::from(99u64),
+        price: 100,
+        deposit: 400,
+        collateral: 250,
+        mediators: committee.set.root(),
+        mediation_fee: 60,
+        deadline: now + 3600,
+    };
+    let mut ids = vec![accept(&node, &signed(&deal))];
+    // The same deal again is the same transaction; another with its id is
+    // refused by name, as is one the client did not sign.
+    refused(&node, &signed(&Deal { price: 101, ..deal.clone() }), "deal-exists");
+    let forged = match signed(&Deal { id: 6, ..deal.clone() }) {
+        Tx::OpenDeal(d, mut s) => {
+            s[0] = sample_key(7).sign(d.hash());
+            Tx::OpenDeal(d, s)
+        }
+        _ => unreachable!(),
+    };
+    refused(&node, &forged, "unsigned-deal");
+    refused(&node, &Tx::Settle(Settlement { deal_id: 9 }), "unknown-deal");
+
+    ids.push(accept(&node, &result(&deal, 0, 7)));
+    ids.push(accept(&node, &result(&deal, 1, 7)));
+    ids.push(accept(&node, &result(&deal, 2, 8)));
+    refused(&node, &result(&deal, 2, 9), "result-recorded");
+    // The results disagree: only a verdict settles the deal.
+    refused(&node, &Tx::Settle(Settlement { deal_id: 5 }), "mediation-required");
+    let request = MediationRequest::sign(&sample_key(deal.client), &deal);
+    ids.push(accept(&node, &Tx::RequestMediation(request)));
+    refused(&node, &Tx::Settle(Settlement { deal_id: 5 }), "verdict-required");
+    let statement = Statement::Data(verdict_commitment(&deal, Fr::from(7u64)));
+    let verdict = |signers: &[u64]| {
+        let attestations = committee.attest(&statement, signers);
+        Tx::Verdict(
+            Verdict { deal_id: 5, result: Fr::from(7u64), attestations },
+            Box::new(committee.set.clone()),
+        )
+    };
+    // Two of four mediators are not more than two thirds.
+    refused(&node, &verdict(&[0, 1]), "mediator-quorum");
+    ids.push(accept(&node, &verdict(&[0, 1, 2])));
+    let settle = Tx::Settle(Settlement { deal_id: 5 });
+    ids.push(accept(&node, &settle));
+    // The same settlement again is the same transaction: idempotent.
+    let again = node.client().submit_tx(&settle.to_json()).unwrap().unwrap();
+    assert!(again.duplicate && again.id == ids[ids.len() - 1], "{again:?}");
+
+    // Sponsorships by members 0 to 3 (the sample keys): 0 and 1 cooperate;
+    // then 3 defects against 2, which is suspended for the next attempt.
+    let salt = |i: u64| Fr::from(1000 + i);
+    let commit = |sponsor: u64, s: &stateproof_circuits::trust::Sponsorship, c: Choice| {
+        Tx::SponsorCommit(Commit::sign(&sample_key(sponsor), sponsor, s, c, salt(sponsor)))
+    };
+    let first = sample_sponsorship(1, [0, 1], 3);
+    ids.push(accept(&node, &commit(0, &first, Choice::Cooperate)));
+    ids.push(accept(&node, &commit(1, &first, Choice::Cooperate)));
+    let openings = [(Choice::Cooperate, salt(0)), (Choice::Cooperate, salt(1))];
+    ids.push(accept(&node, &Tx::SponsorReveal(Box::new(Reveal { sponsorship: first, openings }))));
+    let second = sample_sponsorship(2, [2, 3], 3);
+    ids.push(accept(&node, &commit(2, &second, Choice::Cooperate)));
+    ids.push(accept(&node, &commit(3, &second, Choice::Defect)));
+    let openings = [(Choice::Cooperate, salt(2)), (Choice::Defect, salt(3))];
+    ids.push(accept(&node, &Tx::SponsorReveal(Box::new(Reveal { sponsorship: second, openings }))));
+    // Epoch 8: the next period, within member 2's suspension (3 + 10).
+    let third = sample_sponsorship(3, [2, 0], 8);
+    refused(&node, &commit(2, &third, Choice::Cooperate), "suspended");
+    // Member 0 sponsored in epoch 3's period already; epoch 4 is in it.
+    let fourth = sample_sponsorship(4, [0, 1], 4);
+    refused(&node, &commit(0, &fourth, Choice::Cooperate), "sponsored-this-period");
+    node.wait_proven(&ids, WAIT);
+
+    // One light client follows every update, whatever its kind.
+    let state = dir.join("client.json");
+    let genesis = data.join("genesis.json");
+    let follow = |state: &Path| {
+        stdout_json(&stateproof(&[
+            "--json",
+            "light-client",
+            "follow",
+            "--node",
+            &node.url,
+            "--state",
+            state.to_str().unwrap(),
+            "--genesis",
+            genesis.to_str().unwrap(),
+        ]))
+    };
+    let followed = follow(&state);
+    assert_eq!(followed["rejected"], serde_json::Value::Null, "{followed}");
+    let updates = node.client().updates(1).unwrap().updates;
+    let circuits: Vec<String> = updates
+        .iter()
+        .map(|u| {
+            let bytes = hex::decode(&u.update_hex).unwrap();
+            stateproof_verifier::CompressedUpdate::from_bytes(&bytes).unwrap().circuit_id
+        })
+        .collect();
+    for id in [
+        "compute-open",
+        "compute-result",
+        "compute-mediation",
+        "compute-verdict",
+        "compute-settle",
+        "trust-commit",
+        "trust-resolve",
+    ] {
+        assert!(circuits.iter().any(|c| c == id), "no {id} update in {circuits:?}");
+    }
+    assert_eq!(followed["accepted"].as_u64().unwrap(), updates.len() as u64);
+
+    // The payouts, verified against the followed root: node 4 answered
+    // wrong and loses its collateral; the fee goes to the treasury.
+    let outcome = Outcome { matched: vec![true, true, false], mediated: true };
+    let pay = payouts(&deal, &outcome, &config.settlement_rules());
+    assert_eq!(balance(&node, &state, 1), SAMPLE_BALANCE - deal.deposit + pay.client);
+    for (i, account) in deal.nodes.iter().enumerate() {
+        let expected = SAMPLE_BALANCE - deal.collateral + pay.nodes[i];
+        assert_eq!(balance(&node, &state, *account), expected, "node {account}");
+    }
+    assert_eq!(balance(&node, &state, 0), SAMPLE_BALANCE + pay.treasury);
+    assert_eq!(pay.nodes[2], 0);
+    let locked = u128::from(deal.deposit) + 3 * u128::from(deal.collateral);
+    assert_eq!(pay.total(), locked, "value is conserved");
+
+    // A restart restores deals and members from the store: the settled
+    // deal and the suspension still hold, and the root is the one followed.
+    node.kill9();
+    let node = Node::start(&data, &args);
+    match node.client().submit_tx(&settle.to_json()).unwrap() {
+        Err(r) => assert_eq!((r.status, r.rule.as_str()), (409, "replay"), "{r}"),
+        Ok(a) => panic!("a proven settlement accepted again: {a:?}"),
+    }
+    refused(&node, &commit(2, &third, Choice::Cooperate), "suspended");
+    refused(&node, &result(&deal, 2, 9), "already-settled");
+    let status = node.client().status().unwrap();
+    assert_eq!(status.proven_root, followed["root"].as_str().unwrap());
+}
