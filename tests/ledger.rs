@@ -73,6 +73,11 @@ fn signed(deal: &Deal) -> Tx {
     Tx::OpenDeal(deal.clone(), signatures)
 }
 
+fn first_candidate(s: &stateproof_circuits::trust::Sponsorship) -> serde_json::Value {
+    let [x, y] = stateproof_circuits::primitives::field::key_to_strings(&s.candidate);
+    serde_json::json!([x, y])
+}
+
 fn result(deal: &Deal, node: usize, value: u64) -> Tx {
     let signed = SignedResult::sign(&sample_key(deal.nodes[node]), deal, Fr::from(value));
     Tx::SubmitResult(ResultSubmission { deal_id: deal.id, node, signed })
@@ -222,6 +227,44 @@ fn a_node_runs_deals_and_sponsorships_under_one_root_and_a_light_client_follows_
     assert_eq!(pay.nodes[2], 0);
     let locked = u128::from(deal.deposit) + 3 * u128::from(deal.collateral);
     assert_eq!(pay.total(), locked, "value is conserved");
+
+    // The deal and the members, each checked against the followed root.
+    let light = |what: &str, n: &str, url: &str| {
+        stateproof(&[
+            "--json",
+            "light-client",
+            what,
+            "--node",
+            url,
+            "--state",
+            state.to_str().unwrap(),
+            n,
+        ])
+    };
+    let settled = stdout_json(&light("deal", "5", &node.url));
+    assert_eq!(settled["status"], "settled", "{settled}");
+    assert_eq!(settled["verdict"], "7", "{settled}");
+    assert_eq!(settled["results"], serde_json::json!(["7", "7", "8"]), "{settled}");
+    assert_eq!(stdout_json(&light("deal", "6", &node.url))["empty"], true);
+    let suspended = stdout_json(&light("member", "2", &node.url));
+    assert_eq!(suspended["member"]["suspended_until"], 13, "{suspended}");
+    let admitted = stdout_json(&light("member", "4", &node.url));
+    assert_eq!(admitted["member"]["public_key"], first_candidate(&first), "{admitted}");
+    // A node that lies about a deal or a member is caught by the path.
+    let liar = common::lying_proxy(&node.url, |path, view| {
+        if path.starts_with("/v1/deals/5") {
+            view["verdict"] = "8".into();
+        }
+        if path.starts_with("/v1/members/2") {
+            view["member"]["suspended_until"] = 0.into();
+        }
+    });
+    for (what, n) in [("deal", "5"), ("member", "2")] {
+        let out = light(what, n, &liar);
+        assert_eq!(out.status.code(), Some(1), "{what}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("does not lead to the verified root"), "{what}: {err}");
+    }
 
     // A restart restores deals and members from the store: the settled
     // deal and the suspension still hold, and the root is the one followed.

@@ -51,6 +51,8 @@ type Shared_ = Arc<Shared>;
         transaction,
         accounts_of_key,
         account,
+        deal,
+        member,
         updates,
         update,
         key,
@@ -77,6 +79,9 @@ type Shared_ = Arc<Shared>;
         TransactionView,
         AccountView,
         AccountFields,
+        DealView,
+        MemberView,
+        MemberFields,
         KeyAccounts,
         UpdatesPage,
         UpdateView,
@@ -162,6 +167,8 @@ pub fn router(shared: Shared_) -> Router {
         .route("/v1/transactions/{id}", get(transaction))
         .route("/v1/accounts", get(accounts_of_key))
         .route("/v1/accounts/{index}", get(account))
+        .route("/v1/deals/{id}", get(deal))
+        .route("/v1/members/{index}", get(member))
         .route("/v1/updates", get(updates))
         .route("/v1/updates/{n}", get(update))
         .route("/v1/keys/{circuit}", get(key))
@@ -402,6 +409,108 @@ async fn account(State(s): State<Shared_>, Path(index): Path<String>) -> Respons
     .into_response()
 }
 
+/// A deal at the last proven root with its Merkle path.
+#[utoipa::path(
+    get,
+    path = "/v1/deals/{id}",
+    params(("id" = u64, Path, description = "The deal id, below 2^deal_depth")),
+    responses(
+        (status = 200, description = "The deal (or an empty leaf) and its path", body = DealView),
+        (status = 400, description = "Not an integer", body = ErrorBody),
+        (status = 404, description = "Outside the tree", body = ErrorBody),
+    )
+)]
+async fn deal(State(s): State<Shared_>, Path(id): Path<String>) -> Response {
+    use stateproof_circuits::compute::{DealJson, DealStatus};
+    let id = match parse_u64("id", &id) {
+        Ok(i) => i,
+        Err(r) => return r.into_response(),
+    };
+    if !fits(id, s.meta.deal_depth) {
+        let depth = s.meta.deal_depth;
+        let message = format!("deal {id} is outside a deal tree of depth {depth}");
+        return error(StatusCode::NOT_FOUND, "not-found", message);
+    }
+    let proven = s.proven.read().expect("proven lock");
+    let (book, update) = (&proven.0, proven.1);
+    let ledger = book.ledger();
+    let siblings = match ledger.deal_tree().proof(id) {
+        Ok(p) => p.siblings.iter().map(fr).collect(),
+        Err(e) => return error(StatusCode::NOT_FOUND, "not-found", e.to_string()),
+    };
+    let roots = book.roots();
+    let found = ledger.deal(id);
+    let status = found.map(|(_, st)| match st {
+        DealStatus::Open => "open",
+        DealStatus::Mediating => "mediating",
+        DealStatus::Decided => "decided",
+        DealStatus::Settled => "settled",
+    });
+    Json(DealView {
+        id,
+        root: fr(&roots.root()),
+        accounts_root: fr(&roots.accounts),
+        members_root: fr(&roots.members),
+        update,
+        terms: found.map(|(d, _)| DealJson::from_deal(d)),
+        status: status.map(String::from),
+        results: ledger
+            .results(id)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.as_ref().map(fr))
+            .collect(),
+        verdict: ledger.verdict(id).map(|v| fr(&v)),
+        siblings,
+    })
+    .into_response()
+}
+
+/// A member at the last proven root with its Merkle path.
+#[utoipa::path(
+    get,
+    path = "/v1/members/{index}",
+    params(("index" = u64, Path, description = "The member index, below 2^member_depth")),
+    responses(
+        (status = 200, description = "The member (or an empty leaf) and its path", body = MemberView),
+        (status = 400, description = "Not an integer", body = ErrorBody),
+        (status = 404, description = "Outside the tree", body = ErrorBody),
+    )
+)]
+async fn member(State(s): State<Shared_>, Path(index): Path<String>) -> Response {
+    let index = match parse_u64("index", &index) {
+        Ok(i) => i,
+        Err(r) => return r.into_response(),
+    };
+    if !fits(index, s.meta.member_depth) {
+        let depth = s.meta.member_depth;
+        let message = format!("index {index} is outside a member tree of depth {depth}");
+        return error(StatusCode::NOT_FOUND, "not-found", message);
+    }
+    let proven = s.proven.read().expect("proven lock");
+    let (book, update) = (&proven.0, proven.1);
+    let siblings = match book.members().tree().proof(index) {
+        Ok(p) => p.siblings.iter().map(fr).collect(),
+        Err(e) => return error(StatusCode::NOT_FOUND, "not-found", e.to_string()),
+    };
+    let roots = book.roots();
+    Json(MemberView {
+        index,
+        root: fr(&roots.root()),
+        accounts_root: fr(&roots.accounts),
+        deals_root: fr(&roots.deals),
+        update,
+        member: book.members().member(index).map(|m| MemberFields {
+            public_key: key_to_strings(&m.public_key),
+            suspended_until: m.suspended_until,
+            last_period: m.last_period,
+            pending: fr(&m.pending),
+        }),
+        siblings,
+    })
+    .into_response()
+}
+
 /// Most accounts `GET /v1/accounts?key_x=..&key_y=..` lists.
 pub const MAX_KEY_ACCOUNTS: usize = 100;
 
@@ -585,6 +694,8 @@ async fn status(State(s): State<Shared_>) -> Response {
         proving: s.proving && halted.is_none(),
         halted,
         ledger_keys: s.meta.ledger.as_ref().map(|l| l.keys.clone()).unwrap_or_default(),
+        deal_depth: s.meta.deal_depth as u64,
+        member_depth: s.meta.member_depth as u64,
     })
     .into_response()
 }

@@ -91,6 +91,66 @@ pub struct AccountView {
     pub pending: Option<AccountFields>,
 }
 
+/// A deal at the last proven root with its Merkle path in the deal tree.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DealView {
+    /// The deal id (its leaf's index).
+    pub id: u64,
+    /// The proven ledger root, where the path leads to `deals`.
+    pub root: String,
+    /// The account tree's root in that ledger.
+    pub accounts_root: String,
+    /// The member tree's root in that ledger.
+    pub members_root: String,
+    /// The number of the last proven update (0: genesis).
+    pub update: u64,
+    /// The deal's terms, as `open-deal` carries them; `null` where the leaf
+    /// is empty.
+    #[schema(value_type = Option<Object>)]
+    pub terms: Option<stateproof_circuits::compute::DealJson>,
+    /// `open`, `mediating`, `decided` or `settled`; `null` where empty.
+    pub status: Option<String>,
+    /// Each node's result on the record, decimal, `null` for none.
+    pub results: Vec<Option<String>>,
+    /// The mediators' verdict, once recorded.
+    pub verdict: Option<String>,
+    /// The sibling hashes from the leaf up, one per tree level.
+    pub siblings: Vec<String>,
+}
+
+/// A member's admission state.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct MemberFields {
+    /// Its key `[x, y]`.
+    pub public_key: [String; 2],
+    /// Its sponsoring is suspended before this epoch.
+    pub suspended_until: u64,
+    /// The last period it sponsored in (`null`: never).
+    pub last_period: Option<u64>,
+    /// Its pending commitment, decimal (0: none).
+    pub pending: String,
+}
+
+/// A member at the last proven root with its Merkle path in the member
+/// tree.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MemberView {
+    /// The member index.
+    pub index: u64,
+    /// The proven ledger root, where the path leads to `members`.
+    pub root: String,
+    /// The account tree's root in that ledger.
+    pub accounts_root: String,
+    /// The deal tree's root in that ledger.
+    pub deals_root: String,
+    /// The number of the last proven update (0: genesis).
+    pub update: u64,
+    /// The member; `null` where the leaf is empty.
+    pub member: Option<MemberFields>,
+    /// The sibling hashes from the leaf up, one per tree level.
+    pub siblings: Vec<String>,
+}
+
 /// A proven update.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct UpdateView {
@@ -152,4 +212,10 @@ pub struct StatusView {
     /// transfers, by circuit id (empty: the node takes transfers alone).
     #[serde(default)]
     pub ledger_keys: std::collections::BTreeMap<String, String>,
+    /// The deal tree's depth.
+    #[serde(default)]
+    pub deal_depth: u64,
+    /// The member tree's depth.
+    #[serde(default)]
+    pub member_depth: u64,
 }

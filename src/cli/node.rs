@@ -525,6 +525,24 @@ pub enum LightClientCommand {
         /// The account.
         account: u64,
     },
+    /// Follows, then checks a deal (its terms, status, the results on its
+    /// record and any verdict) against the verified root through its
+    /// Merkle path.
+    Deal {
+        #[command(flatten)]
+        at: ClientArgs,
+        /// The deal id.
+        id: u64,
+    },
+    /// Follows, then checks a Proof-of-Trust member (its key, suspension,
+    /// last sponsoring period, pending commitment) against the verified
+    /// root through its Merkle path.
+    Member {
+        #[command(flatten)]
+        at: ClientArgs,
+        /// The member index.
+        index: u64,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -562,6 +580,12 @@ pub fn light_client(out: &Output, command: LightClientCommand) -> Result<(), App
         )?),
         LightClientCommand::Balance { at, account } => {
             out.report(&client::balance(&at.node, &at.state, at.genesis.as_deref(), account)?)
+        }
+        LightClientCommand::Deal { at, id } => {
+            out.report(&client::deal(&at.node, &at.state, at.genesis.as_deref(), id)?)
+        }
+        LightClientCommand::Member { at, index } => {
+            out.report(&client::member(&at.node, &at.state, at.genesis.as_deref(), index)?)
         }
     }
     Ok(())

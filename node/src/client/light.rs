@@ -29,6 +29,12 @@ pub struct ClientFile {
     /// one root followed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ledger_keys: BTreeMap<String, String>,
+    /// The deal tree's depth (0 in files made before it was kept).
+    #[serde(default)]
+    pub deal_depth: usize,
+    /// The member tree's depth (0 in files made before it was kept).
+    #[serde(default)]
+    pub member_depth: usize,
 }
 
 /// What a light-client state file says it is.
@@ -97,18 +103,21 @@ impl Follower {
             (file, false)
         } else {
             let vk = client.verifying_key()?;
-            let (root, fingerprint, depth, ledger, trusted) = match genesis {
+            let (root, fingerprint, depths, ledger, trusted) = match genesis {
                 Some(g) => {
                     let gen = Genesis::read(g)?;
                     gen.root_fr(g)?;
                     let ledger = gen.ledger.map(|l| l.keys).unwrap_or_default();
-                    (gen.root, gen.vk_fingerprint, gen.depth, ledger, false)
+                    let depths = [gen.depth, gen.deal_depth, gen.member_depth];
+                    (gen.root, gen.vk_fingerprint, depths, ledger, false)
                 }
                 None => {
                     let s = client.status()?;
-                    (s.genesis_root, s.vk_fingerprint, s.depth as usize, s.ledger_keys, true)
+                    let depths = [s.depth, s.deal_depth, s.member_depth].map(|d| d as usize);
+                    (s.genesis_root, s.vk_fingerprint, depths, s.ledger_keys, true)
                 }
             };
+            let [depth, deal_depth, member_depth] = depths;
             let mut ledger_keys = BTreeMap::new();
             for (circuit, fingerprint) in &ledger {
                 let key = client.trusted_key(circuit, fingerprint)?;
@@ -130,6 +139,8 @@ impl Follower {
                 root,
                 next_update: 1,
                 ledger_keys,
+                deal_depth,
+                member_depth,
             };
             (file, trusted)
         };
@@ -310,6 +321,60 @@ impl fmt::Display for BalanceReport {
     }
 }
 
+/// Follows the node, then asks it for a view (`get`: the view and the
+/// update it is of) until the view is of the verified root's update (the
+/// node may prove more meanwhile).
+fn at_verified_root<T>(
+    node: &str,
+    state: &Path,
+    genesis: Option<&Path>,
+    get: impl Fn(&NodeClient) -> Result<(u64, T)>,
+) -> Result<(Follower, T)> {
+    let (mut f, trusted) = Follower::open(node, state, genesis)?;
+    for _ in 0..3 {
+        let report = f.follow(trusted)?;
+        if let Some(r) = report.rejected {
+            return Err(AppError::invalid(format!("{}: {r}", f.node().url())));
+        }
+        let (update, view) = get(f.node())?;
+        if update.checked_add(1) == Some(f.file.next_update) {
+            return Ok((f, view));
+        }
+    }
+    Err(AppError::invalid(format!("{}: the node kept moving; try again", f.node().url())))
+}
+
+/// Checks that `leaf` at `index` with `siblings` (a tree of `depth`; 0:
+/// a state file made before the depth was kept) and the ledger's other
+/// two roots lead to the verified root; `roots` places the tree's root
+/// among them.
+fn leads_to_root(
+    f: &Follower,
+    what: &str,
+    (index, leaf, depth): (u64, Fr, usize),
+    siblings: &[String],
+    roots: impl FnOnce(Fr) -> LedgerRoots,
+) -> Result<()> {
+    let url = f.node().url();
+    let siblings = siblings
+        .iter()
+        .map(|s| parse_fr(s))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| AppError::invalid(format!("{url}: siblings: {e}")))?;
+    let fits = depth == 0 || siblings.len() == depth;
+    let proof = MerkleProof { index, siblings };
+    if !fits || roots(proof.root_for(leaf)).root() != f.root() {
+        return Err(AppError::invalid(format!(
+            "{url}: {what}'s Merkle path does not lead to the verified root"
+        )));
+    }
+    Ok(())
+}
+
+fn part(f: &Follower, s: &str, what: &str) -> Result<Fr> {
+    parse_fr(s).map_err(|e| AppError::invalid(format!("{}: {what}: {e}", f.node().url())))
+}
+
 /// Follows the node, then checks the account's Merkle path against the
 /// verified root.
 pub fn balance(
@@ -318,49 +383,195 @@ pub fn balance(
     genesis: Option<&Path>,
     index: u64,
 ) -> Result<BalanceReport> {
-    let (mut f, trusted) = Follower::open(node, state, genesis)?;
-    for _ in 0..3 {
-        let report = f.follow(trusted)?;
-        if let Some(r) = report.rejected {
-            return Err(AppError::invalid(format!("{}: {r}", f.node().url())));
+    let (f, view) =
+        at_verified_root(node, state, genesis, |c| c.account(index).map(|v| (v.update, v)))?;
+    let account =
+        view.account.as_ref().map(|_| account_of(&view.account, "account")).transpose()?;
+    let (deals, members) =
+        (part(&f, &view.deals_root, "deals_root")?, part(&f, &view.members_root, "members_root")?);
+    let leaf = account.map_or(Fr::from(0u64), |a| a.leaf());
+    let what = format!("account {index}");
+    leads_to_root(&f, &what, (index, leaf, f.file.depth), &view.siblings, |accounts| {
+        LedgerRoots { accounts, deals, members }
+    })?;
+    Ok(BalanceReport {
+        index,
+        balance: account.map_or(0, |a| a.balance),
+        nonce: account.map_or(0, |a| a.nonce),
+        empty: account.is_none(),
+        root: fr(&f.root()),
+        update: view.update,
+    })
+}
+
+/// What `light-client deal` found.
+#[derive(Clone, Debug, Serialize)]
+pub struct DealReport {
+    /// The deal id.
+    pub id: u64,
+    /// Whether the leaf is empty (no such deal).
+    pub empty: bool,
+    /// Its terms.
+    pub terms: Option<stateproof_circuits::compute::DealJson>,
+    /// `open`, `mediating`, `decided` or `settled`.
+    pub status: Option<String>,
+    /// Each node's result on the record.
+    pub results: Vec<Option<String>>,
+    /// The mediators' verdict, once recorded.
+    pub verdict: Option<String>,
+    /// The verified root the Merkle path leads to.
+    pub root: String,
+    /// The update that root is after.
+    pub update: u64,
+}
+
+impl fmt::Display for DealReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.terms, &self.status) {
+            (Some(t), Some(status)) => {
+                let results: Vec<&str> =
+                    self.results.iter().map(|r| r.as_deref().unwrap_or("-")).collect();
+                write!(
+                    f,
+                    "deal {}: {status}, client {}, nodes {:?}, results [{}]",
+                    self.id,
+                    t.client,
+                    t.nodes,
+                    results.join(", ")
+                )?;
+                if let Some(v) = &self.verdict {
+                    write!(f, ", verdict {v}")?;
+                }
+            }
+            _ => write!(f, "deal {}: empty", self.id)?,
         }
-        let view = f.node().account(index)?;
-        if view.update.checked_add(1) != Some(f.file.next_update) {
-            continue; // the node proved more meanwhile: follow again
-        }
-        let root = f.root();
-        let account =
-            view.account.as_ref().map(|_| account_of(&view.account, "account")).transpose()?;
-        let siblings = view
-            .siblings
-            .iter()
-            .map(|s| parse_fr(s))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| AppError::invalid(format!("{}: siblings: {e}", f.node().url())))?;
-        let part = |s: &str, what: &str| {
-            parse_fr(s).map_err(|e| AppError::invalid(format!("{}: {what}: {e}", f.node().url())))
-        };
-        let (deals, members) =
-            (part(&view.deals_root, "deals_root")?, part(&view.members_root, "members_root")?);
-        let leaf = account.map_or(Fr::from(0u64), |a| a.leaf());
-        let proof = MerkleProof { index, siblings };
-        let depth = f.file.depth;
-        let leads = proof.siblings.len() == depth
-            && LedgerRoots { accounts: proof.root_for(leaf), deals, members }.root() == root;
-        if !leads {
-            return Err(AppError::invalid(format!(
-                "{}: account {index}'s Merkle path does not lead to the verified root",
-                f.node().url()
-            )));
-        }
-        return Ok(BalanceReport {
-            index,
-            balance: account.map_or(0, |a| a.balance),
-            nonce: account.map_or(0, |a| a.nonce),
-            empty: account.is_none(),
-            root: fr(&root),
-            update: view.update,
-        });
+        write!(f, " (verified against root {} of update {})", self.root, self.update)
     }
-    Err(AppError::invalid(format!("{}: the node kept moving; try again", f.node().url())))
+}
+
+/// Follows the node, then checks deal `id`'s leaf (its terms, status,
+/// record and verdict) and Merkle path against the verified root.
+pub fn deal(node: &str, state: &Path, genesis: Option<&Path>, id: u64) -> Result<DealReport> {
+    use stateproof_circuits::compute::{deal_leaf, DealStatus};
+    let (f, view) = at_verified_root(node, state, genesis, |c| c.deal(id).map(|v| (v.update, v)))?;
+    let url = f.node().url().to_string();
+    let bad = |what: &str, e: &dyn fmt::Display| AppError::invalid(format!("{url}: {what}: {e}"));
+    let leaf = match (&view.terms, view.status.as_deref()) {
+        (None, None) if view.results.is_empty() && view.verdict.is_none() => Fr::from(0u64),
+        (Some(terms), Some(status)) => {
+            let d = terms.to_deal().map_err(|e| bad("terms", &e))?;
+            let status = match status {
+                "open" => DealStatus::Open,
+                "mediating" => DealStatus::Mediating,
+                "decided" => DealStatus::Decided,
+                "settled" => DealStatus::Settled,
+                other => return Err(bad("status", &format!("{other:?} is not a deal status"))),
+            };
+            if d.id != id || view.results.len() != d.nodes.len() {
+                return Err(bad("terms", &"not the deal asked for, or a record of another size"));
+            }
+            let results = view
+                .results
+                .iter()
+                .map(|r| r.as_deref().map(parse_fr).transpose())
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| bad("results", &e))?;
+            let verdict = match &view.verdict {
+                Some(v) => part(&f, v, "verdict")?,
+                None => Fr::from(0u64),
+            };
+            deal_leaf(d.hash(), status, &results, verdict)
+        }
+        _ => return Err(bad("deal", &"an empty leaf with fields, or terms without a status")),
+    };
+    let (accounts, members) = (
+        part(&f, &view.accounts_root, "accounts_root")?,
+        part(&f, &view.members_root, "members_root")?,
+    );
+    let what = format!("deal {id}");
+    leads_to_root(&f, &what, (id, leaf, f.file.deal_depth), &view.siblings, |deals| LedgerRoots {
+        accounts,
+        deals,
+        members,
+    })?;
+    Ok(DealReport {
+        id,
+        empty: view.terms.is_none(),
+        terms: view.terms,
+        status: view.status,
+        results: view.results,
+        verdict: view.verdict,
+        root: fr(&f.root()),
+        update: view.update,
+    })
+}
+
+/// What `light-client member` found.
+#[derive(Clone, Debug, Serialize)]
+pub struct MemberReport {
+    /// The member index.
+    pub index: u64,
+    /// The member (`None`: an empty leaf).
+    pub member: Option<crate::wire::MemberFields>,
+    /// The verified root the Merkle path leads to.
+    pub root: String,
+    /// The update that root is after.
+    pub update: u64,
+}
+
+impl fmt::Display for MemberReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.member {
+            None => write!(f, "member {}: empty", self.index)?,
+            Some(m) => {
+                write!(f, "member {}: suspended until epoch {}", self.index, m.suspended_until)?;
+                match m.last_period {
+                    Some(p) => write!(f, ", last sponsored in period {p}")?,
+                    None => write!(f, ", never sponsored")?,
+                }
+                if m.pending != "0" {
+                    write!(f, ", a commitment pending")?;
+                }
+            }
+        }
+        write!(f, " (verified against root {} of update {})", self.root, self.update)
+    }
+}
+
+/// Follows the node, then checks member `index`'s leaf and Merkle path
+/// against the verified root.
+pub fn member(
+    node: &str,
+    state: &Path,
+    genesis: Option<&Path>,
+    index: u64,
+) -> Result<MemberReport> {
+    use stateproof_circuits::trust::Member;
+    let (f, view) =
+        at_verified_root(node, state, genesis, |c| c.member(index).map(|v| (v.update, v)))?;
+    let leaf = match &view.member {
+        None => Fr::from(0u64),
+        Some(m) => {
+            let url = f.node().url();
+            let public_key = key_from_strings(&m.public_key)
+                .map_err(|e| AppError::invalid(format!("{url}: public_key: {e}")))?;
+            let pending = part(&f, &m.pending, "pending")?;
+            Member {
+                public_key,
+                suspended_until: m.suspended_until,
+                last_period: m.last_period,
+                pending,
+            }
+            .leaf()
+        }
+    };
+    let (accounts, deals) = (
+        part(&f, &view.accounts_root, "accounts_root")?,
+        part(&f, &view.deals_root, "deals_root")?,
+    );
+    let what = format!("member {index}");
+    leads_to_root(&f, &what, (index, leaf, f.file.member_depth), &view.siblings, |members| {
+        LedgerRoots { accounts, deals, members }
+    })?;
+    Ok(MemberReport { index, member: view.member, root: fr(&f.root()), update: view.update })
 }

@@ -133,6 +133,16 @@ impl NodeClient {
         self.get_json(&format!("/v1/accounts/{index}"))
     }
 
+    /// `GET /v1/deals/{id}`.
+    pub fn deal(&self, id: u64) -> Result<DealView> {
+        self.get_json(&format!("/v1/deals/{id}"))
+    }
+
+    /// `GET /v1/members/{index}`.
+    pub fn member(&self, index: u64) -> Result<MemberView> {
+        self.get_json(&format!("/v1/members/{index}"))
+    }
+
     /// `GET /v1/accounts?key_x=..&key_y=..`: the accounts `key` holds.
     pub fn accounts_of(&self, key: &PublicKey) -> Result<Vec<u64>> {
         let [x, y] = key_to_strings(key);

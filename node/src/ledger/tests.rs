@@ -42,8 +42,7 @@ fn deal(committee: &SampleChain) -> Deal {
 /// ledger at time 50.
 fn one_of_each(committee: &SampleChain) -> Vec<Tx> {
     let d = deal(committee);
-    let signatures =
-        [1, 2, 3, 4].iter().map(|i| sample_key(*i).sign(d.hash())).collect::<Vec<_>>();
+    let signatures = [1, 2, 3, 4].iter().map(|i| sample_key(*i).sign(d.hash())).collect::<Vec<_>>();
     let result = |node: usize, v: u64| {
         let signed = SignedResult::sign(&sample_key(d.nodes[node]), &d, Fr::from(v));
         Tx::SubmitResult(ResultSubmission { deal_id: d.id, node, signed })
@@ -149,10 +148,8 @@ fn batches_apply_what_intake_accepted_and_refusals_name_the_rule() {
     assert!(book.members().member(4).is_some(), "the candidate is admitted");
     // Again: each is refused by its rule, the ledger unchanged.
     let before = head.root();
-    let names: Vec<&str> = txs[1..]
-        .iter()
-        .map(|tx| apply_one(&rules, &mut head, tx, 50).unwrap_err().rule)
-        .collect();
+    let names: Vec<&str> =
+        txs[1..].iter().map(|tx| apply_one(&rules, &mut head, tx, 50).unwrap_err().rule).collect();
     assert_eq!(
         names,
         [
