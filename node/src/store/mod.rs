@@ -346,3 +346,49 @@ mod finality;
 mod ledger;
 pub use finality::*;
 pub use ledger::*;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intake::transaction_id;
+    use crate::ledger::Tx;
+    use crate::testdb::TempDir;
+    use stateproof_circuits::sample::sample_key;
+    use stateproof_circuits::transfer::{Transfer, TransferJson};
+
+    /// A store made before version 5 (transactions of transfers alone, no
+    /// deals or members) opens: its transactions parse as transfers with
+    /// their arrival times, and a sender's nonce is still used once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_version_4_store_migrates_to_one_ledger() {
+        let dir = TempDir::new("v4");
+        let path = dir.path().join(DB_FILE);
+        let options = Store::sqlite_options(&path).create_if_missing(true);
+        let old = Store::connect_sqlite(&path, options).await.unwrap();
+        for (i, sql) in SQLITE_MIGRATIONS[..4].iter().enumerate() {
+            sqlx::raw_sql(sql).execute(&old.pool).await.unwrap();
+            let version = format!("PRAGMA user_version = {}", i + 1);
+            sqlx::raw_sql(&version).execute(&old.pool).await.unwrap();
+        }
+        let t = Transfer::sign(&sample_key(0), 0, 1, sample_key(1).public_key(), 5, 0);
+        let body = serde_json::to_string(&TransferJson::from_transfer(&t)).unwrap();
+        sqlx::query(
+            "INSERT INTO transactions (id, sender, nonce, body, received_at) VALUES ($1, 0, 0, $2, 7000)",
+        )
+        .bind(transaction_id(&t))
+        .bind(body)
+        .execute(&old.pool)
+        .await
+        .unwrap();
+        old.close().await;
+
+        let store = Store::open(&path).await.unwrap();
+        let pending = store.pending().await.unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!((pending[0].id.as_str(), pending[0].received_ms), (&*transaction_id(&t), 7000));
+        assert!(matches!(&pending[0].tx, Tx::Transfer(x) if x.message() == t.message()));
+        let again = StoredTx { id: "another id".into(), tx: Tx::Transfer(t), received_ms: 1 };
+        assert!(store.insert_transactions(&[again]).await.is_err(), "sender 0's nonce 0 is used");
+        store.close().await;
+    }
+}
