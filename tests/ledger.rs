@@ -178,20 +178,20 @@ fn a_node_runs_deals_and_sponsorships_under_one_root_and_a_light_client_follows_
     // One light client follows every update, whatever its kind.
     let state = dir.join("client.json");
     let genesis = data.join("genesis.json");
-    let follow = |state: &Path| {
+    let follow = |url: &str, state: &Path| {
         stdout_json(&stateproof(&[
             "--json",
             "light-client",
             "follow",
             "--node",
-            &node.url,
+            url,
             "--state",
             state.to_str().unwrap(),
             "--genesis",
             genesis.to_str().unwrap(),
         ]))
     };
-    let followed = follow(&state);
+    let followed = follow(&node.url, &state);
     assert_eq!(followed["rejected"], serde_json::Value::Null, "{followed}");
     let updates = node.client().updates(1).unwrap().updates;
     let circuits: Vec<String> = updates
@@ -269,7 +269,7 @@ fn a_node_runs_deals_and_sponsorships_under_one_root_and_a_light_client_follows_
     // A restart restores deals and members from the store: the settled
     // deal and the suspension still hold, and the root is the one followed.
     node.kill9();
-    let node = Node::start(&data, &args);
+    let mut node = Node::start(&data, &args);
     match node.client().submit_tx(&settle.to_json()).unwrap() {
         Err(r) => assert_eq!((r.status, r.rule.as_str()), (409, "replay"), "{r}"),
         Ok(a) => panic!("a proven settlement accepted again: {a:?}"),
@@ -278,4 +278,34 @@ fn a_node_runs_deals_and_sponsorships_under_one_root_and_a_light_client_follows_
     refused(&node, &result(&deal, 2, 9), "already-settled");
     let status = node.client().status().unwrap();
     assert_eq!(status.proven_root, followed["root"].as_str().unwrap());
+
+    // Kinds mixed, accepted, then kill -9 before they are proven: after
+    // the restart every one is proven once, in order, and value is
+    // conserved (a unanimous deal pays its nodes and returns the rest).
+    let unanimous = Deal { id: 6, client: 5, nodes: vec![6, 7, 3], ..deal.clone() };
+    let t = stateproof_circuits::transfer::Transfer::sign(
+        &sample_key(0),
+        0,
+        1,
+        sample_key(1).public_key(),
+        5,
+        0,
+    );
+    let mut more = vec![accept(&node, &signed(&unanimous)), accept(&node, &Tx::Transfer(t))];
+    more.extend((0..3).map(|i| accept(&node, &result(&unanimous, i, 3))));
+    more.push(accept(&node, &Tx::Settle(Settlement { deal_id: 6 })));
+    node.kill9();
+    let node = Node::start(&data, &args);
+    node.wait_proven(&more, WAIT);
+    let again = follow(&node.url, &state);
+    assert_eq!(again["rejected"], serde_json::Value::Null, "{again}");
+    let unmediated = Outcome { matched: vec![true; 3], mediated: false };
+    let paid = payouts(&unanimous, &unmediated, &config.settlement_rules());
+    assert_eq!(paid.burned, 0);
+    assert_eq!(balance(&node, &state, 5), SAMPLE_BALANCE - unanimous.deposit + paid.client);
+    assert_eq!(balance(&node, &state, 6), SAMPLE_BALANCE - unanimous.collateral + paid.nodes[0]);
+    let node3 = SAMPLE_BALANCE - deal.collateral + pay.nodes[1];
+    assert_eq!(balance(&node, &state, 3), node3 - unanimous.collateral + paid.nodes[2]);
+    assert_eq!(balance(&node, &state, 1), SAMPLE_BALANCE - deal.deposit + pay.client + 5);
+    assert_eq!(stdout_json(&light("deal", "6", &node.url))["status"], "settled");
 }
