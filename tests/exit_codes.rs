@@ -100,6 +100,41 @@ fn fixture() -> &'static Path {
             &p("data.bin"),
         ]);
         ok(&["keys", "new", "--out", &p("alice.key")]);
+        let deal = stateproof_circuits::compute::Deal {
+            id: 1,
+            client: 0,
+            nodes: vec![1, 2],
+            job: 5u64.into(),
+            price: 10,
+            deposit: 30,
+            collateral: 10,
+            mediators: 7u64.into(),
+            mediation_fee: 5,
+            deadline: 100,
+        };
+        let json = stateproof_circuits::compute::DealJson::from_deal(&deal);
+        std::fs::write(p("deal.json"), serde_json::to_string(&json).unwrap()).unwrap();
+        let s = stateproof_circuits::sample::sample_sponsorship(1, [0, 1], 0);
+        let json = stateproof_circuits::trust::SponsorshipJson::from_sponsorship(&s);
+        std::fs::write(p("sponsorship.json"), serde_json::to_string(&json).unwrap()).unwrap();
+        let (deal, key) = (p("deal.json"), p("alice.key"));
+        let signature = p("deal-signature.json");
+        ok(&["deal", "sign", "--terms", &deal, "--key", &key, "--out", &signature]);
+        let attestation = p("deal-attestation.json");
+        ok(&[
+            "deal",
+            "attest",
+            "--terms",
+            &deal,
+            "--result",
+            "7",
+            "--index",
+            "0",
+            "--key",
+            &key,
+            "--out",
+            &attestation,
+        ]);
         ok(&[
             "export",
             "snarkjs",
@@ -244,6 +279,70 @@ const CASES: &[Case] = &[
         files: &["trust/agreement.pk", "trust/authorities.json", "trust/attestations.json"],
     },
     Case { args: &["keys", "show", "{alice.key}"], files: &["alice.key"] },
+    // Ledger transactions read their files before they reach the node (here
+    // an address nothing listens on).
+    Case {
+        args: &[
+            "deal",
+            "sign",
+            "--terms",
+            "{deal.json}",
+            "--key",
+            "{alice.key}",
+            "--out",
+            "{x.json}",
+        ],
+        files: &["deal.json", "alice.key"],
+    },
+    Case {
+        args: &[
+            "deal",
+            "open",
+            "--terms",
+            "{deal.json}",
+            "--signature",
+            "{deal-signature.json}",
+            "--node",
+            "http://127.0.0.1:9",
+        ],
+        files: &["deal.json", "deal-signature.json"],
+    },
+    Case {
+        args: &[
+            "deal",
+            "verdict",
+            "--terms",
+            "{deal.json}",
+            "--result",
+            "7",
+            "--committee",
+            "{set.json}",
+            "--attestation",
+            "{deal-attestation.json}",
+            "--node",
+            "http://127.0.0.1:9",
+        ],
+        files: &["deal.json", "set.json", "deal-attestation.json"],
+    },
+    Case {
+        args: &[
+            "sponsor",
+            "commit",
+            "--sponsorship",
+            "{sponsorship.json}",
+            "--member",
+            "0",
+            "--choice",
+            "cooperate",
+            "--salt",
+            "5",
+            "--key",
+            "{alice.key}",
+            "--node",
+            "http://127.0.0.1:9",
+        ],
+        files: &["sponsorship.json", "alice.key"],
+    },
     Case {
         args: &[
             "sign",

@@ -4,6 +4,7 @@
 mod args;
 mod finality;
 mod groth16;
+mod ledger;
 mod node;
 pub mod output;
 mod transfer;
@@ -108,6 +109,18 @@ pub enum Command {
         #[command(subcommand)]
         command: finality::TrustnetCommand,
     },
+    /// A compute deal's transactions to a node: sign, open, result,
+    /// mediate, attest, verdict, settle.
+    Deal {
+        #[command(subcommand)]
+        command: ledger::DealCommand,
+    },
+    /// A Proof-of-Trust sponsorship's transactions to a node: commit,
+    /// reveal.
+    Sponsor {
+        #[command(subcommand)]
+        command: ledger::SponsorCommand,
+    },
     /// Replicated-compute deals opened and settled in proven batches.
     Compute {
         #[command(subcommand)]
@@ -166,6 +179,8 @@ pub fn run(command: Command, out: &Output) -> Result<(), AppError> {
         Command::Node { command } => node::run_node(out, command),
         Command::Worker { command } => node::run_worker(out, command),
         Command::Send(a) => node::send(out, a),
+        Command::Deal { command } => ledger::deal(out, command),
+        Command::Sponsor { command } => ledger::sponsor(out, command),
         Command::LightClient { command } => node::light_client(out, command),
         Command::Validator { command } => node::run_validator(out, command),
         Command::Devnet(args) => node::run_devnet(out, args),

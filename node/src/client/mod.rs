@@ -32,12 +32,14 @@ use std::time::{Duration, Instant};
 
 mod circom;
 mod finality;
+mod ledger;
 mod light;
 mod load;
 mod validator;
 
 pub use circom::*;
 pub use finality::*;
+pub use ledger::*;
 pub use light::*;
 pub use load::*;
 pub use validator::*;
@@ -397,25 +399,33 @@ pub fn send(o: &SendOptions) -> Result<SendReport> {
         batch: None,
     };
     if let Some(wait) = o.wait {
-        let deadline = Instant::now() + wait;
-        loop {
-            if let Some(v) = client.transaction(&accepted.id)? {
-                report.status = v.status;
-                report.batch = v.batch;
-            }
-            if report.status == "proven" {
-                break;
-            }
-            if Instant::now() >= deadline {
-                return Err(AppError::invalid(format!(
-                    "transaction {} is still {} after {} s",
-                    report.id,
-                    report.status,
-                    wait.as_secs()
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        (report.status, report.batch) = wait_until_proven(&client, &accepted.id, wait)?;
     }
     Ok(report)
+}
+
+/// Waits up to `wait` for transaction `id` to be proven: its status and
+/// its batch then.
+pub fn wait_until_proven(
+    client: &NodeClient,
+    id: &str,
+    wait: Duration,
+) -> Result<(String, Option<u64>)> {
+    let deadline = Instant::now() + wait;
+    loop {
+        let (status, batch) = match client.transaction(id)? {
+            Some(v) => (v.status, v.batch),
+            None => ("unknown".to_string(), None),
+        };
+        if status == "proven" {
+            return Ok((status, batch));
+        }
+        if Instant::now() >= deadline {
+            return Err(AppError::invalid(format!(
+                "transaction {id} is still {status} after {} s",
+                wait.as_secs()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
