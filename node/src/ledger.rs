@@ -19,9 +19,7 @@ use stateproof_circuits::compute::{
 };
 use stateproof_circuits::finality::{AttestationJson, SetJson, Threshold, ValidatorSet};
 use stateproof_circuits::primitives::eddsa::Signature;
-use stateproof_circuits::transfer::{
-    Transfer, TransferBatch, TransferBatchCircuit, TransferJson, TransferShape,
-};
+use stateproof_circuits::transfer::{Transfer, TransferBatch, TransferBatchCircuit, TransferJson};
 use stateproof_circuits::trust::{
     AdmissionRules, Commit, CommitJson, CommitShape, ResolveShape, Reveal, RevealJson, TrustError,
 };
@@ -633,6 +631,18 @@ pub struct Touched {
     pub members: BTreeSet<u64>,
 }
 
+/// The batch's transactions of one variant, mapped (`pick!(txs, Tx::Settle(s) => *s)`).
+macro_rules! pick {
+    ($txs:expr, $pattern:pat => $out:expr) => {
+        $txs.iter()
+            .filter_map(|(t, _)| match t {
+                $pattern => Some($out),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+}
+
 fn job<W: JobWitness>(w: W) -> (&'static str, Vec<u8>, Vec<Fr>) {
     let bytes = wire::to_bytes(&w);
     (W::SPEC.id, bytes, w.into_circuit().public_inputs())
@@ -663,109 +673,60 @@ pub fn apply_batch(
         touched.deals.extend(t.deal());
     }
     let book_before = book;
-    let (book, (circuit, inputs, public)) = if kind == Kind::Transfer {
-        let batch = TransferBatch {
-            transfers: txs
-                .iter()
-                .filter_map(|(t, _)| match t {
-                    Tx::Transfer(t) => Some(*t),
-                    _ => None,
-                })
-                .collect(),
-        };
-        let shape = TransferShape { depth: meta.depth, slots: meta.slots };
-        let (next, w) = book.transfer(&batch, shape.slots).map_err(|e| e.to_string())?;
-        let inputs = w.to_bytes();
-        let public = TransferBatchCircuit { witness: w }.public_inputs();
-        (next, (spec::TRANSFER_BATCH.id, inputs, public))
-    } else {
-        let rules = rules.ok_or_else(|| {
+    let shapes = || {
+        rules.map(|r| &r.shapes).ok_or_else(|| {
             format!("{} transactions on a node that takes transfers alone", kind.name())
-        })?;
-        let s = &rules.shapes;
-        let err = |e: &dyn std::fmt::Display| e.to_string();
-        match kind {
-            Kind::OpenDeal => {
-                let deals: Vec<(Deal, Vec<Signature>)> = txs
-                    .iter()
-                    .filter_map(|(t, _)| match t {
-                        Tx::OpenDeal(d, s) => Some((d.clone(), s.clone())),
-                        _ => None,
-                    })
-                    .collect();
-                let (next, w) = book.open(&deals, s.open.k, s.open.slots).map_err(|e| err(&e))?;
-                (next, job(w))
-            }
-            Kind::SubmitResult => {
-                let subs: Vec<ResultSubmission> = txs
-                    .iter()
-                    .filter_map(|(t, _)| match t {
-                        Tx::SubmitResult(s) => Some(*s),
-                        _ => None,
-                    })
-                    .collect();
-                let (next, w) = book.submit(&subs, &s.result, now).map_err(|e| err(&e))?;
-                (next, job(w))
-            }
-            Kind::RequestMediation => {
-                let reqs: Vec<MediationRequest> = txs
-                    .iter()
-                    .filter_map(|(t, _)| match t {
-                        Tx::RequestMediation(r) => Some(*r),
-                        _ => None,
-                    })
-                    .collect();
-                let (next, w) = book.mediate(&reqs, &s.mediation, now).map_err(|e| err(&e))?;
-                (next, job(w))
-            }
-            Kind::Verdict => {
-                let (verdicts, committees): (Vec<Verdict>, Vec<ValidatorSet>) = txs
-                    .iter()
-                    .filter_map(|(t, _)| match t {
-                        Tx::Verdict(v, c) => Some((v.clone(), (**c).clone())),
-                        _ => None,
-                    })
-                    .unzip();
-                let (next, w) =
-                    book.decide(&verdicts, &committees, &s.verdict).map_err(|e| err(&e))?;
-                (next, job(w))
-            }
-            Kind::Settle => {
-                let settlements: Vec<Settlement> = txs
-                    .iter()
-                    .filter_map(|(t, _)| match t {
-                        Tx::Settle(s) => Some(*s),
-                        _ => None,
-                    })
-                    .collect();
-                let (next, w) = book.settle(&settlements, &s.settle, now).map_err(|e| err(&e))?;
-                (next, job(w))
-            }
-            Kind::SponsorCommit => {
-                let commits: Vec<Commit> = txs
-                    .iter()
-                    .filter_map(|(t, _)| match t {
-                        Tx::SponsorCommit(c) => Some(*c),
-                        _ => None,
-                    })
-                    .collect();
-                let epoch = commits[0].epoch;
-                let (next, w) =
-                    book.commit(&commits, epoch, s.commit.slots).map_err(|e| err(&e))?;
-                (next, job(w))
-            }
-            Kind::SponsorReveal => {
-                let reveals: Vec<Reveal> = txs
-                    .iter()
-                    .filter_map(|(t, _)| match t {
-                        Tx::SponsorReveal(r) => Some(**r),
-                        _ => None,
-                    })
-                    .collect();
-                let (next, w) = book.resolve(&reveals, s.resolve.slots).map_err(|e| err(&e))?;
-                (next, job(w))
-            }
-            Kind::Transfer => unreachable!("transfers are handled above"),
+        })
+    };
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let (book, (circuit, inputs, public)) = match kind {
+        Kind::Transfer => {
+            let batch = TransferBatch { transfers: pick!(txs, Tx::Transfer(t) => *t) };
+            let (next, w) = book.transfer(&batch, meta.slots).map_err(|e| err(&e))?;
+            let inputs = w.to_bytes();
+            let public = TransferBatchCircuit { witness: w }.public_inputs();
+            (next, (spec::TRANSFER_BATCH.id, inputs, public))
+        }
+        Kind::OpenDeal => {
+            let s = &shapes()?.open;
+            let deals = pick!(txs, Tx::OpenDeal(d, sig) => (d.clone(), sig.clone()));
+            let (next, w) = book.open(&deals, s.k, s.slots).map_err(|e| err(&e))?;
+            (next, job(w))
+        }
+        Kind::SubmitResult => {
+            let subs = pick!(txs, Tx::SubmitResult(r) => *r);
+            let (next, w) = book.submit(&subs, &shapes()?.result, now).map_err(|e| err(&e))?;
+            (next, job(w))
+        }
+        Kind::RequestMediation => {
+            let reqs = pick!(txs, Tx::RequestMediation(r) => *r);
+            let (next, w) = book.mediate(&reqs, &shapes()?.mediation, now).map_err(|e| err(&e))?;
+            (next, job(w))
+        }
+        Kind::Verdict => {
+            let verdicts = pick!(txs, Tx::Verdict(v, _) => v.clone());
+            let committees = pick!(txs, Tx::Verdict(_, c) => ValidatorSet::clone(c));
+            let shape = &shapes()?.verdict;
+            let (next, w) = book.decide(&verdicts, &committees, shape).map_err(|e| err(&e))?;
+            (next, job(w))
+        }
+        Kind::Settle => {
+            let settlements = pick!(txs, Tx::Settle(st) => *st);
+            let shape = &shapes()?.settle;
+            let (next, w) = book.settle(&settlements, shape, now).map_err(|e| err(&e))?;
+            (next, job(w))
+        }
+        Kind::SponsorCommit => {
+            let commits = pick!(txs, Tx::SponsorCommit(c) => *c);
+            let epoch = commits[0].epoch;
+            let slots = shapes()?.commit.slots;
+            let (next, w) = book.commit(&commits, epoch, slots).map_err(|e| err(&e))?;
+            (next, job(w))
+        }
+        Kind::SponsorReveal => {
+            let reveals = pick!(txs, Tx::SponsorReveal(r) => **r);
+            let (next, w) = book.resolve(&reveals, shapes()?.resolve.slots).map_err(|e| err(&e))?;
+            (next, job(w))
         }
     };
     for (t, _) in txs {
