@@ -344,10 +344,11 @@ fn at_verified_root<T>(
     Err(AppError::invalid(format!("{}: the node kept moving; try again", f.node().url())))
 }
 
-/// Checks that `leaf` at `index` with `siblings` (a tree of `depth`; 0:
-/// a state file made before the depth was kept) and the ledger's other
-/// two roots lead to the verified root; `roots` places the tree's root
-/// among them.
+/// Checks that `leaf` at `index` with `siblings` (a tree of `depth`, so
+/// exactly that many) and the ledger's other two roots lead to the
+/// verified root; `roots` places the tree's root among them. A depth of 0
+/// (a state file made before the deal and member depths were kept) is
+/// refused rather than taking the node's word for the path's length.
 fn leads_to_root(
     f: &Follower,
     what: &str,
@@ -356,12 +357,19 @@ fn leads_to_root(
     roots: impl FnOnce(Fr) -> LedgerRoots,
 ) -> Result<()> {
     let url = f.node().url();
+    if depth == 0 {
+        return Err(AppError::unusable(format!(
+            "{}: the state file does not know the tree's depth (made by an older client); \
+             start a new one from genesis.json",
+            f.path.display()
+        )));
+    }
     let siblings = siblings
         .iter()
         .map(|s| parse_fr(s))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| AppError::invalid(format!("{url}: siblings: {e}")))?;
-    let fits = depth == 0 || siblings.len() == depth;
+    let fits = siblings.len() == depth;
     let proof = MerkleProof { index, siblings };
     if !fits || roots(proof.root_for(leaf)).root() != f.root() {
         return Err(AppError::invalid(format!(

@@ -386,10 +386,10 @@ impl Store {
             "transfer" => TxJson::Transfer(serde_json::from_str(&body).map_err(|err| at(&err))?),
             _ => TxJson::parse(body.as_bytes()).map_err(|err| at(&err))?,
         };
-        if json_kind(&json) != kind {
+        let tx = json.to_tx().map_err(|err| at(&err))?;
+        if tx.kind().name() != kind {
             return Err(at(&format!("stored as {kind}, its body is another kind")));
         }
-        let tx = json.to_tx().map_err(|err| at(&err))?;
         Ok(StoredTx { id, tx, received_ms: r.get(3) })
     }
 
@@ -634,14 +634,6 @@ async fn put_node(
             .bind(int(i)),
     };
     q.execute(&mut **tx).await.map(|_| ())
-}
-
-/// The kind a transaction's JSON says.
-fn json_kind(json: &TxJson) -> &'static str {
-    match json.to_tx() {
-        Ok(tx) => tx.kind().name(),
-        Err(_) => "",
-    }
 }
 
 fn status_code(s: DealStatus) -> i64 {
