@@ -235,19 +235,3 @@ fn the_compute_simulation_runs_and_refuses_bad_parameters() {
     let (c, o) = code(&["simulate", "compute", "--collateral", "1", "--fee", "20"]);
     assert_eq!(c, 2, "{o}");
 }
-
-#[test]
-fn the_compute_demo_proves_and_verifies_every_batch() {
-    let o = ok(&["compute", "demo", "--backend", "cpu"]);
-    for batch in ["opening", "result", "mediation", "verdict", "settlement"] {
-        assert!(o.contains(&format!("{batch} batch VALID")), "{batch}: {o}");
-    }
-    assert!(o.contains("conserved"), "{o}");
-}
-
-#[test]
-fn the_trust_demo_proves_and_verifies_both_batches() {
-    let o = ok(&["trust", "demo", "--backend", "cpu"]);
-    assert!(o.contains("commit batch VALID") && o.contains("resolve batch VALID"), "{o}");
-    assert!(o.contains("sponsor 2 is suspended") && o.contains("already sponsored"), "{o}");
-}

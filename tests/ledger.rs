@@ -503,3 +503,56 @@ fn check_ledger(node: &Node, acked: &[String], deals: &[Deal]) {
     }
     panic!("the node kept moving: no consistent read");
 }
+
+/// `compute demo` runs its deals against a node in its process: every
+/// batch proven by the node under its circuit, the light client following
+/// all twelve updates, both deals settled at the verified root; the
+/// balances it read are checked against the settlement rules here again.
+#[test]
+fn the_compute_demo_runs_its_deals_on_a_node_and_a_light_client_checks_them() {
+    let report = stdout_json(&stateproof(&["--json", "compute", "demo", "--backend", "cpu"]));
+    let phases = [
+        ("open", "compute-open", 2),
+        ("results", "compute-result", 6),
+        ("mediation", "compute-mediation", 1),
+        ("verdict", "compute-verdict", 1),
+        ("settle", "compute-settle", 2),
+    ];
+    let mut next = 1;
+    for (phase, circuit, n) in phases {
+        let p = &report[phase];
+        let updates: Vec<u64> = (next..next + n).collect();
+        assert_eq!(p["updates"], serde_json::json!(updates), "{phase}: {report}");
+        assert_eq!(p["circuits"], serde_json::json!(vec![circuit; n as usize]), "{phase}");
+        next += n;
+    }
+    assert_eq!(report["followed"], 12, "{report}");
+    assert_eq!(report["early_settlement"], "mediation-required");
+    assert_eq!(report["deal_status"], serde_json::json!([[1, "settled"], [2, "settled"]]));
+    let balance = |i: u64| {
+        let b = report["balances"].as_array().unwrap().iter().find(|b| b[0] == i).unwrap();
+        b[1].as_u64().unwrap()
+    };
+    // Deal 1 (unanimous) pays its nodes price + collateral and returns the
+    // client's deposit less three prices; in deal 2 node 5 forfeits.
+    assert_eq!(balance(1), SAMPLE_BALANCE + 100);
+    assert_eq!(balance(0), SAMPLE_BALANCE - 300);
+    assert_eq!(balance(5), SAMPLE_BALANCE - 250);
+    assert_eq!(balance(15), SAMPLE_BALANCE + 60);
+    let total: u64 = (0..16).map(balance).sum();
+    assert_eq!(total + report["burned"].as_u64().unwrap(), 16 * SAMPLE_BALANCE);
+}
+
+/// `trust demo` runs its sponsorships against a node in its process: the
+/// commitments and reveals proven by the node, the refusals named by the
+/// node's rules, and the members read through the light client.
+#[test]
+fn the_trust_demo_runs_its_sponsorships_on_a_node() {
+    let report = stdout_json(&stateproof(&["--json", "trust", "demo", "--backend", "cpu"]));
+    assert_eq!(report["commit"]["circuits"], serde_json::json!(vec!["trust-commit"; 4]));
+    assert_eq!(report["resolve"]["circuits"], serde_json::json!(vec!["trust-resolve"; 2]));
+    assert_eq!(report["admitted"], serde_json::json!([[4], [5, 6]]), "{report}");
+    assert_eq!(report["suspended_until"], 10);
+    assert_eq!(report["refused"], serde_json::json!(["suspended", "sponsored-this-period"]));
+    assert_eq!((report["followed"].as_u64(), report["members"].as_u64()), (Some(6), Some(7)));
+}

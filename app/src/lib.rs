@@ -28,7 +28,6 @@
 pub mod backend;
 pub mod bench;
 pub mod circom;
-pub mod compute;
 mod error;
 pub mod files;
 pub mod finality;
@@ -38,7 +37,6 @@ pub mod progress;
 pub mod simulate;
 pub mod text;
 pub mod transfer;
-pub mod trust;
 pub mod trustnet;
 pub mod userkeys;
 

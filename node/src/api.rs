@@ -500,12 +500,7 @@ async fn member(State(s): State<Shared_>, Path(index): Path<String>) -> Response
         accounts_root: fr(&roots.accounts),
         deals_root: fr(&roots.deals),
         update,
-        member: book.members().member(index).map(|m| MemberFields {
-            public_key: key_to_strings(&m.public_key),
-            suspended_until: m.suspended_until,
-            last_period: m.last_period,
-            pending: fr(&m.pending),
-        }),
+        member: book.members().member(index).map(MemberFields::of),
         siblings,
     })
     .into_response()

@@ -13,7 +13,8 @@
 //! service: zkeys, proof requests), [`finality`] (headers, validators'
 //! attestations, finality proofs), [`api`] (axum, with its OpenAPI
 //! description), [`client`] (HTTP clients), [`node`] (the data directory
-//! and the process).
+//! and the process), [`scenario`] (the compute and trust demos, against a
+//! node in this process).
 
 pub mod api;
 pub mod circom;
@@ -26,6 +27,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod node;
 pub mod pipeline;
+pub mod scenario;
 pub mod store;
 #[cfg(any(test, feature = "test-hooks"))]
 pub mod testdb;

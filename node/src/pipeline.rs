@@ -143,6 +143,9 @@ pub fn prepare(
             while let Err(e) =
                 runtime.block_on(shared.store.enqueue(batch.n, p.circuit, fingerprint, &p.inputs))
             {
+                if shared.stopping.load(Ordering::SeqCst) {
+                    return Err(STOPPING.into());
+                }
                 tracing::warn!("batch {}: {e}; retrying in a second", batch.n);
                 std::thread::sleep(Duration::from_secs(1));
             }
@@ -156,6 +159,9 @@ pub fn prepare(
         }
     }
 }
+
+/// Why the publisher stopped waiting: the node is stopping.
+const STOPPING: &str = "the node is stopping";
 
 /// The publisher: waits for each batch's proof, in order, checks it as a
 /// light client will, and publishes it with the ledger after it.
@@ -186,6 +192,9 @@ impl Publisher {
     pub fn run(mut self, applied: mpsc::Receiver<Applied>) {
         for (batch, ready) in applied {
             if let Err(e) = ready.and_then(|a| self.publish(&batch, a)) {
+                if self.shared.stopping.load(Ordering::SeqCst) {
+                    return;
+                }
                 self.shared.metrics.failed();
                 tracing::error!(
                     "batch {} cannot be proven: {e}; the node publishes nothing after update {}",
@@ -197,7 +206,11 @@ impl Publisher {
             }
         }
         // The witness thread is gone without handing over a failed batch:
-        // it panicked. Say so, rather than stop publishing in silence.
+        // the node is stopping, or it panicked. Say so, rather than stop
+        // publishing in silence.
+        if self.shared.stopping.load(Ordering::SeqCst) {
+            return;
+        }
         let why = "the witness thread stopped: no later batch is proven".to_string();
         tracing::error!("{why}");
         *self.shared.halted.lock().expect("lock") = Some(why);
@@ -215,6 +228,9 @@ impl Publisher {
         let mut failed: Option<String> = None;
         let mut last_sweep = Instant::now();
         loop {
+            if self.shared.stopping.load(Ordering::SeqCst) {
+                return Err(STOPPING.into());
+            }
             let outcome =
                 match self.runtime.block_on(self.shared.store.job_outcome(JobKind::Batch, batch.n))
                 {

@@ -131,6 +131,18 @@ pub struct MemberFields {
     pub pending: String,
 }
 
+impl MemberFields {
+    /// A member's fields as the API writes them.
+    pub fn of(m: &stateproof_circuits::trust::Member) -> Self {
+        Self {
+            public_key: stateproof_circuits::primitives::field::key_to_strings(&m.public_key),
+            suspended_until: m.suspended_until,
+            last_period: m.last_period,
+            pending: stateproof_app::text::fr(&m.pending),
+        }
+    }
+}
+
 /// A member at the last proven root with its Merkle path in the member
 /// tree.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

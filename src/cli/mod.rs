@@ -209,11 +209,11 @@ pub fn run(command: Command, out: &Output) -> Result<(), AppError> {
         Command::Finality { command } => finality::run_finality(out, command),
         Command::Trustnet { command } => finality::run_trustnet(out, command),
         Command::Compute { command: ComputeCommand::Demo { backend } } => {
-            out.report(&stateproof_app::compute::demo(out, &backend.options()?)?);
+            out.report(&stateproof_node::scenario::compute::demo(out, &backend.options()?)?);
             Ok(())
         }
         Command::Trust { command: TrustCommand::Demo { backend } } => {
-            out.report(&stateproof_app::trust::demo(out, &backend.options()?)?);
+            out.report(&stateproof_node::scenario::trust::demo(out, &backend.options()?)?);
             Ok(())
         }
         Command::Simulate { what: SimulateWhat::Compute(a) } => {

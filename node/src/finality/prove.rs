@@ -45,7 +45,7 @@ pub fn run_prover(
     runtime: tokio::runtime::Handle,
     p: Provers,
 ) {
-    loop {
+    while !shared.stopping.load(Ordering::SeqCst) {
         if let Err(e) = runtime.block_on(slash_pending(&shared, &finality, &p)) {
             tracing::warn!("slashing: {e}; retrying in a second");
             std::thread::sleep(Duration::from_secs(1));

@@ -547,4 +547,4 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 pub(crate) mod run;
 pub(crate) use run::shutdown_signal;
-pub use run::{run, RunOptions, Shared, Started};
+pub use run::{run, run_until, RunOptions, Shared, Started, StopHandle};

@@ -27,8 +27,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Notify};
 
@@ -118,6 +119,10 @@ pub struct Shared {
     pub batch_age: Duration,
     /// Why proving stopped, if it did.
     pub halted: Mutex<Option<String>>,
+    /// Set when the node stops: its threads end after what they are doing
+    /// (a proof in progress is abandoned, to be proven after the next
+    /// start), and their ending is no failure.
+    pub stopping: AtomicBool,
     /// Most batches sealed and not yet published.
     pub in_flight: u64,
     /// Rung when a prove job is queued (wakes the in-process workers).
@@ -177,8 +182,31 @@ impl fmt::Display for Started {
     }
 }
 
+/// Stops a node started by [`run_until`] from another thread, as SIGTERM
+/// would: the API stops, the store is closed, and `run_until` returns.
+#[derive(Clone, Debug, Default)]
+pub struct StopHandle(Arc<Notify>);
+
+impl StopHandle {
+    /// Asks the node to stop (before or after it has started serving).
+    pub fn stop(&self) {
+        self.0.notify_one();
+    }
+}
+
 /// Runs a node until SIGINT or SIGTERM; `ready` is told once it serves.
 pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) -> Result<()> {
+    run_until(progress, o, ready, &StopHandle::default())
+}
+
+/// [`run`], which also stops when `stop` is asked to: a node in this
+/// process (the demos' scenarios).
+pub fn run_until(
+    progress: &dyn Progress,
+    o: &RunOptions,
+    ready: &dyn Fn(&Started),
+    stop: &StopHandle,
+) -> Result<()> {
     let database = o.database.as_deref();
     let initialised = if initialised_marker(&o.data, database).exists() {
         None
@@ -351,6 +379,7 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         proving: o.prove,
         batch_age: o.batch_age,
         halted: Mutex::new(None),
+        stopping: AtomicBool::new(false),
         in_flight: o.in_flight.max(1),
         job_queued: Notify::new(),
         job_done: Notify::new(),
@@ -366,6 +395,10 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
 
     let intake = rt.spawn(intake::run(shared.clone(), intake_rx));
     let mut batcher = None;
+    // The threads that use the runtime, and the workers' stop flags: the
+    // runtime outlives them (see the end).
+    let mut threads = Vec::new();
+    let mut worker_stops = Vec::new();
     if o.prove {
         let (to_witness, from_batcher) = std::sync::mpsc::channel();
         for b in sealed {
@@ -377,16 +410,16 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         // The threads are detached: a proof in progress at shutdown is
         // abandoned (its batch stays sealed and its job queued, proven
         // after the next start or by another worker).
-        spawn("witness", move || {
+        threads.push(spawn("witness", move || {
             pipeline::prepare(witness_shared, handle, witness_book, from_batcher, to_publisher)
-        })?;
+        })?);
         let publisher = Publisher {
             shared: shared.clone(),
             runtime: rt.handle().clone(),
             keys: shared.keys.values().map(|(_, vk)| vk.clone()).collect(),
             book: proven,
         };
-        spawn_watched("publisher", shared.clone(), move || publisher.run(applied))?;
+        threads.push(spawn_watched("publisher", shared.clone(), move || publisher.run(applied))?);
         if let Some((provers, _)) = local {
             for (i, the_provers) in (1..).zip(provers) {
                 let options = WorkerOptions {
@@ -398,7 +431,9 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
                 };
                 let worker =
                     Worker::local(shared.clone(), rt.handle().clone(), options, the_provers);
-                spawn_watched(&format!("worker-{i}"), shared.clone(), move || worker.run())?;
+                worker_stops.push(worker.stop_flag());
+                let name = format!("worker-{i}");
+                threads.push(spawn_watched(&name, shared.clone(), move || worker.run())?);
             }
         }
         if let (Some(finality), Some(backends)) = (finality, &backends) {
@@ -412,9 +447,9 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
                 set_change,
             };
             let (shared, handle) = (shared.clone(), rt.handle().clone());
-            spawn_watched("finality", shared.clone(), move || {
+            threads.push(spawn_watched("finality", shared.clone(), move || {
                 run_prover(shared, finality, handle, provers)
-            })?;
+            })?);
         }
         batcher = Some(rt.spawn(pipeline::batcher(shared.clone(), to_witness, last_sealed + 1)));
     }
@@ -429,12 +464,14 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
         initialised,
     });
     let app = crate::api::router(shared.clone());
+    let batcher_abort = batcher.as_ref().map(|b| b.abort_handle());
     let died = Arc::new(Mutex::new(None));
     let stop = {
-        let died = died.clone();
+        let (died, asked) = (died.clone(), stop.0.clone());
         async move {
             tokio::select! {
                 _ = shutdown_signal() => {}
+                _ = asked.notified() => {}
                 why = supervise(intake, batcher) => {
                     tracing::error!("{why}: stopping the node (a restart resumes from the store)");
                     *died.lock().expect("lock") = Some(why);
@@ -444,7 +481,32 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
     };
     rt.block_on(crate::api::serve(listener, app, stop));
     tracing::info!("stopping: what was accepted is on disk; a restart resumes it");
+    // Every thread is told to end after what it is doing: the batcher's
+    // end closes the witness thread's channel, whose end closes the
+    // publisher's; idle workers are woken to see their flags.
+    shared.stopping.store(true, Ordering::SeqCst);
+    for flag in &worker_stops {
+        flag.store(true, Ordering::SeqCst);
+    }
+    if let Some(b) = batcher_abort {
+        b.abort();
+    }
+    shared.job_queued.notify_waiters();
+    shared.job_done.notify_waiters();
     rt.block_on(shared.store.close());
+    // The runtime is dropped only once those threads have ended (they
+    // call into it); a process that exits first need not wait for them.
+    let keeper = std::thread::Builder::new().name("runtime-keeper".into()).spawn(move || {
+        for t in threads {
+            let _ = t.join();
+        }
+        drop(rt);
+    });
+    if keeper.is_err() {
+        tracing::warn!(
+            "cannot start a thread to wait for the node's threads; leaving the runtime running"
+        );
+    }
     let died = died.lock().expect("lock").take();
     match died {
         Some(why) => Err(AppError::unusable(why)),
@@ -455,7 +517,11 @@ pub fn run(progress: &dyn Progress, o: &RunOptions, ready: &dyn Fn(&Started)) ->
 /// Starts a named, detached thread that marks the node halted, saying
 /// why, if it panics: a dead publisher or in-process worker would
 /// otherwise leave the node serving and publishing nothing, in silence.
-fn spawn_watched(name: &str, shared: Arc<Shared>, f: impl FnOnce() + Send + 'static) -> Result<()> {
+fn spawn_watched(
+    name: &str,
+    shared: Arc<Shared>,
+    f: impl FnOnce() + Send + 'static,
+) -> Result<JoinHandle<()>> {
     let thread = name.to_string();
     spawn(name, move || {
         if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
@@ -466,12 +532,11 @@ fn spawn_watched(name: &str, shared: Arc<Shared>, f: impl FnOnce() + Send + 'sta
     })
 }
 
-/// Starts a named, detached thread.
-fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<()> {
+/// Starts a named thread.
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name(name.into())
         .spawn(f)
-        .map(|_| ())
         .map_err(|e| AppError::unusable(format!("cannot start the {name} thread: {e}")))
 }
 
