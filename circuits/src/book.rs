@@ -17,6 +17,27 @@ use crate::transfer::{self, TransferBatch, TransferError, TransferWitness};
 use crate::trust::{self, Commit, CommitWitness, ResolveWitness, Reveal, TrustError, TrustLedger};
 use crate::Fr;
 
+/// What one native rule writes to the book (see [`Book::write`]).
+#[derive(Clone, Debug)]
+pub enum Writes {
+    /// Accounts and a deal.
+    Deals(Box<compute::DealWrites>),
+    /// Members.
+    Members(trust::MemberWrites),
+}
+
+/// Why [`Book::write`] failed: an index its check did not cover (a
+/// caller's writes from another book).
+#[derive(Debug, thiserror::Error)]
+pub enum BookError {
+    /// Writing accounts and a deal.
+    #[error(transparent)]
+    Compute(#[from] ComputeError),
+    /// Writing members.
+    #[error(transparent)]
+    Trust(#[from] TrustError),
+}
+
 /// Accounts, deals and members, with one root.
 #[derive(Clone, Debug)]
 pub struct Book {
@@ -74,28 +95,23 @@ impl Book {
         Ok(())
     }
 
-    /// Applies one native rule of accounts and deals in place, outside any
-    /// batch: for a node checking each transaction as it arrives. `f` must
-    /// leave the ledger as it was when it fails, as every rule of
-    /// [`Ledger`] does.
-    pub fn apply_to_ledger<T, E>(
-        &mut self,
-        f: impl FnOnce(&mut Ledger) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let out = f(&mut self.ledger)?;
-        self.members.accounts_root = self.ledger.accounts.root().0;
-        self.members.deals_root = self.ledger.deal_tree().root();
-        Ok(out)
-    }
-
-    /// [`Book::apply_to_ledger`] for the member tree's rules.
-    pub fn apply_to_members<T, E>(
-        &mut self,
-        f: impl FnOnce(&mut TrustLedger) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let out = f(&mut self.members)?;
-        self.ledger.members_root = self.members.tree().root();
-        Ok(out)
+    /// Writes what one native rule's check worked out, outside any batch:
+    /// a node checks each transaction as it arrives against the book
+    /// (`Ledger::check_*`, `TrustLedger::check_*`, which change nothing),
+    /// stores it, and then writes it, without copying the ledger.
+    pub fn write(&mut self, writes: Writes) -> Result<(), BookError> {
+        match writes {
+            Writes::Deals(w) => {
+                self.ledger.write(*w)?;
+                self.members.accounts_root = self.ledger.accounts.root().0;
+                self.members.deals_root = self.ledger.deal_tree().root();
+            }
+            Writes::Members(w) => {
+                self.members.write(w)?;
+                self.ledger.members_root = self.members.tree().root();
+            }
+        }
+        Ok(())
     }
 
     /// A batch of transfers (see [`transfer::apply_batch`]).

@@ -12,12 +12,12 @@
 //! after everything accepted ([`Head::book`]), which replaces it once the
 //! transaction is on disk.
 
-use crate::ledger::{apply_one, Refusal, Rules, Tx};
+use crate::ledger::{check_one, Refusal, Rules, Tx};
 use crate::node::Shared;
 use crate::store::{now_ms, StoredTx, TxStatus};
 use rayon::prelude::*;
 use stateproof_app::AppError;
-use stateproof_circuits::book::Book;
+use stateproof_circuits::book::{Book, Writes};
 use stateproof_circuits::ledger::Account;
 use stateproof_circuits::primitives::eddsa::PublicKey;
 use stateproof_circuits::transfer::{check_transfer_rules, Transfer, TransferRule};
@@ -170,30 +170,33 @@ impl Head {
         Some(Ok(book))
     }
 
-    /// Makes `book` (the ledger after a transaction of another kind) the
-    /// head, with the accounts `touched` it changed.
-    fn accept(&mut self, book: Book, touched: &[u64]) {
-        let changed: Vec<(u64, Account)> = touched
-            .iter()
-            .filter_map(|i| book.ledger().accounts.account(*i).map(|a| (*i, *a)))
-            .collect();
-        self.book = Some(book);
+    /// Writes a transaction of another kind that [`Head::check_other`]
+    /// passed to the head's ledger, and the accounts it changed to the
+    /// head's accounts. (Nothing changed the head in between: the intake
+    /// alone writes it, one decision at a time.)
+    fn accept(&mut self, writes: Writes) -> Result<(), String> {
+        let changed: Vec<(u64, Account)> = match &writes {
+            Writes::Deals(w) => w.accounts().map(|(i, a)| (i, *a)).collect(),
+            Writes::Members(_) => Vec::new(),
+        };
+        let book = self.book.as_mut().ok_or("the node takes transfers alone")?;
+        book.write(writes).map_err(|e| e.to_string())?;
         self.merge(changed.iter().copied());
         for (i, _) in changed {
             self.stale.remove(&i);
         }
+        Ok(())
     }
 
     /// Checks a transaction of another kind than transfers against the
-    /// head at `now` (seconds): the ledger it would leave.
-    fn check_other(&mut self, rules: &Rules, tx: &Tx, now: u64) -> Result<Book, Outcome> {
-        let mut book = match self.book() {
-            None => return Err(not_taken(tx.kind().name())),
-            Some(Err(e)) => return Err(Outcome::storage(e)),
-            Some(Ok(book)) => book.clone(),
-        };
-        apply_one(rules, &mut book, tx, now).map_err(Outcome::refusal)?;
-        Ok(book)
+    /// head at `now` (seconds): what it would write, the head unchanged
+    /// (no copy of the ledger is made).
+    fn check_other(&mut self, rules: &Rules, tx: &Tx, now: u64) -> Result<Writes, Outcome> {
+        match self.book() {
+            None => Err(not_taken(tx.kind().name())),
+            Some(Err(e)) => Err(Outcome::storage(e)),
+            Some(Ok(book)) => check_one(rules, book, tx, now).map_err(Outcome::refusal),
+        }
     }
 
     /// Checks a stored transaction against the head and applies it: what
@@ -213,16 +216,13 @@ impl Head {
                         other.kind().name()
                     )
                 })?;
-                let book =
-                    self.check_other(rules, other, stored.received_secs()).map_err(
-                        |o| match o {
-                            Outcome::Refused { rule, message, .. } => format!("{rule}: {message}"),
-                            Outcome::Accepted { .. } => String::new(),
-                        },
-                    )?;
-                let touched = other.accounts(&book, rules.config.treasury);
-                self.accept(book, &touched);
-                return Ok(());
+                let writes = self.check_other(rules, other, stored.received_secs()).map_err(
+                    |o| match o {
+                        Outcome::Refused { rule, message, .. } => format!("{rule}: {message}"),
+                        Outcome::Accepted { .. } => String::new(),
+                    },
+                )?;
+                return self.accept(writes);
             }
         };
         if !fits(t.from, depth) || !fits(t.to, depth) {
@@ -363,8 +363,8 @@ async fn decide_other_outcome(shared: &Shared, tx: Tx) -> Outcome {
         let mut head = shared.head.write().expect("the head lock is not poisoned");
         head.check_other(rules, &stored.tx, stored.received_secs())
     });
-    let book = match checked {
-        Ok(book) => book,
+    let writes = match checked {
+        Ok(writes) => writes,
         Err(refused) => return refused,
     };
     if let Err(e) = shared.store.insert_transactions(std::slice::from_ref(&stored)).await {
@@ -373,8 +373,14 @@ async fn decide_other_outcome(shared: &Shared, tx: Tx) -> Outcome {
             return Outcome::storage(e);
         }
     }
-    let touched = stored.tx.accounts(&book, rules.config.treasury);
-    shared.head.write().expect("the head lock is not poisoned").accept(book, &touched);
+    let accepted = shared.head.write().expect("the head lock is not poisoned").accept(writes);
+    if let Err(e) = accepted {
+        // Stored but not in the head: the head no longer matches the
+        // store. Nothing later is decided against it; a restart rebuilds
+        // it from the store.
+        tracing::error!("intake: transaction {id} is stored but cannot be applied: {e}");
+        return Outcome::storage(e);
+    }
     shared.pool.lock().expect("the pool lock is not poisoned").push_back((stored, Instant::now()));
     shared.pool_changed.notify_one();
     Outcome::Accepted { id, status: TxStatus::Pending, duplicate: false }

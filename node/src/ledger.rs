@@ -10,12 +10,12 @@
 use crate::store::Meta;
 use serde::{Deserialize, Serialize};
 use stateproof_app::{AppError, Result};
-use stateproof_circuits::book::Book;
+use stateproof_circuits::book::{Book, Writes};
 use stateproof_circuits::circuit::{Circuit, CircuitShape};
 use stateproof_circuits::compute::{
-    ComputeError, Deal, MediationRequest, MediationRequestJson, MediationShape, OpenShape,
-    OpeningJson, ResultShape, ResultSubmission, ResultSubmissionJson, SettleShape, Settlement,
-    SettlementJson, SettlementRules, Verdict, VerdictJson, VerdictShape,
+    ComputeError, Deal, DealWrites, MediationRequest, MediationRequestJson, MediationShape,
+    OpenShape, OpeningJson, ResultShape, ResultSubmission, ResultSubmissionJson, SettleShape,
+    Settlement, SettlementJson, SettlementRules, Verdict, VerdictJson, VerdictShape,
 };
 use stateproof_circuits::finality::{AttestationJson, SetJson, Threshold, ValidatorSet};
 use stateproof_circuits::primitives::eddsa::Signature;
@@ -528,16 +528,33 @@ impl Rules {
 
 /// Checks a transaction of a kind other than transfers against `book` at
 /// time `now` (seconds) and applies it; `book` is unchanged when it is
-/// refused. The checks are the native rules its circuit proves, with the
-/// circuit's limits (a deal of another node count, a verdict with more
-/// signatures than the circuit's slots).
+/// refused.
 pub fn apply_one(
     rules: &Rules,
     book: &mut Book,
     tx: &Tx,
     now: u64,
 ) -> std::result::Result<(), Refusal> {
+    let writes = check_one(rules, book, tx, now)?;
+    book.write(writes).map_err(|e| Refusal { rule: "does-not-fit", message: e.to_string() })
+}
+
+/// Checks a transaction of a kind other than transfers against `book` at
+/// time `now` (seconds): what it would write (`Book::write`), nothing
+/// changed. The checks are the native rules its circuit proves, with the
+/// circuit's limits (a deal of another node count, a verdict with more
+/// signatures than the circuit's slots).
+pub fn check_one(
+    rules: &Rules,
+    book: &Book,
+    tx: &Tx,
+    now: u64,
+) -> std::result::Result<Writes, Refusal> {
     let s = &rules.shapes;
+    let (ledger, members) = (book.ledger(), book.members());
+    let deals = |r: std::result::Result<DealWrites, ComputeError>| {
+        r.map(|w| Writes::Deals(Box::new(w))).map_err(compute_refusal)
+    };
     let unfit = |message: String| Refusal { rule: "does-not-fit", message };
     match tx {
         Tx::Transfer(_) => Err(unfit("transfers are checked against the accounts".into())),
@@ -556,12 +573,10 @@ pub fn apply_one(
                     deal.id, s.open.deal_depth
                 )));
             }
-            book.apply_to_ledger(|l| l.open(deal, signatures)).map_err(compute_refusal)
+            deals(ledger.check_open(deal, signatures))
         }
-        Tx::SubmitResult(r) => book.apply_to_ledger(|l| l.submit(r, now)).map_err(compute_refusal),
-        Tx::RequestMediation(r) => {
-            book.apply_to_ledger(|l| l.request_mediation(r, now)).map_err(compute_refusal)
-        }
+        Tx::SubmitResult(r) => deals(ledger.check_submit(r, now)),
+        Tx::RequestMediation(r) => deals(ledger.check_mediation(r, now)),
         Tx::Verdict(v, committee) => {
             let shape = &s.verdict;
             if v.attestations.len() > shape.mediator_slots {
@@ -578,15 +593,14 @@ pub fn apply_one(
                     shape.committee_depth
                 )));
             }
-            book.apply_to_ledger(|l| l.decide(v, committee, shape.threshold))
-                .map_err(compute_refusal)
+            deals(ledger.check_decide(v, committee, shape.threshold))
         }
-        Tx::Settle(st) => book
-            .apply_to_ledger(|l| l.settle(st.deal_id, now, &s.settle.rules).map(|_| ()))
-            .map_err(compute_refusal),
-        Tx::SponsorCommit(c) => book.apply_to_members(|m| m.commit(c)).map_err(trust_refusal),
+        Tx::Settle(st) => {
+            deals(ledger.check_settle(st.deal_id, now, &s.settle.rules).map(|(w, _)| w))
+        }
+        Tx::SponsorCommit(c) => members.check_commit(c).map(Writes::Members).map_err(trust_refusal),
         Tx::SponsorReveal(r) => {
-            book.apply_to_members(|m| m.resolve(r).map(|_| ())).map_err(trust_refusal)
+            members.check_resolve(r).map(|(w, _)| Writes::Members(w)).map_err(trust_refusal)
         }
     }
 }

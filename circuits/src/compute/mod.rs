@@ -60,9 +60,9 @@ pub use mediate::{MediationShape, RequestMediationCircuit};
 pub use rules::{
     deal_leaf, decide_batch, mediate_batch, mediation_message, open_batch, payouts, result_message,
     results_commitment, settle_batch, submit_batch, verdict_commitment, ComputeError, ComputeRule,
-    Deal, DealStatus, Ledger, MediationRequest, Outcome, Payouts, ResultSubmission, Settlement,
-    SettlementRules, SignedResult, Verdict, DEAL_DOMAIN, MEDIATION_DOMAIN, RESULT_DOMAIN,
-    VERDICT_DOMAIN,
+    Deal, DealStatus, DealWrites, Ledger, MediationRequest, Outcome, Payouts, ResultSubmission,
+    Settlement, SettlementRules, SignedResult, Verdict, DEAL_DOMAIN, MEDIATION_DOMAIN,
+    RESULT_DOMAIN, VERDICT_DOMAIN,
 };
 pub use submit::{ResultShape, SubmitResultsCircuit};
 pub use verdict::{RecordVerdictsCircuit, VerdictShape, MAX_MEDIATOR_SLOTS};

@@ -618,6 +618,12 @@ impl Ledger {
     /// after the deadline), signed by the client's account key over
     /// [`mediation_message`]. The deal then settles only by a verdict.
     pub fn request_mediation(&mut self, r: &MediationRequest, now: u64) -> Result<()> {
+        let w = self.check_mediation(r, now)?;
+        self.write(w)
+    }
+
+    /// [`Ledger::request_mediation`]'s checks: what it would write.
+    pub fn check_mediation(&self, r: &MediationRequest, now: u64) -> Result<DealWrites> {
         let id = r.deal_id;
         let (deal, status) =
             self.deals.get(&id).cloned().ok_or(rule(ComputeRule::UnknownDeal(id)))?;
@@ -636,7 +642,7 @@ impl Ledger {
         if key.is_none_or(|k| k.verify(mediation_message(&deal), &r.signature).is_err()) {
             return Err(rule(ComputeRule::UnsignedRequest));
         }
-        self.put_deal(&deal, DealStatus::Mediating, results)
+        Ok(DealWrites::of(deal, DealStatus::Mediating, results))
     }
 
     /// Puts a node's result on the record at time `now`: the deal is open,
@@ -644,6 +650,12 @@ impl Ledger {
     /// the result is not 0, and the node's account key signed it over
     /// [`result_message`].
     pub fn submit(&mut self, s: &ResultSubmission, now: u64) -> Result<()> {
+        let w = self.check_submit(s, now)?;
+        self.write(w)
+    }
+
+    /// [`Ledger::submit`]'s checks: what it would write.
+    pub fn check_submit(&self, s: &ResultSubmission, now: u64) -> Result<DealWrites> {
         let (deal, status) =
             self.deals.get(&s.deal_id).cloned().ok_or(rule(ComputeRule::UnknownDeal(s.deal_id)))?;
         match status {
@@ -671,31 +683,43 @@ impl Ledger {
             return Err(rule(ComputeRule::ResultByNonParty { node }));
         }
         results[node] = Some(s.signed.result);
-        self.put_deal(&deal, status, results)
+        Ok(DealWrites::of(deal, status, results))
     }
 
-    fn debit(&mut self, index: u64, amount: u64) -> Result<()> {
-        let account =
-            *self.accounts.account(index).ok_or(rule(ComputeRule::Overdrawn { account: index }))?;
-        let balance = account
-            .balance
-            .checked_sub(amount)
-            .ok_or(rule(ComputeRule::Overdrawn { account: index }))?;
-        Ok(self.accounts.set_account(index, Account { balance, ..account })?)
-    }
-
-    fn credit(&mut self, index: u64, amount: u64) -> Result<()> {
-        let account = *self.accounts.account(index).ok_or(rule(ComputeRule::Payout(index)))?;
-        let balance =
-            account.balance.checked_add(amount).ok_or(rule(ComputeRule::Payout(index)))?;
-        Ok(self.accounts.set_account(index, Account { balance, ..account })?)
+    /// Writes what a rule's check worked out. Every index in `w` was
+    /// checked against its tree by the check, so nothing here fails
+    /// halfway.
+    pub fn write(&mut self, w: DealWrites) -> Result<()> {
+        let (deal, status, results) = w.deal;
+        if let Some(v) = w.verdict {
+            self.verdicts.insert(deal.id, v);
+        }
+        self.put_deal(&deal, status, results)?;
+        for (index, account) in w.accounts {
+            self.accounts.set_account(index, account)?;
+        }
+        self.burned += u128::from(w.burned);
+        Ok(())
     }
 
     /// Opens `deal`: checks its terms and the signatures of the client and
     /// every node (`signatures[0]` the client's, then the nodes' in order),
     /// then locks the deposit and the collaterals.
     pub fn open(&mut self, deal: &Deal, signatures: &[Signature]) -> Result<()> {
+        let w = self.check_open(deal, signatures)?;
+        self.write(w)
+    }
+
+    /// [`Ledger::open`]'s checks: what it would write.
+    pub fn check_open(&self, deal: &Deal, signatures: &[Signature]) -> Result<DealWrites> {
         deal.check_terms().map_err(rule)?;
+        if deal.id >> self.deal_tree.depth().min(63) != 0 {
+            return Err(ComputeError::Unfit(format!(
+                "deal {}: ids are below 2^{}",
+                deal.id,
+                self.deal_tree.depth()
+            )));
+        }
         if self.deals.contains_key(&deal.id) {
             return Err(rule(ComputeRule::DealExists(deal.id)));
         }
@@ -716,14 +740,12 @@ impl Ledger {
                 return Err(rule(ComputeRule::UnsignedDeal { party }));
             }
         }
-        let mut next = self.clone();
-        next.debit(deal.client, deal.deposit)?;
+        let mut w = DealWrites::of(deal.clone(), DealStatus::Open, vec![None; deal.nodes.len()]);
+        w.debit(&self.accounts, deal.client, deal.deposit)?;
         for node in &deal.nodes {
-            next.debit(*node, deal.collateral)?;
+            w.debit(&self.accounts, *node, deal.collateral)?;
         }
-        next.put_deal(deal, DealStatus::Open, vec![None; deal.nodes.len()])?;
-        *self = next;
-        Ok(())
+        Ok(w)
     }
 
     /// Records the mediators' verdict on a deal in mediation: `committee`
@@ -736,6 +758,17 @@ impl Ledger {
         committee: &ValidatorSet,
         threshold: Threshold,
     ) -> Result<()> {
+        let w = self.check_decide(v, committee, threshold)?;
+        self.write(w)
+    }
+
+    /// [`Ledger::decide`]'s checks: what it would write.
+    pub fn check_decide(
+        &self,
+        v: &Verdict,
+        committee: &ValidatorSet,
+        threshold: Threshold,
+    ) -> Result<DealWrites> {
         let id = v.deal_id;
         let (deal, status) =
             self.deals.get(&id).cloned().ok_or(rule(ComputeRule::UnknownDeal(id)))?;
@@ -756,8 +789,10 @@ impl Ledger {
         check_quorum(committee, &statement, &v.attestations, threshold, slots)
             .map_err(|_| rule(ComputeRule::MediatorQuorum))?;
         let results = self.record_of(&deal);
-        self.verdicts.insert(id, v.result);
-        self.put_deal(&deal, DealStatus::Decided, results)
+        Ok(DealWrites {
+            verdict: Some(v.result),
+            ..DealWrites::of(deal, DealStatus::Decided, results)
+        })
     }
 
     /// Settles deal `id` at time `now` from its record: a node with a
@@ -767,6 +802,18 @@ impl Ledger {
     /// in mediation only once decided; a decided one by its recorded
     /// verdict. Returns the payouts; the ledger is unchanged on error.
     pub fn settle(&mut self, id: u64, now: u64, rules: &SettlementRules) -> Result<Payouts> {
+        let (w, pay) = self.check_settle(id, now, rules)?;
+        self.write(w)?;
+        Ok(pay)
+    }
+
+    /// [`Ledger::settle`]'s checks: what it would write, and the payouts.
+    pub fn check_settle(
+        &self,
+        id: u64,
+        now: u64,
+        rules: &SettlementRules,
+    ) -> Result<(DealWrites, Payouts)> {
         let (deal, status) =
             self.deals.get(&id).cloned().ok_or(rule(ComputeRule::UnknownDeal(id)))?;
         let results = self.record_of(&deal);
@@ -795,16 +842,66 @@ impl Ledger {
             pay.total(),
             u128::from(deal.deposit) + deal.nodes.len() as u128 * u128::from(deal.collateral)
         );
-        let mut next = self.clone();
-        next.credit(deal.client, pay.client)?;
+        let mut w = DealWrites::of(deal.clone(), DealStatus::Settled, results);
+        w.credit(&self.accounts, deal.client, pay.client)?;
         for (node, amount) in deal.nodes.iter().zip(&pay.nodes) {
-            next.credit(*node, *amount)?;
+            w.credit(&self.accounts, *node, *amount)?;
         }
-        next.credit(rules.treasury, pay.treasury)?;
-        next.burned += u128::from(pay.burned);
-        next.put_deal(&deal, DealStatus::Settled, results)?;
-        *self = next;
-        Ok(pay)
+        w.credit(&self.accounts, rules.treasury, pay.treasury)?;
+        w.burned = pay.burned;
+        Ok((w, pay))
+    }
+}
+
+/// What one of the ledger's rules writes, worked out by its check against
+/// the ledger before anything is written: a rule that fails leaves the
+/// ledger as it was without copying it, and a node can check a
+/// transaction, store it, and only then write it.
+#[derive(Clone, Debug)]
+pub struct DealWrites {
+    deal: (Deal, DealStatus, Vec<Option<Fr>>),
+    verdict: Option<Fr>,
+    accounts: Vec<(u64, Account)>,
+    burned: u64,
+}
+
+impl DealWrites {
+    fn of(deal: Deal, status: DealStatus, results: Vec<Option<Fr>>) -> Self {
+        Self { deal: (deal, status, results), verdict: None, accounts: Vec::new(), burned: 0 }
+    }
+
+    /// The accounts it writes, with their new values.
+    pub fn accounts(&self) -> impl Iterator<Item = (u64, &Account)> {
+        self.accounts.iter().map(|(i, a)| (*i, a))
+    }
+
+    /// Account `index` as these writes leave it so far (or as `state` has it).
+    fn account(&self, state: &State, index: u64) -> Option<Account> {
+        let written = self.accounts.iter().rev().find(|(i, _)| *i == index);
+        written.map(|(_, a)| *a).or_else(|| state.account(index).copied())
+    }
+
+    fn put(&mut self, index: u64, account: Account) {
+        match self.accounts.iter_mut().find(|(i, _)| *i == index) {
+            Some(slot) => slot.1 = account,
+            None => self.accounts.push((index, account)),
+        }
+    }
+
+    fn debit(&mut self, state: &State, index: u64, amount: u64) -> Result<()> {
+        let overdrawn = || rule(ComputeRule::Overdrawn { account: index });
+        let account = self.account(state, index).ok_or_else(overdrawn)?;
+        let balance = account.balance.checked_sub(amount).ok_or_else(overdrawn)?;
+        self.put(index, Account { balance, ..account });
+        Ok(())
+    }
+
+    fn credit(&mut self, state: &State, index: u64, amount: u64) -> Result<()> {
+        let account = self.account(state, index).ok_or(rule(ComputeRule::Payout(index)))?;
+        let balance =
+            account.balance.checked_add(amount).ok_or(rule(ComputeRule::Payout(index)))?;
+        self.put(index, Account { balance, ..account });
+        Ok(())
     }
 }
 

@@ -31,8 +31,9 @@ mod witness;
 pub use circuit::{CommitCircuit, CommitShape, ResolveCircuit, ResolveShape};
 pub use json::{CommitJson, RevealJson, SponsorshipJson};
 pub use rules::{
-    commit_batch, commitment, resolve_batch, AdmissionRules, Choice, Commit, Member, Resolution,
-    Reveal, Sponsorship, TrustError, TrustLedger, TrustRule, COMMIT_DOMAIN, SPONSOR_DOMAIN,
+    commit_batch, commitment, resolve_batch, AdmissionRules, Choice, Commit, Member, MemberWrites,
+    Resolution, Reveal, Sponsorship, TrustError, TrustLedger, TrustRule, COMMIT_DOMAIN,
+    SPONSOR_DOMAIN,
 };
 pub use witness::{
     build_commit_witness_unchecked, build_resolve_witness_unchecked, CommitSlot, CommitWitness,

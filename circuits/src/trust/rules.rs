@@ -241,6 +241,19 @@ pub struct Resolution {
     pub suspended: Vec<u64>,
 }
 
+/// What one of the admission rules writes (members by index), worked out
+/// by its check before anything is written: a rule that fails leaves the
+/// ledger as it was without copying it.
+#[derive(Clone, Debug)]
+pub struct MemberWrites(Vec<(u64, Member)>);
+
+impl MemberWrites {
+    /// The members it writes, with their new values.
+    pub fn members(&self) -> impl Iterator<Item = (u64, &Member)> {
+        self.0.iter().map(|(i, m)| (*i, m))
+    }
+}
+
 /// The member tree, with the account and deal roots that admissions carry
 /// through. Its root is the ledger's, [`LedgerRoots::root`] over the three.
 #[derive(Clone, Debug)]
@@ -342,6 +355,12 @@ impl TrustLedger {
     /// Stores a sponsor's commitment under the commit rules. (Which
     /// sponsorship it is for is hidden until the reveal, which checks it.)
     pub fn commit(&mut self, c: &Commit) -> Result<()> {
+        let w = self.check_commit(c)?;
+        self.write(w)
+    }
+
+    /// [`TrustLedger::commit`]'s checks: what it would write.
+    pub fn check_commit(&self, c: &Commit) -> Result<MemberWrites> {
         let m = *self.members.get(&c.sponsor).ok_or(rule(TrustRule::NotMember(c.sponsor)))?;
         if c.epoch < m.suspended_until {
             return Err(rule(TrustRule::Suspended(c.sponsor)));
@@ -356,11 +375,31 @@ impl TrustLedger {
         if c.commitment.is_zero() || m.public_key.verify(c.commitment, &c.signature).is_err() {
             return Err(rule(TrustRule::UnsignedCommitment(c.sponsor)));
         }
-        self.set(c.sponsor, Member { last_period: Some(period), pending: c.commitment, ..m })
+        Ok(MemberWrites(vec![(
+            c.sponsor,
+            Member { last_period: Some(period), pending: c.commitment, ..m },
+        )]))
+    }
+
+    /// Writes what a rule's check worked out (every index in `w` checked
+    /// against the tree by the check: nothing here fails halfway).
+    pub fn write(&mut self, w: MemberWrites) -> Result<()> {
+        for (index, m) in w.0 {
+            self.set(index, m)?;
+        }
+        Ok(())
     }
 
     /// Opens both commitments and applies the outcome.
     pub fn resolve(&mut self, r: &Reveal) -> Result<Resolution> {
+        let (w, resolution) = self.check_resolve(r)?;
+        self.write(w)?;
+        Ok(resolution)
+    }
+
+    /// [`TrustLedger::resolve`]'s checks: what it would write, and the
+    /// outcome.
+    pub fn check_resolve(&self, r: &Reveal) -> Result<(MemberWrites, Resolution)> {
         let s = &r.sponsorship;
         if s.sponsors[0] == s.sponsors[1] {
             return Err(rule(TrustRule::SameSponsor));
@@ -382,10 +421,10 @@ impl TrustLedger {
             [false, true] => s.defector_keys[1].to_vec(),
             [true, true] => vec![],
         };
-        let mut next = self.clone();
+        let mut writes = Vec::new();
         let mut suspended = Vec::new();
         for (slot, sponsor) in s.sponsors.iter().enumerate() {
-            let m = next.members[sponsor];
+            let m = self.members[sponsor];
             let suspend = defects[1 - slot];
             let until = if suspend {
                 s.epoch
@@ -397,15 +436,16 @@ impl TrustLedger {
             if suspend {
                 suspended.push(*sponsor);
             }
-            next.set(*sponsor, Member { suspended_until: until, pending: Fr::zero(), ..m })?;
+            writes.push((*sponsor, Member { suspended_until: until, pending: Fr::zero(), ..m }));
         }
+        let depth = self.tree.depth();
         let admitted: Vec<(u64, PublicKey)> =
-            next.free_indices(keys.len()).into_iter().zip(keys).collect();
-        for (index, key) in &admitted {
-            next.set(*index, Member::new(*key))?;
+            self.free_indices(keys.len()).into_iter().zip(keys).collect();
+        if admitted.iter().any(|(i, _)| i >> depth.min(63) != 0) {
+            return Err(TrustError::Unfit("the member tree is full"));
         }
-        *self = next;
-        Ok(Resolution { admitted, suspended })
+        writes.extend(admitted.iter().map(|(i, key)| (*i, Member::new(*key))));
+        Ok((MemberWrites(writes), Resolution { admitted, suspended }))
     }
 }
 
