@@ -4,17 +4,21 @@
 #
 #   scripts/gpu-check.sh prepare [--debug]
 #       Here: builds the stateproof binary and the GPU test binaries of
-#       stateproof-kernels and stateproof-prover (release; --debug takes the
-#       test profile `cargo test` already built, as CI does), downloads the
+#       stateproof-kernels and stateproof-prover (release, those two crates'
+#       library tests alone; --debug takes the test profile that
+#       `cargo test --workspace` already built, as CI does), downloads the
 #       Vulkan loader packages a bare host lacks, and packs everything into
 #       target/gpu-check/ (ignored by git, well under the 64 MiB a device
 #       call carries).
 #   scripts/gpu-check.sh run [--quick] OUTDIR
 #       There (carry target/gpu-check): unpacks the loaders when the host
-#       has no libvulkan, records the host and its adapters, runs the GPU
-#       tests with STATEPROOF_REQUIRE_GPU=1 (a missing adapter fails them),
-#       then `stateproof bench` with the GPU, the CPU backend and arkworks
-#       interleaved. Everything lands in OUTDIR as at most 7 flat files.
+#       has no libvulkan, records the host and its adapters, runs
+#       `stateproof bench` with the GPU, the CPU backend and arkworks
+#       interleaved (its report rewritten after every repetition, so a cut
+#       run leaves its figures), then the GPU tests with
+#       STATEPROOF_REQUIRE_GPU=1 (a missing adapter fails them). Each phase
+#       runs under a time limit, so one that hangs cannot take the others'
+#       time. Everything lands in OUTDIR as at most 7 flat files.
 #       --quick: small sizes and a test subset, for the software driver
 #       here and for CI, so the script cannot rot.
 #
@@ -23,6 +27,8 @@
 #   GPU_CHECK_SLOTS  proof slots, depth 16 (default 11,45: about 2^18 and
 #                    2^20 constraints)
 #   GPU_CHECK_REPS   repetitions           (default 3)
+# and the phases' limits in seconds: GPU_CHECK_BENCH_S (default 330),
+# GPU_CHECK_TESTS_S (default 90, for each of the two test binaries).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 pack="$root/target/gpu-check"
@@ -36,7 +42,9 @@ die() {
 # stateproof-prover, built as `cargo test --workspace` builds them (the same
 # features, so CI's build is reused), one per line in that order.
 test_binaries() {
-  (cd "$root" && cargo test "$@" --workspace --no-run --message-format=json 2>/dev/null) |
+  local select=(--workspace)
+  [ "${1:-}" = "--release" ] && select=(-p stateproof-kernels -p stateproof-prover --lib)
+  (cd "$root" && cargo test "$@" "${select[@]}" --no-run --message-format=json 2>/dev/null) |
     python3 -c '
 import json, sys
 found = {}
@@ -133,17 +141,23 @@ run() {
     prover_filter=(gpu_proofs_with_precomputed_bases_equal_cpu_proofs)
     sizes=10,12 slots=1 reps=1
   fi
+  local bench_s=${GPU_CHECK_BENCH_S:-330} tests_s=${GPU_CHECK_TESTS_S:-90}
   local status=0
-  (cd "$bin" && ./kernels-tests "${kernel_filter[@]}") >"$out/kernel-tests.log" 2>&1 || status=1
-  (cd "$bin" && ./prover-tests "${prover_filter[@]}") >"$out/prover-tests.log" 2>&1 || status=1
-  [ "$status" = 0 ] || echo "gpu-check: GPU tests failed (kernel-tests.log, prover-tests.log)" >&2
-  (cd "$bin" && ./stateproof bench --sizes "$sizes" --proof-slots "$slots" --reps "$reps" \
-    --out "$bin/bench") >"$out/bench.log" 2>&1 || status=1
-  for f in report.md report.json plot.svg; do
-    [ -f "$bin/bench/$f" ] && cp "$bin/bench/$f" "$out/$f"
-  done
+  # The figures first: the bench checks every GPU result against arkworks
+  # before timing it, and writes its report into OUTDIR as it goes.
+  (cd "$bin" && timeout -k 5 "$bench_s" ./stateproof bench --sizes "$sizes" --proof-slots "$slots" \
+    --reps "$reps" --out "$out") >"$out/bench.log" 2>&1 || {
+    echo "gpu-check: the bench failed or ran past ${bench_s} s (bench.log)" >&2
+    status=1
+  }
+  (cd "$bin" && timeout -k 5 "$tests_s" ./kernels-tests "${kernel_filter[@]}") \
+    >"$out/kernel-tests.log" 2>&1 || status=1
+  (cd "$bin" && timeout -k 5 "$tests_s" ./prover-tests "${prover_filter[@]}") \
+    >"$out/prover-tests.log" 2>&1 || status=1
+  [ "$status" = 0 ] || echo "gpu-check: something failed or ran past its limit (see the logs)" >&2
   rm -rf "$bin"
   tail -n 3 "$out/kernel-tests.log" "$out/prover-tests.log" "$out/bench.log"
+  [ -f "$out/report.md" ] && cat "$out/report.md"
   [ "$status" = 0 ] || die "something failed: see the logs in $out"
   echo "gpu-check: done; host.txt, the test logs and report.md/json/plot.svg are in $out"
 }

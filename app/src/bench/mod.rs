@@ -75,6 +75,23 @@ struct Case<'a> {
     runs: Vec<(String, Job<'a>)>,
 }
 
+/// Backends that failed or computed something other than arkworks did.
+/// Each is dropped from its case and named in the report, so that one
+/// broken backend (a GPU on its first hardware run, say) costs its own
+/// figures and not everyone's; the run still ends in an error.
+#[derive(Default)]
+struct Failures(Vec<String>);
+
+impl Failures {
+    fn record(&mut self, case: &Case<'_>, backend: &str, what: &str) {
+        self.0.push(format!(
+            "{} at 2^{} on {backend}: {what} (dropped from the figures)",
+            case.operation,
+            case.size.trailing_zeros()
+        ));
+    }
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
@@ -336,15 +353,12 @@ pub struct BenchReport {
 
 impl std::fmt::Display for BenchReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for note in &self.notes {
-            writeln!(f, "{note}")?;
-        }
         writeln!(f, "{}", self.markdown)?;
         write!(f, "wrote report.md, report.json and plot.svg to {}", self.dir.display())
     }
 }
 
-fn prepare(plan: &BenchPlan, gpu: Option<&Gpu>) -> Result<BenchData> {
+fn prepare(plan: &BenchPlan, gpu: Option<&Gpu>, notes: &mut Vec<String>) -> Result<BenchData> {
     let unusable = |e: &dyn std::fmt::Display| AppError::unusable(e.to_string());
     let mut rng = StdRng::seed_from_u64(2026);
     let mut d =
@@ -370,7 +384,16 @@ fn prepare(plan: &BenchPlan, gpu: Option<&Gpu>) -> Result<BenchData> {
         // Whole proofs on a software adapter take minutes and say nothing
         // about a GPU; its primitives already show the path works.
         let gpu = match gpu.filter(|g| g.msm.device().is_hardware) {
-            Some(g) => Some(Prover::new(g.msm.clone(), g.ntt.clone(), &pk)?),
+            Some(g) => match Prover::new(g.msm.clone(), g.ntt.clone(), &pk) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    notes.push(format!(
+                        "no GPU proof at {}: preparing the key on the GPU failed: {e}",
+                        crate::text::count(slots, "slot")
+                    ));
+                    None
+                }
+            },
             None => None,
         };
         d.proofs.push(ProofData { slots, constraints, circuit, pk, cpu, tables, gpu });
@@ -420,18 +443,37 @@ pub fn run(progress: &dyn Progress, plan: &BenchPlan, dir: &Path) -> Result<Benc
             ));
         }
     }
-    let data = step(progress, "preparing inputs", || prepare(plan, gpu.as_ref()))?;
+    let data = step(progress, "preparing inputs", || prepare(plan, gpu.as_ref(), &mut notes))?;
     let mut cases = build_cases(plan, gpu.as_ref(), &data);
-    let reps = step(progress, "warming up and checking results", || warm_up(plan, &mut cases))?;
-    let times = measure(progress, &mut cases, &reps)?;
-    let series = summarise(&cases, &times);
+    let mut failures = Failures::default();
+    let reps = step(progress, "warming up and checking results", || {
+        warm_up(plan, &mut cases, &mut failures)
+    })?;
     let machine = machine();
-    let markdown = report::markdown(&machine, plan, &series);
-    let write = |name: &str, bytes: &[u8]| crate::files::write(&dir.join(name), bytes);
-    write("report.md", markdown.as_bytes())?;
-    let raw = serde_json::json!({ "machine": machine, "reps": plan.reps, "series": series });
-    write("report.json", format!("{raw:#}\n").as_bytes())?;
-    write("plot.svg", plot::svg(&series)?.as_bytes())?;
+    let write_report = |cases: &[Case<'_>], times: &[Vec<Vec<f64>>], failures: &Failures| {
+        let series = summarise(cases, times);
+        let notes: Vec<String> = notes.iter().chain(&failures.0).cloned().collect();
+        let markdown = report::markdown(&machine, plan, &series, &notes);
+        let write = |name: &str, bytes: &[u8]| crate::files::write(&dir.join(name), bytes);
+        write("report.md", markdown.as_bytes())?;
+        let raw = serde_json::json!({
+            "machine": machine, "reps": plan.reps, "series": series, "notes": notes,
+        });
+        write("report.json", format!("{raw:#}\n").as_bytes())?;
+        write("plot.svg", plot::svg(&series)?.as_bytes())?;
+        Ok::<_, AppError>((series, notes, markdown))
+    };
+    let times = measure(progress, &mut cases, &reps, &mut failures, |c, t, f| {
+        write_report(c, t, f).map(drop)
+    })?;
+    let (series, notes, markdown) = write_report(&cases, &times, &failures)?;
+    if !failures.0.is_empty() {
+        return Err(AppError::invalid(format!(
+            "{} in {}; the other figures are in report.md",
+            crate::text::count(failures.0.len(), "backend failure"),
+            dir.display()
+        )));
+    }
     Ok(BenchReport { machine, reps: plan.reps, series, notes, markdown, dir: dir.to_path_buf() })
 }
 
@@ -442,27 +484,47 @@ pub fn run(progress: &dyn Progress, plan: &BenchPlan, dir: &Path) -> Result<Benc
 /// under 50 ms runs until each backend has had about 0.25 s (at most 10x
 /// `reps`), so millisecond cases get medians steady enough to compare on a
 /// shared machine.
-fn warm_up(plan: &BenchPlan, cases: &mut [Case<'_>]) -> Result<Vec<usize>> {
+fn warm_up(
+    plan: &BenchPlan,
+    cases: &mut [Case<'_>],
+    failures: &mut Failures,
+) -> Result<Vec<usize>> {
     let mut reps = Vec::new();
     for case in cases.iter_mut() {
         let mut slowest = 0f64;
         let mut outputs = Vec::new();
-        for (name, job) in case.runs.iter_mut() {
+        for (_, job) in case.runs.iter_mut() {
             let start = Instant::now();
-            let out = job()
-                .map_err(|e| AppError::unusable(format!("{} on {name}: {e}", case.operation)))?;
+            let out = job();
             slowest = slowest.max(start.elapsed().as_secs_f64());
-            outputs.push((name.clone(), out));
+            outputs.push(out);
         }
-        let reference = outputs.iter().find(|(n, _)| n == "arkworks").map(|(_, o)| o.clone());
-        if let Some(reference) = reference {
-            if let Some((name, _)) = outputs.iter().find(|(_, o)| *o != reference) {
-                return Err(AppError::invalid(format!(
-                    "{} at size {}: {name} computed a different result than arkworks",
-                    case.operation, case.size
-                )));
+        let reference = case.runs.iter().position(|(n, _)| n == "arkworks");
+        let reference = match reference.map(|i| &outputs[i]) {
+            Some(Ok(out)) => out.clone(),
+            Some(Err(e)) => {
+                return Err(AppError::unusable(format!("{} on arkworks: {e}", case.operation)))
+            }
+            None => return Err(AppError::unusable(format!("{} has no reference", case.operation))),
+        };
+        let verdicts: Vec<Option<String>> = outputs
+            .iter()
+            .map(|out| match out {
+                Ok(o) if *o == reference => None,
+                Ok(_) => Some("computed a different result than arkworks".to_string()),
+                Err(e) => Some(format!("failed: {e}")),
+            })
+            .collect();
+        for (i, verdict) in verdicts.iter().enumerate() {
+            if let Some(what) = verdict {
+                failures.record(case, &case.runs[i].0, what);
             }
         }
+        let mut i = 0;
+        case.runs.retain(|_| {
+            i += 1;
+            verdicts[i - 1].is_none()
+        });
         let wanted = (0.25 / slowest.max(1e-6)).ceil() as usize;
         reps.push(if slowest < 0.05 { wanted.clamp(plan.reps, 10 * plan.reps) } else { plan.reps });
     }
@@ -474,15 +536,21 @@ fn warm_up(plan: &BenchPlan, cases: &mut [Case<'_>]) -> Result<Vec<usize>> {
 /// rotates each repetition, because the first backend of a case meets
 /// caches filled by the previous case (measured: 1.2–1.4x at 2^10 for two
 /// runs of the same function).
+///
+/// After each repetition `each_rep` gets the times so far, so a run cut
+/// short (a device lease ending, say) still leaves its report behind.
 fn measure(
     progress: &dyn Progress,
     cases: &mut [Case<'_>],
     reps: &[usize],
+    failures: &mut Failures,
+    mut each_rep: impl FnMut(&[Case<'_>], &[Vec<Vec<f64>>], &Failures) -> Result<()>,
 ) -> Result<Vec<Vec<Vec<f64>>>> {
     let total: usize = cases.iter().zip(reps).map(|(c, r)| c.runs.len() * r).sum();
     let mut done = 0u64;
     let mut times: Vec<Vec<Vec<f64>>> =
         cases.iter().map(|c| vec![Vec::new(); c.runs.len()]).collect();
+    let mut dead: Vec<Vec<bool>> = cases.iter().map(|c| vec![false; c.runs.len()]).collect();
     progress.begin("benchmarking");
     for rep in 0..reps.iter().copied().max().unwrap_or(0) {
         for (ci, case) in cases.iter_mut().enumerate() {
@@ -492,17 +560,25 @@ fn measure(
             let count = case.runs.len();
             for step in 0..count {
                 let bi = (step + rep) % count;
+                done += 1;
+                if dead[ci][bi] {
+                    continue;
+                }
                 let (name, job) = &mut case.runs[bi];
                 let message = format!("{} 2^{} {name}", case.operation, case.size.trailing_zeros());
-                progress.advance(done, total as u64, &message);
+                progress.advance(done - 1, total as u64, &message);
                 let start = Instant::now();
-                job().map_err(|e| {
-                    AppError::unusable(format!("{} on {name}: {e}", case.operation))
-                })?;
-                times[ci][bi].push(start.elapsed().as_secs_f64());
-                done += 1;
+                match job() {
+                    Ok(_) => times[ci][bi].push(start.elapsed().as_secs_f64()),
+                    Err(e) => {
+                        let name = name.clone();
+                        dead[ci][bi] = true;
+                        failures.record(case, &name, &format!("failed: {e}"));
+                    }
+                }
             }
         }
+        each_rep(cases, &times, failures)?;
     }
     progress.end();
     Ok(times)
@@ -512,9 +588,17 @@ fn summarise(cases: &[Case<'_>], times: &[Vec<Vec<f64>>]) -> Vec<Series> {
     let mut series = Vec::new();
     for (ci, case) in cases.iter().enumerate() {
         let medians: Vec<f64> = times[ci].iter().map(|t| median(&mut t.clone())).collect();
-        let ark = case.runs.iter().position(|(n, _)| n == "arkworks").map(|i| medians[i]);
+        let ark = case
+            .runs
+            .iter()
+            .position(|(n, _)| n == "arkworks")
+            .filter(|&i| !times[ci][i].is_empty())
+            .map(|i| medians[i]);
         for (bi, (name, _)) in case.runs.iter().enumerate() {
             let t = &times[ci][bi];
+            if t.is_empty() {
+                continue;
+            }
             series.push(Series {
                 operation: case.operation.clone(),
                 size: case.size,

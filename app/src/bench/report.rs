@@ -22,8 +22,14 @@ pub(super) fn size_label(operation: &str, size: usize) -> String {
 }
 
 /// The Markdown report: the machine, then one table per operation with the
-/// median, the spread (min–max) and the ratio to arkworks.
-pub fn markdown(machine: &serde_json::Value, plan: &BenchPlan, series: &[Series]) -> String {
+/// median, the spread (min–max) and the ratio to arkworks; the notes
+/// (what was left out, which backend failed) before the tables.
+pub fn markdown(
+    machine: &serde_json::Value,
+    plan: &BenchPlan,
+    series: &[Series],
+    notes: &[String],
+) -> String {
     let mut out = String::new();
     let text = |k: &str| machine[k].as_str().unwrap_or("unknown").to_string();
     let _ = writeln!(out, "# stateproof bench\n");
@@ -44,6 +50,12 @@ pub fn markdown(machine: &serde_json::Value, plan: &BenchPlan, series: &[Series]
         plan.reps,
         10 * plan.reps
     );
+    for note in notes {
+        let _ = writeln!(out, "- note: {note}");
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(out);
+    }
     for op in operations(series) {
         let _ = writeln!(out, "## {op}\n");
         let _ = writeln!(out, "| size | backend | runs | median | spread | ratio to arkworks |");
