@@ -134,6 +134,8 @@ run() {
   } >"$out/host.txt" 2>&1 || die "no adapter listed (see $out/host.txt)"
 
   export STATEPROOF_REQUIRE_GPU=1
+  # The bench's log says, with timestamps, which step and case it is in.
+  export STATEPROOF_PROGRESS=lines
   local kernel_filter=(gpu::) prover_filter=(gpu)
   local sizes=${GPU_CHECK_SIZES:-16,18,20,22} slots=${GPU_CHECK_SLOTS:-11,45} reps=${GPU_CHECK_REPS:-3}
   if [ "$quick" = 1 ]; then

@@ -1,6 +1,8 @@
 //! What the command prints: a report as text, or as one JSON object with
-//! `--json`; progress on stderr when it is a terminal; warnings (the
-//! libraries' `tracing` events) as `warning: …` lines on stderr.
+//! `--json`; progress on stderr when it is a terminal, or as timestamped
+//! lines with `STATEPROOF_PROGRESS=lines` (for logs of unattended runs);
+//! warnings (the libraries' `tracing` events) as `warning: …` lines on
+//! stderr.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -9,22 +11,46 @@ use stateproof_app::AppError;
 use std::cell::{Cell, RefCell};
 use std::fmt::Display;
 use std::io::IsTerminal;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// The environment variable that asks for progress as plain lines.
+pub const PROGRESS_ENV: &str = "STATEPROOF_PROGRESS";
 
 /// Where results and progress go.
 pub struct Output {
     json: bool,
     interactive: bool,
+    /// Progress as lines on stderr: since when, and the step under way.
+    lines: Option<Lines>,
     bar: RefCell<Option<ProgressBar>>,
     /// A JSON object carrying the error was printed already.
     error_printed: Cell<bool>,
 }
 
+/// Progress as lines: each step's start and end, and each advance while
+/// there are at most [`Lines::EVERY`] of them (else every 1%), each
+/// stamped with the seconds since the command started. A run killed by a
+/// time limit so still says what it was doing.
+struct Lines {
+    start: Instant,
+    step: RefCell<Option<(String, Instant)>>,
+}
+
+impl Lines {
+    const EVERY: u64 = 1000;
+
+    fn say(&self, what: &str) {
+        eprintln!("[{:8.1} s] {what}", self.start.elapsed().as_secs_f64());
+    }
+}
+
 impl Output {
     pub fn new(json: bool) -> Self {
+        let lines = std::env::var(PROGRESS_ENV).is_ok_and(|v| v == "lines");
         Self {
             json,
-            interactive: !json && std::io::stderr().is_terminal(),
+            interactive: !json && !lines && std::io::stderr().is_terminal(),
+            lines: lines.then(|| Lines { start: Instant::now(), step: RefCell::new(None) }),
             bar: RefCell::new(None),
             error_printed: Cell::new(false),
         }
@@ -81,6 +107,10 @@ impl Output {
 
 impl Progress for Output {
     fn begin(&self, step: &str) {
+        if let Some(lines) = &self.lines {
+            lines.say(&format!("{step}…"));
+            *lines.step.borrow_mut() = Some((step.to_string(), Instant::now()));
+        }
         if !self.interactive {
             return;
         }
@@ -95,12 +125,22 @@ impl Progress for Output {
     }
 
     fn end(&self) {
+        if let Some(lines) = &self.lines {
+            if let Some((step, since)) = lines.step.borrow_mut().take() {
+                lines.say(&format!("{step}: done in {:.1} s", since.elapsed().as_secs_f64()));
+            }
+        }
         if let Some(bar) = self.bar.borrow_mut().take() {
             bar.finish_and_clear();
         }
     }
 
     fn advance(&self, done: u64, total: u64, message: &str) {
+        if let Some(lines) = &self.lines {
+            if total <= Lines::EVERY || done % total.div_ceil(100) == 0 {
+                lines.say(&format!("({done}/{total}) {message}"));
+            }
+        }
         if let Some(bar) = self.bar.borrow().as_ref() {
             if bar.length() != Some(total) {
                 bar.set_length(total);

@@ -75,6 +75,13 @@ struct Case<'a> {
     runs: Vec<(String, Job<'a>)>,
 }
 
+impl Case<'_> {
+    /// Its size as the report writes it: 2^k, or a count of constraints.
+    fn label(&self) -> String {
+        report::size_label(&self.operation, self.size)
+    }
+}
+
 /// Backends that failed or computed something other than arkworks did.
 /// Each is dropped from its case and named in the report, so that one
 /// broken backend (a GPU on its first hardware run, say) costs its own
@@ -85,9 +92,9 @@ struct Failures(Vec<String>);
 impl Failures {
     fn record(&mut self, case: &Case<'_>, backend: &str, what: &str) {
         self.0.push(format!(
-            "{} at 2^{} on {backend}: {what} (dropped from the figures)",
+            "{} at {} on {backend}: {what} (dropped from the figures)",
             case.operation,
-            case.size.trailing_zeros()
+            case.label()
         ));
     }
 }
@@ -358,12 +365,24 @@ impl std::fmt::Display for BenchReport {
     }
 }
 
-fn prepare(plan: &BenchPlan, gpu: Option<&Gpu>, notes: &mut Vec<String>) -> Result<BenchData> {
+fn prepare(
+    progress: &dyn Progress,
+    plan: &BenchPlan,
+    gpu: Option<&Gpu>,
+    notes: &mut Vec<String>,
+) -> Result<BenchData> {
     let unusable = |e: &dyn std::fmt::Display| AppError::unusable(e.to_string());
     let mut rng = StdRng::seed_from_u64(2026);
     let mut d =
         BenchData { uniform: vec![], skewed: vec![], g1: vec![], g2: vec![], proofs: vec![] };
+    let total = (plan.log_sizes.len() + 5 * plan.proof_slots.len()) as u64;
+    let mut done = 0;
+    let mut say = |what: String| {
+        progress.advance(done, total, &what);
+        done += 1;
+    };
     for &log in &plan.log_sizes {
+        say(format!("scalars and bases of 2^{log}"));
         let n = 1usize << log;
         d.uniform.push((0..n).map(|_| Fr::rand(&mut rng)).collect());
         d.skewed.push(skewed_scalars(n, &mut rng));
@@ -371,16 +390,22 @@ fn prepare(plan: &BenchPlan, gpu: Option<&Gpu>, notes: &mut Vec<String>) -> Resu
         d.g2.push(random_points::<G2Projective>(n, &mut rng));
     }
     for &slots in &plan.proof_slots {
+        let of = crate::text::count(slots, "slot");
+        say(format!("witness of {of}"));
         let ledger =
             SampleLedger::new(16, slots.max(2) as u64, 1_000_000).map_err(|e| unusable(&e))?;
         let (_, witness) = apply_batch(&ledger.state, &ledger.roots(), &ledger.batch(slots), slots)
             .map_err(|e| unusable(&e))?;
         let circuit = TransferBatchCircuit { witness };
         let constraints = keys::count_constraints(circuit.clone())?;
+        say(format!("keys of {of} ({constraints} constraints)"));
         let pk = keys::setup(circuit.clone(), &mut rng)?;
+        say(format!("CPU prover of {of}"));
         let cpu = Prover::new(CpuBackend, CpuBackend, &pk)?;
+        say(format!("CPU prover with tables of {of}"));
         let msm = Backends::cpu().with_table_budget(usize::MAX).msm;
         let tables = Prover::new(msm, CpuBackend, &pk)?;
+        say(format!("GPU prover of {of}"));
         // Whole proofs on a software adapter take minutes and say nothing
         // about a GPU; its primitives already show the path works.
         let gpu = match gpu.filter(|g| g.msm.device().is_hardware) {
@@ -443,11 +468,14 @@ pub fn run(progress: &dyn Progress, plan: &BenchPlan, dir: &Path) -> Result<Benc
             ));
         }
     }
-    let data = step(progress, "preparing inputs", || prepare(plan, gpu.as_ref(), &mut notes))?;
-    let mut cases = build_cases(plan, gpu.as_ref(), &data);
+    let data =
+        step(progress, "preparing inputs", || prepare(progress, plan, gpu.as_ref(), &mut notes))?;
+    let mut cases = step(progress, "preparing bases for each backend", || {
+        build_cases(plan, gpu.as_ref(), &data)
+    });
     let mut failures = Failures::default();
     let reps = step(progress, "warming up and checking results", || {
-        warm_up(plan, &mut cases, &mut failures)
+        warm_up(progress, plan, &mut cases, &mut failures)
     })?;
     let machine = machine();
     let write_report = |cases: &[Case<'_>], times: &[Vec<Vec<f64>>], failures: &Failures| {
@@ -485,15 +513,19 @@ pub fn run(progress: &dyn Progress, plan: &BenchPlan, dir: &Path) -> Result<Benc
 /// `reps`), so millisecond cases get medians steady enough to compare on a
 /// shared machine.
 fn warm_up(
+    progress: &dyn Progress,
     plan: &BenchPlan,
     cases: &mut [Case<'_>],
     failures: &mut Failures,
 ) -> Result<Vec<usize>> {
     let mut reps = Vec::new();
-    for case in cases.iter_mut() {
+    let total = cases.len() as u64;
+    for (i, case) in cases.iter_mut().enumerate() {
         let mut slowest = 0f64;
         let mut outputs = Vec::new();
-        for (_, job) in case.runs.iter_mut() {
+        let label = case.label();
+        for (name, job) in case.runs.iter_mut() {
+            progress.advance(i as u64, total, &format!("{} {label} {name}", case.operation));
             let start = Instant::now();
             let out = job();
             slowest = slowest.max(start.elapsed().as_secs_f64());
@@ -565,7 +597,11 @@ fn measure(
                     continue;
                 }
                 let (name, job) = &mut case.runs[bi];
-                let message = format!("{} 2^{} {name}", case.operation, case.size.trailing_zeros());
+                let message = format!(
+                    "{} {} {name}",
+                    case.operation,
+                    report::size_label(&case.operation, case.size)
+                );
                 progress.advance(done - 1, total as u64, &message);
                 let start = Instant::now();
                 match job() {

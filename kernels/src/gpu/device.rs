@@ -166,7 +166,10 @@ impl GpuDevice {
                 adapter_limits.max_storage_buffer_binding_size.min(adapter_limits.max_buffer_size),
                 caps.max_binding,
             ),
-            max_storage_buffers: adapter_limits.max_storage_buffers_per_shader_stage,
+            max_storage_buffers: cap(
+                adapter_limits.max_storage_buffers_per_shader_stage.into(),
+                caps.max_storage_buffers.map(u64::from),
+            ) as u32,
             max_workgroup_storage: cap(
                 adapter_limits.max_compute_workgroup_storage_size.into(),
                 caps.max_workgroup_storage.map(u64::from),

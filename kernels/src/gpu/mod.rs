@@ -58,6 +58,8 @@ pub struct LimitCaps {
     pub max_workgroup_storage: Option<u32>,
     /// Invocations per workgroup.
     pub max_invocations: Option<u32>,
+    /// Storage buffers one shader stage may bind.
+    pub max_storage_buffers: Option<u32>,
 }
 
 /// The environment variable that makes a missing adapter a test failure.
